@@ -1,0 +1,47 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "phonepack",
+    products: [
+        .library(name: "PhonePackCore", targets: ["PhonePackCore"]),
+        .executable(name: "phonepack", targets: ["phonepack"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    ],
+    targets: [
+        .systemLibrary(name: "CLibArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CLibCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(
+            name: "PhonePackCore",
+            dependencies: ["CLibArchive", "CLibCrypto"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "phonepack",
+            dependencies: [
+                "PhonePackCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PhonePackCoreTests",
+            dependencies: ["PhonePackCore"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PhonePackCLITests",
+            dependencies: ["PhonePackCore"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

@@ -1,0 +1,111 @@
+/// Plans a shared-app tar from a batch-storage export of a seed phone (the workflow Huawei documents): keeps only
+/// the package's four areas, with owners, modes, times and SELinux labels exactly as exported.
+enum ExportRepacker {
+    static func plan(export file: OpenFile, options: BuildOptions) throws(PhonePackError) -> BuildPlan {
+        let reader = try TarReader(file: file)
+        var candidates: [TarEntry] = []
+        var packagesSeen: Set<String> = []
+        var total = 0
+        while let entry = try reader.next() {
+            total += 1
+            let (path, problem) = EntryPath.normalize(entry.path)
+            // The export is the user's own; a leading '/' is how some exporters spell the phone root.
+            if let problem, problem != .absolute {
+                throw PhonePackError(
+                    .corruptArchive, operation: "read export", path: "\(file.path):\(entry.path)",
+                    message: "cannot be re-packed: \(problem)")
+            }
+            if path.hasPrefix(SharedAppLayout.appParent + "/"),
+                let package = SharedAppLayout.packageMentioned(in: path)
+            {
+                packagesSeen.insert(package)
+            }
+            var normalized = entry
+            normalized.path = path
+            if entry.kind == .hardlink, let target = entry.linkTarget {
+                normalized.linkTarget = EntryPath.normalize(target).path
+            }
+            candidates.append(normalized)
+        }
+        _ = try reader.finish()
+
+        let package: String
+        if let requested = options.packageName {
+            package = requested
+        } else if packagesSeen.count == 1 {
+            package = packagesSeen.first!
+        } else {
+            let found = packagesSeen.isEmpty ? "none" : packagesSeen.sorted().joined(separator: ", ")
+            throw PhonePackError(
+                .invalidInput, operation: "read export", path: file.path,
+                message: "choose the app with --package (apps under data/app: \(found))")
+        }
+        let layout = SharedAppLayout(packageName: package)
+        var plan = BuildPlan(layout: layout, package: APKInfo(packageName: package, abis: [], permissions: []))
+        var keptFiles: [String: TarEntry] = [:]
+        var hardlinks: [TarEntry] = []
+        var baseAPK: TarEntry?
+        for entry in candidates where layout.area(of: entry.path) != nil {
+            let where_ = "\(file.path):\(entry.path)"
+            if entry.isSparse {
+                throw PhonePackError(
+                    .unsupported, operation: "read export", path: where_, message: "is a sparse file; cannot re-pack it")
+            }
+            var header = TarEntryHeader(
+                path: entry.path, kind: .directory, permissions: entry.permissions, uid: UInt32(clamping: entry.uid),
+                gid: UInt32(clamping: entry.gid), mtime: options.mtime.map { min($0, entry.mtime) } ?? entry.mtime,
+                xattrs: entry.xattrs.map { ($0.name, $0.value) })
+            switch entry.kind {
+            case .directory:
+                plan.entries.append(PlannedEntry(header: header, source: .none))
+            case .file:
+                header.kind = .file(size: entry.size)
+                keptFiles[entry.path] = entry
+                plan.entries.append(PlannedEntry(header: header, source: .archive(offset: entry.dataOffset)))
+                if layout.area(of: entry.path) == .app, entry.path.split(separator: "/").count == 4,
+                    entry.path.hasSuffix("/base.apk")
+                {
+                    baseAPK = entry
+                }
+            case .symlink:
+                header.kind = .symlink(target: entry.linkTarget ?? "")
+                plan.entries.append(PlannedEntry(header: header, source: .none))
+            case .hardlink:
+                hardlinks.append(entry)
+            default:
+                throw PhonePackError(
+                    .invalidInput, operation: "read export", path: where_,
+                    message: "is a \(entry.kind.rawValue); an app tar may not hold one")
+            }
+        }
+        plan.droppedEntries = total - plan.entries.count - hardlinks.count
+        // A hard link becomes a copy of its target's data: sorting may put it before the target, and a tar's hard
+        // link must name an earlier entry.
+        for link in hardlinks {
+            guard let target = link.linkTarget.flatMap({ keptFiles[$0] }) else {
+                throw PhonePackError(
+                    .invalidInput, operation: "read export", path: "\(file.path):\(link.path)",
+                    message: "is a hard link to \(link.linkTarget ?? "?"), which is not part of \(package)")
+            }
+            plan.entries.append(
+                PlannedEntry(
+                    header: TarEntryHeader(
+                        path: link.path, kind: .file(size: target.size), permissions: link.permissions,
+                        uid: UInt32(clamping: link.uid), gid: UInt32(clamping: link.gid),
+                        mtime: options.mtime.map { min($0, link.mtime) } ?? link.mtime,
+                        xattrs: link.xattrs.map { ($0.name, $0.value) }),
+                    source: .archive(offset: target.dataOffset)))
+        }
+        guard let baseAPK else {
+            throw PhonePackError(
+                .invalidInput, operation: "read export", path: file.path,
+                message: "has no data/app/\(package)-*/base.apk; export with include_files /data/app/\(package)-*")
+        }
+        let info = try APKInfo.read(
+            from: file, offset: baseAPK.dataOffset, length: baseAPK.size,
+            displayName: "\(file.path):\(baseAPK.path)")
+        try SharedAppBuilder.confirmPackage(package, manifest: info.packageName, source: "\(file.path):\(baseAPK.path)")
+        plan.package = info
+        return plan
+    }
+}

@@ -1,0 +1,208 @@
+import Glibc
+
+/// An open file descriptor with exactly one owner; closed in `deinit` so every error path releases it.
+/// The shape follows swift-system's `FileDescriptor`, with ownership added.
+public final class OpenFile {
+    public let descriptor: Int32
+    public let path: String
+
+    private init(descriptor: Int32, path: String) {
+        self.descriptor = descriptor
+        self.path = path
+    }
+
+    deinit { close(descriptor) }
+
+    /// Opens an existing file for reading. Refuses directories with a clear message.
+    public static func forReading(_ path: String) throws(PhonePackError) -> OpenFile {
+        let fd = retryingOnInterrupt { open(path, O_RDONLY | O_CLOEXEC) }
+        guard fd >= 0 else {
+            throw .system("open", errno: errno, path: path, operation: "open for reading")
+        }
+        let file = OpenFile(descriptor: fd, path: path)
+        if try file.status().isDirectory {
+            throw PhonePackError(.invalidInput, operation: "open", path: path, message: "is a directory, not a file")
+        }
+        return file
+    }
+
+    /// Creates a new file that must not exist yet (`O_EXCL`), never following a symlink at `path`.
+    static func creatingNew(_ path: String, permissions: mode_t = 0o644) throws(PhonePackError) -> OpenFile {
+        let fd = retryingOnInterrupt { open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, permissions) }
+        guard fd >= 0 else {
+            throw .system("open", errno: errno, path: path, operation: "create")
+        }
+        return OpenFile(descriptor: fd, path: path)
+    }
+
+    public func status() throws(PhonePackError) -> FileStatus {
+        var st = stat()
+        guard fstat(descriptor, &st) == 0 else {
+            throw .system("fstat", errno: errno, path: path, operation: "stat")
+        }
+        return FileStatus(st)
+    }
+
+    /// Reads up to `buffer.count` bytes at the current offset; 0 means end of file.
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(PhonePackError) -> Int {
+        let n = retryingOnInterrupt { Glibc.read(descriptor, buffer.baseAddress, buffer.count) }
+        guard n >= 0 else { throw .system("read", errno: errno, path: path, operation: "read") }
+        return n
+    }
+
+    /// Reads up to `buffer.count` bytes at `offset` without moving the file offset.
+    public func read(fromAbsoluteOffset offset: Int64, into buffer: UnsafeMutableRawBufferPointer)
+        throws(PhonePackError) -> Int
+    {
+        let n = retryingOnInterrupt { pread(descriptor, buffer.baseAddress, buffer.count, off_t(offset)) }
+        guard n >= 0 else { throw .system("pread", errno: errno, path: path, operation: "read") }
+        return n
+    }
+
+    /// Writes all of `bytes`, retrying short writes.
+    public func writeAll(_ bytes: UnsafeRawBufferPointer) throws(PhonePackError) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = retryingOnInterrupt { write(descriptor, bytes.baseAddress! + offset, bytes.count - offset) }
+            guard n > 0 else {
+                throw .system("write", errno: n < 0 ? errno : EIO, path: path, operation: "write")
+            }
+            offset += n
+        }
+    }
+
+    public func writeAll(_ bytes: [UInt8]) throws(PhonePackError) {
+        let result = bytes.withUnsafeBytes { raw in Result { () throws(PhonePackError) in try writeAll(raw) } }
+        try result.get()
+    }
+
+    /// Reads into the start of `bytes` (at `offset`, or at the current position); returns the count read.
+    public func read(into bytes: inout [UInt8], fromAbsoluteOffset offset: Int64? = nil) throws(PhonePackError)
+        -> Int
+    {
+        let result = bytes.withUnsafeMutableBytes { raw in
+            Result { () throws(PhonePackError) -> Int in
+                if let offset { return try read(fromAbsoluteOffset: offset, into: raw) }
+                return try read(into: raw)
+            }
+        }
+        return try result.get()
+    }
+
+    /// Reads the rest of the file into memory; only for small files (manifests, checksum files).
+    public func readToEnd(limit: Int = 64 << 20) throws(PhonePackError) -> [UInt8] {
+        var result = [UInt8]()
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let n = try read(into: &chunk)
+            if n == 0 { return result }
+            result += chunk[0..<n]
+            if result.count > limit {
+                throw PhonePackError(
+                    .invalidInput, operation: "read", path: path, message: "is larger than \(limit) bytes")
+            }
+        }
+    }
+}
+
+/// What `stat`/`lstat` say about a file, in the units phonepack uses.
+public struct FileStatus: Sendable {
+    public var mode: mode_t
+    public var size: Int64
+    public var mtime: Int64
+    public var uid: UInt32
+    public var gid: UInt32
+
+    init(_ st: stat) {
+        mode = st.st_mode
+        size = Int64(st.st_size)
+        mtime = Int64(st.st_mtim.tv_sec)
+        uid = st.st_uid
+        gid = st.st_gid
+    }
+
+    public var isDirectory: Bool { mode & S_IFMT == S_IFDIR }
+    public var isRegular: Bool { mode & S_IFMT == S_IFREG }
+    public var isSymlink: Bool { mode & S_IFMT == S_IFLNK }
+    public var permissions: UInt32 { UInt32(mode & 0o7777) }
+
+    /// `lstat` of a path: symlinks are described, not followed.
+    public static func of(_ path: String) throws(PhonePackError) -> FileStatus {
+        var st = stat()
+        guard lstat(path, &st) == 0 else {
+            throw .system("lstat", errno: errno, path: path, operation: "stat")
+        }
+        return FileStatus(st)
+    }
+
+    /// `lstat`, or `nil` when nothing is at `path`.
+    public static func ifExists(_ path: String) throws(PhonePackError) -> FileStatus? {
+        var st = stat()
+        if lstat(path, &st) == 0 { return FileStatus(st) }
+        if errno == ENOENT { return nil }
+        throw .system("lstat", errno: errno, path: path, operation: "stat")
+    }
+}
+
+/// Runs a system call again while it fails with `EINTR`.
+func retryingOnInterrupt<T: FixedWidthInteger>(_ call: () -> T) -> T {
+    while true {
+        let result = call()
+        if result == -1 && errno == EINTR { continue }
+        return result
+    }
+}
+
+/// Lists a directory's entry names (without `.` and `..`) sorted by their bytes, the order reproducible archives
+/// use regardless of locale.
+func sortedDirectoryEntries(_ path: String) throws(PhonePackError) -> [String] {
+    guard let dir = opendir(path) else {
+        throw .system("opendir", errno: errno, path: path, operation: "list directory")
+    }
+    defer { closedir(dir) }
+    var names: [[UInt8]] = []
+    while true {
+        errno = 0
+        guard let entry = readdir(dir) else {
+            if errno != 0 { throw .system("readdir", errno: errno, path: path, operation: "list directory") }
+            break
+        }
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+            Array(raw.prefix(while: { $0 != 0 }))
+        }
+        if name == [UInt8(ascii: ".")] || name == [UInt8(ascii: "."), UInt8(ascii: ".")] { continue }
+        names.append(name)
+    }
+    names.sort { $0.lexicographicallyPrecedes($1) }
+    var result: [String] = []
+    result.reserveCapacity(names.count)
+    for raw in names {
+        guard let name = String(validating: raw, as: UTF8.self) else {
+            throw PhonePackError(
+                .invalidInput, operation: "list directory", path: path,
+                message: "holds a file whose name is not valid UTF-8; Android paths must be UTF-8, rename it")
+        }
+        result.append(name)
+    }
+    return result
+}
+
+/// Joins path components with exactly one `/`.
+func joinPath(_ base: String, _ name: String) -> String {
+    if base.isEmpty { return name }
+    return base.hasSuffix("/") ? base + name : base + "/" + name
+}
+
+/// The final component of a path.
+func lastPathComponent(_ path: String) -> String {
+    let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
+    guard let slash = trimmed.lastIndex(of: "/") else { return trimmed }
+    return String(trimmed[trimmed.index(after: slash)...])
+}
+
+/// The directory part of a path (`.` when there is none).
+func parentDirectory(_ path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "." }
+    if slash == path.startIndex { return "/" }
+    return String(path[..<slash])
+}

@@ -1,0 +1,504 @@
+/// What `phonepack verify` checks besides the profile's own rules.
+public struct VerifyOptions: Sendable {
+    public var profile: VerifyProfile
+    /// The package the file must be for; inferred from the layout (or the APK) when `nil`.
+    public var packageName: String?
+    /// Expected SHA-256 of the whole file (hex).
+    public var expectedSHA256: String?
+    /// A manifest from `phonepack build --manifest`: the archive digest and every entry are compared.
+    public var manifestPath: String?
+    /// Free bytes in the server's shared storage; CPH needs more than twice the tar size.
+    public var sharedFreeBytes: Int64?
+    /// Where the file will be uploaded; bucket and key are checked against the API's rules.
+    public var destination: ObjectURL?
+
+    public init(
+        profile: VerifyProfile, packageName: String? = nil, expectedSHA256: String? = nil,
+        manifestPath: String? = nil, sharedFreeBytes: Int64? = nil, destination: ObjectURL? = nil
+    ) {
+        self.profile = profile
+        self.packageName = packageName
+        self.expectedSHA256 = expectedSHA256
+        self.manifestPath = manifestPath
+        self.sharedFreeBytes = sharedFreeBytes
+        self.destination = destination
+    }
+}
+
+/// Checks a file against what a cloud API accepts, in one streaming pass that also computes its SHA-256 on a
+/// second thread. Nothing is extracted: the APK inside a tar is read in place from its byte range.
+public enum PackageVerifier {
+    /// PushFile's documented maximum tar size ("6 GB"; read as GiB, the larger reading, since the service
+    /// rejects above it and we must not reject what it accepts).
+    public static let pushFileLimit: Int64 = 6 << 30
+
+    public static func verify(path: String, options: VerifyOptions) throws(PhonePackError) -> VerifyReport {
+        let file = try OpenFile.forReading(path)
+        let kind = try FileKind.sniff(file)
+        let size = try file.status().size
+        var state = VerifyState(options: options, file: file, size: size)
+        if options.profile == .alibabaSendFile && kind != .tar {
+            try state.checkPlainFile(isAPK: kind == .zip)
+        } else if let advice = kind.notPlainTarAdvice {
+            state.report.rules.append(RuleResult(id: "tar-format", status: .fail, detail: advice))
+            state.skipArchiveRules(because: "not a tar")
+            state.report.sha256 = try hashWholeFile(file)
+        } else {
+            try state.scanTar()
+        }
+        state.checkSharedFree()
+        state.checkDestination()
+        try state.checkChecksum()
+        return state.report
+    }
+
+    static func hashWholeFile(_ file: OpenFile) throws(PhonePackError) -> String {
+        let hasher = StreamHasher(.sha256)
+        let size = 1 << 20
+        let buffers = (0..<2).map { _ in UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 4096) }
+        defer {
+            hasher.waitUntilIdle()
+            buffers.forEach { $0.deallocate() }
+        }
+        var offset: Int64 = 0
+        var turn = 0
+        while true {
+            let buffer = buffers[turn]
+            turn = 1 - turn
+            let n = try file.read(fromAbsoluteOffset: offset, into: buffer)
+            if n == 0 { break }
+            hasher.submit(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+            offset += Int64(n)
+        }
+        return hasher.finalize().hexString
+    }
+}
+
+/// Collects the offending entries per rule during the pass.
+struct Offenses {
+    private var byRule: [String: (count: Int, list: [RuleResult.Offender])] = [:]
+
+    mutating func add(_ rule: String, _ entry: String, _ reason: String) {
+        var slot = byRule[rule] ?? (0, [])
+        slot.count += 1
+        if slot.list.count < RuleResult.offenderLimit { slot.list.append(.init(entry: entry, reason: reason)) }
+        byRule[rule] = slot
+    }
+
+    func count(_ rule: String) -> Int { byRule[rule]?.count ?? 0 }
+
+    /// A rule's result: pass with `passDetail`, or `failing` status with the offenders.
+    func result(_ rule: String, pass passDetail: String, failing: RuleResult.Status = .fail, fail failDetail: String)
+        -> RuleResult
+    {
+        guard let slot = byRule[rule] else { return RuleResult(id: rule, status: .pass, detail: passDetail) }
+        return RuleResult(
+            id: rule, status: failing, detail: "\(slot.count) \(slot.count == 1 ? "entry" : "entries") \(failDetail)",
+            offenders: slot.list, offenderCount: slot.count)
+    }
+}
+
+private struct VerifyState {
+    let options: VerifyOptions
+    let file: OpenFile
+    var report: VerifyReport
+
+    init(options: VerifyOptions, file: OpenFile, size: Int64) {
+        self.options = options
+        self.file = file
+        report = VerifyReport(
+            file: file.path, profile: options.profile, size: size, sha256: nil, format: nil,
+            packageName: options.packageName, apk: nil, entries: 0, rules: [])
+    }
+
+    var profile: VerifyProfile { options.profile }
+
+    mutating func skipArchiveRules(because reason: String) {
+        for id in archiveRuleIDs {
+            report.rules.append(RuleResult(id: id, status: .skip, detail: "not checked: \(reason)"))
+        }
+    }
+
+    var archiveRuleIDs: [String] {
+        switch profile {
+        case .huaweiShareApp:
+            ["package-name", "layout", "base-apk", "safe-paths", "file-types", "no-setid", "links", "unique-names"]
+        case .huaweiShareFile, .huaweiPushFile:
+            ["roots", "safe-paths", "file-types", "no-setid", "links", "unique-names"]
+        case .alibabaSendFile:
+            ["safe-paths", "file-types", "no-setid", "links", "unique-names"]
+        }
+    }
+
+    // MARK: Tar
+
+    mutating func scanTar() throws(PhonePackError) {
+        let manifest = try options.manifestPath.map { (path) throws(PhonePackError) in try BuildManifest.read(path: path) }
+        let expectedEntries = manifest.map { Dictionary($0.entries.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a }) }
+        var offenses = Offenses()
+        var paths: [String] = []
+        var seen: Set<String> = []
+        var files: Set<String> = []
+        var symlinks: [(path: String, target: String)] = []
+        var apks: [TarEntry] = []
+        var packages: Set<String> = []
+        var entryDigest = Digest(.sha256)
+        var format = "tar"
+        let reader: TarReader
+        do {
+            reader = try TarReader(file: file, hashing: true)
+            while let entry = try reader.next() {
+                report.entries += 1
+                let (path, problem) = EntryPath.normalize(entry.path)
+                let name = entry.path
+                if let problem { offenses.add("safe-paths", name, problem.description) }
+                if !seen.insert(path).inserted && !path.isEmpty {
+                    offenses.add("unique-names", name, "appears more than once (a later copy replaces the earlier)")
+                }
+                paths.append(path)
+                if let package = SharedAppLayout.packageMentioned(in: path) { packages.insert(package) }
+                switch entry.kind {
+                case .file, .directory:
+                    break
+                case .symlink:
+                    symlinks.append((path, entry.linkTarget ?? ""))
+                case .hardlink:
+                    let target = EntryPath.normalize(entry.linkTarget ?? "").path
+                    if !files.contains(target) {
+                        offenses.add(
+                            "links", name, "hard link to \(entry.linkTarget ?? "") which is not an earlier file of this tar")
+                    }
+                case .characterDevice, .blockDevice, .fifo, .socket, .unknown:
+                    offenses.add("file-types", name, "is a \(entry.kind.rawValue)")
+                }
+                if entry.isSparse { offenses.add("file-types", name, "is a sparse file") }
+                if entry.kind == .file {
+                    files.insert(path)
+                    if path.hasSuffix("/base.apk") || (profile == .alibabaSendFile && path.hasSuffix(".apk")) {
+                        apks.append(entry)
+                    }
+                }
+                if entry.permissions & 0o4000 != 0 {
+                    offenses.add("no-setid", name, "has the setuid bit (mode \(octalMode(entry.permissions)))")
+                } else if entry.permissions & 0o2000 != 0 && entry.kind != .directory {
+                    offenses.add("no-setid", name, "has the setgid bit (mode \(octalMode(entry.permissions)))")
+                }
+                if let expectedEntries {
+                    try compare(entry, path: path, with: expectedEntries[entry.path], digest: &entryDigest, reader: reader,
+                        offenses: &offenses)
+                }
+            }
+            let (sha256, _) = try reader.finish()
+            report.sha256 = sha256?.hexString
+            format = reader.formatName
+        } catch let error where error.code == .corruptArchive || error.code == .unsupported {
+            report.rules.append(RuleResult(id: "tar-format", status: .fail, detail: error.message))
+            skipArchiveRules(because: "the archive is unreadable")
+            report.sha256 = try PackageVerifier.hashWholeFile(file)
+            return
+        }
+        report.format = format
+        if let manifest {
+            for entry in manifest.entries where !seen.contains(EntryPath.normalize(entry.path).path) {
+                offenses.add("manifest-entries", entry.path, "is in the manifest but not in the tar")
+            }
+        }
+        report.rules.append(
+            RuleResult(
+                id: "tar-format", status: .pass,
+                detail: "uncompressed tar (\(format)), \(report.entries) entries, readable to the end"))
+        let package = try resolvePackage(packages: packages, offenses: &offenses)
+        switch profile {
+        case .huaweiShareApp:
+            if let package {
+                let layout = SharedAppLayout(packageName: package)
+                checkLayout(paths: paths, layout: layout, offenses: &offenses)
+                checkLinks(symlinks, offenses: &offenses) { layout.area(of: $0) != nil }
+                report.rules.append(
+                    offenses.result(
+                        "layout", pass: "every entry is under the four areas of \(package)",
+                        fail: "outside data/app/\(package)-*, data/data/\(package), data/media/0/Android/data/\(package), data/media/obb/\(package)"
+                    ))
+                if offenses.count("ancestors") > 0 {
+                    report.rules.append(
+                        offenses.result(
+                            "ancestors", pass: "", failing: .warn,
+                            fail: "would change the phone's own directories above the package (their owner and mode)"))
+                }
+                try checkBaseAPK(apks: apks, layout: layout)
+            } else {
+                report.rules.append(RuleResult(id: "layout", status: .skip, detail: "not checked: package unknown"))
+                report.rules.append(RuleResult(id: "base-apk", status: .skip, detail: "not checked: package unknown"))
+            }
+        case .huaweiShareFile:
+            for path in paths where !(EntryPath.isWithin(path, "data") || EntryPath.isWithin(path, "cache")) {
+                offenses.add("roots", path, "is not under data/ or cache/")
+            }
+            checkLinks(symlinks, offenses: &offenses) { EntryPath.isWithin($0, "data") || EntryPath.isWithin($0, "cache") }
+            report.rules.append(
+                offenses.result("roots", pass: "every entry is under data/ or cache/", fail: "outside data/ and cache/ (only those trees can be shared)"))
+        case .huaweiPushFile:
+            for path in paths where !EntryPath.isWithin(path, "data") {
+                offenses.add("roots", path, "is not under data/")
+            }
+            checkLinks(symlinks, offenses: &offenses) { _ in true }
+            report.rules.append(
+                offenses.result(
+                    "roots", pass: "every entry is under data/", failing: .warn,
+                    fail: "outside data/; pushes into the system partition may fail"))
+            let limit = PackageVerifier.pushFileLimit
+            report.rules.append(
+                report.size <= limit
+                    ? RuleResult(id: "size", status: .pass, detail: "\(formatBytes(report.size)) ≤ PushFile's 6 GB")
+                    : RuleResult(
+                        id: "size", status: .fail,
+                        detail: "\(formatBytes(report.size)) is over PushFile's 6 GB limit; split the data into several tars"))
+        case .alibabaSendFile:
+            checkLinks(symlinks, offenses: &offenses) { _ in true }
+        }
+        report.rules.append(
+            offenses.result("safe-paths", pass: "no absolute paths, '..' or unusable names", fail: "with unsafe names"))
+        report.rules.append(
+            offenses.result(
+                "file-types", pass: "only files, folders and links", fail: "that cannot be pushed (devices, FIFOs, sockets, sparse files)"))
+        report.rules.append(
+            offenses.result(
+                "no-setid", pass: "no setuid/setgid files (setgid folders, as Android's cache dirs, are fine)",
+                fail: "with setuid/setgid bits"))
+        report.rules.append(
+            offenses.result("links", pass: "every link stays inside the allowed areas", fail: "with links pointing outside"))
+        report.rules.append(offenses.result("unique-names", pass: "no name appears twice", fail: "duplicated"))
+        if options.manifestPath != nil {
+            report.rules.append(
+                offenses.result("manifest-entries", pass: "every entry matches the manifest", fail: "differ from the manifest"))
+        }
+    }
+
+    /// The package the tar is for: `--package` (checked against CPH's rule), or the one package its paths name.
+    mutating func resolvePackage(packages: Set<String>, offenses: inout Offenses) throws(PhonePackError) -> String? {
+        guard profile == .huaweiShareApp || options.packageName != nil else { return nil }
+        let package: String
+        if let given = options.packageName {
+            package = given
+        } else if packages.count == 1 {
+            package = packages.first!
+        } else {
+            let detail =
+                packages.isEmpty
+                ? "no package found in the layout; give --package"
+                : "the tar holds several packages (\(packages.sorted().joined(separator: ", "))); a shared-app tar holds one"
+            report.rules.append(RuleResult(id: "package-name", status: .fail, detail: detail))
+            return nil
+        }
+        report.packageName = package
+        let check = FieldRules.packageName(package)
+        if let violation = check.violation {
+            report.rules.append(RuleResult(id: "package-name", status: .fail, detail: "\(package): \(violation)"))
+        } else if let warning = check.warnings.first {
+            report.rules.append(RuleResult(id: "package-name", status: .warn, detail: "\(package): \(warning)"))
+        } else {
+            report.rules.append(RuleResult(id: "package-name", status: .pass, detail: package))
+        }
+        return package
+    }
+
+    func checkLayout(paths: [String], layout: SharedAppLayout, offenses: inout Offenses) {
+        for path in paths where layout.area(of: path) == nil {
+            if SharedAppLayout.ancestorDirectories.contains(path) {
+                offenses.add("ancestors", path, "is a directory above the package's areas")
+            } else {
+                offenses.add("layout", path, "is outside the package's areas")
+            }
+        }
+    }
+
+    func checkLinks(
+        _ symlinks: [(path: String, target: String)], offenses: inout Offenses, allowed: (String) -> Bool
+    ) {
+        for link in symlinks {
+            guard let resolved = EntryPath.resolveLink(at: link.path, target: link.target) else {
+                offenses.add("links", link.path, "symlink to \(link.target) climbs above the root")
+                continue
+            }
+            if !allowed(resolved) { offenses.add("links", link.path, "symlink to \(link.target) points outside") }
+        }
+    }
+
+    mutating func checkBaseAPK(apks: [TarEntry], layout: SharedAppLayout) throws(PhonePackError) {
+        let candidates = apks.filter { entry in
+            let path = EntryPath.normalize(entry.path).path
+            return layout.appDirectory(of: path).map { path == $0 + "/base.apk" } ?? false
+        }
+        guard !candidates.isEmpty else {
+            report.rules.append(
+                RuleResult(
+                    id: "base-apk", status: .fail,
+                    detail: "no data/app/\(layout.packageName)-*/base.apk; the phone has nothing to install"))
+            return
+        }
+        var problems: [RuleResult.Offender] = []
+        for entry in candidates {
+            do {
+                let info = try APKInfo.read(
+                    from: file, offset: entry.dataOffset, length: entry.size, displayName: "\(file.path):\(entry.path)")
+                if info.packageName == layout.packageName {
+                    report.apk = info
+                    report.rules.append(
+                        RuleResult(
+                            id: "base-apk", status: .pass,
+                            detail: "\(entry.path) is \(info.packageName) \(info.versionDescription)"))
+                    return
+                }
+                problems.append(.init(entry: entry.path, reason: "its manifest says package \(info.packageName)"))
+            } catch {
+                problems.append(.init(entry: entry.path, reason: error.message))
+            }
+        }
+        report.rules.append(
+            RuleResult(
+                id: "base-apk", status: .fail,
+                detail: "no base.apk whose manifest package is \(layout.packageName)", offenders: problems,
+                offenderCount: problems.count))
+    }
+
+    func compare(
+        _ entry: TarEntry, path: String, with expected: ManifestEntry?, digest: inout Digest, reader: TarReader,
+        offenses: inout Offenses
+    ) throws(PhonePackError) {
+        guard let expected else {
+            offenses.add("manifest-entries", entry.path, "is not in the manifest")
+            return
+        }
+        var differences: [String] = []
+        if expected.type != entry.kind { differences.append("type \(entry.kind.rawValue) ≠ \(expected.type.rawValue)") }
+        if expected.size != entry.size { differences.append("size \(entry.size) ≠ \(expected.size)") }
+        if expected.mode != octalMode(entry.permissions) { differences.append("mode \(octalMode(entry.permissions)) ≠ \(expected.mode)") }
+        if expected.uid != entry.uid || expected.gid != entry.gid {
+            differences.append("owner \(entry.uid):\(entry.gid) ≠ \(expected.uid):\(expected.gid)")
+        }
+        if entry.kind == .file, let sha = expected.sha256 {
+            try reader.forEachDataBlock { digest.update($0) }
+            let actual = digest.finalize().hexString
+            if actual != sha { differences.append("SHA-256 \(actual.prefix(12))… ≠ \(sha.prefix(12))…") }
+        }
+        if !differences.isEmpty {
+            offenses.add("manifest-entries", entry.path, differences.joined(separator: ", "))
+        }
+    }
+
+    // MARK: Plain files (SendFile)
+
+    mutating func checkPlainFile(isAPK: Bool) throws(PhonePackError) {
+        report.sha256 = try PackageVerifier.hashWholeFile(file)
+        guard isAPK else {
+            report.rules.append(
+                RuleResult(id: "file-type", status: .pass, detail: "a plain file (SendFile copies it as is)"))
+            return
+        }
+        do {
+            let info = try APKInfo.read(from: file)
+            report.apk = info
+            report.rules.append(
+                RuleResult(id: "apk", status: .pass, detail: "\(info.packageName) \(info.versionDescription)"))
+            if let expected = options.packageName, expected != info.packageName {
+                report.rules.append(
+                    RuleResult(
+                        id: "package-name", status: .fail,
+                        detail: "the APK is \(info.packageName), not \(expected)"))
+            } else {
+                report.packageName = info.packageName
+                report.rules.append(RuleResult(id: "package-name", status: .pass, detail: info.packageName))
+            }
+        } catch {
+            report.rules.append(RuleResult(id: "apk", status: .fail, detail: error.message))
+        }
+    }
+
+    // MARK: Context rules
+
+    mutating func checkSharedFree() {
+        guard profile == .huaweiShareApp || profile == .huaweiShareFile else { return }
+        guard let free = options.sharedFreeBytes else {
+            report.rules.append(
+                RuleResult(id: "shared-free", status: .skip, detail: "not checked: give --shared-free BYTES"))
+            return
+        }
+        let needed = report.size * 2
+        report.rules.append(
+            free > needed
+                ? RuleResult(
+                    id: "shared-free", status: .pass,
+                    detail: "\(formatBytes(free)) free > 2 × \(formatBytes(report.size))")
+                : RuleResult(
+                    id: "shared-free", status: .fail,
+                    detail:
+                        "\(formatBytes(free)) free, but the shared storage must have more than twice the tar (\(formatBytes(needed)))"))
+    }
+
+    mutating func checkDestination() {
+        guard let url = options.destination else {
+            report.rules.append(RuleResult(id: "destination", status: .skip, detail: "not checked: give --to URL"))
+            return
+        }
+        var problems: [String] = []
+        switch profile {
+        case .huaweiShareApp, .huaweiShareFile, .huaweiPushFile:
+            if url.scheme != .obs { problems.append("CPH reads from OBS: use obs://bucket/key") }
+            if let v = FieldRules.obsBucketName(url.bucket).violation { problems.append("bucket_name \(url.bucket): \(v)") }
+            if let v = FieldRules.cphObjectPath(url.key).violation { problems.append("object_path \(url.key): \(v)") }
+            if profile == .huaweiPushFile, let v = FieldRules.cphPushFileContent(url.description).violation {
+                problems.append("content \(url): \(v)")
+            }
+            if !url.key.hasSuffix(".tar") { problems.append("object_path must name a .tar") }
+        case .alibabaSendFile:
+            if url.scheme != .oss { problems.append("Cloud Phone reads from OSS: use oss://bucket/key") }
+            if let v = FieldRules.cloudPhoneBucketName(url.bucket).violation { problems.append("bucket \(url.bucket): \(v)") }
+            if let v = FieldRules.ossObjectKey(url.key).violation { problems.append("key \(url.key): \(v)") }
+        }
+        report.rules.append(
+            problems.isEmpty
+                ? RuleResult(id: "destination", status: .pass, detail: "\(url) is a valid upload target")
+                : RuleResult(id: "destination", status: .fail, detail: problems.joined(separator: "; ")))
+    }
+
+    mutating func checkChecksum() throws(PhonePackError) {
+        var expected = options.expectedSHA256?.lowercased()
+        var expectedSize: Int64?
+        if let path = options.manifestPath {
+            let manifest = try BuildManifest.read(path: path)
+            expected = expected ?? manifest.archive.sha256
+            expectedSize = manifest.archive.size
+        }
+        guard let expected else {
+            report.rules.append(
+                RuleResult(id: "checksum", status: .skip, detail: "not checked: give --sha256 HEX or --manifest FILE"))
+            return
+        }
+        let actual = report.sha256 ?? ""
+        if let expectedSize, expectedSize != report.size {
+            report.rules.append(
+                RuleResult(
+                    id: "checksum", status: .fail,
+                    detail: "size \(report.size) differs from the manifest's \(expectedSize)"))
+        } else if actual == expected {
+            report.rules.append(RuleResult(id: "checksum", status: .pass, detail: "SHA-256 \(actual)"))
+        } else {
+            report.rules.append(
+                RuleResult(id: "checksum", status: .fail, detail: "SHA-256 is \(actual), expected \(expected)"))
+        }
+    }
+}
+
+/// `12.3 MiB`-style sizes for people; exact byte counts stay in `--json`.
+public func formatBytes(_ bytes: Int64) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+    var value = Double(bytes)
+    var unit = 0
+    while value >= 1024 && unit < units.count - 1 {
+        value /= 1024
+        unit += 1
+    }
+    if unit == 0 { return "\(bytes) B" }
+    let rounded = (value * 10).rounded() / 10
+    return "\(rounded) \(units[unit])"
+}

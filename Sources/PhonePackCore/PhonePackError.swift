@@ -1,0 +1,94 @@
+import Glibc
+
+/// The one error type the library throws, so the CLI can always print a single line that names the file,
+/// URL or field and what to do, and map the failure class to an exit code.
+///
+/// Modelled on NIOFileSystem's `FileSystemError`: a `code` that is a struct over a private enum (new codes are not
+/// API breaks), the `operation` that failed, the `path` it failed on, a human `message`, and the underlying `cause`.
+public struct PhonePackError: Error, Sendable, CustomStringConvertible {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Kind: String, Sendable {
+            case invalidInput = "invalid input"
+            case notFound = "not found"
+            case permissionDenied = "permission denied"
+            case io = "I/O error"
+            case corruptArchive = "corrupt archive"
+            case unsupported = "unsupported"
+            case checkFailed = "check failed"
+            case interrupted = "interrupted"
+        }
+        private let kind: Kind
+        private init(_ kind: Kind) { self.kind = kind }
+
+        /// The input is wrong: a bad flag value, a wrong package name, a file of the wrong kind.
+        public static var invalidInput: Code { Code(.invalidInput) }
+        public static var notFound: Code { Code(.notFound) }
+        public static var permissionDenied: Code { Code(.permissionDenied) }
+        /// Reading or writing a local file failed (disk full, I/O error).
+        public static var io: Code { Code(.io) }
+        /// An archive (tar, zip) is truncated, damaged, or not what its header claims.
+        public static var corruptArchive: Code { Code(.corruptArchive) }
+        public static var unsupported: Code { Code(.unsupported) }
+        /// A check the user asked for ran and did not pass (verify found violations, checksums differ).
+        public static var checkFailed: Code { Code(.checkFailed) }
+        public static var interrupted: Code { Code(.interrupted) }
+
+        public var description: String { kind.rawValue }
+    }
+
+    public var code: Code
+    /// What we were doing, e.g. "open", "read tar header", "parse AndroidManifest.xml".
+    public var operation: String
+    /// The file, archive entry, URL or field the failure is about.
+    public var path: String?
+    /// What is wrong and, where there is one, what to do about it.
+    public var message: String
+    /// The underlying error: a ``SystemCallError``, an ``ArchiveLibraryError``, …
+    public var cause: (any Error & Sendable)?
+
+    public init(
+        _ code: Code, operation: String, path: String? = nil, message: String, cause: (any Error & Sendable)? = nil
+    ) {
+        self.code = code
+        self.operation = operation
+        self.path = path
+        self.message = message
+        self.cause = cause
+    }
+
+    /// One line: `path: message (cause)`.
+    public var description: String {
+        var line = ""
+        if let path { line += "\(path): " }
+        line += message
+        if let cause { line += " (\(cause))" }
+        return line
+    }
+
+    /// Maps a failed system call to the error the user should see, with the errno text as cause.
+    public static func system(
+        _ syscall: String, errno code: Int32, path: String, operation: String, hint: String? = nil
+    ) -> PhonePackError {
+        let cause = SystemCallError(systemCall: syscall, errno: code)
+        let (kind, text): (Code, String) =
+            switch code {
+            case ENOENT: (.notFound, "does not exist")
+            case EACCES, EPERM: (.permissionDenied, "permission denied")
+            case ENOSPC: (.io, "no space left on device")
+            case EISDIR: (.invalidInput, "is a directory")
+            case ENOTDIR: (.invalidInput, "a parent is not a directory")
+            case EEXIST: (.invalidInput, "already exists")
+            default: (.io, "cannot \(operation)")
+            }
+        var message = text
+        if let hint { message += "; \(hint)" }
+        return PhonePackError(kind, operation: operation, path: path, message: message, cause: cause)
+    }
+}
+
+/// A failed system call and its errno, kept as the ``PhonePackError/cause``.
+public struct SystemCallError: Error, Sendable, CustomStringConvertible {
+    public var systemCall: String
+    public var errno: Int32
+    public var description: String { "\(systemCall): \(String(cString: strerror(errno)))" }
+}

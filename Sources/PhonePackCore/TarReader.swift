@@ -1,0 +1,279 @@
+import CLibArchive
+import Glibc
+
+/// One tar entry's header, as the archive states it. Nothing here has been checked for safety; see
+/// ``EntryPathRules`` for that.
+public struct TarEntry: Sendable {
+    public enum Kind: String, Sendable, Codable {
+        case file, directory, symlink, hardlink
+        case characterDevice = "char-device"
+        case blockDevice = "block-device"
+        case fifo, socket, unknown
+    }
+
+    /// 0-based position in the archive.
+    public var index: Int
+    /// The name exactly as stored (UTF-8), e.g. `data/app/com.x-1/` with its trailing slash.
+    public var path: String
+    public var kind: Kind
+    /// Data bytes that follow the header (0 for everything but files).
+    public var size: Int64
+    /// Permission bits including setuid/setgid/sticky (`mode & 0o7777`).
+    public var permissions: UInt32
+    public var uid: Int64
+    public var gid: Int64
+    public var mtime: Int64
+    /// Symlink target, or the earlier entry a hard link names.
+    public var linkTarget: String?
+    public var xattrs: [XAttr]
+    public var isSparse: Bool
+    public var deviceMajor: UInt32
+    public var deviceMinor: UInt32
+    /// Byte offset of the entry's data in the archive file (for ranged reads such as the APK inside a tar).
+    public var dataOffset: Int64
+
+    public struct XAttr: Sendable, Codable, Equatable {
+        public var name: String
+        public var value: [UInt8]
+    }
+
+    /// The SELinux label, as exports carry it in `security.selinux`, without its trailing NUL.
+    public var selinuxLabel: String? {
+        guard let value = xattrs.first(where: { $0.name == "security.selinux" })?.value else { return nil }
+        return String(decoding: value.prefix { $0 != 0 }, as: UTF8.self)
+    }
+}
+
+/// Streams a tar archive from a file through libarchive, with only the tar format and no decompression enabled
+/// (the smallest attack surface), treating every libarchive warning as an error, since a reader that "recovers"
+/// from a damaged header sees a different archive than the phone will.
+///
+/// With `hashing`, every byte of the file is fed to a SHA-256 on a second thread as it is read, in the same pass.
+public final class TarReader {
+    public let file: OpenFile
+    private let archive: OpaquePointer
+    private var entry: OpaquePointer?
+    fileprivate let hasher: StreamHasher?
+    fileprivate var buffers: [UnsafeMutableRawBufferPointer]
+    fileprivate var nextBuffer = 0
+    fileprivate var readError: PhonePackError?
+    fileprivate var reachedEndOfFile = false
+    private var entryCount = 0
+    private var previousPath: String?
+    private var finished = false
+    static let readSize = 1 << 20
+
+    /// - Parameters:
+    ///   - file: the archive; must be a plain (uncompressed) tar.
+    ///   - hashing: compute the SHA-256 of the whole file during the pass (then data is read, never seeked over).
+    public init(file: OpenFile, hashing: Bool = false) throws(PhonePackError) {
+        _ = utf8LocaleIsSet
+        let kind = try FileKind.sniff(file)
+        if let advice = kind.notPlainTarAdvice {
+            throw PhonePackError(
+                kind == .unknown || kind == .empty ? .corruptArchive : .unsupported,
+                operation: "open tar", path: file.path, message: advice)
+        }
+        self.file = file
+        hasher = hashing ? StreamHasher(.sha256) : nil
+        buffers = (0..<(hashing ? 2 : 1)).map { _ in
+            UnsafeMutableRawBufferPointer.allocate(byteCount: Self.readSize, alignment: 4096)
+        }
+        archive = archive_read_new()
+        archive_read_support_format_tar(archive)
+        archive_read_support_filter_none(archive)
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        archive_read_set_callback_data(archive, context)
+        archive_read_set_read_callback(archive, tarReadCallback)
+        if !hashing { archive_read_set_skip_callback(archive, tarSkipCallback) }
+        let status = archive_read_open1(archive)
+        if status != ARCHIVE_OK { throw failure(status, "open") }
+    }
+
+    deinit {
+        archive_read_free(archive)
+        hasher?.waitUntilIdle()
+        for buffer in buffers { buffer.deallocate() }
+    }
+
+    /// The next entry's header, or `nil` at the end of the archive. Unread data of the previous entry is skipped.
+    public func next() throws(PhonePackError) -> TarEntry? {
+        var entryPointer: OpaquePointer?
+        let status = archive_read_next_header(archive, &entryPointer)
+        if status == ARCHIVE_EOF { return nil }
+        guard status == ARCHIVE_OK, let entryPointer else { throw failure(status, "read header") }
+        entry = entryPointer
+        let index = entryCount
+        entryCount += 1
+        guard let pathPointer = archive_entry_pathname_utf8(entryPointer) else {
+            throw PhonePackError(
+                .corruptArchive, operation: "read header", path: file.path,
+                message: "entry #\(index + 1)\(afterPrevious) has a name that is not valid UTF-8")
+        }
+        let path = String(cString: pathPointer)
+        previousPath = path
+        let type = archive_entry_filetype(entryPointer)
+        var kind: TarEntry.Kind =
+            switch type {
+            case CSWIFT_AE_IFREG: .file
+            case CSWIFT_AE_IFDIR: .directory
+            case CSWIFT_AE_IFLNK: .symlink
+            case CSWIFT_AE_IFCHR: .characterDevice
+            case CSWIFT_AE_IFBLK: .blockDevice
+            case CSWIFT_AE_IFIFO: .fifo
+            case CSWIFT_AE_IFSOCK: .socket
+            default: .unknown
+            }
+        var linkTarget: String?
+        if let hardlink = archive_entry_hardlink_utf8(entryPointer) {
+            kind = .hardlink
+            linkTarget = String(cString: hardlink)
+        } else if kind == .symlink, let symlink = archive_entry_symlink_utf8(entryPointer) {
+            linkTarget = String(cString: symlink)
+        }
+        var xattrs: [TarEntry.XAttr] = []
+        if archive_entry_xattr_reset(entryPointer) > 0 {
+            var name: UnsafePointer<CChar>?
+            var value: UnsafeRawPointer?
+            var length = 0
+            while archive_entry_xattr_next(entryPointer, &name, &value, &length) == ARCHIVE_OK, let name {
+                let bytes = value.map { Array(UnsafeRawBufferPointer(start: $0, count: length)) } ?? []
+                xattrs.append(.init(name: String(cString: name), value: bytes))
+            }
+        }
+        return TarEntry(
+            index: index, path: path, kind: kind,
+            size: archive_entry_size_is_set(entryPointer) != 0 ? archive_entry_size(entryPointer) : 0,
+            permissions: UInt32(archive_entry_perm(entryPointer)) & 0o7777,
+            uid: archive_entry_uid(entryPointer), gid: archive_entry_gid(entryPointer),
+            mtime: Int64(archive_entry_mtime(entryPointer)), linkTarget: linkTarget, xattrs: xattrs,
+            isSparse: archive_entry_sparse_count(entryPointer) > 0,
+            deviceMajor: UInt32(archive_entry_rdevmajor(entryPointer)),
+            deviceMinor: UInt32(archive_entry_rdevminor(entryPointer)),
+            dataOffset: archive_filter_bytes(archive, 0))
+    }
+
+    /// The next block of the current entry's data, valid until the next call; `nil` at the end of the entry.
+    /// A truncated archive throws, naming the entry.
+    public func readDataBlock() throws(PhonePackError) -> UnsafeRawBufferPointer? {
+        var buffer: UnsafeRawPointer?
+        var size = 0
+        var offset: la_int64_t = 0
+        let status = archive_read_data_block(archive, &buffer, &size, &offset)
+        if status == ARCHIVE_EOF { return nil }
+        guard status == ARCHIVE_OK else { throw failure(status, "read data of \(previousPath ?? "?")") }
+        return UnsafeRawBufferPointer(start: buffer, count: size)
+    }
+
+    /// Reads the current entry's data to the end, handing each block to `body`.
+    public func forEachDataBlock(_ body: (UnsafeRawBufferPointer) throws(PhonePackError) -> Void)
+        throws(PhonePackError)
+    {
+        while let block = try readDataBlock() { try body(block) }
+    }
+
+    /// After the last entry: reads what follows the end-of-archive marker (it must be zero padding: anything else
+    /// is hidden data that other tar readers may see) and, when hashing, returns the SHA-256 of the whole file.
+    public func finish() throws(PhonePackError) -> (sha256: [UInt8]?, size: Int64) {
+        precondition(!finished, "finish() called twice")
+        finished = true
+        let endOfArchive = archive_filter_bytes(archive, 0)
+        if hasher != nil {
+            // Drain the rest of the file through the same callback so the hash covers every byte.
+            var ignored: UnsafeRawPointer?
+            while !reachedEndOfFile {
+                _ = tarReadCallback(archive, Unmanaged.passUnretained(self).toOpaque(), &ignored)
+                if let readError { throw readError }
+            }
+        }
+        let size = try file.status().size
+        try checkZeroPadding(from: endOfArchive, to: size)
+        return (hasher?.finalize(), size)
+    }
+
+    private func checkZeroPadding(from start: Int64, to end: Int64) throws(PhonePackError) {
+        var offset = start
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while offset < end {
+            let n = try file.read(into: &chunk, fromAbsoluteOffset: offset)
+            if n == 0 { break }
+            if let nonZero = chunk[0..<n].firstIndex(where: { $0 != 0 }) {
+                throw PhonePackError(
+                    .corruptArchive, operation: "read end of archive", path: file.path,
+                    message:
+                        "has data after the end-of-archive marker at byte \(offset + Int64(nonZero)); other tar readers may see entries that this listing does not"
+                )
+            }
+            offset += Int64(n)
+        }
+    }
+
+    /// The format libarchive detected, e.g. "POSIX pax interchange format" or "GNU tar format".
+    public var formatName: String {
+        archive_format_name(archive).map { String(cString: $0) } ?? "tar"
+    }
+
+    private var afterPrevious: String {
+        previousPath.map { " (after \($0))" } ?? ""
+    }
+
+    private func failure(_ status: Int32, _ operation: String) -> PhonePackError {
+        if let readError { return readError }
+        let cause = ArchiveLibraryError(archive, function: operation, status: status)
+        let offset = archive_filter_bytes(archive, 0)
+        var message: String
+        if status == ARCHIVE_WARN {
+            message = "entry #\(entryCount + 1)\(afterPrevious) near byte \(offset) is damaged: \(cause.message)"
+        } else if cause.message.contains("Truncated") || cause.message.contains("truncated") {
+            message = "is truncated near byte \(offset)\(afterPrevious); download or build it again"
+        } else {
+            message = "cannot be read as a tar near byte \(offset)\(afterPrevious): \(cause.message)"
+        }
+        return PhonePackError(.corruptArchive, operation: operation, path: file.path, message: message, cause: cause)
+    }
+}
+
+/// libarchive's input callback. With hashing it alternates between two buffers: the one just returned to
+/// libarchive is being hashed in place on the hasher's thread while libarchive parses it; the other is free
+/// because the previous hand-off waited for its hash to finish.
+private func tarReadCallback(
+    _: OpaquePointer?, _ context: UnsafeMutableRawPointer?, _ bufferOut: UnsafeMutablePointer<UnsafeRawPointer?>?
+) -> Int {
+    let reader = Unmanaged<TarReader>.fromOpaque(context!).takeUnretainedValue()
+    let buffer = reader.buffers[reader.nextBuffer]
+    reader.nextBuffer = (reader.nextBuffer + 1) % reader.buffers.count
+    var filled = 0
+    do throws(PhonePackError) {
+        // Fill the buffer (a pipe or a short read may return less); stop at end of file.
+        while filled < buffer.count {
+            let n = try reader.file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
+            if n == 0 {
+                reader.reachedEndOfFile = true
+                break
+            }
+            filled += n
+        }
+    } catch {
+        reader.readError = error
+        return -1
+    }
+    let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<filled])
+    reader.hasher?.submit(bytes)
+    bufferOut?.pointee = bytes.baseAddress
+    return filled
+}
+
+/// Skips data by moving the file offset, so listing a 1 GiB tar reads only its headers. Not used when hashing.
+private func tarSkipCallback(_: OpaquePointer?, _ context: UnsafeMutableRawPointer?, _ request: Int64) -> Int64 {
+    let reader = Unmanaged<TarReader>.fromOpaque(context!).takeUnretainedValue()
+    guard let size = try? reader.file.status().size else { return 0 }
+    let current = lseek(reader.file.descriptor, 0, SEEK_CUR)
+    guard current >= 0 else { return 0 }
+    let step = min(request, max(0, size - Int64(current)))
+    guard lseek(reader.file.descriptor, off_t(step), SEEK_CUR) >= 0 else { return 0 }
+    return step
+}
+
+/// libarchive converts pax UTF-8 names to the process locale; in the C locale non-ASCII names would fail with a
+/// warning, so switch character handling to UTF-8 once, before the first archive is opened.
+private let utf8LocaleIsSet: Bool = setlocale(LC_CTYPE, "C.UTF-8") != nil

@@ -1,0 +1,175 @@
+import CLibArchive
+import Glibc
+
+/// The text and numbers libarchive gave for a failed call, kept as a ``PhonePackError/cause``.
+public struct ArchiveLibraryError: Error, Sendable, CustomStringConvertible {
+    public var function: String
+    public var status: Int32
+    public var errno: Int32
+    public var message: String
+
+    init(_ archive: OpaquePointer, function: String, status: Int32) {
+        self.function = function
+        self.status = status
+        self.errno = archive_errno(archive)
+        self.message = archive_error_string(archive).map { String(cString: $0) } ?? "unknown libarchive error"
+    }
+
+    public var description: String { "\(function): \(message)" }
+}
+
+/// One entry to write: everything that goes into the tar header. Data is supplied separately.
+public struct TarEntryHeader: Sendable {
+    public enum Kind: Sendable, Equatable {
+        case file(size: Int64)
+        case directory
+        case symlink(target: String)
+        /// A second name for an earlier file entry of the same archive.
+        case hardlink(target: String)
+    }
+
+    public var path: String
+    public var kind: Kind
+    public var permissions: UInt32
+    public var uid: UInt32
+    public var gid: UInt32
+    public var mtime: Int64
+    /// Extended attributes such as `security.selinux`, written as `SCHILY.xattr.*` pax records in this order.
+    public var xattrs: [(name: String, value: [UInt8])]
+
+    public init(
+        path: String, kind: Kind, permissions: UInt32, uid: UInt32, gid: UInt32, mtime: Int64,
+        xattrs: [(name: String, value: [UInt8])] = []
+    ) {
+        self.path = path
+        self.kind = kind
+        self.permissions = permissions
+        self.uid = uid
+        self.gid = gid
+        self.mtime = mtime
+        self.xattrs = xattrs
+    }
+}
+
+/// Writes a reproducible POSIX (pax) tar to a file while a second thread computes its SHA-256.
+///
+/// Reproducible means: the same headers in the same order give the same bytes. libarchive's "restricted pax"
+/// writes plain ustar headers unless an entry needs pax records (long names, xattrs), never writes atime/ctime,
+/// and names pax headers without a PID. Owner names are left empty (numeric owners only).
+///
+/// - Important: not thread-safe; one writer per archive.
+public final class TarWriter {
+    private let archive: OpaquePointer
+    private let entry: OpaquePointer
+    fileprivate let output: OpenFile
+    fileprivate let hasher: StreamHasher?
+    fileprivate var writeError: PhonePackError?
+    /// Counted in the output callback: libarchive's own counter leaves out the final padding.
+    fileprivate var bytesWritten: Int64 = 0
+    private var closed = false
+    /// Bytes libarchive hands to the output per write: large blocks mean few system calls and hasher hand-offs.
+    static let blockSize = 1 << 20
+
+    /// - Parameters:
+    ///   - output: where the archive bytes go.
+    ///   - hashing: compute the SHA-256 of the archive bytes while writing (on a second thread).
+    public init(output: OpenFile, hashing: Bool = true) throws(PhonePackError) {
+        self.output = output
+        self.hasher = hashing ? StreamHasher(.sha256) : nil
+        archive = archive_write_new()
+        entry = archive_entry_new()
+        try check(archive_write_set_format_pax_restricted(archive), "archive_write_set_format_pax_restricted")
+        try check(archive_write_set_format_option(archive, "pax", "xattrheader", "SCHILY"), "set xattrheader")
+        try check(archive_write_set_bytes_per_block(archive, Int32(Self.blockSize)), "set bytes per block")
+        // Pad the end to a multiple of 10240 bytes, as GNU tar does, instead of a whole 1 MiB block.
+        try check(archive_write_set_bytes_in_last_block(archive, 10240), "set bytes in last block")
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        try check(archive_write_open2(archive, context, nil, tarWriteCallback, nil, nil), "archive_write_open2")
+    }
+
+    deinit {
+        if !closed { archive_write_fail(archive) }
+        archive_write_free(archive)
+        archive_entry_free(entry)
+        hasher?.waitUntilIdle()
+    }
+
+    /// Writes one header. For a file, follow with exactly `size` bytes through ``writeData(_:)``.
+    public func writeHeader(_ header: TarEntryHeader) throws(PhonePackError) {
+        archive_entry_clear(entry)
+        archive_entry_set_pathname_utf8(entry, header.path)
+        archive_entry_set_perm(entry, mode_t(header.permissions & 0o7777))
+        archive_entry_set_uid(entry, la_int64_t(header.uid))
+        archive_entry_set_gid(entry, la_int64_t(header.gid))
+        archive_entry_set_mtime(entry, time_t(header.mtime), 0)
+        switch header.kind {
+        case .file(let size):
+            archive_entry_set_filetype(entry, CSWIFT_AE_IFREG)
+            archive_entry_set_size(entry, size)
+        case .directory:
+            archive_entry_set_filetype(entry, CSWIFT_AE_IFDIR)
+            archive_entry_set_size(entry, 0)
+        case .symlink(let target):
+            archive_entry_set_filetype(entry, CSWIFT_AE_IFLNK)
+            archive_entry_set_symlink_utf8(entry, target)
+            archive_entry_set_size(entry, 0)
+        case .hardlink(let target):
+            archive_entry_set_filetype(entry, CSWIFT_AE_IFREG)
+            archive_entry_set_hardlink_utf8(entry, target)
+            archive_entry_set_size(entry, 0)
+        }
+        for xattr in header.xattrs {
+            xattr.value.withUnsafeBytes { raw in
+                archive_entry_xattr_add_entry(entry, xattr.name, raw.baseAddress, raw.count)
+            }
+        }
+        try check(archive_write_header(archive, entry), "write header for \(header.path)")
+    }
+
+    /// Appends file data for the current entry.
+    public func writeData(_ bytes: UnsafeRawBufferPointer) throws(PhonePackError) {
+        guard bytes.count > 0 else { return }
+        let written = archive_write_data(archive, bytes.baseAddress, bytes.count)
+        if written < 0 || written != bytes.count {
+            if let writeError { throw writeError }
+            throw PhonePackError(
+                .io, operation: "write", path: output.path, message: "cannot write tar data",
+                cause: ArchiveLibraryError(archive, function: "archive_write_data", status: Int32(written)))
+        }
+    }
+
+    /// Writes the end-of-archive blocks and returns the SHA-256 of the whole archive (if hashing) and its size.
+    public func finish() throws(PhonePackError) -> (sha256: [UInt8]?, size: Int64) {
+        try check(archive_write_close(archive), "archive_write_close")
+        closed = true
+        return (hasher?.finalize(), bytesWritten)
+    }
+
+    private func check(_ status: Int32, _ function: String) throws(PhonePackError) {
+        guard status != ARCHIVE_OK else { return }
+        if let writeError { throw writeError }
+        throw PhonePackError(
+            status == ARCHIVE_WARN ? .invalidInput : .io, operation: function, path: output.path,
+            message: "cannot write the tar",
+            cause: ArchiveLibraryError(archive, function: function, status: status))
+    }
+}
+
+/// libarchive's output callback: hands the block to the hasher (which reads it in place on its own thread), writes
+/// it to the file meanwhile, and returns only when both are done, since the block is libarchive's or ours to reuse.
+private func tarWriteCallback(
+    _: OpaquePointer?, _ context: UnsafeMutableRawPointer?, _ buffer: UnsafeRawPointer?, _ length: Int
+) -> Int {
+    let writer = Unmanaged<TarWriter>.fromOpaque(context!).takeUnretainedValue()
+    let bytes = UnsafeRawBufferPointer(start: buffer, count: length)
+    writer.hasher?.submit(bytes)
+    defer { writer.hasher?.waitUntilIdle() }
+    do throws(PhonePackError) {
+        try writer.output.writeAll(bytes)
+        writer.bytesWritten += Int64(length)
+    } catch {
+        writer.writeError = error
+        return -1
+    }
+    return length
+}

@@ -1,0 +1,134 @@
+import CLibArchive
+import Glibc
+
+/// Reads a zip (an APK) stored in a byte range of a file: a whole `.apk`, or a `base.apk` entry inside a tar,
+/// without extracting it. Uses libarchive's seekable zip reader, which trusts the central directory, as Android's
+/// package manager does.
+final class ZipReader {
+    fileprivate let file: OpenFile
+    fileprivate let rangeStart: Int64
+    fileprivate let rangeLength: Int64
+    fileprivate var position: Int64 = 0
+    fileprivate var buffer: UnsafeMutableRawBufferPointer
+    fileprivate var readError: PhonePackError?
+    private let archive: OpaquePointer
+    /// How the APK is named in messages, e.g. `app.tar:data/app/com.x-1/base.apk`.
+    let displayName: String
+
+    init(file: OpenFile, offset: Int64 = 0, length: Int64? = nil, displayName: String? = nil)
+        throws(PhonePackError)
+    {
+        self.file = file
+        self.rangeStart = offset
+        if let length {
+            self.rangeLength = length
+        } else {
+            self.rangeLength = try file.status().size - offset
+        }
+        self.displayName = displayName ?? file.path
+        buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 << 10, alignment: 16)
+        archive = archive_read_new()
+        archive_read_support_format_zip_seekable(archive)
+        archive_read_support_filter_none(archive)
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        archive_read_set_callback_data(archive, context)
+        archive_read_set_read_callback(archive, zipReadCallback)
+        archive_read_set_seek_callback(archive, zipSeekCallback)
+        let status = archive_read_open1(archive)
+        guard status == ARCHIVE_OK else {
+            throw PhonePackError(
+                .invalidInput, operation: "open APK", path: self.displayName,
+                message: "is not a valid APK (zip): \(ArchiveLibraryError(archive, function: "open", status: status).message)"
+            )
+        }
+    }
+
+    deinit {
+        archive_read_free(archive)
+        buffer.deallocate()
+    }
+
+    /// Lists every entry (name and uncompressed size) and reads the data of those `wanted` selects, each limited
+    /// to `limit` bytes so a crafted APK cannot make us inflate gigabytes.
+    func scan(readingDataOf wanted: (String) -> Bool, limit: Int) throws(PhonePackError) -> ZipScan {
+        var scan = ZipScan()
+        while true {
+            var entry: OpaquePointer?
+            let status = archive_read_next_header(archive, &entry)
+            if status == ARCHIVE_EOF { return scan }
+            guard status == ARCHIVE_OK || status == ARCHIVE_WARN, let entry else {
+                throw corrupt("read entry", status)
+            }
+            let name = archive_entry_pathname_utf8(entry).map { String(cString: $0) } ?? ""
+            scan.entries.append((name, archive_entry_size(entry)))
+            if wanted(name), scan.contents[name] == nil {
+                scan.contents[name] = try readData(name: name, limit: limit)
+            }
+        }
+    }
+
+    private func readData(name: String, limit: Int) throws(PhonePackError) -> [UInt8] {
+        var data: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { raw in archive_read_data(archive, raw.baseAddress, raw.count) }
+            if n == 0 { return data }
+            if n < 0 { throw corrupt("read \(name)", Int32(n)) }
+            data += chunk[0..<n]
+            if data.count > limit {
+                throw PhonePackError(
+                    .invalidInput, operation: "read \(name)", path: displayName,
+                    message: "\(name) is larger than \(limit) bytes; refusing to read it (zip bomb?)")
+            }
+        }
+    }
+
+    private func corrupt(_ operation: String, _ status: Int32) -> PhonePackError {
+        if let readError { return readError }
+        let cause = ArchiveLibraryError(archive, function: operation, status: status)
+        return PhonePackError(
+            .invalidInput, operation: operation, path: displayName,
+            message: "is not a valid APK (zip): \(cause.message)", cause: cause)
+    }
+}
+
+struct ZipScan {
+    var entries: [(name: String, size: Int64)] = []
+    var contents: [String: [UInt8]] = [:]
+}
+
+private func zipReadCallback(
+    _: OpaquePointer?, _ context: UnsafeMutableRawPointer?, _ bufferOut: UnsafeMutablePointer<UnsafeRawPointer?>?
+) -> Int {
+    let zip = Unmanaged<ZipReader>.fromOpaque(context!).takeUnretainedValue()
+    let remaining = zip.rangeLength - zip.position
+    guard remaining > 0 else { return 0 }
+    let want = Int(min(Int64(zip.buffer.count), remaining))
+    do throws(PhonePackError) {
+        let n = try zip.file.read(
+            fromAbsoluteOffset: zip.rangeStart + zip.position,
+            into: UnsafeMutableRawBufferPointer(rebasing: zip.buffer[0..<want]))
+        zip.position += Int64(n)
+        bufferOut?.pointee = UnsafeRawPointer(zip.buffer.baseAddress)
+        return n
+    } catch {
+        zip.readError = error
+        return -1
+    }
+}
+
+private func zipSeekCallback(
+    _: OpaquePointer?, _ context: UnsafeMutableRawPointer?, _ offset: Int64, _ whence: Int32
+) -> Int64 {
+    let zip = Unmanaged<ZipReader>.fromOpaque(context!).takeUnretainedValue()
+    let target: Int64 =
+        switch whence {
+        case SEEK_SET: offset
+        case SEEK_CUR: zip.position + offset
+        case SEEK_END: zip.rangeLength + offset
+        default: -1
+        }
+    guard target >= 0, target <= zip.rangeLength else { return Int64(ARCHIVE_FATAL) }
+    zip.position = target
+    return target
+}

@@ -1,0 +1,130 @@
+import ArgumentParser
+import PhonePackCore
+
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Show what a tar or APK holds, without extracting anything.",
+        discussion: """
+            For a tar: entry counts, total bytes, the apps found (package, version, ABIs from each
+            data/app/*/base.apk) and the largest files; --long lists entries like 'tar tv' with numeric
+            owners; --tree shows folders with their total sizes.
+            For an APK: package, version, SDK levels, ABIs and permissions.
+            """
+    )
+
+    @Argument(help: "A .tar or .apk file.")
+    var file: String
+
+    @Flag(name: .shortAndLong, help: "List every entry: mode, owner, size, time (UTC), name.")
+    var long = false
+
+    @Flag(help: "Show the entries as a folder tree with sizes.")
+    var tree = false
+
+    @OptionGroup var outputOptions: OutputOptions
+
+    func run() throws {
+        let report = try ArchiveInspector.inspect(path: file, listEntries: long || tree || outputOptions.json)
+        if outputOptions.json {
+            print(JSONOutput.string(report))
+            return
+        }
+        if let apk = report.apk {
+            printAPK(apk)
+            return
+        }
+        if long, let entries = report.entries { entries.forEach(printListing) }
+        if tree, let entries = report.entries { printTree(PathTree.build(entries)) }
+        if let summary = report.summary { printSummary(report, summary) }
+    }
+
+    private func printAPK(_ apk: APKInfo) {
+        print("\(file): APK")
+        print("  package      \(apk.packageName)")
+        if let split = apk.splitName { print("  split        \(split)") }
+        print("  version      \(apk.versionDescription)")
+        print("  sdk          min \(apk.minSdk.map(String.init) ?? "?"), target \(apk.targetSdk.map(String.init) ?? "?")")
+        print("  abis         \(apk.abis.isEmpty ? "none (no native code)" : apk.abis.joined(separator: " "))")
+        print("  permissions  \(apk.permissions.isEmpty ? "none" : apk.permissions.joined(separator: "\n               "))")
+    }
+
+    private func printListing(_ entry: ListedEntry) {
+        let typeChar: Character =
+            switch entry.type {
+            case .directory: "d"
+            case .symlink: "l"
+            case .hardlink: "h"
+            case .characterDevice: "c"
+            case .blockDevice: "b"
+            case .fifo: "p"
+            case .socket: "s"
+            default: "-"
+            }
+        let owner = "\(entry.uid)/\(entry.gid)"
+        let size = String(entry.size)
+        var line = "\(typeChar)\(permissionString(entry.mode)) \(owner.padded(to: 11))"
+        line += String(repeating: " ", count: max(0, 10 - size.count)) + size
+        line += " \(formatUTCMinute(entry.mtime)) \(entry.path)"
+        if let target = entry.linkTarget { line += entry.type == .hardlink ? " link to \(target)" : " -> \(target)" }
+        print(line)
+    }
+
+    private func printTree(_ root: PathTree) {
+        func visit(_ node: PathTree, _ prefix: String) {
+            let children = node.sortedChildren
+            for (i, child) in children.enumerated() {
+                let last = i == children.count - 1
+                var label = child.name
+                if let entry = child.entry, entry.type == .symlink { label += " -> \(entry.linkTarget ?? "")" }
+                if !child.children.isEmpty || child.entry?.type == .directory { label += "/" }
+                print("\(prefix)\(last ? "└── " : "├── ")\(label)  (\(formatBytes(child.size)))")
+                visit(child, prefix + (last ? "    " : "│   "))
+            }
+        }
+        print(".  (\(formatBytes(root.size)))")
+        visit(root, "")
+    }
+
+    private func printSummary(_ report: InspectReport, _ s: InspectReport.Summary) {
+        print("\(report.file): \(report.format ?? "tar"), \(formatBytes(report.size))")
+        print("  entries      \(s.entries): \(s.files) files, \(s.directories) folders, \(s.symlinks) symlinks, \(s.hardlinks) hard links, \(s.specialFiles) special")
+        print("  file bytes   \(s.totalBytes) (\(formatBytes(s.totalBytes)))")
+        if s.packages.isEmpty {
+            print("  apps         none (no data/app/*/base.apk)")
+        }
+        for app in s.packages {
+            if let error = app.error {
+                print("  app          \(app.apkPath): unreadable: \(error)")
+                continue
+            }
+            let version = [app.versionName, app.versionCode.map { "(\($0))" }].compactMap { $0 }.joined(separator: " ")
+            let abis = app.abis.isEmpty ? "no native code" : app.abis.joined(separator: " ")
+            print("  app          \(app.packageName) \(version), \(abis)  [\(app.apkPath)]")
+        }
+        if !s.largestFiles.isEmpty {
+            print("  largest files")
+            for item in s.largestFiles {
+                print("    \(formatBytes(item.size).padded(to: 10)) \(item.path)")
+            }
+        }
+    }
+}
+
+/// `rwxr-xr-x` from `"0755"`, with s/S/t/T for the special bits, as `ls -l` prints them.
+func permissionString(_ octal: String) -> String {
+    guard let mode = UInt32(octal, radix: 8) else { return "?????????" }
+    var chars: [Character] = []
+    for (shift, special, specialChar) in [(6, UInt32(0o4000), Character("s")), (3, 0o2000, "s"), (0, 0o1000, "t")] {
+        let bits = (mode >> UInt32(shift)) & 7
+        chars.append(bits & 4 != 0 ? "r" : "-")
+        chars.append(bits & 2 != 0 ? "w" : "-")
+        let exec = bits & 1 != 0
+        if mode & special != 0 {
+            chars.append(exec ? specialChar : Character(specialChar.uppercased()))
+        } else {
+            chars.append(exec ? "x" : "-")
+        }
+    }
+    return String(chars)
+}

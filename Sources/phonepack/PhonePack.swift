@@ -1,0 +1,116 @@
+import ArgumentParser
+import Dispatch
+import Glibc
+import PhonePackCore
+
+/// The root command. Parsing and exit codes follow DESIGN.md: 0 success, 1 a check failed, 2 usage or input
+/// error, 3 network or service error, 130 interrupted.
+struct PhonePack: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "phonepack",
+        abstract: "Build, verify and inspect app tarballs for Huawei CPH / KooPhone and Alibaba Cloud Phone.",
+        discussion: """
+            Typical flow:
+              phonepack build myapp/ -o app.tar          # shared-app tar + app.tar.sha256
+              phonepack verify app.tar --to obs://my-bucket/apps/app.tar
+              phonepack inspect app.tar --long
+            """,
+        version: "0.1.0",
+        subcommands: [BuildCommand.self, VerifyCommand.self, InspectCommand.self]
+    )
+}
+
+@main
+enum Main {
+    static func main() {
+        installInterruptHandler()
+        do {
+            var command = try PhonePack.parseAsRoot()
+            try command.run()
+        } catch let exit as ExitCode {
+            Glibc.exit(exit.rawValue)
+        } catch let error as PhonePackError {
+            printError(error.description)
+            Glibc.exit(ExitStatus.code(for: error))
+        } catch {
+            let code = PhonePack.exitCode(for: error)
+            let message = PhonePack.fullMessage(for: error)
+            if code == .success {
+                print(message)
+                Glibc.exit(0)
+            }
+            // ArgumentParser's usage errors: its message, then the exit code DESIGN.md gives them.
+            printError(message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message)
+            Glibc.exit(ExitStatus.usage)
+        }
+    }
+
+    /// Ctrl-C or SIGTERM: delete the temporary outputs so nothing half-written survives, then exit 130.
+    static func installInterruptHandler() {
+        let queue = DispatchQueue(label: "phonepack.signals")
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
+            source.setEventHandler {
+                TemporaryFiles.removeAll()
+                printError("interrupted; partial output removed")
+                _exit(ExitStatus.interrupted)
+            }
+            source.resume()
+            SignalSources.keep(source)
+        }
+    }
+}
+
+/// Keeps the signal sources alive for the life of the process.
+enum SignalSources {
+    nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
+    static func keep(_ source: any DispatchSourceSignal) { sources.append(source) }
+}
+
+enum ExitStatus {
+    static let checkFailed: Int32 = 1
+    static let usage: Int32 = 2
+    static let network: Int32 = 3
+    static let interrupted: Int32 = 130
+
+    static func code(for error: PhonePackError) -> Int32 {
+        switch error.code {
+        case .checkFailed: checkFailed
+        case .interrupted: interrupted
+        default: usage
+        }
+    }
+}
+
+func printError(_ message: String) {
+    var line = "phonepack: error: \(message)"
+    if !line.hasSuffix("\n") { line += "\n" }
+    writeToStandardError(line)
+}
+
+func printWarning(_ message: String) {
+    writeToStandardError("phonepack: warning: \(message)\n")
+}
+
+func writeToStandardError(_ text: String) {
+    var bytes = Array(text.utf8)[...]
+    while !bytes.isEmpty {
+        let n = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+        if n <= 0 { return }
+        bytes = bytes.dropFirst(n)
+    }
+}
+
+extension String {
+    /// Pads with spaces on the right to `width` characters (never truncates).
+    func padded(to width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+}
+
+/// Flags every command that prints a result has.
+struct OutputOptions: ParsableArguments {
+    @Flag(help: "Print one JSON document on stdout instead of text.")
+    var json = false
+}
