@@ -61,10 +61,10 @@ struct InspectCommand: ParsableCommand {
             case .socket: "s"
             default: "-"
             }
-        let owner = "\(entry.uid)/\(entry.gid)"
-        let size = String(entry.size)
-        var line = "\(typeChar)\(permissionString(entry.mode)) \(owner.padded(to: 11))"
-        line += String(repeating: " ", count: max(0, 10 - size.count)) + size
+        // Owner and size share one right-aligned column, always at least one space apart, as in GNU tar.
+        let ownerAndSize = "\(entry.uid)/\(entry.gid) \(entry.size)"
+        var line = "\(typeChar)\(permissionString(entry.mode)) "
+        line += String(repeating: " ", count: max(0, 20 - ownerAndSize.count)) + ownerAndSize
         line += " \(formatUTCMinute(entry.mtime)) \(entry.path)"
         if let target = entry.linkTarget { line += entry.type == .hardlink ? " link to \(target)" : " -> \(target)" }
         print(line)

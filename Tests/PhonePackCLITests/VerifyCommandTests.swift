@@ -1,0 +1,183 @@
+import Foundation
+import Testing
+
+@Suite("phonepack verify")
+struct VerifyCommandTests {
+    let pkg = "com.example.phonepack.demo"
+
+    /// A fresh app tar built by phonepack itself in `tmp` (which the caller keeps alive).
+    func builtApp(in tmp: TemporaryDirectory) throws -> String {
+        let app = try CLI.makeApp(in: tmp.file("app"))
+        let tar = tmp.file("app.tar")
+        let result = try CLI.run(["build", app, "-o", tar, "--manifest"])
+        #expect(result.status == 0)
+        return tar
+    }
+
+    /// The status word verify printed for a rule, e.g. "FAIL".
+    func status(of rule: String, in output: String) -> String? {
+        for line in output.split(separator: "\n") {
+            let words = line.split(separator: " ")
+            if words.count >= 2, words[1] == rule { return String(words[0]) }
+        }
+        return nil
+    }
+
+    @Test("a tar from build passes every rule, with --manifest, --sha256, --to and --shared-free")
+    func passes() throws {
+        let tmp = try TemporaryDirectory()
+        let tar = try builtApp(in: tmp)
+        let sha = String(try String(contentsOfFile: tar + ".sha256", encoding: .utf8).prefix(64))
+        let result = try CLI.run([
+            "verify", tar, "--manifest", tar + ".manifest.json", "--sha256", sha, "--to",
+            "obs://my-cph-bucket/apps/\(pkg)_1.4.2.tar", "--shared-free", "1G",
+        ])
+        #expect(result.status == 0, "\(result.stdout)")
+        #expect(result.stdout.hasSuffix("verify: OK\n"))
+        for rule in ["tar-format", "package-name", "layout", "base-apk", "safe-paths", "file-types", "no-setid", "links",
+            "unique-names", "manifest-entries", "shared-free", "destination", "checksum"]
+        {
+            #expect(status(of: rule, in: result.stdout) == "PASS", "\(rule)")
+        }
+        #expect(result.stdout.contains("is \(pkg) 1.4.2 (42)"))
+        withExtendedLifetime(tmp) {}
+    }
+
+    @Test("--json is one document with every rule and passed flag")
+    func json() throws {
+        let tmp = try TemporaryDirectory()
+        let tar = try builtApp(in: tmp)
+        defer { withExtendedLifetime(tmp) {} }
+        let result = try CLI.run(["verify", tar, "--json", "--package", "com.example.wrong"])
+        #expect(result.status == 1, "\(result.stderr)")
+        let json = try CLI.parseJSON(result.stdout)
+        #expect(json["passed"] as? Bool == false)
+        let rules = try #require(json["rules"] as? [[String: Any]])
+        let layout = try #require(rules.first { $0["id"] as? String == "layout" })
+        #expect(layout["status"] as? String == "fail")
+        #expect((layout["offenderCount"] as? Int ?? 0) >= 10)
+        let baseAPK = try #require(rules.first { $0["id"] as? String == "base-apk" })
+        #expect((baseAPK["detail"] as? String)?.contains("com.example.wrong") == true)
+    }
+
+    @Test(
+        "hostile and broken tars fail the right rule, naming the entry",
+        arguments: [
+            ("traversal", "safe-paths", "../evil.txt: '..' component"),
+            ("absolute", "safe-paths", "/etc/evil.conf: absolute path"),
+            ("outside-layout", "layout", "data/system/packages.xml: is outside the package's areas"),
+            ("device", "file-types", "/null: is a char-device"),
+            ("setuid", "no-setid", "files/su: has the setuid bit (mode 4755)"),
+            ("symlink-out", "links", "/etc: symlink to /etc points outside"),
+            ("hardlink-out", "links", "hard link to etc/passwd which is not an earlier file"),
+            ("duplicate", "unique-names", "/x: appears more than once"),
+            ("two-packages", "package-name", "several packages"),
+            ("no-apk", "base-apk", "no data/app/com.example.phonepack.demo-*/base.apk"),
+        ])
+    func hostile(caseName: String, rule: String, message: String) throws {
+        let tmp = try TemporaryDirectory()
+        let tar = tmp.file("\(caseName).tar")
+        try CLI.craft(caseName, tar, [pkg, CLI.repositoryRoot + "/samples/demo-app/base.apk"])
+        let result = try CLI.run(["verify", tar])
+        #expect(result.status == 1, "\(result.output)")
+        #expect(status(of: rule, in: result.stdout) == "FAIL", "\(result.stdout)")
+        #expect(result.stdout.contains(message), "\(result.stdout)")
+        #expect(result.stdout.hasSuffix("\n") && result.stdout.contains("verify: FAILED"))
+    }
+
+    @Test("legitimate Android oddities pass: setgid cache folders, the lib symlink into data/app")
+    func androidOddities() throws {
+        let tmp = try TemporaryDirectory()
+        for name in ["setgid-dir", "symlink-lib"] {
+            try CLI.craft(name, tmp.file("\(name).tar"), [pkg, CLI.repositoryRoot + "/samples/demo-app/base.apk"])
+            let result = try CLI.run(["verify", tmp.file("\(name).tar")])
+            #expect(result.status == 0, "\(name): \(result.stdout)")
+        }
+        try CLI.craft("ancestor-dir", tmp.file("anc.tar"), [pkg, CLI.repositoryRoot + "/samples/demo-app/base.apk"])
+        let warned = try CLI.run(["verify", tmp.file("anc.tar")])
+        #expect(warned.status == 0 && status(of: "ancestors", in: warned.stdout) == "WARN")
+    }
+
+    @Test("gzip'd, truncated and corrupt tars fail tar-format; a missing or unreadable file is exit 2")
+    func brokenFiles() throws {
+        let tmp = try TemporaryDirectory()
+        let tar = try builtApp(in: tmp)
+        try CLI.tool("gzip", ["-k", tar])
+        var result = try CLI.run(["verify", tar + ".gz"])
+        #expect(result.status == 1 && result.stdout.contains("is gzip-compressed"))
+
+        let data = try Data(contentsOf: URL(fileURLWithPath: tar))
+        try data.prefix(1600).write(to: URL(fileURLWithPath: tmp.file("short.tar")))
+        result = try CLI.run(["verify", tmp.file("short.tar")])
+        #expect(result.status == 1 && status(of: "tar-format", in: result.stdout) == "FAIL")
+        #expect(result.stdout.contains("truncated"), "\(result.stdout)")
+
+        var corrupt = data
+        corrupt.replaceSubrange(512..<1024, with: [UInt8](repeating: 0x41, count: 512))
+        try corrupt.write(to: URL(fileURLWithPath: tmp.file("corrupt.tar")))
+        result = try CLI.run(["verify", tmp.file("corrupt.tar")])
+        #expect(result.status == 1 && status(of: "tar-format", in: result.stdout) == "FAIL", "\(result.stdout)")
+
+        result = try CLI.run(["verify", tmp.file("missing.tar")])
+        #expect(result.status == 2 && result.stderr == "phonepack: error: \(tmp.file("missing.tar")): does not exist (open: No such file or directory)\n")
+        result = try CLI.run(["verify", "/proc/self/mem"])
+        #expect(result.status == 2 && result.stderr.contains("/proc/self/mem"))
+        result = try CLI.run(["verify", tmp.path])
+        #expect(result.status == 2 && result.stderr.contains("is a directory"))
+    }
+
+    @Test("--shared-free, --to and --sha256 failures")
+    func contextRules() throws {
+        let tmp = try TemporaryDirectory()
+        let tar = try builtApp(in: tmp)
+        defer { withExtendedLifetime(tmp) {} }
+        let result = try CLI.run([
+            "verify", tar, "--shared-free", "1000", "--to", "obs://My_Bucket/apps/my app.tar", "--sha256",
+            String(repeating: "0", count: 64),
+        ])
+        #expect(result.status == 1)
+        #expect(status(of: "shared-free", in: result.stdout) == "FAIL")
+        #expect(result.stdout.contains("bucket_name My_Bucket: only lowercase letters, digits, '-' and '.'"))
+        #expect(result.stdout.contains("object_path apps/my app.tar: only A-Z a-z 0-9 . / - _ + # ="))
+        #expect(status(of: "checksum", in: result.stdout) == "FAIL")
+        let usage = try CLI.run(["verify", tar, "--sha256", "xyz"])
+        #expect(usage.status == 2 && usage.stderr.contains("--sha256 must be 64 hex digits"))
+    }
+
+    @Test("a manifest that does not match: a changed entry is named")
+    func manifestMismatch() throws {
+        let tmp = try TemporaryDirectory()
+        let tar = try builtApp(in: tmp)
+        let other = try CLI.makeApp(in: tmp.file("other"), ["--version-name", "9.9.9"])
+        #expect(try CLI.run(["build", other, "-o", tmp.file("other.tar")]).status == 0)
+        let result = try CLI.run(["verify", tmp.file("other.tar"), "--manifest", tar + ".manifest.json"])
+        #expect(result.status == 1)
+        #expect(status(of: "manifest-entries", in: result.stdout) == "FAIL")
+        #expect(result.stdout.contains("data/app/\(pkg)-1/base.apk: "))
+    }
+
+    @Test("other profiles: share-file roots, push-file roots warning, Alibaba SendFile of an APK")
+    func profiles() throws {
+        let tmp = try TemporaryDirectory()
+        try CLI.craft("share-files", tmp.file("share.tar"))
+        var result = try CLI.run(["verify", tmp.file("share.tar"), "--profile", "huawei-share-file"])
+        #expect(result.status == 0, "\(result.stdout)")
+        try CLI.craft("system-file", tmp.file("system.tar"))
+        result = try CLI.run(["verify", tmp.file("system.tar"), "--profile", "huawei-share-file"])
+        #expect(result.status == 1 && status(of: "roots", in: result.stdout) == "FAIL")
+        result = try CLI.run([
+            "verify", tmp.file("system.tar"), "--profile", "huawei-push-file", "--to", "obs://bucket-1/push/system.tar",
+        ])
+        #expect(result.status == 0 && status(of: "roots", in: result.stdout) == "WARN", "\(result.stdout)")
+        #expect(status(of: "size", in: result.stdout) == "PASS")
+
+        let apk = CLI.repositoryRoot + "/samples/demo-app/base.apk"
+        result = try CLI.run([
+            "verify", apk, "--profile", "alibaba-sendfile", "--to", "oss://cloudphone-saved-bucket-demo/apps/demo.apk",
+        ])
+        #expect(result.status == 0, "\(result.stdout)")
+        #expect(result.stdout.contains("\(pkg) 1.4.2 (42)"))
+        result = try CLI.run(["verify", apk, "--profile", "alibaba-sendfile", "--to", "oss://my-builds/demo.apk"])
+        #expect(result.status == 1 && result.stdout.contains("cloudphone-saved-bucket-*"))
+    }
+}
