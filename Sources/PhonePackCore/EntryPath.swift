@@ -34,7 +34,43 @@ public enum EntryPath {
     /// anywhere is reported, never resolved: for an archive from a device we do not trust that is the attack.
     public static func normalize(_ raw: String) -> (path: String, problem: Problem?) {
         if raw.utf8.count > maxPathBytes { return (raw, .tooLong(limit: maxPathBytes)) }
-        if raw.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f }) { return (raw, .controlCharacter) }
+        // One pass over the bytes: most names are already clean (`a/b/c` or `a/b/`), and then the answer is the
+        // name itself. Only names with `.`, `..`, empty components or a leading `/` take the slow path below.
+        var copy = raw
+        let scan = copy.withUTF8 { bytes -> (control: Bool, clean: Bool, depth: Int, longest: Int, trailingSlash: Bool) in
+            var control = false
+            var clean = !bytes.isEmpty && bytes[0] != UInt8(ascii: "/")
+            var depth = 0
+            var longest = 0
+            var start = 0
+            for i in 0...bytes.count {
+                if i < bytes.count {
+                    let c = bytes[i]
+                    if c < 0x20 || c == 0x7f { control = true }
+                    if c != UInt8(ascii: "/") { continue }
+                }
+                let length = i - start
+                if length == 0 {
+                    // Only the end of a single trailing slash may be empty (`a/b/`); `a//b` and `/a` are not clean.
+                    if i != bytes.count || i == 0 { clean = false }
+                } else {
+                    depth += 1
+                    longest = max(longest, length)
+                    if bytes[start] == UInt8(ascii: ".") && (length == 1 || (length == 2 && bytes[start + 1] == UInt8(ascii: "."))) {
+                        clean = false
+                    }
+                }
+                start = i + 1
+            }
+            return (control, clean, depth, longest, bytes.last == UInt8(ascii: "/"))
+        }
+        if scan.control { return (raw, .controlCharacter) }
+        if scan.clean {
+            let path = scan.trailingSlash ? String(raw.utf8.dropLast())! : raw
+            if scan.longest > maxComponentBytes { return (path, .componentTooLong(limit: maxComponentBytes)) }
+            if scan.depth > maxDepth { return (path, .tooDeep(limit: maxDepth)) }
+            return (path, nil)
+        }
         let components = raw.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
         let path = components.joined(separator: "/")
         if raw.hasPrefix("/") { return (path, .absolute) }
@@ -75,18 +111,17 @@ public enum EntryPath {
     /// Compares normalised paths component by component, so a directory sorts directly before its contents
     /// (`a/b` before `a-c`), the order `tar --sort=name` produces.
     public static func precedes(_ a: String, _ b: String) -> Bool {
-        var left = a.utf8.makeIterator()
-        var right = b.utf8.makeIterator()
-        while true {
-            switch (left.next(), right.next()) {
-            case (nil, nil): return false
-            case (nil, _): return true
-            case (_, nil): return false
-            case let (l?, r?):
-                if l == r { continue }
-                if l == UInt8(ascii: "/") { return true }
-                if r == UInt8(ascii: "/") { return false }
-                return l < r
+        var a = a
+        var b = b
+        return a.withUTF8 { left in
+            b.withUTF8 { right in
+                let common = min(left.count, right.count)
+                var i = 0
+                while i < common && left[i] == right[i] { i += 1 }
+                if i == common { return left.count < right.count }
+                if left[i] == UInt8(ascii: "/") { return true }
+                if right[i] == UInt8(ascii: "/") { return false }
+                return left[i] < right[i]
             }
         }
     }

@@ -26,6 +26,22 @@ public final class OpenFile {
         return file
     }
 
+    /// Opens `name` inside the directory open as `directory`, never following a symlink in the last component.
+    static func forReading(_ name: String, in directory: OpenFile) throws(PhonePackError) -> OpenFile {
+        let fd = retryingOnInterrupt { openat(directory.descriptor, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }
+        guard fd >= 0 else {
+            throw .system("openat", errno: errno, path: joinPath(directory.path, name), operation: "open for reading")
+        }
+        return OpenFile(descriptor: fd, path: joinPath(directory.path, name))
+    }
+
+    /// Opens a directory to use as the base of ``forReading(_:in:)``.
+    static func directory(_ path: String) throws(PhonePackError) -> OpenFile {
+        let fd = retryingOnInterrupt { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        guard fd >= 0 else { throw .system("open", errno: errno, path: path, operation: "open folder") }
+        return OpenFile(descriptor: fd, path: path)
+    }
+
     /// Creates a new file that must not exist yet (`O_EXCL`), never following a symlink at `path`.
     static func creatingNew(_ path: String, permissions: mode_t = 0o644) throws(PhonePackError) -> OpenFile {
         let fd = retryingOnInterrupt { open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, permissions) }
@@ -156,10 +172,19 @@ func retryingOnInterrupt<T: FixedWidthInteger>(_ call: () -> T) -> T {
 /// Lists a directory's entry names (without `.` and `..`) sorted by their bytes, the order reproducible archives
 /// use regardless of locale.
 func sortedDirectoryEntries(_ path: String) throws(PhonePackError) -> [String] {
+    try sortedDirectoryEntriesWithStatus(path, status: false).map(\.name)
+}
+
+/// Like ``sortedDirectoryEntries(_:)``, with each entry's `lstat` taken relative to the open directory
+/// (`fstatat`), which spares the kernel a full path lookup per file.
+func sortedDirectoryEntriesWithStatus(_ path: String, status wantStatus: Bool = true) throws(PhonePackError)
+    -> [(name: String, status: FileStatus?)]
+{
     guard let dir = opendir(path) else {
         throw .system("opendir", errno: errno, path: path, operation: "list directory")
     }
     defer { closedir(dir) }
+    let directoryFD = dirfd(dir)
     var names: [[UInt8]] = []
     while true {
         errno = 0
@@ -174,7 +199,7 @@ func sortedDirectoryEntries(_ path: String) throws(PhonePackError) -> [String] {
         names.append(name)
     }
     names.sort { $0.lexicographicallyPrecedes($1) }
-    var result: [String] = []
+    var result: [(name: String, status: FileStatus?)] = []
     result.reserveCapacity(names.count)
     for raw in names {
         guard let name = String(validating: raw, as: UTF8.self) else {
@@ -182,7 +207,15 @@ func sortedDirectoryEntries(_ path: String) throws(PhonePackError) -> [String] {
                 .invalidInput, operation: "list directory", path: path,
                 message: "holds a file whose name is not valid UTF-8; Android paths must be UTF-8, rename it")
         }
-        result.append(name)
+        var status: FileStatus?
+        if wantStatus {
+            var st = stat()
+            guard fstatat(directoryFD, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else {
+                throw .system("fstatat", errno: errno, path: joinPath(path, name), operation: "stat")
+            }
+            status = FileStatus(st)
+        }
+        result.append((name, status))
     }
     return result
 }
@@ -195,14 +228,16 @@ func joinPath(_ base: String, _ name: String) -> String {
 
 /// The final component of a path.
 func lastPathComponent(_ path: String) -> String {
-    let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
-    guard let slash = trimmed.lastIndex(of: "/") else { return trimmed }
-    return String(trimmed[trimmed.index(after: slash)...])
+    var bytes = path.utf8[...]
+    if bytes.last == UInt8(ascii: "/") { bytes = bytes.dropLast() }
+    guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")) else { return String(bytes)! }
+    return String(bytes[bytes.index(after: slash)...])!
 }
 
 /// The directory part of a path (`.` when there is none).
 func parentDirectory(_ path: String) -> String {
-    guard let slash = path.lastIndex(of: "/") else { return "." }
-    if slash == path.startIndex { return "/" }
-    return String(path[..<slash])
+    let bytes = path.utf8
+    guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")) else { return "." }
+    if slash == bytes.startIndex { return "/" }
+    return String(bytes[..<slash])!
 }

@@ -56,7 +56,8 @@ public struct BuildResult: Sendable, Codable {
 struct PlannedEntry {
     enum Source {
         case none
-        case file(path: String)
+        /// A file on disk, as its folder and name so siblings open relative to one folder descriptor.
+        case file(directory: String, name: String)
         /// A byte range of the export tar (the data of one of its entries).
         case archive(offset: Int64)
     }
@@ -190,7 +191,7 @@ public enum SharedAppBuilder {
                     header: TarEntryHeader(
                         path: layout.root(.app) + "/" + file.archivePath, kind: .file(size: status.size),
                         permissions: app.fileMode, uid: app.uid, gid: app.gid, mtime: mtime),
-                    source: .file(path: file.source)))
+                    source: .file(directory: parentDirectory(file.source), name: lastPathComponent(file.source))))
         }
         for (area, entries) in walked {
             let owner = ownership(area)
@@ -216,7 +217,7 @@ public enum SharedAppBuilder {
                     kind = .file(size: entry.status.size)
                     // Native libraries are mapped executable on Android; elsewhere keep the source's owner-execute bit.
                     mode = owner.mode(forFileExecutable: area == .app || entry.status.permissions & 0o100 != 0)
-                    source = .file(path: entry.sourcePath)
+                    source = .file(directory: entry.directory, name: entry.name)
                 }
                 plan.entries.append(
                     PlannedEntry(
@@ -245,7 +246,9 @@ public enum SharedAppBuilder {
 
     struct WalkedEntry {
         var relativePath: String
-        var sourcePath: String
+        /// The folder that holds it and its name there.
+        var directory: String
+        var name: String
         var status: FileStatus
         var linkTarget: String?
     }
@@ -255,22 +258,23 @@ public enum SharedAppBuilder {
     static func walk(_ root: String) throws(PhonePackError) -> [WalkedEntry] {
         var result: [WalkedEntry] = []
         func visit(_ directory: String, _ prefix: String) throws(PhonePackError) {
-            for name in try sortedDirectoryEntries(directory) {
+            for (name, status) in try sortedDirectoryEntriesWithStatus(directory) {
                 let path = joinPath(directory, name)
                 let relative = prefix.isEmpty ? name : prefix + "/" + name
-                let status = try FileStatus.of(path)
+                let status = status!
                 if status.isDirectory {
-                    result.append(WalkedEntry(relativePath: relative, sourcePath: path, status: status))
+                    result.append(WalkedEntry(relativePath: relative, directory: directory, name: name, status: status))
                     try visit(path, relative)
                 } else if status.isRegular {
-                    result.append(WalkedEntry(relativePath: relative, sourcePath: path, status: status))
+                    result.append(WalkedEntry(relativePath: relative, directory: directory, name: name, status: status))
                 } else if status.isSymlink {
                     var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
                     let n = readlink(path, &buffer, buffer.count - 1)
                     guard n >= 0 else { throw .system("readlink", errno: errno, path: path, operation: "read link") }
                     let target = String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
                     result.append(
-                        WalkedEntry(relativePath: relative, sourcePath: path, status: status, linkTarget: target))
+                        WalkedEntry(
+                            relativePath: relative, directory: directory, name: name, status: status, linkTarget: target))
                 } else {
                     throw PhonePackError(
                         .invalidInput, operation: "read input", path: path,
@@ -296,6 +300,7 @@ public enum SharedAppBuilder {
         let bufferSize = 1 << 20
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 4096)
         defer { buffer.deallocate() }
+        var parent: OpenFile?
 
         for entry in plan.entries {
             var header = entry.header
@@ -310,7 +315,9 @@ public enum SharedAppBuilder {
             let source: OpenFile
             var offset: Int64 = 0
             switch entry.source {
-            case .file(let path): source = try OpenFile.forReading(path)
+            case .file(let directory, let name):
+                if parent?.path != directory { parent = try OpenFile.directory(directory) }
+                source = try OpenFile.forReading(name, in: parent!)
             case .archive(let start):
                 source = exportFile!
                 offset = start

@@ -61,14 +61,21 @@ public struct SharedAppLayout: Sendable {
 
     /// Guesses which package an entry belongs to from its path alone, for tars that do not say.
     public static func packageMentioned(in path: String) -> String? {
-        let parts = path.split(separator: "/").map(String.init)
-        if parts.count >= 3, parts[0] == "data", parts[1] == "app", let dash = parts[2].lastIndex(of: "-") {
-            let name = String(parts[2][..<dash])
-            return name.isEmpty ? nil : name
+        let bytes = path.utf8
+        /// The component right after `prefix`, if the path starts with it.
+        func component(after prefix: String) -> Substring.UTF8View? {
+            guard bytes.starts(with: prefix.utf8) else { return nil }
+            let rest = bytes.dropFirst(prefix.utf8.count)
+            let name = rest.prefix { $0 != UInt8(ascii: "/") }
+            return name.isEmpty ? nil : Substring(name).utf8
         }
-        if parts.count >= 3, parts[0] == "data", parts[1] == "data" { return parts[2] }
-        if parts.count >= 6, parts[0...4] == ["data", "media", "0", "Android", "data"] { return parts[5] }
-        if parts.count >= 4, parts[0...2] == ["data", "media", "obb"] { return parts[3] }
+        if let directory = component(after: "data/app/") {
+            guard let dash = directory.lastIndex(of: UInt8(ascii: "-")), dash != directory.startIndex else { return nil }
+            return String(Substring(directory[..<dash]))
+        }
+        for prefix in ["data/data/", "data/media/0/Android/data/", "data/media/obb/"] {
+            if let name = component(after: prefix) { return String(Substring(name)) }
+        }
         return nil
     }
 }

@@ -67,7 +67,7 @@ public final class TarReader {
     ///   - file: the archive; must be a plain (uncompressed) tar.
     ///   - hashing: compute the SHA-256 of the whole file during the pass (then data is read, never seeked over).
     public init(file: OpenFile, hashing: Bool = false) throws(PhonePackError) {
-        _ = utf8LocaleIsSet
+        _ = ArchiveLocale.isUTF8
         let kind = try FileKind.sniff(file)
         if let advice = kind.notPlainTarAdvice {
             throw PhonePackError(
@@ -105,12 +105,12 @@ public final class TarReader {
         entry = entryPointer
         let index = entryCount
         entryCount += 1
-        guard let pathPointer = archive_entry_pathname_utf8(entryPointer) else {
+        guard let pathPointer = ArchiveLocale.pathname(entryPointer), let path = String(validatingCString: pathPointer)
+        else {
             throw PhonePackError(
                 .corruptArchive, operation: "read header", path: file.path,
                 message: "entry #\(index + 1)\(afterPrevious) has a name that is not valid UTF-8")
         }
-        let path = String(cString: pathPointer)
         previousPath = path
         let type = archive_entry_filetype(entryPointer)
         var kind: TarEntry.Kind =
@@ -125,11 +125,11 @@ public final class TarReader {
             default: .unknown
             }
         var linkTarget: String?
-        if let hardlink = archive_entry_hardlink_utf8(entryPointer) {
+        if let hardlink = ArchiveLocale.hardlink(entryPointer) {
             kind = .hardlink
-            linkTarget = String(cString: hardlink)
-        } else if kind == .symlink, let symlink = archive_entry_symlink_utf8(entryPointer) {
-            linkTarget = String(cString: symlink)
+            linkTarget = String(decoding: UnsafeRawBufferPointer(start: hardlink, count: strlen(hardlink)), as: UTF8.self)
+        } else if kind == .symlink, let symlink = ArchiveLocale.symlink(entryPointer) {
+            linkTarget = String(decoding: UnsafeRawBufferPointer(start: symlink, count: strlen(symlink)), as: UTF8.self)
         }
         var xattrs: [TarEntry.XAttr] = []
         if archive_entry_xattr_reset(entryPointer) > 0 {
@@ -274,6 +274,21 @@ private func tarSkipCallback(_: OpaquePointer?, _ context: UnsafeMutableRawPoint
     return step
 }
 
-/// libarchive converts pax UTF-8 names to the process locale; in the C locale non-ASCII names would fail with a
-/// warning, so switch character handling to UTF-8 once, before the first archive is opened.
-private let utf8LocaleIsSet: Bool = setlocale(LC_CTYPE, "C.UTF-8") != nil
+/// libarchive keeps names in the process locale's charset and converts pax UTF-8 names to it; in the C locale
+/// non-ASCII names fail with a warning. So character handling switches to UTF-8 once, before the first archive is
+/// opened; then the locale form *is* UTF-8 and names can be read and set without a conversion per entry.
+enum ArchiveLocale {
+    static let isUTF8: Bool = setlocale(LC_CTYPE, "C.UTF-8") != nil
+
+    static func pathname(_ entry: OpaquePointer) -> UnsafePointer<CChar>? {
+        isUTF8 ? archive_entry_pathname(entry) : archive_entry_pathname_utf8(entry)
+    }
+
+    static func symlink(_ entry: OpaquePointer) -> UnsafePointer<CChar>? {
+        isUTF8 ? archive_entry_symlink(entry) : archive_entry_symlink_utf8(entry)
+    }
+
+    static func hardlink(_ entry: OpaquePointer) -> UnsafePointer<CChar>? {
+        isUTF8 ? archive_entry_hardlink(entry) : archive_entry_hardlink_utf8(entry)
+    }
+}

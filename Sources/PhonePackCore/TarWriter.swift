@@ -76,6 +76,7 @@ public final class TarWriter {
     public init(output: OpenFile, hashing: Bool = true) throws(PhonePackError) {
         self.output = output
         self.hasher = hashing ? StreamHasher(.sha256) : nil
+        _ = ArchiveLocale.isUTF8
         archive = archive_write_new()
         entry = archive_entry_new()
         try check(archive_write_set_format_pax_restricted(archive), "archive_write_set_format_pax_restricted")
@@ -97,7 +98,10 @@ public final class TarWriter {
     /// Writes one header. For a file, follow with exactly `size` bytes through ``writeData(_:)``.
     public func writeHeader(_ header: TarEntryHeader) throws(PhonePackError) {
         archive_entry_clear(entry)
-        archive_entry_set_pathname_utf8(entry, header.path)
+        // In a UTF-8 locale the "multibyte" name is the UTF-8 name: setting it directly spares libarchive an
+        // iconv conversion per entry (a third of its time on 20,000 small files).
+        let native = ArchiveLocale.isUTF8
+        native ? archive_entry_copy_pathname(entry, header.path) : archive_entry_set_pathname_utf8(entry, header.path)
         archive_entry_set_perm(entry, mode_t(header.permissions & 0o7777))
         archive_entry_set_uid(entry, la_int64_t(header.uid))
         archive_entry_set_gid(entry, la_int64_t(header.gid))
@@ -111,11 +115,11 @@ public final class TarWriter {
             archive_entry_set_size(entry, 0)
         case .symlink(let target):
             archive_entry_set_filetype(entry, CSWIFT_AE_IFLNK)
-            archive_entry_set_symlink_utf8(entry, target)
+            native ? archive_entry_copy_symlink(entry, target) : archive_entry_set_symlink_utf8(entry, target)
             archive_entry_set_size(entry, 0)
         case .hardlink(let target):
             archive_entry_set_filetype(entry, CSWIFT_AE_IFREG)
-            archive_entry_set_hardlink_utf8(entry, target)
+            native ? archive_entry_copy_hardlink(entry, target) : archive_entry_set_hardlink_utf8(entry, target)
             archive_entry_set_size(entry, 0)
         }
         for xattr in header.xattrs {

@@ -13,6 +13,13 @@ struct EntryPathTests {
             ("a/..", "a/..", .parentReference),
             ("./", "", .empty),
             ("a/b\nc", "a/b\nc", .controlCharacter),
+            ("a//b", "a/b", nil),
+            ("a/b//", "a/b", nil),
+            (".hidden/...", ".hidden/...", nil),
+            ("x/..", "x/..", .parentReference),
+            ("..", "..", .parentReference),
+            ("/", "", .absolute),
+            ("", "", .empty),
         ] as [(String, String, EntryPath.Problem?)])
     func normalize(_ raw: String, _ path: String, _ problem: EntryPath.Problem?) {
         let result = EntryPath.normalize(raw)
