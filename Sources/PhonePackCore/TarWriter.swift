@@ -61,8 +61,8 @@ public struct TarEntryHeader: Sendable {
 public final class TarWriter {
     private let archive: OpaquePointer
     private let entry: OpaquePointer
-    fileprivate let output: OpenFile
-    fileprivate let hasher: StreamHasher?
+    private let output: OpenFile
+    fileprivate let pipeline: OutputPipeline
     fileprivate var writeError: PhonePackError?
     /// Counted in the output callback: libarchive's own counter leaves out the final padding.
     fileprivate var bytesWritten: Int64 = 0
@@ -75,7 +75,7 @@ public final class TarWriter {
     ///   - hashing: compute the SHA-256 of the archive bytes while writing (on a second thread).
     public init(output: OpenFile, hashing: Bool = true) throws(PhonePackError) {
         self.output = output
-        self.hasher = hashing ? StreamHasher(.sha256) : nil
+        pipeline = OutputPipeline(output: output, hashing: hashing, bufferSize: Self.blockSize)
         _ = ArchiveLocale.isUTF8
         archive = archive_write_new()
         entry = archive_entry_new()
@@ -92,7 +92,6 @@ public final class TarWriter {
         if !closed { archive_write_fail(archive) }
         archive_write_free(archive)
         archive_entry_free(entry)
-        hasher?.waitUntilIdle()
     }
 
     /// Writes one header. For a file, follow with exactly `size` bytes through ``writeData(_:)``.
@@ -146,7 +145,7 @@ public final class TarWriter {
     public func finish() throws(PhonePackError) -> (sha256: [UInt8]?, size: Int64) {
         try check(archive_write_close(archive), "archive_write_close")
         closed = true
-        return (hasher?.finalize(), bytesWritten)
+        return (try pipeline.finish(), bytesWritten)
     }
 
     private func check(_ status: Int32, _ function: String) throws(PhonePackError) {
@@ -159,17 +158,15 @@ public final class TarWriter {
     }
 }
 
-/// libarchive's output callback: hands the block to the hasher (which reads it in place on its own thread), writes
-/// it to the file meanwhile, and returns only when both are done, since the block is libarchive's or ours to reuse.
+/// libarchive's output callback: hands the block to the output pipeline, which hashes and writes it on two other
+/// threads while libarchive goes on.
 private func tarWriteCallback(
     _: OpaquePointer?, _ context: UnsafeMutableRawPointer?, _ buffer: UnsafeRawPointer?, _ length: Int
 ) -> Int {
     let writer = Unmanaged<TarWriter>.fromOpaque(context!).takeUnretainedValue()
     let bytes = UnsafeRawBufferPointer(start: buffer, count: length)
-    writer.hasher?.submit(bytes)
-    defer { writer.hasher?.waitUntilIdle() }
     do throws(PhonePackError) {
-        try writer.output.writeAll(bytes)
+        try writer.pipeline.submit(bytes)
         writer.bytesWritten += Int64(length)
     } catch {
         writer.writeError = error
