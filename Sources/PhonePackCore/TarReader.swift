@@ -53,11 +53,11 @@ public final class TarReader {
     public let file: OpenFile
     private let archive: OpaquePointer
     private var entry: OpaquePointer?
-    fileprivate let hasher: StreamHasher?
-    fileprivate var buffers: [UnsafeMutableRawBufferPointer]
-    fileprivate var nextBuffer = 0
+    /// With hashing: the file is read (and hashed) ahead on another thread.
+    fileprivate let readAhead: ReadAhead?
+    /// Without hashing: one buffer, and data is skipped with seeks.
+    fileprivate let buffer: UnsafeMutableRawBufferPointer?
     fileprivate var readError: PhonePackError?
-    fileprivate var reachedEndOfFile = false
     private var entryCount = 0
     private var previousPath: String?
     private var finished = false
@@ -75,10 +75,8 @@ public final class TarReader {
                 operation: "open tar", path: file.path, message: advice)
         }
         self.file = file
-        hasher = hashing ? StreamHasher(.sha256) : nil
-        buffers = (0..<(hashing ? 2 : 1)).map { _ in
-            UnsafeMutableRawBufferPointer.allocate(byteCount: Self.readSize, alignment: 4096)
-        }
+        readAhead = hashing ? ReadAhead(file: file, hashing: true, bufferSize: Self.readSize) : nil
+        buffer = hashing ? nil : UnsafeMutableRawBufferPointer.allocate(byteCount: Self.readSize, alignment: 4096)
         archive = archive_read_new()
         archive_read_support_format_tar(archive)
         archive_read_support_filter_none(archive)
@@ -92,8 +90,8 @@ public final class TarReader {
 
     deinit {
         archive_read_free(archive)
-        hasher?.waitUntilIdle()
-        for buffer in buffers { buffer.deallocate() }
+        readAhead?.cancel()
+        buffer?.deallocate()
     }
 
     /// The next entry's header, or `nil` at the end of the archive. Unread data of the previous entry is skipped.
@@ -178,17 +176,11 @@ public final class TarReader {
         precondition(!finished, "finish() called twice")
         finished = true
         let endOfArchive = archive_filter_bytes(archive, 0)
-        if hasher != nil {
-            // Drain the rest of the file through the same callback so the hash covers every byte.
-            var ignored: UnsafeRawPointer?
-            while !reachedEndOfFile {
-                _ = tarReadCallback(archive, Unmanaged.passUnretained(self).toOpaque(), &ignored)
-                if let readError { throw readError }
-            }
-        }
+        // Reads the rest of the file so the hash covers every byte.
+        let digest = try readAhead?.finish()
         let size = try file.status().size
         try checkZeroPadding(from: endOfArchive, to: size)
-        return (hasher?.finalize(), size)
+        return (digest, size)
     }
 
     private func checkZeroPadding(from start: Int64, to end: Int64) throws(PhonePackError) {
@@ -233,34 +225,25 @@ public final class TarReader {
     }
 }
 
-/// libarchive's input callback. With hashing it alternates between two buffers: the one just returned to
-/// libarchive is being hashed in place on the hasher's thread while libarchive parses it; the other is free
-/// because the previous hand-off waited for its hash to finish.
+/// libarchive's input callback: the next chunk from the read-ahead thread (already hashed there), or one plain
+/// read into the single buffer.
 private func tarReadCallback(
     _: OpaquePointer?, _ context: UnsafeMutableRawPointer?, _ bufferOut: UnsafeMutablePointer<UnsafeRawPointer?>?
 ) -> Int {
     let reader = Unmanaged<TarReader>.fromOpaque(context!).takeUnretainedValue()
-    let buffer = reader.buffers[reader.nextBuffer]
-    reader.nextBuffer = (reader.nextBuffer + 1) % reader.buffers.count
-    var filled = 0
     do throws(PhonePackError) {
-        // Fill the buffer (a pipe or a short read may return less); stop at end of file.
-        while filled < buffer.count {
-            let n = try reader.file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
-            if n == 0 {
-                reader.reachedEndOfFile = true
-                break
-            }
-            filled += n
+        if let readAhead = reader.readAhead {
+            let chunk = try readAhead.next()
+            bufferOut?.pointee = chunk.baseAddress
+            return chunk.count
         }
+        let n = try reader.file.read(into: reader.buffer!)
+        bufferOut?.pointee = UnsafeRawPointer(reader.buffer!.baseAddress)
+        return n
     } catch {
         reader.readError = error
         return -1
     }
-    let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<filled])
-    reader.hasher?.submit(bytes)
-    bufferOut?.pointee = bytes.baseAddress
-    return filled
 }
 
 /// Skips data by moving the file offset, so listing a 1 GiB tar reads only its headers. Not used when hashing.
