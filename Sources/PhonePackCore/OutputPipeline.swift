@@ -30,7 +30,9 @@ final class OutputPipeline: @unchecked Sendable {
             UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 4096)
         }
         freeBuffers = Mutex(Array(0..<bufferCount))
-        freeCount = DispatchSemaphore(value: bufferCount)
+        // Created at 0 and raised: libdispatch traps if a semaphore dies below its initial value.
+        freeCount = DispatchSemaphore(value: 0)
+        for _ in 0..<bufferCount { freeCount.signal() }
         users = Mutex(Array(repeating: 0, count: bufferCount))
     }
 

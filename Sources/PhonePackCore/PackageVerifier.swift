@@ -1,3 +1,5 @@
+import Glibc
+
 /// What `phonepack verify` checks besides the profile's own rules.
 public struct VerifyOptions: Sendable {
     public var profile: VerifyProfile
@@ -53,24 +55,10 @@ public enum PackageVerifier {
     }
 
     static func hashWholeFile(_ file: OpenFile) throws(PhonePackError) -> String {
-        let hasher = StreamHasher(.sha256)
-        let size = 1 << 20
-        let buffers = (0..<2).map { _ in UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 4096) }
-        defer {
-            hasher.waitUntilIdle()
-            buffers.forEach { $0.deallocate() }
+        guard lseek(file.descriptor, 0, SEEK_SET) == 0 else {
+            throw .system("lseek", errno: errno, path: file.path, operation: "read")
         }
-        var offset: Int64 = 0
-        var turn = 0
-        while true {
-            let buffer = buffers[turn]
-            turn = 1 - turn
-            let n = try file.read(fromAbsoluteOffset: offset, into: buffer)
-            if n == 0 { break }
-            hasher.submit(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-            offset += Int64(n)
-        }
-        return hasher.finalize().hexString
+        return try ReadAhead(file: file, hashing: true).finish()!.hexString
     }
 }
 

@@ -30,7 +30,9 @@ final class ReadAhead: @unchecked Sendable {
             UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 4096)
         }
         lengths = Mutex(Array(repeating: 0, count: bufferCount))
-        free = DispatchSemaphore(value: bufferCount)
+        // Created at 0 and raised: libdispatch traps if a semaphore dies below its initial value.
+        free = DispatchSemaphore(value: 0)
+        for _ in 0..<bufferCount { free.signal() }
         DispatchQueue(label: "phonepack.read-ahead").async { [self] in produce() }
     }
 
@@ -84,6 +86,10 @@ final class ReadAhead: @unchecked Sendable {
     /// Reads what is left, waits for the reading thread, and returns the SHA-256 of the whole file (if hashing).
     func finish() throws(PhonePackError) -> [UInt8]? {
         while !reachedEnd { _ = try next() }
+        if holding {
+            free.signal()
+            holding = false
+        }
         done.wait()
         done.signal()
         return digest?.finalize()

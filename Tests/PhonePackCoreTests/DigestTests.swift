@@ -1,4 +1,5 @@
-import PhonePackCore
+import Foundation
+@testable import PhonePackCore
 import Testing
 
 @Suite("Digests")
@@ -22,25 +23,54 @@ struct DigestTests {
         #expect(digest.finalize() == first)
     }
 
-    @Test("the background hasher equals a one-shot digest over any chunking")
-    func streamHasher() {
+    @Test("read-ahead and output pipelines hash and copy every byte, for sizes around their buffer size")
+    func pipelines() throws {
         var generator = SystemRandomNumberGenerator()
-        let data = (0..<300_000).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        let expected = Digest.hash(.sha256, data)
-        for chunk in [1, 4096, 65_537, 300_000] {
-            let hasher = StreamHasher(.sha256)
-            data.withUnsafeBytes { raw in
+        for size in [0, 1, 4095, 4096, 4097, 3 * 4096 + 5, 40_000] {
+            let data = (0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let expected = Digest.hash(.sha256, data)
+            let source = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path
+            let copy = source + ".copy"
+            defer { try? FileManager.default.removeItem(atPath: source); try? FileManager.default.removeItem(atPath: copy) }
+            try AtomicOutputFile.write(data, to: source)
+
+            // Read ahead with small buffers so the ring wraps many times.
+            let readAhead = ReadAhead(file: try OpenFile.forReading(source), hashing: true, bufferSize: 4096, bufferCount: 3)
+            var seen: [UInt8] = []
+            while true {
+                let chunk = try readAhead.next()
+                if chunk.isEmpty { break }
+                seen += chunk
+            }
+            #expect(seen == data)
+            #expect(try readAhead.finish() == expected)
+
+            // The output pipeline writes and hashes in 1000-byte blocks.
+            let output = try AtomicOutputFile(destination: copy)
+            let pipeline = OutputPipeline(output: output.file, hashing: true, bufferSize: 1000, bufferCount: 2)
+            try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
                 var offset = 0
                 while offset < raw.count {
-                    let end = min(offset + chunk, raw.count)
-                    hasher.submit(UnsafeRawBufferPointer(rebasing: raw[offset..<end]))
+                    let end = min(offset + 1000, raw.count)
+                    try pipeline.submit(UnsafeRawBufferPointer(rebasing: raw[offset..<end]))
                     offset = end
                 }
-                hasher.waitUntilIdle()
             }
-            #expect(hasher.totalBytes == Int64(data.count))
-            #expect(hasher.finalize() == expected)
+            #expect(try pipeline.finish() == expected)
+            try output.commit()
+            #expect(try OpenFile.forReading(copy).readToEnd() == data)
         }
+    }
+
+    @Test("a read-ahead abandoned half way stops its thread")
+    func cancel() throws {
+        let source = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path
+        defer { try? FileManager.default.removeItem(atPath: source) }
+        try AtomicOutputFile.write([UInt8](repeating: 7, count: 100_000), to: source)
+        let readAhead = ReadAhead(file: try OpenFile.forReading(source), hashing: true, bufferSize: 1024, bufferCount: 2)
+        #expect(try readAhead.next().count == 1024)
+        readAhead.cancel()
+        readAhead.cancel()
     }
 
     @Test("hex round trip rejects bad input")
