@@ -41,6 +41,7 @@ let package = Package(
         .testTarget(
             name: "PhonePackCLITests",
             dependencies: ["PhonePackCore"],
+            exclude: ["craft.py"],
             swiftSettings: strictSettings
         ),
     ]
