@@ -89,7 +89,9 @@ public struct APKInfo: Sendable, Codable, Equatable {
                     info.targetSdk = Int(v)
                 }
             case "uses-permission", "uses-permission-sdk-23":
-                if let name = element.attribute("name", resourceID: ResourceID.name)?.text { info.permissions.append(name) }
+                if let name = element.attribute("name", resourceID: ResourceID.name)?.text {
+                    info.permissions.append(name)
+                }
             default:
                 break
             }

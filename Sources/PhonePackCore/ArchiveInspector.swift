@@ -66,7 +66,8 @@ public enum ArchiveInspector {
         let size = try file.status().size
         if try FileKind.sniff(file) == .zip {
             let info = try APKInfo.read(from: file)
-            return InspectReport(file: path, kind: "apk", format: "zip", size: size, entries: nil, summary: nil, apk: info)
+            return InspectReport(
+                file: path, kind: "apk", format: "zip", size: size, entries: nil, summary: nil, apk: info)
         }
         let reader = try TarReader(file: file)
         var summary = InspectReport.Summary()
@@ -165,5 +166,6 @@ public func formatUTCMinute(_ seconds: Int64) -> String {
     var parts = tm()
     guard gmtime_r(&time, &parts) != nil else { return String(seconds) }
     func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
-    return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday)) \(two(parts.tm_hour)):\(two(parts.tm_min))"
+    return
+        "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday)) \(two(parts.tm_hour)):\(two(parts.tm_min))"
 }

@@ -34,7 +34,7 @@ public final class AtomicOutputFile {
                 file = try OpenFile.creatingNew(candidate, permissions: permissions)
                 temporaryPath = candidate
                 break
-            } catch where attempt < 8 && (try? FileStatus.ifExists(candidate)) != nil {
+            } catch  where attempt < 8 && (try? FileStatus.ifExists(candidate)) != nil {
                 attempt += 1
             }
         }

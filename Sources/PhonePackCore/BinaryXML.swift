@@ -92,7 +92,8 @@ private struct BinaryXMLParser {
         let headerSize = Int(try u16(2))
         let documentSize = Int(try u32(4))
         guard headerSize >= 8, documentSize <= bytes.count, headerSize <= documentSize else {
-            throw BinaryXMLError(offset: 0, reason: "document size \(documentSize) does not fit the \(bytes.count)-byte file")
+            throw BinaryXMLError(
+                offset: 0, reason: "document size \(documentSize) does not fit the \(bytes.count)-byte file")
         }
         var elements: [BinaryXMLDocument.Element] = []
         var depth = 0

@@ -37,7 +37,8 @@ public enum EntryPath {
         // One pass over the bytes: most names are already clean (`a/b/c` or `a/b/`), and then the answer is the
         // name itself. Only names with `.`, `..`, empty components or a leading `/` take the slow path below.
         var copy = raw
-        let scan = copy.withUTF8 { bytes -> (control: Bool, clean: Bool, depth: Int, longest: Int, trailingSlash: Bool) in
+        let scan = copy.withUTF8 {
+            bytes -> (control: Bool, clean: Bool, depth: Int, longest: Int, trailingSlash: Bool) in
             var control = false
             var clean = !bytes.isEmpty && bytes[0] != UInt8(ascii: "/")
             var depth = 0
@@ -56,7 +57,9 @@ public enum EntryPath {
                 } else {
                     depth += 1
                     longest = max(longest, length)
-                    if bytes[start] == UInt8(ascii: ".") && (length == 1 || (length == 2 && bytes[start + 1] == UInt8(ascii: "."))) {
+                    if bytes[start] == UInt8(ascii: ".")
+                        && (length == 1 || (length == 2 && bytes[start + 1] == UInt8(ascii: ".")))
+                    {
                         clean = false
                     }
                 }

@@ -49,7 +49,8 @@ enum ExportRepacker {
             let where_ = "\(file.path):\(entry.path)"
             if entry.isSparse {
                 throw PhonePackError(
-                    .unsupported, operation: "read export", path: where_, message: "is a sparse file; cannot re-pack it")
+                    .unsupported, operation: "read export", path: where_, message: "is a sparse file; cannot re-pack it"
+                )
             }
             var header = TarEntryHeader(
                 path: entry.path, kind: .directory, permissions: entry.permissions, uid: UInt32(clamping: entry.uid),

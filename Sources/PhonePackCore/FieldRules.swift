@@ -25,7 +25,8 @@ public enum FieldRules {
     public static func packageName(_ name: String) -> FieldCheck {
         let bytes = Array(name.utf8)
         guard (1...128).contains(bytes.count) else { return .invalid("length must be 1..128 bytes") }
-        guard bytes.allSatisfy({ isASCIILetter($0) || isDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") })
+        guard
+            bytes.allSatisfy({ isASCIILetter($0) || isDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") })
         else { return .invalid("only letters, digits, '_' and '.' allowed") }
         if isDigit(bytes[0]) || bytes[0] == UInt8(ascii: "_") { return .invalid("must not start with a digit or '_'") }
         if bytes.last == UInt8(ascii: ".") { return .invalid("must not end with '.'") }

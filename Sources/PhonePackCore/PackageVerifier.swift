@@ -121,8 +121,12 @@ private struct VerifyState {
     // MARK: Tar
 
     mutating func scanTar() throws(PhonePackError) {
-        let manifest = try options.manifestPath.map { (path) throws(PhonePackError) in try BuildManifest.read(path: path) }
-        let expectedEntries = manifest.map { Dictionary($0.entries.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a }) }
+        let manifest = try options.manifestPath.map { (path) throws(PhonePackError) in
+            try BuildManifest.read(path: path)
+        }
+        let expectedEntries = manifest.map {
+            Dictionary($0.entries.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
+        }
         var offenses = Offenses()
         var paths: [String] = []
         var seen: Set<String> = []
@@ -154,7 +158,8 @@ private struct VerifyState {
                     let target = EntryPath.normalize(entry.linkTarget ?? "").path
                     if !files.contains(target) {
                         offenses.add(
-                            "links", name, "hard link to \(entry.linkTarget ?? "") which is not an earlier file of this tar")
+                            "links", name,
+                            "hard link to \(entry.linkTarget ?? "") which is not an earlier file of this tar")
                     }
                 case .characterDevice, .blockDevice, .fifo, .socket, .unknown:
                     offenses.add("file-types", name, "is a \(entry.kind.rawValue)")
@@ -172,7 +177,8 @@ private struct VerifyState {
                     offenses.add("no-setid", name, "has the setgid bit (mode \(octalMode(entry.permissions)))")
                 }
                 if let expectedEntries {
-                    try compare(entry, path: path, with: expectedEntries[entry.path], digest: &entryDigest, reader: reader,
+                    try compare(
+                        entry, path: path, with: expectedEntries[entry.path], digest: &entryDigest, reader: reader,
                         offenses: &offenses)
                 }
             }
@@ -205,7 +211,8 @@ private struct VerifyState {
                 report.rules.append(
                     offenses.result(
                         "layout", pass: "every entry is under the four areas of \(package)",
-                        fail: "outside data/app/\(package)-*, data/data/\(package), data/media/0/Android/data/\(package), data/media/obb/\(package)"
+                        fail:
+                            "outside data/app/\(package)-*, data/data/\(package), data/media/0/Android/data/\(package), data/media/obb/\(package)"
                     ))
                 if offenses.count("ancestors") > 0 {
                     report.rules.append(
@@ -222,9 +229,13 @@ private struct VerifyState {
             for path in paths where !(EntryPath.isWithin(path, "data") || EntryPath.isWithin(path, "cache")) {
                 offenses.add("roots", path, "is not under data/ or cache/")
             }
-            checkLinks(symlinks, offenses: &offenses) { EntryPath.isWithin($0, "data") || EntryPath.isWithin($0, "cache") }
+            checkLinks(symlinks, offenses: &offenses) {
+                EntryPath.isWithin($0, "data") || EntryPath.isWithin($0, "cache")
+            }
             report.rules.append(
-                offenses.result("roots", pass: "every entry is under data/ or cache/", fail: "outside data/ and cache/ (only those trees can be shared)"))
+                offenses.result(
+                    "roots", pass: "every entry is under data/ or cache/",
+                    fail: "outside data/ and cache/ (only those trees can be shared)"))
         case .huaweiPushFile:
             for path in paths where !EntryPath.isWithin(path, "data") {
                 offenses.add("roots", path, "is not under data/")
@@ -240,7 +251,9 @@ private struct VerifyState {
                     ? RuleResult(id: "size", status: .pass, detail: "\(formatBytes(report.size)) ≤ PushFile's 6 GB")
                     : RuleResult(
                         id: "size", status: .fail,
-                        detail: "\(formatBytes(report.size)) is over PushFile's 6 GB limit; split the data into several tars"))
+                        detail:
+                            "\(formatBytes(report.size)) is over PushFile's 6 GB limit; split the data into several tars"
+                    ))
         case .alibabaSendFile:
             checkLinks(symlinks, offenses: &offenses) { _ in true }
         }
@@ -248,17 +261,20 @@ private struct VerifyState {
             offenses.result("safe-paths", pass: "no absolute paths, '..' or unusable names", fail: "with unsafe names"))
         report.rules.append(
             offenses.result(
-                "file-types", pass: "only files, folders and links", fail: "that cannot be pushed (devices, FIFOs, sockets, sparse files)"))
+                "file-types", pass: "only files, folders and links",
+                fail: "that cannot be pushed (devices, FIFOs, sockets, sparse files)"))
         report.rules.append(
             offenses.result(
                 "no-setid", pass: "no setuid/setgid files (setgid folders, as Android's cache dirs, are fine)",
                 fail: "with setuid/setgid bits"))
         report.rules.append(
-            offenses.result("links", pass: "every link stays inside the allowed areas", fail: "with links pointing outside"))
+            offenses.result(
+                "links", pass: "every link stays inside the allowed areas", fail: "with links pointing outside"))
         report.rules.append(offenses.result("unique-names", pass: "no name appears twice", fail: "duplicated"))
         if options.manifestPath != nil {
             report.rules.append(
-                offenses.result("manifest-entries", pass: "every entry matches the manifest", fail: "differ from the manifest"))
+                offenses.result(
+                    "manifest-entries", pass: "every entry matches the manifest", fail: "differ from the manifest"))
         }
     }
 
@@ -360,7 +376,9 @@ private struct VerifyState {
         var differences: [String] = []
         if expected.type != entry.kind { differences.append("type \(entry.kind.rawValue) ≠ \(expected.type.rawValue)") }
         if expected.size != entry.size { differences.append("size \(entry.size) ≠ \(expected.size)") }
-        if expected.mode != octalMode(entry.permissions) { differences.append("mode \(octalMode(entry.permissions)) ≠ \(expected.mode)") }
+        if expected.mode != octalMode(entry.permissions) {
+            differences.append("mode \(octalMode(entry.permissions)) ≠ \(expected.mode)")
+        }
         if expected.uid != entry.uid || expected.gid != entry.gid {
             differences.append("owner \(entry.uid):\(entry.gid) ≠ \(expected.uid):\(expected.gid)")
         }
@@ -420,7 +438,8 @@ private struct VerifyState {
                 : RuleResult(
                     id: "shared-free", status: .fail,
                     detail:
-                        "\(formatBytes(free)) free, but the shared storage must have more than twice the tar (\(formatBytes(needed)))"))
+                        "\(formatBytes(free)) free, but the shared storage must have more than twice the tar (\(formatBytes(needed)))"
+                ))
     }
 
     mutating func checkDestination() {
@@ -432,7 +451,9 @@ private struct VerifyState {
         switch profile {
         case .huaweiShareApp, .huaweiShareFile, .huaweiPushFile:
             if url.scheme != .obs { problems.append("CPH reads from OBS: use obs://bucket/key") }
-            if let v = FieldRules.obsBucketName(url.bucket).violation { problems.append("bucket_name \(url.bucket): \(v)") }
+            if let v = FieldRules.obsBucketName(url.bucket).violation {
+                problems.append("bucket_name \(url.bucket): \(v)")
+            }
             if let v = FieldRules.cphObjectPath(url.key).violation { problems.append("object_path \(url.key): \(v)") }
             if profile == .huaweiPushFile, let v = FieldRules.cphPushFileContent(url.description).violation {
                 problems.append("content \(url): \(v)")
@@ -440,7 +461,9 @@ private struct VerifyState {
             if !url.key.hasSuffix(".tar") { problems.append("object_path must name a .tar") }
         case .alibabaSendFile:
             if url.scheme != .oss { problems.append("Cloud Phone reads from OSS: use oss://bucket/key") }
-            if let v = FieldRules.cloudPhoneBucketName(url.bucket).violation { problems.append("bucket \(url.bucket): \(v)") }
+            if let v = FieldRules.cloudPhoneBucketName(url.bucket).violation {
+                problems.append("bucket \(url.bucket): \(v)")
+            }
             if let v = FieldRules.ossObjectKey(url.key).violation { problems.append("key \(url.key): \(v)") }
         }
         report.rules.append(

@@ -233,7 +233,8 @@ public enum SharedAppBuilder {
         if let expected, expected != manifest {
             throw PhonePackError(
                 .invalidInput, operation: "check package", path: source,
-                message: "its manifest says package \(manifest), but --package says \(expected); fix --package or use the right APK"
+                message:
+                    "its manifest says package \(manifest), but --package says \(expected); fix --package or use the right APK"
             )
         }
         let check = FieldRules.packageName(manifest)
@@ -274,7 +275,8 @@ public enum SharedAppBuilder {
                     let target = String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
                     result.append(
                         WalkedEntry(
-                            relativePath: relative, directory: directory, name: name, status: status, linkTarget: target))
+                            relativePath: relative, directory: directory, name: name, status: status, linkTarget: target
+                        ))
                 } else {
                     throw PhonePackError(
                         .invalidInput, operation: "read input", path: path,
@@ -381,7 +383,8 @@ struct BuildPlan {
     mutating func add(directory path: String, _ uid: UInt32, _ gid: UInt32, _ mode: UInt32, _ mtime: Int64) {
         entries.append(
             PlannedEntry(
-                header: TarEntryHeader(path: path, kind: .directory, permissions: mode, uid: uid, gid: gid, mtime: mtime),
+                header: TarEntryHeader(
+                    path: path, kind: .directory, permissions: mode, uid: uid, gid: gid, mtime: mtime),
                 source: .none))
     }
 

@@ -70,7 +70,9 @@ public struct SharedAppLayout: Sendable {
             return name.isEmpty ? nil : Substring(name).utf8
         }
         if let directory = component(after: "data/app/") {
-            guard let dash = directory.lastIndex(of: UInt8(ascii: "-")), dash != directory.startIndex else { return nil }
+            guard let dash = directory.lastIndex(of: UInt8(ascii: "-")), dash != directory.startIndex else {
+                return nil
+            }
             return String(Substring(directory[..<dash]))
         }
         for prefix in ["data/data/", "data/media/0/Android/data/", "data/media/obb/"] {

@@ -125,7 +125,8 @@ public final class TarReader {
         var linkTarget: String?
         if let hardlink = ArchiveLocale.hardlink(entryPointer) {
             kind = .hardlink
-            linkTarget = String(decoding: UnsafeRawBufferPointer(start: hardlink, count: strlen(hardlink)), as: UTF8.self)
+            linkTarget = String(
+                decoding: UnsafeRawBufferPointer(start: hardlink, count: strlen(hardlink)), as: UTF8.self)
         } else if kind == .symlink, let symlink = ArchiveLocale.symlink(entryPointer) {
             linkTarget = String(decoding: UnsafeRawBufferPointer(start: symlink, count: strlen(symlink)), as: UTF8.self)
         }

@@ -38,7 +38,8 @@ final class ZipReader {
         guard status == ARCHIVE_OK else {
             throw PhonePackError(
                 .invalidInput, operation: "open APK", path: self.displayName,
-                message: "is not a valid APK (zip): \(ArchiveLibraryError(archive, function: "open", status: status).message)"
+                message:
+                    "is not a valid APK (zip): \(ArchiveLibraryError(archive, function: "open", status: status).message)"
             )
         }
     }

@@ -126,7 +126,8 @@ struct BuildCommand: ParsableCommand {
             guard modes.count == 2, let dir = UInt32(modes[0], radix: 8), let file = UInt32(modes[1], radix: 8),
                 dir <= 0o777, file <= 0o777
             else {
-                throw ValidationError("--mode takes AREA=DIRMODE:FILEMODE in octal without setuid bits, e.g. data=0771:0660")
+                throw ValidationError(
+                    "--mode takes AREA=DIRMODE:FILEMODE in octal without setuid bits, e.g. data=0771:0660")
             }
             let a = try area(parts[0], "--mode")
             result[a, default: .androidDefault(a)].directoryMode = dir

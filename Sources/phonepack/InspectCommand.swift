@@ -44,9 +44,12 @@ struct InspectCommand: ParsableCommand {
         print("  package      \(apk.packageName)")
         if let split = apk.splitName { print("  split        \(split)") }
         print("  version      \(apk.versionDescription)")
-        print("  sdk          min \(apk.minSdk.map(String.init) ?? "?"), target \(apk.targetSdk.map(String.init) ?? "?")")
+        print(
+            "  sdk          min \(apk.minSdk.map(String.init) ?? "?"), target \(apk.targetSdk.map(String.init) ?? "?")")
         print("  abis         \(apk.abis.isEmpty ? "none (no native code)" : apk.abis.joined(separator: " "))")
-        print("  permissions  \(apk.permissions.isEmpty ? "none" : apk.permissions.joined(separator: "\n               "))")
+        print(
+            "  permissions  \(apk.permissions.isEmpty ? "none" : apk.permissions.joined(separator: "\n               "))"
+        )
     }
 
     private func printListing(_ entry: ListedEntry) {
@@ -88,7 +91,9 @@ struct InspectCommand: ParsableCommand {
 
     private func printSummary(_ report: InspectReport, _ s: InspectReport.Summary) {
         print("\(report.file): \(report.format ?? "tar"), \(formatBytes(report.size))")
-        print("  entries      \(s.entries): \(s.files) files, \(s.directories) folders, \(s.symlinks) symlinks, \(s.hardlinks) hard links, \(s.specialFiles) special")
+        print(
+            "  entries      \(s.entries): \(s.files) files, \(s.directories) folders, \(s.symlinks) symlinks, \(s.hardlinks) hard links, \(s.specialFiles) special"
+        )
         print("  file bytes   \(s.totalBytes) (\(formatBytes(s.totalBytes)))")
         if s.packages.isEmpty {
             print("  apps         none (no data/app/*/base.apk)")

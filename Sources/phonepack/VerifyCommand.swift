@@ -47,7 +47,8 @@ struct VerifyCommand: ParsableCommand {
         if let sha256, sha256.count != 64 || [UInt8](hexString: sha256) == nil {
             throw ValidationError("--sha256 must be 64 hex digits")
         }
-        var options = VerifyOptions(profile: profile, packageName: package, expectedSHA256: sha256, manifestPath: manifest)
+        var options = VerifyOptions(
+            profile: profile, packageName: package, expectedSHA256: sha256, manifestPath: manifest)
         options.sharedFreeBytes = try sharedFree.map { try parseByteCount($0, flag: "--shared-free") }
         options.destination = try to.map { try ObjectURL(parsing: $0) }
 
@@ -82,9 +83,15 @@ struct VerifyCommand: ParsableCommand {
 
 /// `1073741824`, `10G`, `512M`, `1.5T` (1024-based).
 func parseByteCount(_ text: String, flag: String) throws -> Int64 {
-    let units: [Character: Double] = ["K": 1024, "M": 1024 * 1024, "G": 1024 * 1024 * 1024, "T": 1024 * 1024 * 1024 * 1024]
+    let units: [Character: Double] = [
+        "K": 1024, "M": 1024 * 1024, "G": 1024 * 1024 * 1024, "T": 1024 * 1024 * 1024 * 1024,
+    ]
     var number = Substring(text.uppercased())
-    if number.hasSuffix("IB") { number = number.dropLast(2) } else if number.hasSuffix("B") { number = number.dropLast() }
+    if number.hasSuffix("IB") {
+        number = number.dropLast(2)
+    } else if number.hasSuffix("B") {
+        number = number.dropLast()
+    }
     var factor: Double = 1
     if let last = number.last, let unit = units[last] {
         factor = unit

@@ -47,7 +47,9 @@ struct BuildCommandTests {
             let copy = try String(
                 contentsOfFile: dest + "/data/data/\(pkg)/shared_prefs/settings.xml", encoding: .utf8)
             #expect(copy == original)
-            #expect(FileManager.default.contentsEqual(atPath: app + "/base.apk", andPath: dest + "/data/app/\(pkg)-1/base.apk"))
+            #expect(
+                FileManager.default.contentsEqual(
+                    atPath: app + "/base.apk", andPath: dest + "/data/app/\(pkg)-1/base.apk"))
         }
     }
 
@@ -56,7 +58,8 @@ struct BuildCommandTests {
         let tmp = try TemporaryDirectory()
         let app = try CLI.makeApp(in: tmp.file("app"))
         try FileManager.default.createDirectory(atPath: tmp.file("b"), withIntermediateDirectories: true)
-        let first = try CLI.run(["build", app, "-o", tmp.file("a.tar")], environment: ["SOURCE_DATE_EPOCH": "1700000000"])
+        let first = try CLI.run(
+            ["build", app, "-o", tmp.file("a.tar")], environment: ["SOURCE_DATE_EPOCH": "1700000000"])
         // Touch an input: with SOURCE_DATE_EPOCH fixed, file times must not matter.
         try CLI.tool("touch", ["-d", "2030-01-01", app + "/data/files/state.txt"])
         let second = try CLI.run(
@@ -108,7 +111,9 @@ struct BuildCommandTests {
         ])
         #expect(result.status == 0, "\(result.stderr)")
         let listing = try CLI.tool("tar", ["--numeric-owner", "-tvf", tmp.file("s.tar")])
-        #expect(listing.contains("-rw-r----- 1000/1012") && listing.contains("data/app/\(pkg)-1/split_config.arm64_v8a.apk"))
+        #expect(
+            listing.contains("-rw-r----- 1000/1012") && listing.contains("data/app/\(pkg)-1/split_config.arm64_v8a.apk")
+        )
         #expect(listing.contains("drwxr-x--- 1000/1012"))
         #expect(!listing.contains("data/data/"))
     }
@@ -121,7 +126,7 @@ struct BuildCommandTests {
         #expect(result.status == 2)
         #expect(result.stderr.contains("com.example.phonepack.demo") && result.stderr.contains("com.example.other"))
         #expect(result.stderr.split(separator: "\n").count == 1)
-        #expect(try tmp.listing() .allSatisfy { !$0.hasSuffix(".tar") && !$0.contains(".part") })
+        #expect(try tmp.listing().allSatisfy { !$0.hasSuffix(".tar") && !$0.contains(".part") })
     }
 
     @Test("bad inputs: missing folder, no APK, stray file, not-an-APK, unreadable APK, non-tar output name")
@@ -145,7 +150,8 @@ struct BuildCommandTests {
         #expect(result.status == 2 && result.stderr.contains("fake.apk: is not a valid APK"))
 
         // An APK that cannot be read (reading /proc/self/mem at offset 0 fails with EIO, even for root).
-        try FileManager.default.createSymbolicLink(atPath: tmp.file("unreadable.apk"), withDestinationPath: "/proc/self/mem")
+        try FileManager.default.createSymbolicLink(
+            atPath: tmp.file("unreadable.apk"), withDestinationPath: "/proc/self/mem")
         result = try CLI.run(["build", tmp.file("unreadable.apk"), "-o", tmp.file("x.tar")])
         #expect(result.status == 2 && result.stderr.contains("unreadable.apk"))
 
@@ -199,7 +205,9 @@ struct BuildCommandTests {
             """
         let listing = try CLI.tool("python3", ["-c", script, tmp.file("repacked.tar")])
         #expect(!listing.contains("com.other.app") && !listing.contains("misc/wifi"))
-        #expect(listing.contains("data/data/\(pkg)/cache 0o2771 10057 20057 u:object_r:app_data_file:s0:c57,c256,c512,c768 -"))
+        #expect(
+            listing.contains(
+                "data/data/\(pkg)/cache 0o2771 10057 20057 u:object_r:app_data_file:s0:c57,c256,c512,c768 -"))
         #expect(listing.contains("data/app/\(pkg)-Ab3x==/base.apk 0o644 1000 1000 u:object_r:apk_data_file:s0 -"))
         #expect(listing.contains("data/data/\(pkg)/lib 0o777 1000 1000 - /data/app/\(pkg)-Ab3x==/lib/arm"))
         // The hard link sorts before its target, so it is written as a copy of the data.

@@ -71,6 +71,7 @@ enum CLI {
     }
 
     /// Makes an app folder (real APK from aapt plus data) with `samples/make-sample.sh`.
+    @discardableResult
     static func makeApp(in directory: String, _ options: [String] = []) throws -> String {
         try tool(repositoryRoot + "/samples/make-sample.sh", [directory] + options)
         return directory

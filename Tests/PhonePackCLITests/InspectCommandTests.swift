@@ -42,9 +42,10 @@ struct InspectCommandTests {
     func apk() throws {
         let result = try CLI.run(["inspect", CLI.repositoryRoot + "/samples/demo-app/base.apk"])
         #expect(result.status == 0)
-        for line in ["package      \(pkg)", "version      1.4.2 (42)", "sdk          min 24, target 33",
-            "abis         arm64-v8a armeabi-v7a", "android.permission.ACCESS_NETWORK_STATE"]
-        {
+        for line in [
+            "package      \(pkg)", "version      1.4.2 (42)", "sdk          min 24, target 33",
+            "abis         arm64-v8a armeabi-v7a", "android.permission.ACCESS_NETWORK_STATE",
+        ] {
             #expect(result.stdout.contains(line), "\(line)")
         }
     }
@@ -55,12 +56,19 @@ struct InspectCommandTests {
         try tmp.write("tree/data/data/\(pkg)/files/a.txt", "hello\n")
         try FileManager.default.createSymbolicLink(
             atPath: tmp.file("tree/data/data/\(pkg)/lib"), withDestinationPath: "/data/app/\(pkg)-1/lib/arm")
-        try CLI.tool("tar", ["--owner=10057", "--group=10057", "--numeric-owner", "-cf", tmp.file("gnu.tar"), "-C", tmp.file("tree"), "data"])
-        try CLI.tool("bsdtar", ["--uid", "10057", "--gid", "10057", "-cf", tmp.file("bsd.tar"), "-C", tmp.file("tree"), "data"])
+        try CLI.tool(
+            "tar",
+            [
+                "--owner=10057", "--group=10057", "--numeric-owner", "-cf", tmp.file("gnu.tar"), "-C", tmp.file("tree"),
+                "data",
+            ])
+        try CLI.tool(
+            "bsdtar", ["--uid", "10057", "--gid", "10057", "-cf", tmp.file("bsd.tar"), "-C", tmp.file("tree"), "data"])
         for name in ["gnu.tar", "bsd.tar"] {
             let result = try CLI.run(["inspect", tmp.file(name), "--long"])
             #expect(result.status == 0, "\(result.stderr)")
-            #expect(result.stdout.contains("10057/10057") && result.stdout.contains("lib -> /data/app/\(pkg)-1/lib/arm"))
+            #expect(
+                result.stdout.contains("10057/10057") && result.stdout.contains("lib -> /data/app/\(pkg)-1/lib/arm"))
             #expect(result.stdout.contains("1 symlinks"))
         }
     }
@@ -70,7 +78,8 @@ struct InspectCommandTests {
         let tmp = try TemporaryDirectory()
         try tmp.write("junk.tar", String(repeating: "junk", count: 300))
         var result = try CLI.run(["inspect", tmp.file("junk.tar")])
-        #expect(result.status == 2 && result.stderr == "phonepack: error: \(tmp.file("junk.tar")): is not a tar archive\n")
+        #expect(
+            result.status == 2 && result.stderr == "phonepack: error: \(tmp.file("junk.tar")): is not a tar archive\n")
         try tmp.write("x/a.txt", "a")
         try CLI.tool("tar", ["-czf", tmp.file("x.tgz"), "-C", tmp.path, "x"])
         result = try CLI.run(["inspect", tmp.file("x.tgz")])

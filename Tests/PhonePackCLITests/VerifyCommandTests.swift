@@ -34,9 +34,10 @@ struct VerifyCommandTests {
         ])
         #expect(result.status == 0, "\(result.stdout)")
         #expect(result.stdout.hasSuffix("verify: OK\n"))
-        for rule in ["tar-format", "package-name", "layout", "base-apk", "safe-paths", "file-types", "no-setid", "links",
-            "unique-names", "manifest-entries", "shared-free", "destination", "checksum"]
-        {
+        for rule in [
+            "tar-format", "package-name", "layout", "base-apk", "safe-paths", "file-types", "no-setid", "links",
+            "unique-names", "manifest-entries", "shared-free", "destination", "checksum",
+        ] {
             #expect(status(of: rule, in: result.stdout) == "PASS", "\(rule)")
         }
         #expect(result.stdout.contains("is \(pkg) 1.4.2 (42)"))
@@ -119,7 +120,11 @@ struct VerifyCommandTests {
         #expect(result.status == 1 && status(of: "tar-format", in: result.stdout) == "FAIL", "\(result.stdout)")
 
         result = try CLI.run(["verify", tmp.file("missing.tar")])
-        #expect(result.status == 2 && result.stderr == "phonepack: error: \(tmp.file("missing.tar")): does not exist (open: No such file or directory)\n")
+        #expect(
+            result.status == 2
+                && result.stderr
+                    == "phonepack: error: \(tmp.file("missing.tar")): does not exist (open: No such file or directory)\n"
+        )
         result = try CLI.run(["verify", "/proc/self/mem"])
         #expect(result.status == 2 && result.stderr.contains("/proc/self/mem"))
         result = try CLI.run(["verify", tmp.path])

@@ -22,9 +22,11 @@ struct APKInfoTests {
         #expect(info.splitName == nil)
     }
 
-    @Test("agrees with aapt dump badging on freshly made APKs", arguments: [
-        ("org.test.alpha", "7", "0.0.7-beta"), ("a.b", "2147483647", "max"), ("Com.Upper_Case.x9", "1", "ünïcödé"),
-    ])
+    @Test(
+        "agrees with aapt dump badging on freshly made APKs",
+        arguments: [
+            ("org.test.alpha", "7", "0.0.7-beta"), ("a.b", "2147483647", "max"), ("Com.Upper_Case.x9", "1", "ünïcödé"),
+        ])
     func matchesAapt(package: String, code: String, name: String) throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("apk-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -51,11 +53,14 @@ struct APKInfoTests {
         for _ in 0..<3000 {
             var mutated = manifest
             for _ in 0..<Int.random(in: 1...8, using: &generator) {
-                mutated[Int.random(in: 0..<mutated.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
+                mutated[Int.random(in: 0..<mutated.count, using: &generator)] = UInt8.random(
+                    in: 0...255, using: &generator)
             }
             _ = try? BinaryXMLDocument(parsing: mutated)
         }
-        #expect(throws: BinaryXMLError.self) { try BinaryXMLDocument(parsing: [0x03, 0x00, 0x08, 0x00, 0xff, 0xff, 0xff, 0x7f]) }
+        #expect(throws: BinaryXMLError.self) {
+            try BinaryXMLDocument(parsing: [0x03, 0x00, 0x08, 0x00, 0xff, 0xff, 0xff, 0x7f])
+        }
     }
 
     @Test("a zip without a manifest, and a file that is not a zip, are named in the error")
@@ -66,7 +71,10 @@ struct APKInfoTests {
         try "hello".write(toFile: dir + "/a.txt", atomically: false, encoding: .utf8)
         let zip = Process()
         zip.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        zip.arguments = ["-c", "import zipfile,sys; z=zipfile.ZipFile(sys.argv[1],'w'); z.write(sys.argv[2],'a.txt'); z.close()", dir + "/plain.zip", dir + "/a.txt"]
+        zip.arguments = [
+            "-c", "import zipfile,sys; z=zipfile.ZipFile(sys.argv[1],'w'); z.write(sys.argv[2],'a.txt'); z.close()",
+            dir + "/plain.zip", dir + "/a.txt",
+        ]
         try zip.run()
         zip.waitUntilExit()
         #expect {

@@ -1,15 +1,18 @@
 import Foundation
-@testable import PhonePackCore
 import Testing
+
+@testable import PhonePackCore
 
 @Suite("Digests")
 struct DigestTests {
     @Test("known answers")
     func knownAnswers() {
-        #expect(Digest.hash(.sha256, Array("abc".utf8)).hexString
-            == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        #expect(Digest.hash(.sha256, []).hexString
-            == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(
+            Digest.hash(.sha256, Array("abc".utf8)).hexString
+                == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(
+            Digest.hash(.sha256, []).hexString
+                == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         #expect(Digest.hash(.md5, Array("0123456789".utf8)).hexString == "781e5e245d69b566979b86e28d23f2c7")
         #expect(Digest.hash(.sha1, Array("abc".utf8)).hexString == "a9993e364706816aba3e25717850c26c9cd0d89d")
     }
@@ -31,11 +34,14 @@ struct DigestTests {
             let expected = Digest.hash(.sha256, data)
             let source = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path
             let copy = source + ".copy"
-            defer { try? FileManager.default.removeItem(atPath: source); try? FileManager.default.removeItem(atPath: copy) }
+            defer {
+                try? FileManager.default.removeItem(atPath: source); try? FileManager.default.removeItem(atPath: copy)
+            }
             try AtomicOutputFile.write(data, to: source)
 
             // Read ahead with small buffers so the ring wraps many times.
-            let readAhead = ReadAhead(file: try OpenFile.forReading(source), hashing: true, bufferSize: 4096, bufferCount: 3)
+            let readAhead = ReadAhead(
+                file: try OpenFile.forReading(source), hashing: true, bufferSize: 4096, bufferCount: 3)
             var seen: [UInt8] = []
             while true {
                 let chunk = try readAhead.next()
@@ -67,7 +73,8 @@ struct DigestTests {
         let source = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path
         defer { try? FileManager.default.removeItem(atPath: source) }
         try AtomicOutputFile.write([UInt8](repeating: 7, count: 100_000), to: source)
-        let readAhead = ReadAhead(file: try OpenFile.forReading(source), hashing: true, bufferSize: 1024, bufferCount: 2)
+        let readAhead = ReadAhead(
+            file: try OpenFile.forReading(source), hashing: true, bufferSize: 1024, bufferCount: 2)
         #expect(try readAhead.next().count == 1024)
         readAhead.cancel()
         readAhead.cancel()

@@ -18,16 +18,20 @@ struct ValidationVector: Sendable, CustomTestStringConvertible {
                 let expected = vector["expected"] as? [String: Any], let valid = expected["valid"] as? Bool
             else { return nil }
             return ValidationVector(
-                name: vector["name"] as? String ?? "?", value: value, valid: valid, reason: expected["reason"] as? String)
+                name: vector["name"] as? String ?? "?", value: value, valid: valid,
+                reason: expected["reason"] as? String)
         }
     }
 }
 
 @Suite("Field rules against the vendor vectors")
 struct FieldRulesTests {
-    static let packageVectors = (try? ValidationVector.load(algorithm: "CPH package_name validation", field: "package_name")) ?? []
-    static let bucketVectors = (try? ValidationVector.load(algorithm: "OBS/CPH bucket_name validation", field: "bucket_name")) ?? []
-    static let objectPathVectors = (try? ValidationVector.load(algorithm: "CPH object_path validation", field: "object_path")) ?? []
+    static let packageVectors =
+        (try? ValidationVector.load(algorithm: "CPH package_name validation", field: "package_name")) ?? []
+    static let bucketVectors =
+        (try? ValidationVector.load(algorithm: "OBS/CPH bucket_name validation", field: "bucket_name")) ?? []
+    static let objectPathVectors =
+        (try? ValidationVector.load(algorithm: "CPH object_path validation", field: "object_path")) ?? []
 
     @Test("every vector of each kind was loaded")
     func vectorsLoaded() {
@@ -70,7 +74,8 @@ struct FieldRulesTests {
         #expect(FieldRules.cloudPhoneBucketName("my-builds").violation?.contains("cloudphone-saved-bucket-") == true)
         #expect(FieldRules.ossBucketName("my.bucket").violation == "only lowercase letters, digits and '-'")
         #expect(FieldRules.ossObjectKey("/apps/a.apk").violation == "must not start with '/' or '\\'")
-        #expect(FieldRules.ossObjectKey(String(repeating: "k", count: 1024)).violation == "length must be 1..1023 bytes")
+        #expect(
+            FieldRules.ossObjectKey(String(repeating: "k", count: 1024)).violation == "length must be 1..1023 bytes")
         #expect(FieldRules.cphPushFileContent("obs://bucket/data/app.tar").isValid)
         #expect(!FieldRules.cphPushFileContent("obs://bucket/my app.tar").isValid)
     }
