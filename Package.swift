@@ -19,9 +19,10 @@ let package = Package(
         .systemLibrary(name: "CLibArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CLibCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CLinuxExtras"),
         .target(
             name: "PhonePackCore",
-            dependencies: ["CLibArchive", "CLibCrypto"],
+            dependencies: ["CLibArchive", "CLibCrypto", "CLinuxExtras"],
             swiftSettings: strictSettings
         ),
         .executableTarget(

@@ -113,4 +113,60 @@ public enum FieldRules {
         guard !key.hasPrefix("/"), !key.hasPrefix("\\") else { return .invalid("must not start with '/' or '\\'") }
         return .valid
     }
+
+    /// One CPH batch-storage `include_files` / `exclude_files` path: absolute, at most 4096 bytes of letters,
+    /// digits and `. / - _ + # * ~ =`, `*` only as the last character, under `/data` or `/cache`, and
+    /// `/data/misc` only exactly.
+    public static func exportPath(_ path: String) -> FieldCheck {
+        if let violation = exportPathSyntax(path) { return .invalid(violation) }
+        let base = path.hasSuffix("*") ? String(path.dropLast()) : path
+        let underData = base == "/data" || base.hasPrefix("/data/")
+        let underCache = base == "/cache" || base.hasPrefix("/cache/")
+        guard underData || underCache else { return .invalid("only /data and /cache may be exported") }
+        if path.hasPrefix("/data/misc/") || (path.hasSuffix("*") && path.hasPrefix("/data/misc")) {
+            return .invalid("/data/misc must be given exactly (no sub-path or wildcard)")
+        }
+        return .valid
+    }
+
+    /// The rules that hold for a whole `include_files` list: every path's, and `/data/misc` only together with
+    /// exactly `/data/system` and `/data/system_de`.
+    public static func exportIncludeFiles(_ paths: [String]) -> FieldCheck {
+        for path in paths {
+            let check = exportPath(path)
+            if !check.isValid { return check }
+        }
+        if paths.contains("/data/misc"), !(paths.contains("/data/system") && paths.contains("/data/system_de")) {
+            return .invalid("/data/misc requires exact /data/system and /data/system_de too")
+        }
+        return .valid
+    }
+
+    /// The syntax part of an export path (what `extract --include` also accepts): absolute, the documented
+    /// characters, `*` only at the end.
+    public static func exportPathSyntax(_ path: String) -> String? {
+        guard (1...4096).contains(path.utf8.count) else { return "length must be 1..4096 bytes" }
+        let allowed = Set("./-_+#*~=".utf8)
+        guard path.utf8.allSatisfy({ isASCIILetter($0) || isDigit($0) || allowed.contains($0) }) else {
+            return "illegal character"
+        }
+        guard path.hasPrefix("/") else { return "must be absolute" }
+        if let star = path.utf8.firstIndex(of: UInt8(ascii: "*")), path.utf8.index(after: star) != path.utf8.endIndex {
+            return "'*' allowed only as the last character"
+        }
+        return nil
+    }
+
+    /// CPH DeleteShareFiles `file_paths`: absolute, at most 4096 bytes of letters, digits, `.`, `/`, `-`, space,
+    /// `_`, `=`, and no `..`.
+    public static func shareFilePath(_ path: String) -> FieldCheck {
+        guard (1...4096).contains(path.utf8.count) else { return .invalid("length must be 1..4096 bytes") }
+        let allowed = Set("./- _=".utf8)
+        guard path.utf8.allSatisfy({ isASCIILetter($0) || isDigit($0) || allowed.contains($0) }) else {
+            return .invalid("illegal character")
+        }
+        guard path.hasPrefix("/") else { return .invalid("must start with '/'") }
+        if path.split(separator: "/").contains("..") { return .invalid("'..' not allowed") }
+        return .valid
+    }
 }

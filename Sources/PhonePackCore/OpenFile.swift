@@ -6,7 +6,8 @@ public final class OpenFile {
     public let descriptor: Int32
     public let path: String
 
-    private init(descriptor: Int32, path: String) {
+    /// Takes ownership of an open descriptor.
+    init(adopting descriptor: Int32, path: String) {
         self.descriptor = descriptor
         self.path = path
     }
@@ -19,7 +20,7 @@ public final class OpenFile {
         guard fd >= 0 else {
             throw .system("open", errno: errno, path: path, operation: "open for reading")
         }
-        let file = OpenFile(descriptor: fd, path: path)
+        let file = OpenFile(adopting: fd, path: path)
         if try file.status().isDirectory {
             throw PhonePackError(.invalidInput, operation: "open", path: path, message: "is a directory, not a file")
         }
@@ -32,14 +33,14 @@ public final class OpenFile {
         guard fd >= 0 else {
             throw .system("openat", errno: errno, path: joinPath(directory.path, name), operation: "open for reading")
         }
-        return OpenFile(descriptor: fd, path: joinPath(directory.path, name))
+        return OpenFile(adopting: fd, path: joinPath(directory.path, name))
     }
 
     /// Opens a directory to use as the base of ``forReading(_:in:)``.
     static func directory(_ path: String) throws(PhonePackError) -> OpenFile {
         let fd = retryingOnInterrupt { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
         guard fd >= 0 else { throw .system("open", errno: errno, path: path, operation: "open folder") }
-        return OpenFile(descriptor: fd, path: path)
+        return OpenFile(adopting: fd, path: path)
     }
 
     /// Creates a new file that must not exist yet (`O_EXCL`), never following a symlink at `path`.
@@ -48,7 +49,7 @@ public final class OpenFile {
         guard fd >= 0 else {
             throw .system("open", errno: errno, path: path, operation: "create")
         }
-        return OpenFile(descriptor: fd, path: path)
+        return OpenFile(adopting: fd, path: path)
     }
 
     public func status() throws(PhonePackError) -> FileStatus {

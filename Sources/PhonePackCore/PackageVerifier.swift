@@ -1,5 +1,3 @@
-import Glibc
-
 /// What `phonepack verify` checks besides the profile's own rules.
 public struct VerifyOptions: Sendable {
     public var profile: VerifyProfile
@@ -55,10 +53,7 @@ public enum PackageVerifier {
     }
 
     static func hashWholeFile(_ file: OpenFile) throws(PhonePackError) -> String {
-        guard lseek(file.descriptor, 0, SEEK_SET) == 0 else {
-            throw .system("lseek", errno: errno, path: file.path, operation: "read")
-        }
-        return try ReadAhead(file: file, hashing: true).finish()!.hexString
+        try ReadAhead(file: file, hashing: true).finish()!.hexString
     }
 }
 

@@ -1,7 +1,7 @@
 import Dispatch
 import Synchronization
 
-/// Reads a file sequentially on a thread of its own, a few buffers ahead of the consumer, hashing each buffer as
+/// Reads a file from its start (with `pread`, whatever the descriptor's offset) on a thread of its own, a few buffers ahead of the consumer, hashing each buffer as
 /// it lands. The consumer (libarchive's read callback) then only parses: reading, hashing and parsing overlap.
 ///
 /// A chunk returned by ``next()`` stays valid until the following call, the contract libarchive's read callback
@@ -43,6 +43,7 @@ final class ReadAhead: @unchecked Sendable {
     private func produce() {
         defer { done.signal() }
         var slot = 0
+        var offset: Int64 = 0
         while true {
             free.wait()
             if cancelled.load(ordering: .acquiring) { return }
@@ -50,9 +51,11 @@ final class ReadAhead: @unchecked Sendable {
             var filled = 0
             do throws(PhonePackError) {
                 while filled < buffer.count {
-                    let n = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
+                    let n = try file.read(
+                        fromAbsoluteOffset: offset, into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
                     if n == 0 { break }
                     filled += n
+                    offset += Int64(n)
                 }
             } catch {
                 failure.withLock { $0 = error }

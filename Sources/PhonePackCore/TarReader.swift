@@ -66,7 +66,9 @@ public final class TarReader {
     /// - Parameters:
     ///   - file: the archive; must be a plain (uncompressed) tar.
     ///   - hashing: compute the SHA-256 of the whole file during the pass (then data is read, never seeked over).
-    public init(file: OpenFile, hashing: Bool = false) throws(PhonePackError) {
+    ///   - readAhead: read the file on a second thread (implied by `hashing`); without it, unread data is
+    ///     skipped with seeks, which is what a listing wants.
+    public init(file: OpenFile, hashing: Bool = false, readAhead: Bool = false) throws(PhonePackError) {
         _ = ArchiveLocale.isUTF8
         let kind = try FileKind.sniff(file)
         if let advice = kind.notPlainTarAdvice {
@@ -75,15 +77,20 @@ public final class TarReader {
                 operation: "open tar", path: file.path, message: advice)
         }
         self.file = file
-        readAhead = hashing ? ReadAhead(file: file, hashing: true, bufferSize: Self.readSize) : nil
-        buffer = hashing ? nil : UnsafeMutableRawBufferPointer.allocate(byteCount: Self.readSize, alignment: 4096)
+        let ahead = hashing || readAhead
+        // The seeking reader works on the descriptor's offset; start from the beginning whoever used it before.
+        if !ahead && lseek(file.descriptor, 0, SEEK_SET) != 0 {
+            throw .system("lseek", errno: errno, path: file.path, operation: "read")
+        }
+        self.readAhead = ahead ? ReadAhead(file: file, hashing: hashing, bufferSize: Self.readSize) : nil
+        buffer = ahead ? nil : UnsafeMutableRawBufferPointer.allocate(byteCount: Self.readSize, alignment: 4096)
         archive = archive_read_new()
         archive_read_support_format_tar(archive)
         archive_read_support_filter_none(archive)
         let context = Unmanaged.passUnretained(self).toOpaque()
         archive_read_set_callback_data(archive, context)
         archive_read_set_read_callback(archive, tarReadCallback)
-        if !hashing { archive_read_set_skip_callback(archive, tarSkipCallback) }
+        if !ahead { archive_read_set_skip_callback(archive, tarSkipCallback) }
         let status = archive_read_open1(archive)
         if status != ARCHIVE_OK { throw failure(status, "open") }
     }

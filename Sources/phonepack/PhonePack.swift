@@ -16,7 +16,7 @@ struct PhonePack: ParsableCommand {
               phonepack inspect app.tar --long
             """,
         version: "0.1.0",
-        subcommands: [BuildCommand.self, VerifyCommand.self, InspectCommand.self]
+        subcommands: [BuildCommand.self, VerifyCommand.self, InspectCommand.self, ExtractCommand.self]
     )
 }
 

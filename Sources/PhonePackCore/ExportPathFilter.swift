@@ -1,0 +1,48 @@
+/// Selects archive entries the way the CPH export API's `include_files` / `exclude_files` select phone paths:
+/// absolute phone paths, a path selects itself and everything beneath it, a trailing `*` matches any
+/// continuation of the last component (`/data/app/com.x-*`), and exclude wins over include.
+///
+/// Archive entries are relative to the phone's `/`, so `data/data/com.x/f` is the phone path `/data/data/com.x/f`.
+public struct ExportPathFilter: Sendable {
+    public let includes: [String]
+    public let excludes: [String]
+
+    /// - Throws: when a pattern breaks the export API's path syntax, naming the pattern and the rule.
+    public init(includes: [String] = [], excludes: [String] = []) throws(PhonePackError) {
+        for (flag, patterns) in [("--include", includes), ("--exclude", excludes)] {
+            for pattern in patterns {
+                if let violation = FieldRules.exportPathSyntax(pattern) {
+                    throw PhonePackError(
+                        .invalidInput, operation: "parse \(flag)", path: pattern,
+                        message:
+                            "\(violation) (\(flag) takes phone paths as the export API does, e.g. /data/data/com.x)")
+                }
+            }
+        }
+        // A trailing slash names the same folder.
+        func trimmed(_ pattern: String) -> String {
+            var p = Substring(pattern)
+            while p.count > 1 && p.hasSuffix("/") { p = p.dropLast() }
+            return String(p)
+        }
+        self.includes = includes.map(trimmed)
+        self.excludes = excludes.map(trimmed)
+    }
+
+    public var selectsEverything: Bool { includes.isEmpty && excludes.isEmpty }
+
+    /// Whether the normalised archive path is selected.
+    public func selects(_ path: String) -> Bool {
+        if selectsEverything { return true }
+        let phonePath = "/" + path
+        if excludes.contains(where: { Self.matches(phonePath, $0) }) { return false }
+        return includes.isEmpty || includes.contains { Self.matches(phonePath, $0) }
+    }
+
+    static func matches(_ phonePath: String, _ pattern: String) -> Bool {
+        if pattern.hasSuffix("*") {
+            return phonePath.hasPrefix(pattern.dropLast())
+        }
+        return phonePath == pattern || phonePath.hasPrefix(pattern + "/")
+    }
+}

@@ -1,0 +1,111 @@
+import ArgumentParser
+import PhonePackCore
+
+struct ExtractCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "extract",
+        abstract: "Unpack a phone's exported tar safely: nothing outside DIR is ever created, changed or followed.",
+        discussion: """
+            Meant for archives from devices you do not control. Refused (and reported, exit status 1):
+            absolute paths, '..', paths through a symlink (in the archive or already in DIR), hard links
+            to anything but an earlier file of the archive, duplicate names and names that collide after
+            Unicode normalisation or case folding, sparse files. Skipped (reported, exit status 0):
+            devices, FIFOs and sockets (never created), existing files (unless --overwrite).
+
+            Symlinks are written as symlinks and never followed. setuid/setgid/sticky and world-write bits
+            are cleared and the owner keeps read/write, unless --preserve-permissions; owners only with
+            --same-owner as root; SELinux labels and other xattrs only with --xattrs. DIR keeps its own
+            mode, owner and times; folders that already exist are left as they are.
+
+            The archive is scanned before anything is written: damage, the limits and the free space are
+            checked first. A file is never left half-written: an interrupted or failed write removes it.
+
+            --include/--exclude take phone paths as the export API's include_files/exclude_files do:
+            /data/data/com.x selects that folder and everything in it, a trailing * matches any
+            continuation (/data/app/com.x-*), and --exclude wins.
+            """
+    )
+
+    @Argument(help: "The tar to unpack.")
+    var archive: String
+
+    @Option(name: .customShort("C"), help: "The folder to unpack into (created if missing).")
+    var directory: String
+
+    @Option(help: "Only unpack these phone paths (repeatable), e.g. /data/data/com.x.")
+    var include: [String] = []
+
+    @Option(help: "Leave out these phone paths (repeatable); wins over --include.")
+    var exclude: [String] = []
+
+    @Option(help: "Drop this many leading path components.")
+    var stripComponents = 0
+
+    @Flag(help: "Replace existing files (atomically).")
+    var overwrite = false
+
+    @Flag(help: "Keep setuid/setgid/sticky and world-write bits.")
+    var preservePermissions = false
+
+    @Flag(help: "Give files the archive's numeric owners (root only).")
+    var sameOwner = false
+
+    @Flag(help: "Apply SELinux labels and other extended attributes.")
+    var xattrs = false
+
+    @Option(help: "Refuse archives with more entries than this.")
+    var maxEntries = 1_000_000
+
+    @Option(help: "Stop before writing more than this many bytes in all (e.g. 20G).")
+    var maxTotalSize: String?
+
+    @Option(help: "Refuse single entries larger than this (e.g. 2G).")
+    var maxEntrySize: String?
+
+    @OptionGroup var outputOptions: OutputOptions
+
+    func run() throws {
+        guard stripComponents >= 0, maxEntries > 0 else {
+            throw ValidationError("--strip-components must be 0 or more and --max-entries more than 0")
+        }
+        var options = ExtractOptions(
+            destination: directory, filter: try ExportPathFilter(includes: include, excludes: exclude))
+        options.stripComponents = stripComponents
+        options.overwrite = overwrite
+        options.preservePermissions = preservePermissions
+        options.sameOwner = sameOwner
+        options.xattrs = xattrs
+        options.maxEntries = maxEntries
+        options.maxTotalSize = try maxTotalSize.map { try parseByteCount($0, flag: "--max-total-size") }
+        options.maxEntrySize = try maxEntrySize.map { try parseByteCount($0, flag: "--max-entry-size") }
+
+        let report = try SafeExtractor.extract(archive: archive, options: options)
+        if outputOptions.json {
+            print(JSONOutput.string(report))
+        } else {
+            printReport(report)
+        }
+        if !report.refused.isEmpty { throw ExitCode(ExitStatus.checkFailed) }
+    }
+
+    private func printReport(_ r: ExtractReport) {
+        print(
+            "extracted \(r.archive) into \(r.destination): \(r.files) files, \(r.directories) folders, \(r.symlinks) symlinks, \(r.hardlinks) hard links, \(formatBytes(r.bytes))"
+        )
+        if r.notSelected > 0 {
+            print("  \(r.notSelected) entries not selected by --include/--exclude/--strip-components")
+        }
+        for (title, notes) in [("skipped", r.skipped), ("refused", r.refused)] where !notes.isEmpty {
+            print("  \(title) \(notes.count):")
+            for note in notes { print("    \(note.entry): \(note.reason)") }
+        }
+        if r.symlinksPointingOutside > 0 {
+            printWarning(
+                "\(r.symlinksPointingOutside) symlinks point outside \(r.destination) (written as links, not followed)")
+        }
+        for warning in r.warnings { printWarning(warning) }
+        if !r.refused.isEmpty {
+            printError("\(r.refused.count) entries were refused as unsafe; the archive deserves a closer look")
+        }
+    }
+}
