@@ -74,6 +74,13 @@ public enum SafeExtractor {
         let scan = try prescan(file, options: options)
         let root = try openDestination(options.destination)
         try checkFreeSpace(root: root, needed: scan.bytes, entries: scan.entries, destination: options.destination)
+        // DIR keeps its times: creating entries in it moves its mtime, which is put back at the end.
+        var rootStatus = stat()
+        fstat(root.descriptor, &rootStatus)
+        defer {
+            var times = [rootStatus.st_atim, rootStatus.st_mtim]
+            futimens(root.descriptor, &times)
+        }
 
         let savedMask = umask(0)
         defer { umask(savedMask) }

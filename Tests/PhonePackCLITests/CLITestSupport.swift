@@ -19,6 +19,8 @@ enum CLI {
 
     struct Result {
         var status: Int32
+        /// True when the process died from a signal (a crash), not an exit.
+        var crashed = false
         var stdout: String
         var stderr: String
         var output: String { stdout + stderr }
@@ -58,8 +60,8 @@ enum CLI {
         group.wait()
         process.waitUntilExit()
         return Result(
-            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
+            status: process.terminationStatus, crashed: process.terminationReason == .uncaughtSignal,
+            stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
     }
 
     /// Runs a tool and fails the test unless it exits 0.
