@@ -25,6 +25,8 @@ public struct InspectReport: Sendable, Codable {
     public var summary: Summary?
     /// For an APK file.
     public var apk: APKInfo?
+    /// Per-app sizes, owners, labels and suspicious entries (`--summary`).
+    public var export: ExportSummary?
 
     public struct Summary: Sendable, Codable {
         public var entries = 0
@@ -61,13 +63,15 @@ public struct InspectReport: Sendable, Codable {
 public enum ArchiveInspector {
     public static let largestFilesShown = 10
 
-    public static func inspect(path: String, listEntries: Bool) throws(PhonePackError) -> InspectReport {
+    public static func inspect(path: String, listEntries: Bool, exportSummary: Bool = false) throws(PhonePackError)
+        -> InspectReport
+    {
         let file = try OpenFile.forReading(path)
         let size = try file.status().size
         if try FileKind.sniff(file) == .zip {
             let info = try APKInfo.read(from: file)
             return InspectReport(
-                file: path, kind: "apk", format: "zip", size: size, entries: nil, summary: nil, apk: info)
+                file: path, kind: "apk", format: "zip", size: size, entries: nil, summary: nil, apk: info, export: nil)
         }
         let reader = try TarReader(file: file)
         var summary = InspectReport.Summary()
@@ -115,7 +119,7 @@ public enum ArchiveInspector {
         }
         return InspectReport(
             file: path, kind: "tar", format: format, size: size, entries: listEntries ? entries : nil,
-            summary: summary, apk: nil)
+            summary: summary, apk: nil, export: exportSummary ? try ExportSummary.summarize(file) : nil)
     }
 
     /// Keeps the largest files, biggest first, without holding every entry.

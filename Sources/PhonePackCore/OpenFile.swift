@@ -78,14 +78,7 @@ public final class OpenFile {
 
     /// Writes all of `bytes`, retrying short writes.
     public func writeAll(_ bytes: UnsafeRawBufferPointer) throws(PhonePackError) {
-        var offset = 0
-        while offset < bytes.count {
-            let n = retryingOnInterrupt { write(descriptor, bytes.baseAddress! + offset, bytes.count - offset) }
-            guard n > 0 else {
-                throw .system("write", errno: n < 0 ? errno : EIO, path: path, operation: "write")
-            }
-            offset += n
-        }
+        try PhonePackCore.writeAll(descriptor: descriptor, bytes, path: path)
     }
 
     public func writeAll(_ bytes: [UInt8]) throws(PhonePackError) {
@@ -158,6 +151,18 @@ public struct FileStatus: Sendable {
         if lstat(path, &st) == 0 { return FileStatus(st) }
         if errno == ENOENT { return nil }
         throw .system("lstat", errno: errno, path: path, operation: "stat")
+    }
+}
+
+/// Writes all of `bytes` to a descriptor this code does not own (standard output), retrying short writes.
+func writeAll(descriptor: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(PhonePackError) {
+    var offset = 0
+    while offset < bytes.count {
+        let n = retryingOnInterrupt { write(descriptor, bytes.baseAddress! + offset, bytes.count - offset) }
+        guard n > 0 else {
+            throw .system("write", errno: n < 0 ? errno : EIO, path: path, operation: "write")
+        }
+        offset += n
     }
 }
 

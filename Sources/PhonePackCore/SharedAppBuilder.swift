@@ -166,9 +166,16 @@ public enum SharedAppBuilder {
         // Without --mtime or SOURCE_DATE_EPOCH, the newest input decides, so rebuilding unchanged input is stable.
         var newest: Int64 = 0
         var plan = BuildPlan(layout: layout, package: info)
-        var walked: [(area: SharedAppLayout.Area, entries: [WalkedEntry])] = []
+        var walked: [(area: SharedAppLayout.Area, entries: [DirectoryWalk.Entry])] = []
         for (area, folder) in (extras ?? [:]).sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-            let entries = try walk(folder)
+            let entries = try DirectoryWalk.entries(of: folder)
+            if let special = entries.first(where: {
+                !($0.status.isDirectory || $0.status.isRegular || $0.status.isSymlink)
+            }) {
+                throw PhonePackError(
+                    .invalidInput, operation: "read input", path: joinPath(special.directory, special.name),
+                    message: "is a device, FIFO or socket; an app tar may hold only files, folders and symlinks")
+            }
             newest = entries.reduce(newest) { max($0, $1.status.mtime) }
             walked.append((area, entries))
         }
@@ -243,49 +250,6 @@ public enum SharedAppBuilder {
                 .invalidInput, operation: "check package", path: source,
                 message: "package name \(manifest) is not accepted by CPH: \(violation)")
         }
-    }
-
-    struct WalkedEntry {
-        var relativePath: String
-        /// The folder that holds it and its name there.
-        var directory: String
-        var name: String
-        var status: FileStatus
-        var linkTarget: String?
-    }
-
-    /// Lists a folder recursively in byte order without following symlinks; refuses device files, FIFOs and
-    /// sockets, which have no place in an app.
-    static func walk(_ root: String) throws(PhonePackError) -> [WalkedEntry] {
-        var result: [WalkedEntry] = []
-        func visit(_ directory: String, _ prefix: String) throws(PhonePackError) {
-            for (name, status) in try sortedDirectoryEntriesWithStatus(directory) {
-                let path = joinPath(directory, name)
-                let relative = prefix.isEmpty ? name : prefix + "/" + name
-                let status = status!
-                if status.isDirectory {
-                    result.append(WalkedEntry(relativePath: relative, directory: directory, name: name, status: status))
-                    try visit(path, relative)
-                } else if status.isRegular {
-                    result.append(WalkedEntry(relativePath: relative, directory: directory, name: name, status: status))
-                } else if status.isSymlink {
-                    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-                    let n = readlink(path, &buffer, buffer.count - 1)
-                    guard n >= 0 else { throw .system("readlink", errno: errno, path: path, operation: "read link") }
-                    let target = String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-                    result.append(
-                        WalkedEntry(
-                            relativePath: relative, directory: directory, name: name, status: status, linkTarget: target
-                        ))
-                } else {
-                    throw PhonePackError(
-                        .invalidInput, operation: "read input", path: path,
-                        message: "is a device, FIFO or socket; an app tar may hold only files, folders and symlinks")
-                }
-            }
-        }
-        try visit(root, "")
-        return result
     }
 
     // MARK: Writing

@@ -22,10 +22,14 @@ struct InspectCommand: ParsableCommand {
     @Flag(help: "Show the entries as a folder tree with sizes.")
     var tree = false
 
+    @Flag(help: "For exported phone data: per app sizes, owner and SELinux label, largest folders, suspicious entries.")
+    var summary = false
+
     @OptionGroup var outputOptions: OutputOptions
 
     func run() throws {
-        let report = try ArchiveInspector.inspect(path: file, listEntries: long || tree || outputOptions.json)
+        let report = try ArchiveInspector.inspect(
+            path: file, listEntries: long || tree || outputOptions.json, exportSummary: summary)
         if outputOptions.json {
             print(JSONOutput.string(report))
             return
@@ -37,6 +41,29 @@ struct InspectCommand: ParsableCommand {
         if long, let entries = report.entries { entries.forEach(printListing) }
         if tree, let entries = report.entries { printTree(PathTree.build(entries)) }
         if let summary = report.summary { printSummary(report, summary) }
+        if let export = report.export { printExport(export) }
+    }
+
+    private func printExport(_ e: ExportSummary) {
+        for app in e.apps {
+            let version = [app.versionName, app.versionCode.map { "(\($0))" }].compactMap { $0 }.joined(separator: " ")
+            print("  app          \(app.packageName)\(version.isEmpty ? "" : " " + version)")
+            print(
+                "                 data \(formatBytes(app.appDataBytes)), external \(formatBytes(app.externalDataBytes)), obb \(formatBytes(app.obbBytes))"
+            )
+            if let uid = app.ownerUID {
+                print("                 uid \(uid)\(app.selinuxLabel.map { ", label \($0)" } ?? "")")
+            }
+        }
+        if !e.largestDirectories.isEmpty {
+            print("  largest folders")
+            for folder in e.largestDirectories {
+                print("    \(formatBytes(folder.bytes).padded(to: 10)) \(folder.path)/")
+            }
+        }
+        print("  links        \(e.symlinks) symlinks, \(e.hardlinks) hard links, \(e.specialFiles) special files")
+        print("  suspicious   \(e.suspiciousCount) (entries extract would refuse)")
+        for note in e.suspicious { print("    \(note.entry): \(note.reason)") }
     }
 
     private func printAPK(_ apk: APKInfo) {

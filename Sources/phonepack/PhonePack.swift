@@ -16,7 +16,10 @@ struct PhonePack: ParsableCommand {
               phonepack inspect app.tar --long
             """,
         version: "0.1.0",
-        subcommands: [BuildCommand.self, VerifyCommand.self, InspectCommand.self, ExtractCommand.self]
+        subcommands: [
+            BuildCommand.self, VerifyCommand.self, InspectCommand.self, ExtractCommand.self, CatCommand.self,
+            DiffCommand.self,
+        ]
     )
 }
 

@@ -1,0 +1,157 @@
+/// Compares two exports of the same phone (tar against tar, or tar against a folder): what was added,
+/// removed, and what changed in size, mode, owner, time or content.
+public enum ArchiveDiff {
+    /// Facts compared for one path.
+    public struct Facts: Sendable, Codable, Equatable {
+        public var type: TarEntry.Kind
+        public var size: Int64
+        public var mode: String
+        public var uid: Int64
+        public var gid: Int64
+        public var mtime: Int64
+        public var sha256: String?
+        public var linkTarget: String?
+    }
+
+    public enum Aspect: String, Sendable, CaseIterable, Codable {
+        case type, size, mode, owner, mtime, content, link
+    }
+
+    public struct Change: Sendable, Codable, Equatable {
+        public var path: String
+        /// `aspect: before → after`, one per difference.
+        public var differences: [String]
+    }
+
+    public struct Report: Sendable, Encodable {
+        public var left: String
+        public var right: String
+        public var added: [String] = []
+        public var removed: [String] = []
+        public var changed: [Change] = []
+        public var identical: Bool { added.isEmpty && removed.isEmpty && changed.isEmpty }
+
+        enum CodingKeys: String, CodingKey { case left, right, added, removed, changed, identical }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(left, forKey: .left)
+            try c.encode(right, forKey: .right)
+            try c.encode(added, forKey: .added)
+            try c.encode(removed, forKey: .removed)
+            try c.encode(changed, forKey: .changed)
+            try c.encode(identical, forKey: .identical)
+        }
+    }
+
+    /// - Parameter ignoring: aspects not to compare (e.g. `owner` and `mtime` against a folder extracted without
+    ///   `--same-owner`).
+    public static func compare(_ left: String, _ right: String, ignoring: Set<Aspect> = []) throws(PhonePackError)
+        -> Report
+    {
+        let a = try facts(of: left)
+        let b = try facts(of: right)
+        var report = Report(left: left, right: right)
+        let byName: (String, String) -> Bool = { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        // A folder a tar only implies (it lists data/x/f but not data/x) is not "added" by a folder that has it.
+        let impliedA = ancestors(of: a.keys)
+        let impliedB = ancestors(of: b.keys)
+        report.removed = a.keys.filter {
+            b[$0] == nil && !(a[$0]?.type == .directory && impliedB.contains(Substring($0)))
+        }
+        .sorted(by: byName)
+        report.added = b.keys.filter {
+            a[$0] == nil && !(b[$0]?.type == .directory && impliedA.contains(Substring($0)))
+        }
+        .sorted(by: byName)
+        for path in a.keys.sorted(by: byName) {
+            guard let x = a[path], let y = b[path] else { continue }
+            var differences: [String] = []
+            func note(_ aspect: Aspect, _ before: String, _ after: String) {
+                if before != after && !ignoring.contains(aspect) {
+                    differences.append("\(aspect.rawValue) \(before) → \(after)")
+                }
+            }
+            note(.type, x.type.rawValue, y.type.rawValue)
+            note(.size, String(x.size), String(y.size))
+            note(.mode, x.mode, y.mode)
+            note(.owner, "\(x.uid):\(x.gid)", "\(y.uid):\(y.gid)")
+            if x.type != .directory { note(.mtime, formatUTCMinute(x.mtime), formatUTCMinute(y.mtime)) }
+            note(.content, String((x.sha256 ?? "-").prefix(12)), String((y.sha256 ?? "-").prefix(12)))
+            note(.link, x.linkTarget ?? "-", y.linkTarget ?? "-")
+            if !differences.isEmpty { report.changed.append(Change(path: path, differences: differences)) }
+        }
+        return report
+    }
+
+    static func ancestors(of paths: Dictionary<String, Facts>.Keys) -> Set<Substring> {
+        var result: Set<Substring> = []
+        for path in paths {
+            var end = path.endIndex
+            while let slash = path[..<end].lastIndex(of: "/") {
+                guard result.insert(path[..<slash]).inserted else { break }
+                end = slash
+            }
+        }
+        return result
+    }
+
+    /// Every entry of a tar, or every file of a folder, by normalised path, with its content's SHA-256.
+    static func facts(of path: String) throws(PhonePackError) -> [String: Facts] {
+        let status = try FileStatus.of(path)
+        return status.isDirectory ? try folderFacts(path) : try tarFacts(path)
+    }
+
+    static func tarFacts(_ path: String) throws(PhonePackError) -> [String: Facts] {
+        let reader = try TarReader(file: try OpenFile.forReading(path), readAhead: true)
+        var digest = Digest(.sha256)
+        var result: [String: Facts] = [:]
+        var fileDigests: [String: String] = [:]
+        while let entry = try reader.next() {
+            let name = EntryPath.normalize(entry.path).path
+            guard !name.isEmpty else { continue }
+            var facts = Facts(
+                type: entry.kind, size: entry.size, mode: octalMode(entry.permissions), uid: entry.uid,
+                gid: entry.gid, mtime: entry.mtime, linkTarget: entry.kind == .symlink ? entry.linkTarget : nil)
+            if entry.kind == .file {
+                try reader.forEachDataBlock { digest.update($0) }
+                facts.sha256 = digest.finalize().hexString
+                fileDigests[name] = facts.sha256
+            } else if entry.kind == .hardlink {
+                // Compared as the file it names, as a folder would show it.
+                let target = EntryPath.normalize(entry.linkTarget ?? "").path
+                facts.type = .file
+                facts.sha256 = fileDigests[target]
+                facts.size = result[target]?.size ?? 0
+            }
+            result[name] = facts
+        }
+        _ = try reader.finish()
+        return result
+    }
+
+    static func folderFacts(_ root: String) throws(PhonePackError) -> [String: Facts] {
+        var result: [String: Facts] = [:]
+        var digest = Digest(.sha256)
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        for entry in try DirectoryWalk.entries(of: root) {
+            let st = entry.status
+            let kind: TarEntry.Kind =
+                st.isRegular ? .file : st.isDirectory ? .directory : st.isSymlink ? .symlink : .unknown
+            var facts = Facts(
+                type: kind, size: st.isRegular ? st.size : 0, mode: octalMode(st.permissions), uid: Int64(st.uid),
+                gid: Int64(st.gid), mtime: st.mtime, linkTarget: entry.linkTarget)
+            if st.isRegular {
+                let file = try OpenFile.forReading(joinPath(entry.directory, entry.name))
+                while true {
+                    let n = try file.read(into: &buffer)
+                    if n == 0 { break }
+                    buffer.withUnsafeBytes { digest.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                }
+                facts.sha256 = digest.finalize().hexString
+            }
+            result[entry.relativePath] = facts
+        }
+        return result
+    }
+}

@@ -1,0 +1,110 @@
+/// What an export holds, per app and overall, for `phonepack inspect --summary`: the questions people ask of a
+/// phone's data before they unpack it.
+public struct ExportSummary: Sendable, Codable {
+    public struct App: Sendable, Codable, Equatable {
+        public var packageName: String
+        /// Bytes of files under `data/data/<pkg>`.
+        public var appDataBytes: Int64 = 0
+        /// Bytes under `data/media/0/Android/data/<pkg>`.
+        public var externalDataBytes: Int64 = 0
+        /// Bytes under `data/media/obb/<pkg>`.
+        public var obbBytes: Int64 = 0
+        public var versionName: String?
+        public var versionCode: Int64?
+        /// Owner uid of `data/data/<pkg>` (the app's uid on that phone).
+        public var ownerUID: Int64?
+        /// SELinux label of `data/data/<pkg>`.
+        public var selinuxLabel: String?
+    }
+
+    public struct Directory: Sendable, Codable, Equatable {
+        public var path: String
+        /// Bytes of all files beneath it.
+        public var bytes: Int64
+    }
+
+    public var apps: [App] = []
+    public var largestDirectories: [Directory] = []
+    public var symlinks = 0
+    public var hardlinks = 0
+    public var specialFiles = 0
+    /// Entries `phonepack extract` would refuse, with the reason (the first 20; `suspiciousCount` in all).
+    public var suspicious: [ExtractReport.Note] = []
+    public var suspiciousCount = 0
+
+    public static let shownDirectories = 10
+
+    /// Builds the summary in one pass over the headers; APK versions are read from their ranges afterwards.
+    static func summarize(_ file: OpenFile) throws(PhonePackError) -> ExportSummary {
+        let reader = try TarReader(file: file)
+        var summary = ExportSummary()
+        var apps: [String: App] = [:]
+        var apks: [String: TarEntry] = [:]
+        var directoryBytes: [Substring: Int64] = [:]
+        var directoryChildren: [Substring: Set<Substring>] = [:]
+        var policy = ExtractionPolicy(filter: try ExportPathFilter())
+        while let entry = try reader.next() {
+            if case .refuse(let reason) = policy.judge(entry) {
+                summary.suspiciousCount += 1
+                if summary.suspicious.count < 20 { summary.suspicious.append(.init(entry: entry.path, reason: reason)) }
+            }
+            switch entry.kind {
+            case .symlink: summary.symlinks += 1
+            case .hardlink: summary.hardlinks += 1
+            case .characterDevice, .blockDevice, .fifo, .socket, .unknown: summary.specialFiles += 1
+            default: break
+            }
+            let path = EntryPath.normalize(entry.path).path
+            // Every ancestor folder gets the file's size and knows which child leads here.
+            var end = path.endIndex
+            while let slash = path[..<end].lastIndex(of: "/") {
+                let folder = path[..<slash]
+                if entry.kind == .file { directoryBytes[folder, default: 0] += entry.size }
+                directoryChildren[folder, default: []].insert(path[path.index(after: slash)..<end])
+                end = slash
+            }
+            guard let package = SharedAppLayout.packageMentioned(in: path) else { continue }
+            let layout = SharedAppLayout(packageName: package)
+            var app = apps[package] ?? App(packageName: package)
+            switch layout.area(of: path) {
+            case .data?:
+                if entry.kind == .file { app.appDataBytes += entry.size }
+                if path == layout.root(.data) {
+                    app.ownerUID = entry.uid
+                    app.selinuxLabel = entry.selinuxLabel
+                }
+            case .external?:
+                if entry.kind == .file { app.externalDataBytes += entry.size }
+            case .obb?:
+                if entry.kind == .file { app.obbBytes += entry.size }
+            case .app?:
+                if entry.kind == .file, path.hasSuffix("/base.apk"), path.split(separator: "/").count == 4 {
+                    apks[package] = entry
+                }
+            case nil:
+                break
+            }
+            apps[package] = app
+        }
+        _ = try reader.finish()
+        for (package, apk) in apks {
+            if let info = try? APKInfo.read(from: file, offset: apk.dataOffset, length: apk.size) {
+                apps[package]?.versionName = info.versionName
+                apps[package]?.versionCode = info.versionCode
+            }
+        }
+        summary.apps = apps.values.sorted { $0.packageName < $1.packageName }
+        // A folder whose only child is a folder of the same size (data/media/0/Android/…) says nothing new.
+        func passesThrough(_ folder: Substring, _ bytes: Int64) -> Bool {
+            guard let children = directoryChildren[folder], children.count == 1 else { return false }
+            return directoryBytes[Substring(folder + "/" + children.first!)] == bytes
+        }
+        summary.largestDirectories =
+            directoryBytes
+            .filter { !passesThrough($0.key, $0.value) }
+            .map { Directory(path: String($0.key), bytes: $0.value) }
+            .sorted { $0.bytes != $1.bytes ? $0.bytes > $1.bytes : $0.path < $1.path }
+            .prefix(shownDirectories).map { $0 }
+        return summary
+    }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import PhonePackCore
+
+extension ArchiveDiff.Aspect: ExpressibleByArgument {}
+
+struct DiffCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "diff",
+        abstract: "Compare two exports of a phone: a tar with a tar, or a tar with a folder.",
+        discussion: """
+            Lists entries added (+), removed (-) and changed (~) with what changed: type, size, mode,
+            owner, mtime, content (SHA-256) or link target. Exit status 0 when they match, 1 when they
+            differ. Against a folder unpacked without --same-owner, add --ignore owner; folder times
+            are never compared.
+            """
+    )
+
+    @Argument(help: "The first tar (or folder).")
+    var left: String
+
+    @Argument(help: "The second tar or folder.")
+    var right: String
+
+    @Option(
+        parsing: .upToNextOption,
+        help: "Aspects not to compare: \(ArchiveDiff.Aspect.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var ignore: [ArchiveDiff.Aspect] = []
+
+    @OptionGroup var outputOptions: OutputOptions
+
+    func run() throws {
+        let report = try ArchiveDiff.compare(left, right, ignoring: Set(ignore))
+        if outputOptions.json {
+            print(JSONOutput.string(report))
+        } else {
+            for path in report.added { print("+ \(path)") }
+            for path in report.removed { print("- \(path)") }
+            for change in report.changed { print("~ \(change.path): \(change.differences.joined(separator: ", "))") }
+            print(
+                report.identical
+                    ? "diff: \(left) and \(right) match"
+                    : "diff: \(report.added.count) added, \(report.removed.count) removed, \(report.changed.count) changed"
+            )
+        }
+        if !report.identical { throw ExitCode(ExitStatus.checkFailed) }
+    }
+}
