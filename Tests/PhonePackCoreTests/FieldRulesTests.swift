@@ -61,6 +61,59 @@ struct FieldRulesTests {
         #expect(check.violation == vector.reason)
     }
 
+    @Test("include_files lists", arguments: try! includeFilesVectors())
+    func includeFiles(_ vector: (name: String, paths: [String], valid: Bool, reason: String?)) {
+        let check = FieldRules.exportIncludeFiles(vector.paths)
+        #expect(check.isValid == vector.valid, "\(vector.name)")
+        #expect(check.violation == vector.reason, "\(vector.name)")
+    }
+
+    static func includeFilesVectors() throws -> [(name: String, paths: [String], valid: Bool, reason: String?)] {
+        let url = try #require(Bundle.module.url(forResource: "Fixtures/huawei-vectors", withExtension: "json"))
+        let all = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [[String: Any]])
+        return all.filter { $0["algorithm"] as? String == "CPH batch-storage include_files validation" }.compactMap {
+            guard let inputs = $0["inputs"] as? [String: Any], let paths = inputs["include_files"] as? [String],
+                let expected = $0["expected"] as? [String: Any], let valid = expected["valid"] as? Bool
+            else { return nil }
+            return ($0["name"] as? String ?? "?", paths, valid, expected["reason"] as? String)
+        }
+    }
+
+    static let shareFileVectors =
+        (try? ValidationVector.load(algorithm: "CPH DeleteShareFiles file_paths validation", field: "file_path")) ?? []
+
+    @Test("DeleteShareFiles file_paths", arguments: shareFileVectors)
+    func shareFilePath(_ vector: ValidationVector) {
+        let check = FieldRules.shareFilePath(vector.value)
+        #expect(check.isValid == vector.valid)
+        #expect(check.violation == vector.reason)
+    }
+
+    @Test("every include_files and file_paths vector was loaded")
+    func moreVectorsLoaded() throws {
+        #expect(try Self.includeFilesVectors().count == 10)
+        #expect(Self.shareFileVectors.count == 6)
+    }
+
+    @Test("include/exclude select phone paths as the export API does; exclude wins")
+    func exportFilter() throws {
+        let filter = try ExportPathFilter(
+            includes: ["/data/app/com.x-*", "/data/data/com.x/"], excludes: ["/data/data/com.x/cache"])
+        #expect(filter.selects("data/app/com.x-1/base.apk"))
+        #expect(filter.selects("data/app/com.x-Ab3=="))
+        #expect(!filter.selects("data/app/com.y-1/base.apk"))
+        #expect(filter.selects("data/data/com.x"))
+        #expect(filter.selects("data/data/com.x/shared_prefs/a.xml"))
+        #expect(!filter.selects("data/data/com.xy/a"))
+        #expect(!filter.selects("data/data/com.x/cache"))
+        #expect(!filter.selects("data/data/com.x/cache/img.bin"))
+        #expect(filter.selects("data/data/com.x/cache2"))
+        #expect(try ExportPathFilter().selects("anything/at/all"))
+        #expect(try ExportPathFilter(excludes: ["/data/misc"]).selects("data/data/x"))
+        #expect(throws: PhonePackError.self) { try ExportPathFilter(includes: ["data/data/com.x"]) }
+        #expect(throws: PhonePackError.self) { try ExportPathFilter(includes: ["/data/*/base.apk"]) }
+    }
+
     @Test("Android's stricter package rule is a warning, not an error")
     func androidWarning() {
         #expect(FieldRules.packageName("com..example").warnings.count == 1)
