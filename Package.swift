@@ -42,7 +42,7 @@ let package = Package(
         .testTarget(
             name: "PhonePackCLITests",
             dependencies: ["PhonePackCore"],
-            exclude: ["craft.py"],
+            exclude: ["craft.py", "attacks.py"],
             swiftSettings: strictSettings
         ),
     ]

@@ -13,6 +13,8 @@ Compared (each best of N runs, page cache warm, `sync` before every run so earli
   pipe    tar -cf - DIR | tee out.tar | sha256sum   (what users do today)
   dgst    openssl dgst -sha256 out.tar         (the fastest SHA-256 here)
   verify  phonepack verify out.tar             (all rules + SHA-256, one pass)
+  extract phonepack extract out.tar -C DIR     (all safety checks), against bsdtar -xf and GNU tar -xf
+          (each into a fresh folder, as root: the other two also restore owners)
 Peak RSS comes from /usr/bin/time.
 """
 import argparse, os, random, shutil, subprocess, sys, time, zipfile
@@ -79,6 +81,12 @@ def run_set(name, app, binary, runs):
     sh(f"{binary} build {app} -o {out} --mtime 0 >/dev/null")
     r["dgst"] = timed(f"openssl dgst -sha256 {out}", runs)
     r["verify"] = timed(f"{binary} verify {out}", runs)
+    dest = os.path.join(WORK, f"{name}-x")
+    fresh = f"rm -rf {dest} && mkdir {dest}"
+    r["extract"] = timed(f"{binary} extract {out} -C {dest}", runs, fresh)
+    r["bsdtar-x"] = timed(f"bsdtar -xf {out} -C {dest}", runs, fresh)
+    r["gnutar-x"] = timed(f"tar -xf {out} -C {dest}", runs, fresh)
+    sh(f"rm -rf {dest}")
     size = os.path.getsize(out)
     entries = int(subprocess.check_output(f"tar -tf {out} | wc -l", shell=True, text=True))
     return r, size, entries
@@ -86,15 +94,18 @@ def run_set(name, app, binary, runs):
 
 def report(name, r, size, entries):
     print(f"\n## {name}: tar of {size / 2**20:.0f} MiB, {entries} entries")
-    print(f"{'command':<8} {'seconds':>8} {'MB/s':>8} {'files/s':>9} {'peak RSS':>9}")
+    print(f"{'command':<9} {'seconds':>8} {'MB/s':>8} {'files/s':>9} {'peak RSS':>9}")
     for k, (t, rss) in r.items():
-        print(f"{k:<8} {t:8.3f} {size / t / 1e6:8.0f} {entries / t:9.0f} {rss / 1024:7.1f}MiB")
+        print(f"{k:<9} {t:8.3f} {size / t / 1e6:8.0f} {entries / t:9.0f} {rss / 1024:7.1f}MiB")
     slower = max(r["tar"][0], r["dgst"][0])
     print(f"build / max(tar, dgst)  = {r['build'][0] / slower:.2f}   (target <= 1.10)")
     print(f"build / pipe            = {r['build'][0] / r['pipe'][0]:.2f}   (target < 1.00)")
     print(f"tar files/s / build files/s = {r['build'][0] / r['tar'][0]:.2f}   (target <= 1.00 for the small set)")
     print(f"verify / dgst           = {r['verify'][0] / r['dgst'][0]:.2f}   (target <= 1.10)")
     print(f"peak RSS build / verify = {r['build'][1] / 1024:.1f} / {r['verify'][1] / 1024:.1f} MiB   (target <= 32)")
+    faster = min(r["bsdtar-x"][0], r["gnutar-x"][0])
+    print(f"extract / min(bsdtar, GNU tar) = {r['extract'][0] / faster:.2f}   (target <= 1.00)")
+    print(f"peak RSS extract        = {r['extract'][1] / 1024:.1f} MiB   (target <= 32)")
 
 
 def main():

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The main job end to end on the embedded sample app: build the shared-app tar, verify it, inspect it.
+# The main job end to end on the embedded sample app: build the shared-app tar, verify it, inspect it,
+# then unpack part of it safely and print one entry.
 # Everything it writes goes to .build/demo/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,3 +16,6 @@ run "$bin" verify "$out/demo.tar" --manifest "$out/demo.tar.manifest.json" \
     --to obs://my-cph-bucket/apps/demo.tar --shared-free 20G
 run "$bin" inspect "$out/demo.tar" --long
 run "$bin" inspect samples/demo-app/base.apk
+rm -rf "$out/unpacked"
+run "$bin" extract "$out/demo.tar" -C "$out/unpacked" --include /data/data/com.example.phonepack.demo
+run "$bin" cat "$out/demo.tar" /data/data/com.example.phonepack.demo/shared_prefs/settings.xml

@@ -62,7 +62,7 @@ public enum EntryReader {
             let count = Int(min(Int64(n), range.size - copied))
             try buffer.withUnsafeBytes { raw in
                 Result { () throws(PhonePackError) in
-                    try writeAll(
+                    try writeFully(
                         descriptor: output, UnsafeRawBufferPointer(rebasing: raw[0..<count]), path: "standard output")
                 }
             }.get()

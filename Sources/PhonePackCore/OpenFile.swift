@@ -78,7 +78,7 @@ public final class OpenFile {
 
     /// Writes all of `bytes`, retrying short writes.
     public func writeAll(_ bytes: UnsafeRawBufferPointer) throws(PhonePackError) {
-        try PhonePackCore.writeAll(descriptor: descriptor, bytes, path: path)
+        try writeFully(descriptor: descriptor, bytes, path: path)
     }
 
     public func writeAll(_ bytes: [UInt8]) throws(PhonePackError) {
@@ -155,7 +155,7 @@ public struct FileStatus: Sendable {
 }
 
 /// Writes all of `bytes` to a descriptor this code does not own (standard output), retrying short writes.
-func writeAll(descriptor: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(PhonePackError) {
+func writeFully(descriptor: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(PhonePackError) {
     var offset = 0
     while offset < bytes.count {
         let n = retryingOnInterrupt { write(descriptor, bytes.baseAddress! + offset, bytes.count - offset) }

@@ -219,6 +219,35 @@ struct BuildCommandTests {
         #expect(wrong.status == 2 && wrong.stderr.contains("has no data/app/com.other.app-*/base.apk"))
     }
 
+    @Test("Ctrl-C during a build exits 130 and leaves no tar and no temporary file")
+    func interrupted() throws {
+        let tmp = try TemporaryDirectory()
+        let app = try CLI.makeApp(in: tmp.file("app"))
+        // A 2 GiB sparse OBB: quick to make, seconds to pack.
+        let obb =
+            FileHandle(forWritingAtPath: app + "/obb/main.42.obb")
+            ?? {
+                FileManager.default.createFile(atPath: app + "/obb/main.42.obb", contents: nil)
+                return FileHandle(forWritingAtPath: app + "/obb/main.42.obb")!
+            }()
+        try obb.truncate(atOffset: 2 << 30)
+        try obb.close()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = ["build", app, "-o", tmp.file("big.tar")]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait until the temporary file exists, so the interrupt lands mid-write.
+        for _ in 0..<200 where !(try tmp.listing().contains { $0.hasSuffix(".part") }) { usleep(20_000) }
+        process.interrupt()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        #expect(
+            try tmp.listing().filter { $0.hasSuffix(".tar") || $0.hasSuffix(".part") || $0.hasSuffix(".sha256") }
+                .isEmpty)
+    }
+
     @Test("--help explains the input layout")
     func help() throws {
         let result = try CLI.run(["build", "--help"])

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer harnesses (swiftc -sanitize=fuzzer,address) and runs each for a while.
+#   fuzz/run.sh [SECONDS_EACH]     (default 120; not part of CI)
+# Corpora live in fuzz/work/ (ignored by git), seeded from the sample app and the hostile tar corpus; crashes,
+# if any, are written there as crash-* files.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-120}
+scripts/setup.sh
+work=fuzz/work
+mkdir -p "$work"/{tar,xml}-corpus "$work"/bin
+
+# Seeds: real tars (the sample built by phonepack, the hostile corpus) and a real manifest.
+swift build -c release --product phonepack >/dev/null
+bin=$(swift build -c release --show-bin-path)/phonepack
+"$bin" build samples/demo-app -o "$work/tar-corpus/demo.tar" --mtime 0 >/dev/null
+rm -f "$work"/tar-corpus/*.sha256
+mkdir -p "$work/outside"
+python3 Tests/PhonePackCLITests/attacks.py "$work/attacks" "$PWD/$work/outside" >/dev/null
+find "$work/attacks" -name '*.tar' -size -200k -exec cp {} "$work/tar-corpus/" \;
+unzip -p samples/demo-app/base.apk AndroidManifest.xml > "$work/xml-corpus/AndroidManifest.xml"
+
+core=(Sources/PhonePackCore/*.swift)
+flags=(-O -sanitize=fuzzer,address -parse-as-library -module-name PhonePackFuzz
+       -I Sources/CLibArchive -I Sources/CLibCrypto -I Sources/CLinuxExtras
+       -Xcc -I/usr/include -L/usr/lib/x86_64-linux-gnu)
+for target in TarReader BinaryXML; do
+    echo "building fuzz-$target" >&2
+    swiftc "${flags[@]}" "${core[@]}" "fuzz/Fuzz$target.swift" -o "$work/bin/fuzz-$target"
+done
+
+for pair in "TarReader tar" "BinaryXML xml"; do
+    set -- $pair
+    echo "running fuzz-$1 for ${seconds}s" >&2
+    (cd "$work" && ./bin/fuzz-$1 -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=4096 \
+        -print_final_stats=1 "$2-corpus" 2>&1 | tail -12 | tee "fuzz-$1.log")
+done
