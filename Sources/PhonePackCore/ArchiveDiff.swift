@@ -1,18 +1,6 @@
 /// Compares two exports of the same phone (tar against tar, or tar against a folder): what was added,
 /// removed, and what changed in size, mode, owner, time or content.
 public enum ArchiveDiff {
-    /// Facts compared for one path.
-    public struct Facts: Sendable, Codable, Equatable {
-        public var type: TarEntry.Kind
-        public var size: Int64
-        public var mode: String
-        public var uid: Int64
-        public var gid: Int64
-        public var mtime: Int64
-        public var sha256: String?
-        public var linkTarget: String?
-    }
-
     public enum Aspect: String, Sendable, CaseIterable, Codable {
         case type, size, mode, owner, mtime, content, link
     }
@@ -29,19 +17,8 @@ public enum ArchiveDiff {
         public var added: [String] = []
         public var removed: [String] = []
         public var changed: [Change] = []
-        public var identical: Bool { added.isEmpty && removed.isEmpty && changed.isEmpty }
-
-        enum CodingKeys: String, CodingKey { case left, right, added, removed, changed, identical }
-
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(left, forKey: .left)
-            try c.encode(right, forKey: .right)
-            try c.encode(added, forKey: .added)
-            try c.encode(removed, forKey: .removed)
-            try c.encode(changed, forKey: .changed)
-            try c.encode(identical, forKey: .identical)
-        }
+        /// True when nothing was added, removed or changed.
+        public var identical = true
     }
 
     /// - Parameter ignoring: aspects not to compare (e.g. `owner` and `mtime` against a folder extracted without
@@ -49,8 +26,8 @@ public enum ArchiveDiff {
     public static func compare(_ left: String, _ right: String, ignoring: Set<Aspect> = []) throws(PhonePackError)
         -> Report
     {
-        let a = try facts(of: left)
-        let b = try facts(of: right)
+        let a = try records(of: left)
+        let b = try records(of: right)
         var report = Report(left: left, right: right)
         let byName: (String, String) -> Bool = { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         // A folder a tar only implies (it lists data/x/f but not data/x) is not "added" by a folder that has it.
@@ -81,10 +58,11 @@ public enum ArchiveDiff {
             note(.link, x.linkTarget ?? "-", y.linkTarget ?? "-")
             if !differences.isEmpty { report.changed.append(Change(path: path, differences: differences)) }
         }
+        report.identical = report.added.isEmpty && report.removed.isEmpty && report.changed.isEmpty
         return report
     }
 
-    static func ancestors(of paths: Dictionary<String, Facts>.Keys) -> Set<Substring> {
+    static func ancestors(of paths: Dictionary<String, EntryRecord>.Keys) -> Set<Substring> {
         var result: Set<Substring> = []
         for path in paths {
             var end = path.endIndex
@@ -97,22 +75,21 @@ public enum ArchiveDiff {
     }
 
     /// Every entry of a tar, or every file of a folder, by normalised path, with its content's SHA-256.
-    static func facts(of path: String) throws(PhonePackError) -> [String: Facts] {
+    static func records(of path: String) throws(PhonePackError) -> [String: EntryRecord] {
         let status = try FileStatus.of(path)
-        return status.isDirectory ? try folderFacts(path) : try tarFacts(path)
+        return status.isDirectory ? try folderRecords(path) : try tarRecords(path)
     }
 
-    static func tarFacts(_ path: String) throws(PhonePackError) -> [String: Facts] {
+    static func tarRecords(_ path: String) throws(PhonePackError) -> [String: EntryRecord] {
         let reader = try TarReader(file: try OpenFile.forReading(path), readAhead: true)
         var digest = Digest(.sha256)
-        var result: [String: Facts] = [:]
+        var result: [String: EntryRecord] = [:]
         var fileDigests: [String: String] = [:]
         while let entry = try reader.next() {
             let name = EntryPath.normalize(entry.path).path
             guard !name.isEmpty else { continue }
-            var facts = Facts(
-                type: entry.kind, size: entry.size, mode: octalMode(entry.permissions), uid: entry.uid,
-                gid: entry.gid, mtime: entry.mtime, linkTarget: entry.kind == .symlink ? entry.linkTarget : nil)
+            var facts = EntryRecord(entry)
+            facts.path = name
             if entry.kind == .file {
                 try reader.forEachDataBlock { digest.update($0) }
                 facts.sha256 = digest.finalize().hexString
@@ -121,6 +98,7 @@ public enum ArchiveDiff {
                 // Compared as the file it names, as a folder would show it.
                 let target = EntryPath.normalize(entry.linkTarget ?? "").path
                 facts.type = .file
+                facts.linkTarget = nil
                 facts.sha256 = fileDigests[target]
                 facts.size = result[target]?.size ?? 0
             }
@@ -130,17 +108,17 @@ public enum ArchiveDiff {
         return result
     }
 
-    static func folderFacts(_ root: String) throws(PhonePackError) -> [String: Facts] {
-        var result: [String: Facts] = [:]
+    static func folderRecords(_ root: String) throws(PhonePackError) -> [String: EntryRecord] {
+        var result: [String: EntryRecord] = [:]
         var digest = Digest(.sha256)
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         for entry in try DirectoryWalk.entries(of: root) {
             let st = entry.status
             let kind: TarEntry.Kind =
                 st.isRegular ? .file : st.isDirectory ? .directory : st.isSymlink ? .symlink : .unknown
-            var facts = Facts(
-                type: kind, size: st.isRegular ? st.size : 0, mode: octalMode(st.permissions), uid: Int64(st.uid),
-                gid: Int64(st.gid), mtime: st.mtime, linkTarget: entry.linkTarget)
+            var facts = EntryRecord(
+                path: entry.relativePath, type: kind, size: st.isRegular ? st.size : 0, mode: octalMode(st.permissions),
+                uid: Int64(st.uid), gid: Int64(st.gid), mtime: st.mtime, linkTarget: entry.linkTarget)
             if st.isRegular {
                 let file = try OpenFile.forReading(joinPath(entry.directory, entry.name))
                 while true {

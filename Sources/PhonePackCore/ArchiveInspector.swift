@@ -1,18 +1,5 @@
 import Glibc
 
-/// One line of a listing: what `tar tvf` shows, in fields.
-public struct ListedEntry: Sendable, Codable, Equatable {
-    public var path: String
-    public var type: TarEntry.Kind
-    public var size: Int64
-    public var mode: String
-    public var uid: Int64
-    public var gid: Int64
-    public var mtime: Int64
-    public var linkTarget: String?
-    public var selinuxLabel: String?
-}
-
 /// What `phonepack inspect` reports for a tar or an APK.
 public struct InspectReport: Sendable, Codable {
     public var file: String
@@ -21,7 +8,7 @@ public struct InspectReport: Sendable, Codable {
     public var format: String?
     public var size: Int64
     /// Every entry, when asked for (`--long`, `--tree`, `--json`); `nil` otherwise to keep memory flat.
-    public var entries: [ListedEntry]?
+    public var entries: [EntryRecord]?
     public var summary: Summary?
     /// For an APK file.
     public var apk: APKInfo?
@@ -75,7 +62,7 @@ public enum ArchiveInspector {
         }
         let reader = try TarReader(file: file)
         var summary = InspectReport.Summary()
-        var entries: [ListedEntry] = []
+        var entries: [EntryRecord] = []
         var apks: [TarEntry] = []
         while let entry = try reader.next() {
             summary.entries += 1
@@ -93,11 +80,7 @@ public enum ArchiveInspector {
             default: summary.specialFiles += 1
             }
             if listEntries {
-                entries.append(
-                    ListedEntry(
-                        path: entry.path, type: entry.kind, size: entry.size, mode: octalMode(entry.permissions),
-                        uid: entry.uid, gid: entry.gid, mtime: entry.mtime, linkTarget: entry.linkTarget,
-                        selinuxLabel: entry.selinuxLabel))
+                entries.append(EntryRecord(entry))
             }
         }
         let format = reader.formatName
@@ -137,11 +120,11 @@ public final class PathTree {
     public let name: String
     public private(set) var children: [String: PathTree] = [:]
     public private(set) var size: Int64 = 0
-    public var entry: ListedEntry?
+    public var entry: EntryRecord?
 
     public init(name: String) { self.name = name }
 
-    public static func build(_ entries: [ListedEntry]) -> PathTree {
+    public static func build(_ entries: [EntryRecord]) -> PathTree {
         let root = PathTree(name: ".")
         for entry in entries {
             let (path, _) = EntryPath.normalize(entry.path)

@@ -6,7 +6,7 @@ public struct BuildManifest: Sendable, Codable, Equatable {
     public var format = "phonepack-manifest/1"
     public var archive: Archive
     public var package: APKInfo
-    public var entries: [ManifestEntry]
+    public var entries: [EntryRecord]
     public var totals: Totals
 
     public struct Archive: Sendable, Codable, Equatable {
@@ -40,48 +40,6 @@ public struct BuildManifest: Sendable, Codable, Equatable {
                 message: "is not a phonepack manifest (write one with: phonepack build --manifest)")
         }
     }
-}
-
-public struct ManifestEntry: Sendable, Codable, Equatable {
-    public var path: String
-    public var type: TarEntry.Kind
-    public var size: Int64
-    /// Octal, as `ls -l` and `tar tv` readers think of modes: `"0644"`.
-    public var mode: String
-    public var uid: Int64
-    public var gid: Int64
-    public var sha256: String?
-    public var linkTarget: String?
-
-    init(_ header: TarEntryHeader, sha256: String?) {
-        path = header.path
-        uid = Int64(header.uid)
-        gid = Int64(header.gid)
-        mode = octalMode(header.permissions)
-        self.sha256 = sha256
-        switch header.kind {
-        case .file(let size):
-            type = .file
-            self.size = size
-        case .directory:
-            type = .directory
-            size = 0
-        case .symlink(let target):
-            type = .symlink
-            size = 0
-            linkTarget = target
-        case .hardlink(let target):
-            type = .hardlink
-            size = 0
-            linkTarget = target
-        }
-    }
-}
-
-/// `0644`-style octal text for permission bits.
-public func octalMode(_ permissions: UInt32) -> String {
-    let digits = String(permissions & 0o7777, radix: 8)
-    return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
 }
 
 /// One JSON style for everything phonepack prints or writes: sorted keys (stable diffs), pretty, no escaped `/`.

@@ -49,6 +49,7 @@ public enum PackageVerifier {
         state.checkSharedFree()
         state.checkDestination()
         try state.checkChecksum()
+        state.report.passed = !state.report.rules.contains { $0.status == .fail }
         return state.report
     }
 
@@ -57,31 +58,8 @@ public enum PackageVerifier {
     }
 }
 
-/// Collects the offending entries per rule during the pass.
-struct Offenses {
-    private var byRule: [String: (count: Int, list: [RuleResult.Offender])] = [:]
-
-    mutating func add(_ rule: String, _ entry: String, _ reason: String) {
-        var slot = byRule[rule] ?? (0, [])
-        slot.count += 1
-        if slot.list.count < RuleResult.offenderLimit { slot.list.append(.init(entry: entry, reason: reason)) }
-        byRule[rule] = slot
-    }
-
-    func count(_ rule: String) -> Int { byRule[rule]?.count ?? 0 }
-
-    /// A rule's result: pass with `passDetail`, or `failing` status with the offenders.
-    func result(_ rule: String, pass passDetail: String, failing: RuleResult.Status = .fail, fail failDetail: String)
-        -> RuleResult
-    {
-        guard let slot = byRule[rule] else { return RuleResult(id: rule, status: .pass, detail: passDetail) }
-        return RuleResult(
-            id: rule, status: failing, detail: "\(slot.count) \(slot.count == 1 ? "entry" : "entries") \(failDetail)",
-            offenders: slot.list, offenderCount: slot.count)
-    }
-}
-
-private struct VerifyState {
+/// The report being built and what the checks need, for one `verify` run.
+struct VerifyState {
     let options: VerifyOptions
     let file: OpenFile
     var report: VerifyReport
@@ -361,7 +339,7 @@ private struct VerifyState {
     }
 
     func compare(
-        _ entry: TarEntry, path: String, with expected: ManifestEntry?, digest: inout Digest, reader: TarReader,
+        _ entry: TarEntry, path: String, with expected: EntryRecord?, digest: inout Digest, reader: TarReader,
         offenses: inout Offenses
     ) throws(PhonePackError) {
         guard let expected else {
@@ -414,97 +392,4 @@ private struct VerifyState {
             report.rules.append(RuleResult(id: "apk", status: .fail, detail: error.message))
         }
     }
-
-    // MARK: Context rules
-
-    mutating func checkSharedFree() {
-        guard profile == .huaweiShareApp || profile == .huaweiShareFile else { return }
-        guard let free = options.sharedFreeBytes else {
-            report.rules.append(
-                RuleResult(id: "shared-free", status: .skip, detail: "not checked: give --shared-free BYTES"))
-            return
-        }
-        let needed = report.size * 2
-        report.rules.append(
-            free > needed
-                ? RuleResult(
-                    id: "shared-free", status: .pass,
-                    detail: "\(formatBytes(free)) free > 2 × \(formatBytes(report.size))")
-                : RuleResult(
-                    id: "shared-free", status: .fail,
-                    detail:
-                        "\(formatBytes(free)) free, but the shared storage must have more than twice the tar (\(formatBytes(needed)))"
-                ))
-    }
-
-    mutating func checkDestination() {
-        guard let url = options.destination else {
-            report.rules.append(RuleResult(id: "destination", status: .skip, detail: "not checked: give --to URL"))
-            return
-        }
-        var problems: [String] = []
-        switch profile {
-        case .huaweiShareApp, .huaweiShareFile, .huaweiPushFile:
-            if url.scheme != .obs { problems.append("CPH reads from OBS: use obs://bucket/key") }
-            if let v = FieldRules.obsBucketName(url.bucket).violation {
-                problems.append("bucket_name \(url.bucket): \(v)")
-            }
-            if let v = FieldRules.cphObjectPath(url.key).violation { problems.append("object_path \(url.key): \(v)") }
-            if profile == .huaweiPushFile, let v = FieldRules.cphPushFileContent(url.description).violation {
-                problems.append("content \(url): \(v)")
-            }
-            if !url.key.hasSuffix(".tar") { problems.append("object_path must name a .tar") }
-        case .alibabaSendFile:
-            if url.scheme != .oss { problems.append("Cloud Phone reads from OSS: use oss://bucket/key") }
-            if let v = FieldRules.cloudPhoneBucketName(url.bucket).violation {
-                problems.append("bucket \(url.bucket): \(v)")
-            }
-            if let v = FieldRules.ossObjectKey(url.key).violation { problems.append("key \(url.key): \(v)") }
-        }
-        report.rules.append(
-            problems.isEmpty
-                ? RuleResult(id: "destination", status: .pass, detail: "\(url) is a valid upload target")
-                : RuleResult(id: "destination", status: .fail, detail: problems.joined(separator: "; ")))
-    }
-
-    mutating func checkChecksum() throws(PhonePackError) {
-        var expected = options.expectedSHA256?.lowercased()
-        var expectedSize: Int64?
-        if let path = options.manifestPath {
-            let manifest = try BuildManifest.read(path: path)
-            expected = expected ?? manifest.archive.sha256
-            expectedSize = manifest.archive.size
-        }
-        guard let expected else {
-            report.rules.append(
-                RuleResult(id: "checksum", status: .skip, detail: "not checked: give --sha256 HEX or --manifest FILE"))
-            return
-        }
-        let actual = report.sha256 ?? ""
-        if let expectedSize, expectedSize != report.size {
-            report.rules.append(
-                RuleResult(
-                    id: "checksum", status: .fail,
-                    detail: "size \(report.size) differs from the manifest's \(expectedSize)"))
-        } else if actual == expected {
-            report.rules.append(RuleResult(id: "checksum", status: .pass, detail: "SHA-256 \(actual)"))
-        } else {
-            report.rules.append(
-                RuleResult(id: "checksum", status: .fail, detail: "SHA-256 is \(actual), expected \(expected)"))
-        }
-    }
-}
-
-/// `12.3 MiB`-style sizes for people; exact byte counts stay in `--json`.
-public func formatBytes(_ bytes: Int64) -> String {
-    let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-    var value = Double(bytes)
-    var unit = 0
-    while value >= 1024 && unit < units.count - 1 {
-        value /= 1024
-        unit += 1
-    }
-    if unit == 0 { return "\(bytes) B" }
-    let rounded = (value * 10).rounded() / 10
-    return "\(rounded) \(units[unit])"
 }

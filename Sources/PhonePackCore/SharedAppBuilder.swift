@@ -259,7 +259,7 @@ public enum SharedAppBuilder {
     {
         let output = try AtomicOutputFile(destination: options.output)
         let writer = try TarWriter(output: output.file, hashing: true)
-        var manifest: [ManifestEntry] = []
+        var manifest: [EntryRecord] = []
         var entryDigest = Digest(.sha256)
         var fileCount = 0
         var payload: Int64 = 0
@@ -273,7 +273,7 @@ public enum SharedAppBuilder {
             if header.kind == .directory { header.path += "/" }
             try writer.writeHeader(header)
             guard case .file(let size) = header.kind else {
-                if options.writeManifest { manifest.append(ManifestEntry(header, sha256: nil)) }
+                if options.writeManifest { manifest.append(EntryRecord(header, sha256: nil)) }
                 continue
             }
             fileCount += 1
@@ -311,7 +311,7 @@ public enum SharedAppBuilder {
                 offset += Int64(n)
             }
             if options.writeManifest {
-                manifest.append(ManifestEntry(header, sha256: entryDigest.finalize().hexString))
+                manifest.append(EntryRecord(header, sha256: entryDigest.finalize().hexString))
             }
         }
         let (digest, size) = try writer.finish()

@@ -35,7 +35,7 @@ public struct RuleResult: Sendable, Codable, Equatable {
 }
 
 /// Everything `phonepack verify` found, printed as text or `--json`.
-public struct VerifyReport: Sendable, Codable {
+public struct VerifyReport: Sendable, Encodable {
     public var file: String
     public var profile: VerifyProfile
     public var size: Int64
@@ -47,51 +47,29 @@ public struct VerifyReport: Sendable, Codable {
     public var rules: [RuleResult]
 
     /// False when any rule failed (warnings and skipped rules do not fail a file).
-    public var passed: Bool { !rules.contains { $0.status == .fail } }
+    public var passed = true
+}
 
-    enum CodingKeys: String, CodingKey {
-        case file, profile, size, sha256, format, packageName, apk, entries, rules, passed
+/// Collects the offending entries per rule during the pass.
+struct Offenses {
+    private var byRule: [String: (count: Int, list: [RuleResult.Offender])] = [:]
+
+    mutating func add(_ rule: String, _ entry: String, _ reason: String) {
+        var slot = byRule[rule] ?? (0, [])
+        slot.count += 1
+        if slot.list.count < RuleResult.offenderLimit { slot.list.append(.init(entry: entry, reason: reason)) }
+        byRule[rule] = slot
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(file, forKey: .file)
-        try container.encode(profile, forKey: .profile)
-        try container.encode(size, forKey: .size)
-        try container.encodeIfPresent(sha256, forKey: .sha256)
-        try container.encodeIfPresent(format, forKey: .format)
-        try container.encodeIfPresent(packageName, forKey: .packageName)
-        try container.encodeIfPresent(apk, forKey: .apk)
-        try container.encode(entries, forKey: .entries)
-        try container.encode(rules, forKey: .rules)
-        try container.encode(passed, forKey: .passed)
-    }
+    func count(_ rule: String) -> Int { byRule[rule]?.count ?? 0 }
 
-    public init(
-        file: String, profile: VerifyProfile, size: Int64, sha256: String?, format: String?, packageName: String?,
-        apk: APKInfo?, entries: Int, rules: [RuleResult]
-    ) {
-        self.file = file
-        self.profile = profile
-        self.size = size
-        self.sha256 = sha256
-        self.format = format
-        self.packageName = packageName
-        self.apk = apk
-        self.entries = entries
-        self.rules = rules
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        file = try container.decode(String.self, forKey: .file)
-        profile = try container.decode(VerifyProfile.self, forKey: .profile)
-        size = try container.decode(Int64.self, forKey: .size)
-        sha256 = try container.decodeIfPresent(String.self, forKey: .sha256)
-        format = try container.decodeIfPresent(String.self, forKey: .format)
-        packageName = try container.decodeIfPresent(String.self, forKey: .packageName)
-        apk = try container.decodeIfPresent(APKInfo.self, forKey: .apk)
-        entries = try container.decode(Int.self, forKey: .entries)
-        rules = try container.decode([RuleResult].self, forKey: .rules)
+    /// A rule's result: pass with `passDetail`, or `failing` status with the offenders.
+    func result(_ rule: String, pass passDetail: String, failing: RuleResult.Status = .fail, fail failDetail: String)
+        -> RuleResult
+    {
+        guard let slot = byRule[rule] else { return RuleResult(id: rule, status: .pass, detail: passDetail) }
+        return RuleResult(
+            id: rule, status: failing, detail: "\(slot.count) \(slot.count == 1 ? "entry" : "entries") \(failDetail)",
+            offenders: slot.list, offenderCount: slot.count)
     }
 }

@@ -79,7 +79,7 @@ struct InspectCommand: ParsableCommand {
         )
     }
 
-    private func printListing(_ entry: ListedEntry) {
+    private func printListing(_ entry: EntryRecord) {
         let typeChar: Character =
             switch entry.type {
             case .directory: "d"
