@@ -10,6 +10,7 @@ let package = Package(
     name: "phonepack",
     products: [
         .library(name: "PhonePackCore", targets: ["PhonePackCore"]),
+        .library(name: "PhonePackCloud", targets: ["PhonePackCloud"]),
         .executable(name: "phonepack", targets: ["phonepack"]),
     ],
     dependencies: [
@@ -25,6 +26,11 @@ let package = Package(
             dependencies: ["CLibArchive", "CLibCrypto", "CLinuxExtras"],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "PhonePackCloud",
+            dependencies: ["PhonePackCore"],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "phonepack",
             dependencies: [
@@ -36,6 +42,12 @@ let package = Package(
         .testTarget(
             name: "PhonePackCoreTests",
             dependencies: ["PhonePackCore"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PhonePackCloudTests",
+            dependencies: ["PhonePackCloud", "PhonePackCore"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),

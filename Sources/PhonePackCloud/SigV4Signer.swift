@@ -1,0 +1,82 @@
+import PhonePackCore
+
+/// AWS Signature Version 4 for S3 (`AWS4-HMAC-SHA256`), with `UNSIGNED-PAYLOAD`: the one payload mode OBS
+/// accepts, and what lets a large body stream without being hashed first. Header and presigned-URL forms.
+public struct SigV4Signer: Sendable {
+    public var accessKey: String
+    public var secretKey: String
+    public var securityToken: String?
+    public var region: String
+    public var service: String
+
+    public init(
+        accessKey: String, secretKey: String, securityToken: String? = nil, region: String, service: String = "s3"
+    ) {
+        self.accessKey = accessKey
+        self.secretKey = secretKey
+        self.securityToken = securityToken
+        self.region = region
+        self.service = service
+    }
+
+    static let unsignedPayload = "UNSIGNED-PAYLOAD"
+
+    func scope(_ amzDate: String) -> String { "\(amzDate.prefix(8))/\(region)/\(service)/aws4_request" }
+
+    func signingKey(_ amzDate: String) -> [UInt8] {
+        var key = HMAC.authenticate(.sha256, key: Array("AWS4\(secretKey)".utf8), message: String(amzDate.prefix(8)))
+        for part in [region, service, "aws4_request"] { key = HMAC.authenticate(.sha256, key: key, message: part) }
+        return key
+    }
+
+    func canonicalQuery(_ query: [(name: String, value: String?)]) -> String {
+        query.map { (PercentEncoding.encode($0.name), PercentEncoding.encode($0.value ?? "")) }
+            .sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+            .map { "\($0.0)=\($0.1)" }.joined(separator: "&")
+    }
+
+    func finish(_ canonical: String, amzDate: String) -> SigningDetails {
+        let stringToSign = "AWS4-HMAC-SHA256\n\(amzDate)\n\(scope(amzDate))\n\(sha256Hex(canonical))"
+        let signature = HMAC.authenticate(.sha256, key: signingKey(amzDate), message: stringToSign).hexString
+        return SigningDetails(canonicalRequest: canonical, stringToSign: stringToSign, signature: signature)
+    }
+
+    /// Signs every header the request carries (plus `x-amz-content-sha256` and `x-amz-date`, added here).
+    /// - Parameter amzDate: `YYYYMMDDTHHMMSSZ`, UTC.
+    @discardableResult
+    public func sign(_ request: inout SignableRequest, amzDate: String) -> SigningDetails {
+        if request.header("Host") == nil { request.setHeader("Host", request.host) }
+        request.setHeader("x-amz-date", amzDate)
+        request.setHeader("x-amz-content-sha256", Self.unsignedPayload)
+        if let securityToken { request.setHeader("x-amz-security-token", securityToken) }
+        let headers = request.headers.canonicalHeaders { $0 != "authorization" }
+        let signedNames = headers.map(\.name).joined(separator: ";")
+        let canonical = [
+            request.method, request.encodedPath, canonicalQuery(request.query),
+            headers.map { "\($0.name):\($0.value)\n" }.joined(), signedNames, Self.unsignedPayload,
+        ].joined(separator: "\n")
+        let details = finish(canonical, amzDate: amzDate)
+        request.setHeader(
+            "Authorization",
+            "AWS4-HMAC-SHA256 Credential=\(accessKey)/\(scope(amzDate)),SignedHeaders=\(signedNames),Signature=\(details.signature)"
+        )
+        return details
+    }
+
+    /// A presigned URL: only `host` is signed, so any client can fetch it within `expires` seconds.
+    @discardableResult
+    public func presign(_ request: inout SignableRequest, amzDate: String, expires: Int) -> SigningDetails {
+        request.query += [
+            ("X-Amz-Algorithm", "AWS4-HMAC-SHA256"), ("X-Amz-Credential", "\(accessKey)/\(scope(amzDate))"),
+            ("X-Amz-Date", amzDate), ("X-Amz-Expires", String(expires)), ("X-Amz-SignedHeaders", "host"),
+        ]
+        if let securityToken { request.query.append(("X-Amz-Security-Token", securityToken)) }
+        let canonical = [
+            request.method, request.encodedPath, canonicalQuery(request.query), "host:\(request.host)\n", "host",
+            Self.unsignedPayload,
+        ].joined(separator: "\n")
+        let details = finish(canonical, amzDate: amzDate)
+        request.query.append(("X-Amz-Signature", details.signature))
+        return details
+    }
+}
