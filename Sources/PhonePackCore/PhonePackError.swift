@@ -16,6 +16,8 @@ public struct PhonePackError: Error, Sendable, CustomStringConvertible {
             case unsupported = "unsupported"
             case checkFailed = "check failed"
             case interrupted = "interrupted"
+            case network = "network error"
+            case service = "service error"
         }
         private let kind: Kind
         private init(_ kind: Kind) { self.kind = kind }
@@ -32,6 +34,10 @@ public struct PhonePackError: Error, Sendable, CustomStringConvertible {
         /// A check the user asked for ran and did not pass (verify found violations, checksums differ).
         public static var checkFailed: Code { Code(.checkFailed) }
         public static var interrupted: Code { Code(.interrupted) }
+        /// The connection failed or broke (after retries).
+        public static var network: Code { Code(.network) }
+        /// The service answered with an error (after retries): access denied, a bad request, a missing object.
+        public static var service: Code { Code(.service) }
 
         public var description: String { kind.rawValue }
     }
@@ -45,6 +51,9 @@ public struct PhonePackError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// The underlying error: a ``SystemCallError``, an ``ArchiveLibraryError``, …
     public var cause: (any Error & Sendable)?
+    /// The vendor's error code (`AccessDenied`, `CPS.0004`, `APIGW.0301`) and request id, when a service answered.
+    public var vendorCode: String?
+    public var requestID: String?
 
     public init(
         _ code: Code, operation: String, path: String? = nil, message: String, cause: (any Error & Sendable)? = nil
@@ -61,6 +70,8 @@ public struct PhonePackError: Error, Sendable, CustomStringConvertible {
         var line = ""
         if let path { line += "\(path): " }
         line += message
+        if let vendorCode { line += " [\(vendorCode)]" }
+        if let requestID { line += " (request id \(requestID))" }
         if let cause { line += " (\(cause))" }
         return line
     }

@@ -18,7 +18,8 @@ struct PhonePack: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             BuildCommand.self, VerifyCommand.self, InspectCommand.self, ExtractCommand.self, CatCommand.self,
-            DiffCommand.self,
+            DiffCommand.self, ListCommand.self, StatCommand.self, RemoveCommand.self, PresignCommand.self,
+            ConfigCommand.self,
         ]
     )
 }
@@ -81,6 +82,7 @@ enum ExitStatus {
         switch error.code {
         case .checkFailed: checkFailed
         case .interrupted: interrupted
+        case .network, .service: network
         default: usage
         }
     }

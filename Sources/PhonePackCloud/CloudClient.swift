@@ -1,0 +1,132 @@
+import Glibc
+import PhonePackCore
+
+/// When to try a request again and how long to wait.
+public struct RetryPolicy: Sendable {
+    public var maxAttempts = 4
+    public var baseDelay = 0.5
+    public var maxDelay = 20.0
+
+    public init(maxAttempts: Int = 4, baseDelay: Double = 0.5, maxDelay: Double = 20.0) {
+        self.maxAttempts = maxAttempts
+        self.baseDelay = baseDelay
+        self.maxDelay = maxDelay
+    }
+
+    /// Exponential backoff with full jitter; a server's `Retry-After` (seconds) wins, up to `maxDelay`.
+    func delay(afterAttempt attempt: Int, retryAfter: String?) -> Double {
+        if let retryAfter, let seconds = Double(retryAfter.trimmingSpaces) { return min(max(0, seconds), maxDelay) }
+        let ceiling = min(maxDelay, baseDelay * Double(1 << min(attempt, 16)))
+        return Double.random(in: 0...ceiling)
+    }
+}
+
+/// Sends signed requests: signs each attempt afresh (new date, nonce), retries what may be retried, corrects a
+/// skewed clock once from the server's `Date`, and turns refusals into one-line errors with the vendor code,
+/// request id and a hint.
+public final class CloudClient {
+    public let curl: CurlEasy
+    public var retry: RetryPolicy
+    /// `-v`: one line per request (method, URL without its query, status, request id, time). Never headers.
+    public var log: ((String) -> Void)?
+    /// `--debug-signing`: on a signature mismatch, our canonical request and string-to-sign next to the server's.
+    public var debugSigning = false
+    /// Server time minus local time, learned from a clock-skew refusal.
+    public private(set) var clockOffset: Int64 = 0
+    /// Attempts made by the last `send` (for tests and the JSON summaries).
+    public private(set) var lastAttempts = 0
+
+    public init(options: HTTPOptions = HTTPOptions(), retry: RetryPolicy = RetryPolicy()) {
+        curl = CurlEasy(options: options)
+        self.retry = retry
+    }
+
+    /// Signs and sends `request` to `scheme://host`.
+    /// - Parameters:
+    ///   - idempotent: whether a retry is safe (reads, puts of the same bytes, calls with a client token).
+    ///   - sign: adds the signature for the given Unix time; called once per attempt.
+    public func send(
+        _ request: SignableRequest, scheme: String = "https", body: HTTPBody = .none, idempotent: Bool,
+        output: OpenFile? = nil, sign: (inout SignableRequest, Int64) -> SigningDetails
+    ) throws(PhonePackError) -> HTTPResponse {
+        var attempt = 0
+        var skewCorrected = false
+        while true {
+            attempt += 1
+            lastAttempts = attempt
+            var signed = request
+            let details = sign(&signed, CloudTime.now() + clockOffset)
+            var url = "\(scheme)://\(signed.host)\(signed.encodedPath)"
+            if !signed.query.isEmpty { url += "?" + signed.encodedQuery }
+            let started = CloudTime.monotonicMilliseconds()
+            let response: HTTPResponse
+            do throws(PhonePackError) {
+                if let output { _ = ftruncate(output.descriptor, 0); _ = lseek(output.descriptor, 0, SEEK_SET) }
+                response = try curl.perform(
+                    method: signed.method, url: url, headers: signed.headers, body: body, output: output)
+            } catch  where error.code == .network {
+                log?("\(signed.method) \(redactedURL(url)) failed: \(error.message)")
+                let transient = (error.cause as? CurlError)?.isTransient ?? false
+                if transient && idempotent && attempt < retry.maxAttempts {
+                    pause(retry.delay(afterAttempt: attempt, retryAfter: nil))
+                    continue
+                }
+                var error = error
+                if attempt > 1 { error.message += " (after \(attempt) attempts)" }
+                throw error
+            }
+            let elapsed = CloudTime.monotonicMilliseconds() - started
+            let failure = (200..<300).contains(response.status) ? nil : ServiceError(response: response)
+            let requestID =
+                failure?.requestID
+                ?? ServiceError(response: HTTPResponse(status: 0, headers: response.headers, body: [])).requestID
+            log?(
+                "\(signed.method) \(redactedURL(url)) → \(response.status) in \(elapsed) ms\(requestID.map { " (request id \($0))" } ?? "")"
+            )
+            guard let failure else { return response }
+
+            if failure.isClockSkew && !skewCorrected, let date = response.header("Date"),
+                let server = CloudTime.parseRFC1123(date)
+            {
+                clockOffset = server - CloudTime.now()
+                skewCorrected = true
+                log?("clock differs from the server's by \(clockOffset) s; signing again with the server's time")
+                continue
+            }
+            if failure.isRetryable && idempotent && attempt < retry.maxAttempts {
+                pause(
+                    retry.delay(
+                        afterAttempt: attempt,
+                        retryAfter: response.header("Retry-After") ?? response.header("x-acs-retry-after")))
+                continue
+            }
+            if debugSigning && (failure.code == "SignatureDoesNotMatch" || failure.code == "APIGW.0301") {
+                log?(
+                    "our canonical request:\n\(details.canonicalRequest)\nour string to sign:\n\(details.stringToSign)")
+                if let server = failure.serverStringToSign { log?("the server's string to sign:\n\(server)") }
+            }
+            var message = "\(signed.method) answered \(response.status)"
+            if let text = failure.message, !text.isEmpty { message += ": \(text)" }
+            if let hint = failure.hint { message += "; \(hint)" }
+            if attempt > 1 { message += " (after \(attempt) attempts)" }
+            var error = PhonePackError(
+                .service, operation: "\(signed.method) request", path: redactedURL(url), message: message)
+            error.vendorCode = failure.code
+            error.requestID = failure.requestID
+            throw error
+        }
+    }
+
+    private func pause(_ seconds: Double) {
+        guard seconds > 0 else { return }
+        usleep(useconds_t(seconds * 1_000_000))
+    }
+}
+
+extension CloudTime {
+    static func monotonicMilliseconds() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
+    }
+}

@@ -1,0 +1,205 @@
+import Glibc
+import PhonePackCore
+
+/// `~/.config/phonepack/config.toml`: named profiles of region, endpoints and credentials.
+///
+/// ```toml
+/// [default]
+/// region = "cn-north-4"
+/// huawei_access_key = "HPUA…"
+/// huawei_secret_key = "…"
+///
+/// [staging]
+/// oss_endpoint = "https://oss-cn-shanghai.aliyuncs.com"
+/// ```
+/// The format is a TOML subset (tables of string, integer or boolean keys), which is all the file needs.
+public struct CloudConfig: Sendable, Equatable {
+    public var profiles: [String: [String: String]] = [:]
+
+    public init() {}
+
+    /// The keys phonepack reads, with what each is for (`config list` shows them).
+    public static let knownKeys: [String: String] = [
+        "region": "region for every service (cn-north-4, cn-shanghai, …)",
+        "huawei_access_key": "Huawei AK (OBS, CPH, IAM)", "huawei_secret_key": "Huawei SK",
+        "huawei_security_token": "Huawei STS token", "huawei_project_id": "CPH project id",
+        "alibaba_access_key_id": "Alibaba AccessKey ID (OSS, Cloud Phone)",
+        "alibaba_access_key_secret": "Alibaba AccessKey secret", "alibaba_security_token": "Alibaba STS token",
+        "s3_access_key_id": "access key for s3:// endpoints", "s3_secret_access_key": "secret for s3:// endpoints",
+        "s3_session_token": "session token for s3:// endpoints",
+        "obs_endpoint": "OBS endpoint URL", "oss_endpoint": "OSS endpoint URL", "s3_endpoint": "S3 endpoint URL",
+        "iam_endpoint": "IAM endpoint URL", "cph_endpoint": "CPH endpoint URL",
+        "koophone_endpoint": "KooPhone endpoint URL",
+        "eds_aic_endpoint": "Alibaba Cloud Phone endpoint URL",
+    ]
+
+    /// Secrets are never printed, only whether they are set.
+    public static func isSecret(_ key: String) -> Bool {
+        key.contains("secret") || key.contains("token") || key.contains("password")
+    }
+
+    /// `$PHONEPACK_CONFIG`, else `$XDG_CONFIG_HOME/phonepack/config.toml`, else `~/.config/phonepack/config.toml`.
+    public static func defaultPath(environment: [String: String]) -> String {
+        if let path = environment["PHONEPACK_CONFIG"], !path.isEmpty { return path }
+        if let xdg = environment["XDG_CONFIG_HOME"], !xdg.isEmpty { return xdg + "/phonepack/config.toml" }
+        return (environment["HOME"] ?? "/root") + "/.config/phonepack/config.toml"
+    }
+
+    /// Reads the file; a missing file is an empty configuration.
+    public static func load(path: String) throws(PhonePackError) -> CloudConfig {
+        guard try FileStatus.ifExists(path) != nil else { return CloudConfig() }
+        let text = String(decoding: try OpenFile.forReading(path).readToEnd(limit: 1 << 20), as: UTF8.self)
+        return try parse(text, path: path)
+    }
+
+    static func parse(_ text: String, path: String) throws(PhonePackError) -> CloudConfig {
+        var config = CloudConfig()
+        var section = "default"
+        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = String(rawLine).trimmingSpaces
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            func bad(_ what: String) -> PhonePackError {
+                PhonePackError(.invalidInput, operation: "read config", path: "\(path):\(number + 1)", message: what)
+            }
+            if line.hasPrefix("[") {
+                guard line.hasSuffix("]"), line.count > 2 else { throw bad("a table header looks like [name]") }
+                section = String(line.dropFirst().dropLast()).trimmingSpaces
+                if section.hasPrefix("profiles.") { section = String(section.dropFirst(9)) }
+                continue
+            }
+            guard let equals = line.firstIndex(of: "=") else { throw bad("expected key = \"value\"") }
+            let key = String(line[..<equals]).trimmingSpaces
+            var value = String(line[line.index(after: equals)...]).trimmingSpaces
+            if value.hasPrefix("\"") {
+                guard let parsed = parseBasicString(value) else { throw bad("unterminated string") }
+                value = parsed
+            } else if value.hasPrefix("'") {
+                guard value.count >= 2, value.hasSuffix("'") else { throw bad("unterminated string") }
+                value = String(value.dropFirst().dropLast())
+            } else {
+                value = String(value.prefix { $0 != "#" }).trimmingSpaces
+            }
+            config.profiles[section, default: [:]][key] = value
+        }
+        return config
+    }
+
+    /// A TOML basic string `"…"` with `\"`, `\\`, `\n`, `\t` escapes; trailing comments allowed.
+    static func parseBasicString(_ text: String) -> String? {
+        var result = ""
+        var escaped = false
+        for character in text.dropFirst() {
+            if escaped {
+                switch character {
+                case "n": result.append("\n")
+                case "t": result.append("\t")
+                default: result.append(character)
+                }
+                escaped = false
+            } else if character == "\\" {
+                escaped = true
+            } else if character == "\"" {
+                return result
+            } else {
+                result.append(character)
+            }
+        }
+        return nil
+    }
+
+    func serialized() -> String {
+        var out = "# phonepack configuration: profiles of region, endpoints and credentials (phonepack config --help)\n"
+        for name in profiles.keys.sorted() {
+            out += "\n[\(name)]\n"
+            for (key, value) in profiles[name]!.sorted(by: { $0.key < $1.key }) {
+                let escaped = value.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"").replacing(
+                    "\n", with: "\\n")
+                out += "\(key) = \"\(escaped)\"\n"
+            }
+        }
+        return out
+    }
+
+    /// Writes the file atomically, readable by its owner only (it holds secrets).
+    public func save(path: String) throws(PhonePackError) {
+        let directory = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
+        if !directory.isEmpty, try FileStatus.ifExists(directory) == nil {
+            var prefix = ""
+            for part in directory.split(separator: "/") {
+                prefix += "/" + part
+                if (try FileStatus.ifExists(prefix)) == nil { mkdir(prefix, 0o700) }
+            }
+        }
+        let output = try AtomicOutputFile(destination: path, permissions: 0o600)
+        try output.file.writeAll(Array(serialized().utf8))
+        try output.commit()
+    }
+
+    public func value(_ key: String, profile: String) -> String? {
+        profiles[profile]?[key]
+    }
+}
+
+/// An access key pair and optional STS token. `description` never shows the secret or the token.
+public struct Credentials: Sendable, CustomStringConvertible {
+    public var accessKey: String
+    public var secretKey: String
+    public var securityToken: String?
+    /// Where they came from, e.g. "environment (OBS_ACCESS_KEY_ID)" or "profile default".
+    public var source: String
+
+    public init(accessKey: String, secretKey: String, securityToken: String? = nil, source: String) {
+        self.accessKey = accessKey
+        self.secretKey = secretKey
+        self.securityToken = securityToken
+        self.source = source
+    }
+
+    public var description: String { "access key \(accessKey) from \(source)" }
+}
+
+/// Finds credentials the way DESIGN.md orders them: the vendor's environment variables, then the profile.
+public enum CredentialResolver {
+    /// (access, secret, token) environment variable names per object-store scheme, most specific first.
+    static let environmentNames: [ObjectURL.Scheme: [(String, String, String)]] = [
+        .obs: [
+            ("OBS_ACCESS_KEY_ID", "OBS_SECRET_ACCESS_KEY", "OBS_SECURITY_TOKEN"),
+            ("HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK", "HUAWEICLOUD_SDK_SECURITY_TOKEN"),
+        ],
+        .oss: [
+            ("OSS_ACCESS_KEY_ID", "OSS_ACCESS_KEY_SECRET", "OSS_SESSION_TOKEN"),
+            ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN"),
+        ],
+        .s3: [("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")],
+    ]
+
+    static let configNames: [ObjectURL.Scheme: (String, String, String)] = [
+        .obs: ("huawei_access_key", "huawei_secret_key", "huawei_security_token"),
+        .oss: ("alibaba_access_key_id", "alibaba_access_key_secret", "alibaba_security_token"),
+        .s3: ("s3_access_key_id", "s3_secret_access_key", "s3_session_token"),
+    ]
+
+    public static func resolve(
+        for scheme: ObjectURL.Scheme, environment: [String: String], config: CloudConfig, profile: String
+    ) throws(PhonePackError) -> Credentials {
+        for (access, secret, token) in environmentNames[scheme]! {
+            if let key = environment[access], !key.isEmpty, let secretValue = environment[secret], !secretValue.isEmpty
+            {
+                return Credentials(
+                    accessKey: key, secretKey: secretValue,
+                    securityToken: environment[token].flatMap { $0.isEmpty ? nil : $0 },
+                    source: "environment (\(access))")
+            }
+        }
+        let (access, secret, token) = configNames[scheme]!
+        if let key = config.value(access, profile: profile), let secretValue = config.value(secret, profile: profile) {
+            return Credentials(
+                accessKey: key, secretKey: secretValue, securityToken: config.value(token, profile: profile),
+                source: "profile \(profile)")
+        }
+        let names = environmentNames[scheme]!.map { "\($0.0)/\($0.1)" }.joined(separator: " or ")
+        throw PhonePackError(
+            .invalidInput, operation: "find credentials", path: "\(scheme.rawValue)://",
+            message: "no credentials: set \(names), or run: phonepack config set \(access) (profile \(profile))")
+    }
+}

@@ -1,0 +1,60 @@
+import Glibc
+
+/// The time formats the signing schemes want, from Unix seconds, without a calendar library.
+public enum CloudTime {
+    static func parts(_ seconds: Int64) -> tm {
+        var time = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        return parts
+    }
+
+    static func pad(_ value: Int32, _ width: Int = 2) -> String {
+        let digits = String(value)
+        return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    }
+
+    /// `20240315T093000Z` (SigV4, OSS V4, API gateway).
+    public static func compact(_ seconds: Int64) -> String {
+        let p = parts(seconds)
+        return
+            "\(pad(p.tm_year + 1900, 4))\(pad(p.tm_mon + 1))\(pad(p.tm_mday))T\(pad(p.tm_hour))\(pad(p.tm_min))\(pad(p.tm_sec))Z"
+    }
+
+    /// `2024-03-15T09:30:00Z` (Alibaba OpenAPI).
+    public static func iso8601(_ seconds: Int64) -> String {
+        let p = parts(seconds)
+        return
+            "\(pad(p.tm_year + 1900, 4))-\(pad(p.tm_mon + 1))-\(pad(p.tm_mday))T\(pad(p.tm_hour)):\(pad(p.tm_min)):\(pad(p.tm_sec))Z"
+    }
+
+    static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    /// `Fri, 15 Mar 2024 09:30:00 GMT` (the HTTP Date header, OBS/OSS V1).
+    public static func rfc1123(_ seconds: Int64) -> String {
+        let p = parts(seconds)
+        return
+            "\(days[Int(p.tm_wday)]), \(pad(p.tm_mday)) \(months[Int(p.tm_mon)]) \(p.tm_year + 1900) \(pad(p.tm_hour)):\(pad(p.tm_min)):\(pad(p.tm_sec)) GMT"
+    }
+
+    /// Reads an HTTP `Date` header; `nil` when it is not RFC 1123.
+    public static func parseRFC1123(_ text: String) -> Int64? {
+        let fields = text.split(separator: " ")
+        guard fields.count == 6, let day = Int32(fields[1]), let month = months.firstIndex(of: String(fields[2])),
+            let year = Int32(fields[3])
+        else { return nil }
+        let clock = fields[4].split(separator: ":").compactMap { Int32($0) }
+        guard clock.count == 3 else { return nil }
+        var p = tm()
+        p.tm_year = year - 1900
+        p.tm_mon = Int32(month)
+        p.tm_mday = day
+        p.tm_hour = clock[0]
+        p.tm_min = clock[1]
+        p.tm_sec = clock[2]
+        return Int64(timegm(&p))
+    }
+
+    public static func now() -> Int64 { Int64(time(nil)) }
+}
