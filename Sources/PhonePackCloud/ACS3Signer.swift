@@ -3,14 +3,10 @@ import PhonePackCore
 /// Alibaba Cloud OpenAPI signature V3 (`ACS3-HMAC-SHA256`), used for the Cloud Phone (eds-aic) API.
 /// Every header the request carries is signed (host, content-type and `x-acs-*` at least).
 public struct ACS3Signer: Sendable {
-    public var accessKeyID: String
-    public var accessKeySecret: String
-    public var securityToken: String?
+    public var credentials: Credentials
 
-    public init(accessKeyID: String, accessKeySecret: String, securityToken: String? = nil) {
-        self.accessKeyID = accessKeyID
-        self.accessKeySecret = accessKeySecret
-        self.securityToken = securityToken
+    public init(credentials: Credentials) {
+        self.credentials = credentials
     }
 
     /// Adds `host`, `x-acs-date`, `x-acs-signature-nonce`, `x-acs-content-sha256` (and the token) when missing,
@@ -26,7 +22,7 @@ public struct ACS3Signer: Sendable {
         if request.header("x-acs-date") == nil { request.setHeader("x-acs-date", date) }
         if request.header("x-acs-signature-nonce") == nil { request.setHeader("x-acs-signature-nonce", nonce) }
         if request.header("x-acs-content-sha256") == nil { request.setHeader("x-acs-content-sha256", bodySHA256) }
-        if let securityToken { request.setHeader("x-acs-security-token", securityToken) }
+        if let securityToken = credentials.securityToken { request.setHeader("x-acs-security-token", securityToken) }
         request.query.sort { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }
         let query = request.query
             .map { "\(PercentEncoding.encode($0.name))=\(PercentEncoding.encode($0.value ?? ""))" }
@@ -39,10 +35,11 @@ public struct ACS3Signer: Sendable {
             request.header("x-acs-content-sha256") ?? bodySHA256,
         ].joined(separator: "\n")
         let stringToSign = "ACS3-HMAC-SHA256\n\(sha256Hex(canonical))"
-        let signature = HMAC.authenticate(.sha256, key: Array(accessKeySecret.utf8), message: stringToSign).hexString
+        let signature = HMAC.authenticate(.sha256, key: Array(credentials.secretKey.utf8), message: stringToSign)
+            .hexString
         request.setHeader(
             "Authorization",
-            "ACS3-HMAC-SHA256 Credential=\(accessKeyID),SignedHeaders=\(signedNames),Signature=\(signature)")
+            "ACS3-HMAC-SHA256 Credential=\(credentials.accessKey),SignedHeaders=\(signedNames),Signature=\(signature)")
         return SigningDetails(canonicalRequest: canonical, stringToSign: stringToSign, signature: signature)
     }
 }

@@ -3,15 +3,11 @@ import PhonePackCore
 /// Huawei Cloud API gateway AK/SK signing, `SDK-HMAC-SHA256`: what CPH, IAM and KooPhone accept in place of a
 /// token. Follows the official SDK (huaweicloudsdkcore 3.1.219), whose requests are the vectors we check.
 public struct APIGatewaySigner: Sendable {
-    public var accessKey: String
-    public var secretKey: String
-    /// STS temporary credentials: sent (and signed) as `X-Security-Token`.
-    public var securityToken: String?
+    /// An STS token in the credentials is sent (and signed) as `X-Security-Token`.
+    public var credentials: Credentials
 
-    public init(accessKey: String, secretKey: String, securityToken: String? = nil) {
-        self.accessKey = accessKey
-        self.secretKey = secretKey
-        self.securityToken = securityToken
+    public init(credentials: Credentials) {
+        self.credentials = credentials
     }
 
     /// Adds `X-Sdk-Date`, `Host`, the token and, for bodies that are not JSON, `X-Sdk-Content-Sha256:
@@ -25,7 +21,7 @@ public struct APIGatewaySigner: Sendable {
     {
         request.setHeader("X-Sdk-Date", date)
         if request.header("Host") == nil { request.setHeader("Host", request.host) }
-        if let securityToken { request.setHeader("X-Security-Token", securityToken) }
+        if let securityToken = credentials.securityToken { request.setHeader("X-Security-Token", securityToken) }
         if let type = request.header("Content-Type"), !type.hasPrefix("application/json"),
             !type.hasPrefix("application/bson")
         {
@@ -45,9 +41,11 @@ public struct APIGatewaySigner: Sendable {
             request.method, uri, query, signed.map { "\($0.name):\($0.value)\n" }.joined(), signedNames, payload,
         ].joined(separator: "\n")
         let stringToSign = "SDK-HMAC-SHA256\n\(date)\n\(sha256Hex(canonical))"
-        let signature = HMAC.authenticate(.sha256, key: Array(secretKey.utf8), message: stringToSign).hexString
+        let signature = HMAC.authenticate(.sha256, key: Array(credentials.secretKey.utf8), message: stringToSign)
+            .hexString
         request.setHeader(
-            "Authorization", "SDK-HMAC-SHA256 Access=\(accessKey), SignedHeaders=\(signedNames), Signature=\(signature)"
+            "Authorization",
+            "SDK-HMAC-SHA256 Access=\(credentials.accessKey), SignedHeaders=\(signedNames), Signature=\(signature)"
         )
         return SigningDetails(canonicalRequest: canonical, stringToSign: stringToSign, signature: signature)
     }

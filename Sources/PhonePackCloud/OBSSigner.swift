@@ -14,15 +14,11 @@ public struct OBSSigner: Sendable {
         var headerPrefix: String { self == .native ? "x-obs-" : "x-amz-" }
     }
 
-    public var accessKey: String
-    public var secretKey: String
-    public var securityToken: String?
+    public var credentials: Credentials
     public var flavor: Flavor
 
-    public init(accessKey: String, secretKey: String, securityToken: String? = nil, flavor: Flavor = .native) {
-        self.accessKey = accessKey
-        self.secretKey = secretKey
-        self.securityToken = securityToken
+    public init(credentials: Credentials, flavor: Flavor = .native) {
+        self.credentials = credentials
         self.flavor = flavor
     }
 
@@ -84,11 +80,13 @@ public struct OBSSigner: Sendable {
     public func sign(_ request: inout SignableRequest, bucket: String?, key: String?, pathStyle: Bool, date: String)
         -> SigningDetails
     {
-        if let securityToken { request.setHeader(flavor.headerPrefix + "security-token", securityToken) }
+        if let securityToken = credentials.securityToken {
+            request.setHeader(flavor.headerPrefix + "security-token", securityToken)
+        }
         if request.header(flavor.headerPrefix + "date") == nil { request.setHeader("Date", date) }
         let text = stringToSign(request, dateLine: date, bucket: bucket, key: key, pathStyle: pathStyle)
-        let signature = HMAC.authenticate(.sha1, key: Array(secretKey.utf8), message: text).base64String
-        request.setHeader("Authorization", "\(flavor.scheme) \(accessKey):\(signature)")
+        let signature = HMAC.authenticate(.sha1, key: Array(credentials.secretKey.utf8), message: text).base64String
+        request.setHeader("Authorization", "\(flavor.scheme) \(credentials.accessKey):\(signature)")
         return SigningDetails(canonicalRequest: text, stringToSign: text, signature: signature)
     }
 
@@ -99,11 +97,15 @@ public struct OBSSigner: Sendable {
     )
         -> SigningDetails
     {
-        if let securityToken { request.query.append((flavor.headerPrefix + "security-token", securityToken)) }
+        if let securityToken = credentials.securityToken {
+            request.query.append((flavor.headerPrefix + "security-token", securityToken))
+        }
         let text = stringToSign(request, dateLine: String(expires), bucket: bucket, key: key, pathStyle: pathStyle)
-        let signature = HMAC.authenticate(.sha1, key: Array(secretKey.utf8), message: text).base64String
+        let signature = HMAC.authenticate(.sha1, key: Array(credentials.secretKey.utf8), message: text).base64String
         let keyParameter = flavor == .native ? "AccessKeyId" : "AWSAccessKeyId"
-        request.query += [(keyParameter, accessKey), ("Expires", String(expires)), ("Signature", signature)]
+        request.query += [
+            (keyParameter, credentials.accessKey), ("Expires", String(expires)), ("Signature", signature),
+        ]
         return SigningDetails(canonicalRequest: text, stringToSign: text, signature: signature)
     }
 }

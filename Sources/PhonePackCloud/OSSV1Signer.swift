@@ -3,14 +3,10 @@ import PhonePackCore
 /// Alibaba OSS signature V1 (`OSS AK:sig`): HMAC-SHA1 over the verb, Content-MD5, Content-Type, date,
 /// `x-oss-*` headers and the resource with its sub-resources (key not encoded). Header and presigned forms.
 public struct OSSV1Signer: Sendable {
-    public var accessKeyID: String
-    public var accessKeySecret: String
-    public var securityToken: String?
+    public var credentials: Credentials
 
-    public init(accessKeyID: String, accessKeySecret: String, securityToken: String? = nil) {
-        self.accessKeyID = accessKeyID
-        self.accessKeySecret = accessKeySecret
-        self.securityToken = securityToken
+    public init(credentials: Credentials) {
+        self.credentials = credentials
     }
 
     /// The sub-resources our requests can carry (both Python SDKs' lists, narrowed to what a transfer tool sends;
@@ -43,12 +39,12 @@ public struct OSSV1Signer: Sendable {
     /// Signs with an `Authorization` header; the date line is `x-oss-date` when present, else `date`.
     @discardableResult
     public func sign(_ request: inout SignableRequest, bucket: String?, key: String?, date: String) -> SigningDetails {
-        if let securityToken { request.setHeader("x-oss-security-token", securityToken) }
+        if let securityToken = credentials.securityToken { request.setHeader("x-oss-security-token", securityToken) }
         if request.header("Date") == nil { request.setHeader("Date", date) }
         let dateLine = request.header("x-oss-date") ?? request.header("Date") ?? date
         let text = stringToSign(request, dateLine: dateLine, bucket: bucket, key: key)
-        let signature = HMAC.authenticate(.sha1, key: Array(accessKeySecret.utf8), message: text).base64String
-        request.setHeader("Authorization", "OSS \(accessKeyID):\(signature)")
+        let signature = HMAC.authenticate(.sha1, key: Array(credentials.secretKey.utf8), message: text).base64String
+        request.setHeader("Authorization", "OSS \(credentials.accessKey):\(signature)")
         return SigningDetails(canonicalRequest: text, stringToSign: text, signature: signature)
     }
 
@@ -57,10 +53,12 @@ public struct OSSV1Signer: Sendable {
     public func presign(_ request: inout SignableRequest, bucket: String?, key: String?, expires: Int64)
         -> SigningDetails
     {
-        if let securityToken { request.query.append(("security-token", securityToken)) }
+        if let securityToken = credentials.securityToken { request.query.append(("security-token", securityToken)) }
         let text = stringToSign(request, dateLine: String(expires), bucket: bucket, key: key)
-        let signature = HMAC.authenticate(.sha1, key: Array(accessKeySecret.utf8), message: text).base64String
-        request.query += [("OSSAccessKeyId", accessKeyID), ("Expires", String(expires)), ("Signature", signature)]
+        let signature = HMAC.authenticate(.sha1, key: Array(credentials.secretKey.utf8), message: text).base64String
+        request.query += [
+            ("OSSAccessKeyId", credentials.accessKey), ("Expires", String(expires)), ("Signature", signature),
+        ]
         return SigningDetails(canonicalRequest: text, stringToSign: text, signature: signature)
     }
 }

@@ -3,15 +3,11 @@ import PhonePackCore
 /// Alibaba OSS signature V4 (`OSS4-HMAC-SHA256`): signs every query parameter, the `x-oss-*` headers,
 /// Content-Type/MD5 and any additional headers, with a key derived per day and region. Header and presigned forms.
 public struct OSSV4Signer: Sendable {
-    public var accessKeyID: String
-    public var accessKeySecret: String
-    public var securityToken: String?
+    public var credentials: Credentials
     public var region: String
 
-    public init(accessKeyID: String, accessKeySecret: String, securityToken: String? = nil, region: String) {
-        self.accessKeyID = accessKeyID
-        self.accessKeySecret = accessKeySecret
-        self.securityToken = securityToken
+    public init(credentials: Credentials, region: String) {
+        self.credentials = credentials
         self.region = region
     }
 
@@ -20,10 +16,7 @@ public struct OSSV4Signer: Sendable {
     func scope(_ ossDate: String) -> String { "\(ossDate.prefix(8))/\(region)/oss/aliyun_v4_request" }
 
     func signingKey(_ ossDate: String) -> [UInt8] {
-        var key = HMAC.authenticate(
-            .sha256, key: Array("aliyun_v4\(accessKeySecret)".utf8), message: String(ossDate.prefix(8)))
-        for part in [region, "oss", "aliyun_v4_request"] { key = HMAC.authenticate(.sha256, key: key, message: part) }
-        return key
+        hmacChain("aliyun_v4\(credentials.secretKey)", [String(ossDate.prefix(8)), region, "oss", "aliyun_v4_request"])
     }
 
     func canonicalRequest(_ request: SignableRequest, bucket: String?, key: String?, additional: [String]) -> String {
@@ -57,11 +50,11 @@ public struct OSSV4Signer: Sendable {
     ) -> SigningDetails {
         request.setHeader("x-oss-date", ossDate)
         request.setHeader("x-oss-content-sha256", Self.unsignedPayload)
-        if let securityToken { request.setHeader("x-oss-security-token", securityToken) }
+        if let securityToken = credentials.securityToken { request.setHeader("x-oss-security-token", securityToken) }
         let additional = additionalHeaders.map { $0.lowercased() }.sorted()
         let details = finish(
             canonicalRequest(request, bucket: bucket, key: key, additional: additional), ossDate: ossDate)
-        var authorization = "OSS4-HMAC-SHA256 Credential=\(accessKeyID)/\(scope(ossDate))"
+        var authorization = "OSS4-HMAC-SHA256 Credential=\(credentials.accessKey)/\(scope(ossDate))"
         if !additional.isEmpty { authorization += ",AdditionalHeaders=\(additional.joined(separator: ";"))" }
         request.setHeader("Authorization", authorization + ",Signature=\(details.signature)")
         return details
@@ -77,10 +70,12 @@ public struct OSSV4Signer: Sendable {
         request.query += [
             ("x-oss-signature-version", "OSS4-HMAC-SHA256"), ("x-oss-date", ossDate),
             ("x-oss-expires", String(expires)),
-            ("x-oss-credential", "\(accessKeyID)/\(scope(ossDate))"),
+            ("x-oss-credential", "\(credentials.accessKey)/\(scope(ossDate))"),
         ]
         if !additional.isEmpty { request.query.append(("x-oss-additional-headers", additional.joined(separator: ";"))) }
-        if let securityToken { request.query.append(("x-oss-security-token", securityToken)) }
+        if let securityToken = credentials.securityToken {
+            request.query.append(("x-oss-security-token", securityToken))
+        }
         if additional.contains("host"), request.header("Host") == nil { request.setHeader("Host", request.host) }
         let details = finish(
             canonicalRequest(request, bucket: bucket, key: key, additional: additional), ossDate: ossDate)

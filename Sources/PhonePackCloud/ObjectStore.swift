@@ -112,22 +112,21 @@ public final class ObjectStoreClient {
 
     /// Signs `request` for the Unix time `time` with the endpoint's scheme.
     func sign(_ request: inout SignableRequest, key: String, time: Int64) -> SigningDetails {
-        let (ak, sk, token) = (credentials.accessKey, credentials.secretKey, credentials.securityToken)
         let objectKey: String? = key.isEmpty ? nil : key
         switch endpoint.signature {
         case .obs:
-            return OBSSigner(accessKey: ak, secretKey: sk, securityToken: token)
+            return OBSSigner(credentials: credentials)
                 .sign(
                     &request, bucket: bucket, key: objectKey, pathStyle: endpoint.pathStyle,
                     date: CloudTime.rfc1123(time))
         case .v4:
-            return SigV4Signer(accessKey: ak, secretKey: sk, securityToken: token, region: endpoint.region)
+            return SigV4Signer(credentials: credentials, region: endpoint.region)
                 .sign(&request, amzDate: CloudTime.compact(time))
         case .oss4:
-            return OSSV4Signer(accessKeyID: ak, accessKeySecret: sk, securityToken: token, region: endpoint.region)
+            return OSSV4Signer(credentials: credentials, region: endpoint.region)
                 .sign(&request, bucket: bucket, key: objectKey, ossDate: CloudTime.compact(time))
         case .oss1:
-            return OSSV1Signer(accessKeyID: ak, accessKeySecret: sk, securityToken: token)
+            return OSSV1Signer(credentials: credentials)
                 .sign(&request, bucket: bucket, key: objectKey, date: CloudTime.rfc1123(time))
         }
     }
@@ -238,22 +237,21 @@ public final class ObjectStoreClient {
     /// A URL anyone can use for `expires` seconds, signed with the endpoint's scheme (native or V4).
     public func presign(_ key: String, method: String = "GET", expires: Int, now: Int64 = CloudTime.now()) -> String {
         var request = request(method, key: key)
-        let (ak, sk, token) = (credentials.accessKey, credentials.secretKey, credentials.securityToken)
         switch endpoint.signature {
         case .obs:
-            OBSSigner(accessKey: ak, secretKey: sk, securityToken: token)
+            OBSSigner(credentials: credentials)
                 .presign(
                     &request, bucket: bucket, key: key, pathStyle: endpoint.pathStyle, expires: now + Int64(expires))
         case .v4:
-            SigV4Signer(accessKey: ak, secretKey: sk, securityToken: token, region: endpoint.region)
+            SigV4Signer(credentials: credentials, region: endpoint.region)
                 .presign(&request, amzDate: CloudTime.compact(now), expires: expires)
         case .oss4:
-            OSSV4Signer(accessKeyID: ak, accessKeySecret: sk, securityToken: token, region: endpoint.region)
+            OSSV4Signer(credentials: credentials, region: endpoint.region)
                 .presign(
                     &request, bucket: bucket, key: key, ossDate: CloudTime.compact(now), expires: expires,
                     additionalHeaders: ["host"])
         case .oss1:
-            OSSV1Signer(accessKeyID: ak, accessKeySecret: sk, securityToken: token)
+            OSSV1Signer(credentials: credentials)
                 .presign(&request, bucket: bucket, key: key, expires: now + Int64(expires))
         }
         return "\(endpoint.scheme)://\(request.host)\(request.encodedPath)?\(request.encodedQuery)"

@@ -3,18 +3,12 @@ import PhonePackCore
 /// AWS Signature Version 4 for S3 (`AWS4-HMAC-SHA256`), with `UNSIGNED-PAYLOAD`: the one payload mode OBS
 /// accepts, and what lets a large body stream without being hashed first. Header and presigned-URL forms.
 public struct SigV4Signer: Sendable {
-    public var accessKey: String
-    public var secretKey: String
-    public var securityToken: String?
+    public var credentials: Credentials
     public var region: String
     public var service: String
 
-    public init(
-        accessKey: String, secretKey: String, securityToken: String? = nil, region: String, service: String = "s3"
-    ) {
-        self.accessKey = accessKey
-        self.secretKey = secretKey
-        self.securityToken = securityToken
+    public init(credentials: Credentials, region: String, service: String = "s3") {
+        self.credentials = credentials
         self.region = region
         self.service = service
     }
@@ -24,9 +18,7 @@ public struct SigV4Signer: Sendable {
     func scope(_ amzDate: String) -> String { "\(amzDate.prefix(8))/\(region)/\(service)/aws4_request" }
 
     func signingKey(_ amzDate: String) -> [UInt8] {
-        var key = HMAC.authenticate(.sha256, key: Array("AWS4\(secretKey)".utf8), message: String(amzDate.prefix(8)))
-        for part in [region, service, "aws4_request"] { key = HMAC.authenticate(.sha256, key: key, message: part) }
-        return key
+        hmacChain("AWS4\(credentials.secretKey)", [String(amzDate.prefix(8)), region, service, "aws4_request"])
     }
 
     func canonicalQuery(_ query: [(name: String, value: String?)]) -> String {
@@ -48,7 +40,7 @@ public struct SigV4Signer: Sendable {
         if request.header("Host") == nil { request.setHeader("Host", request.host) }
         request.setHeader("x-amz-date", amzDate)
         request.setHeader("x-amz-content-sha256", Self.unsignedPayload)
-        if let securityToken { request.setHeader("x-amz-security-token", securityToken) }
+        if let securityToken = credentials.securityToken { request.setHeader("x-amz-security-token", securityToken) }
         let headers = request.headers.canonicalHeaders { $0 != "authorization" }
         let signedNames = headers.map(\.name).joined(separator: ";")
         let canonical = [
@@ -58,7 +50,7 @@ public struct SigV4Signer: Sendable {
         let details = finish(canonical, amzDate: amzDate)
         request.setHeader(
             "Authorization",
-            "AWS4-HMAC-SHA256 Credential=\(accessKey)/\(scope(amzDate)),SignedHeaders=\(signedNames),Signature=\(details.signature)"
+            "AWS4-HMAC-SHA256 Credential=\(credentials.accessKey)/\(scope(amzDate)),SignedHeaders=\(signedNames),Signature=\(details.signature)"
         )
         return details
     }
@@ -67,10 +59,12 @@ public struct SigV4Signer: Sendable {
     @discardableResult
     public func presign(_ request: inout SignableRequest, amzDate: String, expires: Int) -> SigningDetails {
         request.query += [
-            ("X-Amz-Algorithm", "AWS4-HMAC-SHA256"), ("X-Amz-Credential", "\(accessKey)/\(scope(amzDate))"),
+            ("X-Amz-Algorithm", "AWS4-HMAC-SHA256"), ("X-Amz-Credential", "\(credentials.accessKey)/\(scope(amzDate))"),
             ("X-Amz-Date", amzDate), ("X-Amz-Expires", String(expires)), ("X-Amz-SignedHeaders", "host"),
         ]
-        if let securityToken { request.query.append(("X-Amz-Security-Token", securityToken)) }
+        if let securityToken = credentials.securityToken {
+            request.query.append(("X-Amz-Security-Token", securityToken))
+        }
         let canonical = [
             request.method, request.encodedPath, canonicalQuery(request.query), "host:\(request.host)\n", "host",
             Self.unsignedPayload,

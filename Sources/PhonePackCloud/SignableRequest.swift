@@ -4,7 +4,7 @@ import PhonePackCore
 ///
 /// Every signer takes one, adds the headers or query parameters its scheme needs, and returns what it
 /// computed, so `--debug-signing` can print the canonical request and string-to-sign beside the server's.
-public struct SignableRequest: Sendable, Equatable {
+public struct SignableRequest: Sendable {
     public var method: String
     /// host[:port], as sent in the `Host` header.
     public var host: String
@@ -24,12 +24,6 @@ public struct SignableRequest: Sendable, Equatable {
         self.path = path
         self.query = query
         self.headers = headers
-    }
-
-    public static func == (a: SignableRequest, b: SignableRequest) -> Bool {
-        a.method == b.method && a.host == b.host && a.path == b.path
-            && a.query.map { "\($0.name)=\($0.value ?? "")" } == b.query.map { "\($0.name)=\($0.value ?? "")" }
-            && a.headers.map { "\($0.name):\($0.value)" } == b.headers.map { "\($0.name):\($0.value)" }
     }
 
     /// The first value of a header, by case-insensitive name.
@@ -55,6 +49,24 @@ public struct SignableRequest: Sendable, Equatable {
                 ?? PercentEncoding.encode(item.name)
         }.joined(separator: "&")
     }
+}
+
+/// An access key pair and optional STS token. `description` never shows the secret or the token.
+public struct Credentials: Sendable, CustomStringConvertible {
+    public var accessKey: String
+    public var secretKey: String
+    public var securityToken: String?
+    /// Where they came from, e.g. "environment (OBS_ACCESS_KEY_ID)" or "profile default".
+    public var source: String
+
+    public init(accessKey: String, secretKey: String, securityToken: String? = nil, source: String) {
+        self.accessKey = accessKey
+        self.secretKey = secretKey
+        self.securityToken = securityToken
+        self.source = source
+    }
+
+    public var description: String { "access key \(accessKey) from \(source)" }
 }
 
 /// What a signer computed, for debugging a `SignatureDoesNotMatch` next to the server's view.
@@ -110,6 +122,11 @@ extension String {
         while let last = s.last, last == " " || last == "\t" { s = s.dropLast() }
         return String(s)
     }
+}
+
+/// HMAC-SHA256 applied in a chain, `key` first: how SigV4 and OSS V4 derive a signing key per day and region.
+func hmacChain(_ key: String, _ messages: [String]) -> [UInt8] {
+    messages.reduce(Array(key.utf8)) { HMAC.authenticate(.sha256, key: $0, message: $1) }
 }
 
 /// Lowercase hex SHA-256 of a string's UTF-8 bytes.

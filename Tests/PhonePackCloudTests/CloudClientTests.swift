@@ -11,7 +11,9 @@ struct CloudClientTests {
         return url.appendingPathComponent("fault_server.py").path
     }()
 
-    let signer = SigV4Signer(accessKey: "AKIDEXAMPLE", secretKey: "secret-for-tests", region: "us-east-1")
+    let signer = SigV4Signer(
+        credentials: Credentials(accessKey: "AKIDEXAMPLE", secretKey: "secret-for-tests", source: "test"),
+        region: "us-east-1")
 
     func client(attempts: Int = 4, lowSpeedTime: Int = 30) -> CloudClient {
         var options = HTTPOptions()

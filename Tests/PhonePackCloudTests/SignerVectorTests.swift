@@ -28,6 +28,12 @@ struct SignerVectorTests {
         #expect([Self.ossV4QueryVectors.count, Self.ossV1QueryVectors.count] as [Int] == [1, 1])
     }
 
+    /// The vector's key pair (Huawei vectors name them ak/sk, Alibaba's access_key_id/access_key_secret).
+    static func keys(_ v: Vector, _ id: String = "access_key_id", _ secret: String = "access_key_secret") -> Credentials
+    {
+        Credentials(accessKey: v.string(id)!, secretKey: v.string(secret)!, source: "vector")
+    }
+
     static func bodyHash(_ v: Vector) -> String {
         if let hex = v.string("body_hex"), let bytes = [UInt8](hexString: hex) {
             return Digest.hash(.sha256, bytes).hexString
@@ -42,7 +48,7 @@ struct SignerVectorTests {
             method: v.string("method")!, host: v.string("host")!, path: v.string("path")!,
             query: v.pairs("query"), headers: v.dictionary("headers_before_signing").map { ($0.key, $0.value) })
         let date = request.header("X-Sdk-Date")!
-        let details = APIGatewaySigner(accessKey: v.string("ak")!, secretKey: v.string("sk")!)
+        let details = APIGatewaySigner(credentials: Self.keys(v, "ak", "sk"))
             .sign(&request, date: date, bodySHA256: Self.bodyHash(v))
         #expect(details.canonicalRequest == v.expect("canonical_request"))
         #expect(details.stringToSign == v.expect("string_to_sign"))
@@ -60,7 +66,7 @@ struct SignerVectorTests {
         var request = SignableRequest(
             method: v.string("method")!, host: v.string("host")!, path: "/" + (key ?? ""),
             query: v.pairs("query_params_in_order_sent"), headers: headers.map { ($0.key, $0.value) })
-        let signer = OBSSigner(accessKey: v.string("ak")!, secretKey: v.string("sk")!, flavor: flavor)
+        let signer = OBSSigner(credentials: Self.keys(v, "ak", "sk"), flavor: flavor)
         let details = signer.sign(
             &request, bucket: bucket, key: key, pathStyle: v.string("addressing") == "path-style",
             date: headers["Date"] ?? "")
@@ -86,8 +92,7 @@ struct SignerVectorTests {
             method: v.string("method")!, host: v.dictionary("headers")["Host"]!, path: "/" + v.string("object_key")!,
             query: v.pairs("query_params"), headers: v.dictionary("headers").map { ($0.key, $0.value) })
         let details = SigV4Signer(
-            accessKey: v.string("ak")!, secretKey: v.string("sk")!, region: v.string("region")!,
-            service: v.string("service")!
+            credentials: Self.keys(v, "ak", "sk"), region: v.string("region")!, service: v.string("service")!
         ).sign(&request, amzDate: v.string("amz_date")!)
         #expect(details.canonicalRequest == v.expect("canonical_request"))
         #expect(details.stringToSign == v.expect("string_to_sign"))
@@ -102,10 +107,8 @@ struct SignerVectorTests {
             method: v.string("method")!, host: headers["host"]!, path: v.string("path") ?? "/",
             query: v.dictionary("query").map { ($0.key, $0.value) }, headers: headers.map { ($0.key, $0.value) })
         let body = Digest.hash(.sha256, Array((v.string("body") ?? "").utf8)).hexString
-        let details = ACS3Signer(
-            accessKeyID: v.string("access_key_id")!, accessKeySecret: v.string("access_key_secret")!
-        )
-        .sign(&request, date: headers["x-acs-date"]!, nonce: headers["x-acs-signature-nonce"]!, bodySHA256: body)
+        let details = ACS3Signer(credentials: Self.keys(v))
+            .sign(&request, date: headers["x-acs-date"]!, nonce: headers["x-acs-signature-nonce"]!, bodySHA256: body)
         #expect(details.canonicalRequest == v.expect("canonical_request"))
         #expect(details.stringToSign == v.expect("string_to_sign"))
         #expect(details.signature == v.expect("signature"))
@@ -119,10 +122,8 @@ struct SignerVectorTests {
         var request = SignableRequest(
             method: v.string("method")!, host: "ecs.aliyuncs.com", path: "/",
             query: parameters.map { ($0.key, $0.value) })
-        let details = AlibabaRPCSigner(
-            accessKeyID: v.string("access_key_id")!, accessKeySecret: v.string("access_key_secret")!
-        )
-        .sign(&request, timestamp: parameters["Timestamp"]!, nonce: parameters["SignatureNonce"]!)
+        let details = AlibabaRPCSigner(credentials: Self.keys(v))
+            .sign(&request, timestamp: parameters["Timestamp"]!, nonce: parameters["SignatureNonce"]!)
         #expect(details.stringToSign == v.expect("string_to_sign"))
         #expect(details.signature == v.expect("signature"))
         #expect(request.encodedQuery == v.expect("final_query_string"))
@@ -139,9 +140,8 @@ struct SignerVectorTests {
         var request = SignableRequest(
             method: v.string("method")!, host: v.string("host") ?? "oss.example", path: "/" + v.string("key")!,
             query: Self.ossQuery(v), headers: headers.map { ($0.key, $0.value) })
-        let details = OSSV1Signer(
-            accessKeyID: v.string("access_key_id")!, accessKeySecret: v.string("access_key_secret")!
-        ).sign(&request, bucket: v.string("bucket"), key: v.string("key"), date: headers["Date"] ?? "")
+        let details = OSSV1Signer(credentials: Self.keys(v)).sign(
+            &request, bucket: v.string("bucket"), key: v.string("key"), date: headers["Date"] ?? "")
         #expect(details.stringToSign == v.expect("string_to_sign"))
         if let signature = v.expect("signature") { #expect(details.signature == signature) }
         #expect(request.header("Authorization") == v.expect("authorization"))
@@ -154,10 +154,7 @@ struct SignerVectorTests {
             method: v.string("method")!, host: v.string("host") ?? "oss.example", path: "/" + v.string("key")!,
             query: Self.ossQuery(v), headers: headers.map { ($0.key, $0.value) })
         let additional = (v.inputs["additional_headers"] as? [any Sendable] ?? []).map { "\($0)" }
-        let details = OSSV4Signer(
-            accessKeyID: v.string("access_key_id")!, accessKeySecret: v.string("access_key_secret")!,
-            region: v.string("region")!
-        ).sign(
+        let details = OSSV4Signer(credentials: Self.keys(v), region: v.string("region")!).sign(
             &request, bucket: v.string("bucket"), key: v.string("key"), ossDate: headers["x-oss-date"]!,
             additionalHeaders: additional)
         #expect(details.canonicalRequest == v.expect("canonical_request"))
@@ -171,10 +168,7 @@ struct SignerVectorTests {
             method: v.string("method")!, host: v.string("host")!, path: "/" + v.string("key")!)
         let time = v.string("signing_time")!.replacingOccurrences(of: "-", with: "").replacingOccurrences(
             of: ":", with: "")
-        let details = OSSV4Signer(
-            accessKeyID: v.string("access_key_id")!, accessKeySecret: v.string("access_key_secret")!,
-            region: v.string("region")!
-        ).presign(
+        let details = OSSV4Signer(credentials: Self.keys(v), region: v.string("region")!).presign(
             &request, bucket: v.string("bucket"), key: v.string("key"), ossDate: time,
             expires: Int(v.string("expires_seconds")!)!, additionalHeaders: ["host"])
         #expect(details.canonicalRequest == v.expect("canonical_request"))
@@ -186,9 +180,7 @@ struct SignerVectorTests {
     func ossV1Presign(_ v: Vector) {
         var request = SignableRequest(
             method: v.string("method")!, host: v.string("host")!, path: "/" + v.string("key")!)
-        let details = OSSV1Signer(
-            accessKeyID: v.string("access_key_id")!, accessKeySecret: v.string("access_key_secret")!
-        ).presign(
+        let details = OSSV1Signer(credentials: Self.keys(v)).presign(
             &request, bucket: v.string("bucket"), key: v.string("key"), expires: Int64(v.string("expires_unix")!)!)
         #expect(details.stringToSign == v.expect("string_to_sign"))
         #expect("https://\(request.host)\(request.encodedPath)?\(request.encodedQuery)" == v.expect("url"))

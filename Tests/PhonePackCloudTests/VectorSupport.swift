@@ -47,5 +47,3 @@ struct Vector: Sendable, CustomTestStringConvertible {
         }
     }
 }
-
-extension NSNull: @retroactive @unchecked Sendable {}
