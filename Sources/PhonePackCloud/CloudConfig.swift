@@ -23,6 +23,8 @@ public struct CloudConfig: Sendable, Equatable {
         "region": "region for every service (cn-north-4, cn-shanghai, …)",
         "huawei_access_key": "Huawei AK (OBS, CPH, IAM)", "huawei_secret_key": "Huawei SK",
         "huawei_security_token": "Huawei STS token", "huawei_project_id": "CPH project id",
+        "huawei_user": "IAM user name (for tokens)", "huawei_domain": "account (domain) name (for tokens)",
+        "huawei_password": "IAM user password (for tokens)",
         "alibaba_access_key_id": "Alibaba AccessKey ID (OSS, Cloud Phone)",
         "alibaba_access_key_secret": "Alibaba AccessKey secret", "alibaba_security_token": "Alibaba STS token",
         "s3_access_key_id": "access key for s3:// endpoints", "s3_secret_access_key": "secret for s3:// endpoints",

@@ -74,6 +74,9 @@ public struct SigningDetails: Sendable, Equatable {
     public var canonicalRequest: String
     public var stringToSign: String
     public var signature: String
+
+    /// For requests that carry no signature (an IAM password login, a test server's counters).
+    public static let unsigned = SigningDetails(canonicalRequest: "", stringToSign: "", signature: "")
 }
 
 /// RFC 3986 percent-encoding as the cloud signers use it: unreserved characters (`A–Z a–z 0–9 - _ . ~`) stay,

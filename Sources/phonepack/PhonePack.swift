@@ -19,7 +19,7 @@ struct PhonePack: ParsableCommand {
         subcommands: [
             BuildCommand.self, VerifyCommand.self, InspectCommand.self, ExtractCommand.self, CatCommand.self,
             DiffCommand.self, ListCommand.self, StatCommand.self, RemoveCommand.self, PresignCommand.self,
-            ConfigCommand.self,
+            ConfigCommand.self, AuthCommand.self,
         ]
     )
 }

@@ -132,3 +132,46 @@ struct CloudCommandTests {
         #expect(result.status == 2 && result.stderr.contains("--region"))
     }
 }
+
+@Suite("phonepack auth huawei")
+struct AuthCommandTests {
+    @Test("project lookup with AK/SK, token from the profile, nothing secret printed")
+    func auth() throws {
+        let tmp = try TemporaryDirectory()
+        let portFile = tmp.file("port")
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        server.arguments = ["python3", CLI.repositoryRoot + "/Tests/PhonePackCloudTests/fault_server.py", portFile]
+        try server.run()
+        defer {
+            kill(server.processIdentifier, SIGKILL)
+            server.waitUntilExit()
+        }
+        var port = ""
+        for _ in 0..<200 where port.isEmpty {
+            port = (try? String(contentsOfFile: portFile, encoding: .utf8)) ?? ""
+            usleep(20_000)
+        }
+        let env = [
+            "PHONEPACK_CONFIG": tmp.file("config.toml"), "XDG_CACHE_HOME": tmp.file("cache"),
+            "PHONEPACK_IAM_ENDPOINT": "http://127.0.0.1:\(port)", "HUAWEICLOUD_SDK_AK": "AKIAMCLI",
+            "HUAWEICLOUD_SDK_SK": "SK-NEVER-SHOWN",
+        ]
+        var result = try CLI.run(["auth", "huawei", "--region", "cn-north-4"], environment: env)
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.stdout.contains("project cn-north-4: 0a1b2c3d4e5f60718293a4b5c6d7e8f9 (looked up)"))
+        #expect(result.stdout.contains("token: no huawei_user"))
+        for (key, value) in [("huawei_user", "deployer"), ("huawei_domain", "acct")] {
+            #expect(try CLI.run(["config", "set", key, value], environment: env).status == 0)
+        }
+        result = try CLI.runTool(
+            "/bin/sh", ["-c", "echo iam-test-password | \(CLI.binary) config set huawei_password"], environment: env)
+        #expect(result.status == 0)
+        result = try CLI.run(["auth", "huawei", "--region", "cn-north-4", "-v"], environment: env)
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.stdout.contains("token: IAM token valid until"))
+        #expect(
+            !result.output.contains("TOKEN-") && !result.output.contains("iam-test-password")
+                && !result.output.contains("SK-NEVER-SHOWN"))
+    }
+}

@@ -89,6 +89,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if kind == "always503":
             return self.reply(503, b"<Error><Code>ServiceUnavailable</Code><Message>down</Message></Error>",
                               [("Retry-After", "0")])
+        if url.path == "/v3/auth/tokens" and self.command == "POST":
+            request = json.loads(body or b"{}")
+            password = request["auth"]["identity"]["password"]["user"]["password"]
+            if password != "iam-test-password":
+                return self.reply(401, json.dumps({"error": {"code": "401", "message": "The username or password is wrong."}}).encode())
+            lifetime = int(query.get("lifetime", ["86400"])[0]) if "lifetime" in query else 86400
+            expires = time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime(time.time() + lifetime))
+            return self.reply(201, json.dumps({"token": {"expires_at": expires, "methods": ["password"]}}).encode(),
+                              [("X-Subject-Token", "TOKEN-%d" % seen)])
+        if url.path == "/v3/projects":
+            auth = self.headers.get("Authorization", "")
+            if not auth.startswith("SDK-HMAC-SHA256 Access=AKIAM") or not self.headers.get("X-Sdk-Date"):
+                return self.reply(401, json.dumps({"error_code": "APIGW.0301", "error_msg": "not signed"}).encode())
+            name = query.get("name", [""])[0]
+            return self.reply(200, json.dumps({"projects": [{"id": "0a1b2c3d4e5f60718293a4b5c6d7e8f9", "name": name}]}).encode())
         if kind == "echo":
             return self.reply(200, json.dumps({"length": len(body), "sha256": hashlib.sha256(body).hexdigest(),
                                                "method": self.command}).encode())
