@@ -77,9 +77,7 @@ public final class CloudClient {
             }
             let elapsed = CloudTime.monotonicMilliseconds() - started
             let failure = (200..<300).contains(response.status) ? nil : ServiceError(response: response)
-            let requestID =
-                failure?.requestID
-                ?? ServiceError(response: HTTPResponse(status: 0, headers: response.headers, body: [])).requestID
+            let requestID = failure?.requestID ?? response.requestID
             log?(
                 "\(signed.method) \(redactedURL(url)) → \(response.status) in \(elapsed) ms\(requestID.map { " (request id \($0))" } ?? "")"
             )

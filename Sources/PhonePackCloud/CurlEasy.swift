@@ -40,6 +40,12 @@ public struct HTTPResponse: Sendable {
     }
 
     public var bodyText: String { String(decoding: body, as: UTF8.self) }
+
+    /// The request id any of the vendors put in a header.
+    public var requestID: String? {
+        ["x-obs-request-id", "x-oss-request-id", "x-amz-request-id", "x-acs-request-id", "X-Request-Id"]
+            .lazy.compactMap { header($0) }.first
+    }
 }
 
 /// Settings shared by every request of a client.
@@ -95,7 +101,7 @@ public final class CurlEasy {
         var list: UnsafeMutablePointer<curl_slist>?
         defer { curl_slist_free_all(list) }
         for header in headers { list = curl_slist_append(list, "\(header.name): \(header.value)") }
-        // A PUT/POST body without Content-Type must not get curl's form default; length comes from the body.
+        // Small bodies go without `Expect: 100-continue` (one round trip less); large ones wait for the go-ahead.
         if body.length > 0 && !headers.contains(where: { $0.name.lowercased() == "expect" }) && body.length < 1 << 20 {
             list = curl_slist_append(list, "Expect:")
         }

@@ -213,7 +213,7 @@ public final class ObjectStoreClient {
             if let marker { query.append((useV2 ? "continuation-token" : "marker", marker)) }
             let text = try send(request("GET", key: "", query: query), key: "").bodyText
             for block in text.split(separator: "<Contents>").dropFirst() {
-                let entry = String(block.prefix { $0 != "\u{0}" })
+                let entry = String(block)
                 guard let key = ServiceError.xmlValue("Key", in: entry) else { continue }
                 objects.append(
                     ObjectInfo(

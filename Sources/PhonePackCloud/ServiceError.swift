@@ -28,9 +28,7 @@ public struct ServiceError: Sendable, Equatable {
             if let recommend = json.Recommend { message = (message ?? "") + " (\(recommend))" }
             requestID = json.request_id ?? json.RequestId
         }
-        for header in ["x-obs-request-id", "x-oss-request-id", "x-amz-request-id", "x-acs-request-id", "X-Request-Id"] {
-            if requestID == nil { requestID = response.header(header) }
-        }
+        if requestID == nil { requestID = response.requestID }
         if code == nil { code = response.header("x-obs-error-code") ?? response.header("x-oss-ec") }
     }
 

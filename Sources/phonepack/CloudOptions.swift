@@ -58,7 +58,3 @@ struct CloudOptions: ParsableArguments {
         return ObjectStoreClient(bucket: url.bucket, endpoint: endpoint, credentials: credentials, client: client)
     }
 }
-
-func parseObjectURL(_ text: String) throws -> ObjectURL {
-    try ObjectURL(parsing: text)
-}

@@ -16,7 +16,7 @@ struct ListCommand: ParsableCommand {
     @OptionGroup var outputOptions: OutputOptions
 
     func run() throws {
-        let target = try parseObjectURL(url)
+        let target = try ObjectURL(parsing: url)
         let store = try cloud.objectStore(for: target)
         let listing = try store.list(prefix: target.key, delimiter: recursive ? nil : "/")
         if outputOptions.json {
@@ -45,7 +45,7 @@ struct StatCommand: ParsableCommand {
     @OptionGroup var outputOptions: OutputOptions
 
     func run() throws {
-        let target = try parseObjectURL(url)
+        let target = try ObjectURL(parsing: url)
         let info = try cloud.objectStore(for: target).head(target.key)
         if outputOptions.json {
             print(JSONOutput.string(info))
@@ -69,7 +69,7 @@ struct RemoveCommand: ParsableCommand {
     @OptionGroup var cloud: CloudOptions
 
     func run() throws {
-        let target = try parseObjectURL(url)
+        let target = try ObjectURL(parsing: url)
         guard !target.key.isEmpty, !target.key.hasSuffix("/") else {
             throw ValidationError("give one object's key, not a bucket or prefix: \(url)")
         }
@@ -102,7 +102,7 @@ struct PresignCommand: ParsableCommand {
     func run() throws {
         guard ["GET", "PUT"].contains(method.uppercased()) else { throw ValidationError("--method is GET or PUT") }
         guard (1...604_800).contains(expires) else { throw ValidationError("--expires must be 1 to 604800 seconds") }
-        let target = try parseObjectURL(url)
+        let target = try ObjectURL(parsing: url)
         print(try cloud.objectStore(for: target).presign(target.key, method: method.uppercased(), expires: expires))
     }
 }
