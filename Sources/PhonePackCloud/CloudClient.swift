@@ -51,6 +51,7 @@ public final class CloudClient {
     ) throws(PhonePackError) -> HTTPResponse {
         var attempt = 0
         var skewCorrected = false
+        let idempotent = idempotent && body.isReplayable
         while true {
             attempt += 1
             lastAttempts = attempt

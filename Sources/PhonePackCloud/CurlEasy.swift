@@ -12,13 +12,22 @@ public enum HTTPBody: Sendable {
     case bytes([UInt8])
     /// A byte range of a file, read as it is sent (a multipart part, a whole tar): never held in memory.
     case fileRange(path: String, offset: Int64, length: Int64)
+    /// Exactly `length` bytes made while sending (a tar being built): `fill` writes into the buffer and returns
+    /// how many bytes it wrote. It cannot be rewound, so a request with it is never retried.
+    case producer(length: Int64, fill: @Sendable (UnsafeMutableRawBufferPointer) -> Int)
 
     var length: Int64 {
         switch self {
         case .none: 0
         case .bytes(let bytes): Int64(bytes.count)
-        case .fileRange(_, _, let length): length
+        case .fileRange(_, _, let length), .producer(let length, _): length
         }
+    }
+
+    /// Whether the body can be sent again (for a retry or a redirect).
+    public var isReplayable: Bool {
+        if case .producer = self { return false }
+        return true
     }
 }
 
@@ -229,6 +238,12 @@ private func curlReadCallback(
         }
         transfer.offset += Int64(n)
         return n
+    case .producer(let length, let fill):
+        let want = Int(min(Int64(capacity), length - transfer.offset))
+        guard want > 0 else { return 0 }
+        let n = fill(UnsafeMutableRawBufferPointer(start: buffer, count: want))
+        transfer.offset += Int64(n)
+        return n
     case .fileRange(_, let start, let length):
         let remaining = start + length - transfer.offset
         let want = Int(min(Int64(capacity), remaining))
@@ -252,7 +267,9 @@ private func curlReadCallback(
 
 private func curlSeekCallback(_ context: UnsafeMutableRawPointer?, _ offset: curl_off_t, _ origin: Int32) -> Int32 {
     let transfer = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
-    guard origin == SEEK_SET, offset >= 0, Int64(offset) <= transfer.body.length else {
+    guard origin == SEEK_SET, offset >= 0, Int64(offset) <= transfer.body.length,
+        transfer.body.isReplayable || Int64(offset) == transfer.offset
+    else {
         return Int32(CURL_SEEKFUNC_CANTSEEK)
     }
     transfer.offset = transfer.start + Int64(offset)

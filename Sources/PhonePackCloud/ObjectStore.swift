@@ -168,7 +168,7 @@ public final class ObjectStoreClient {
         return info
     }
 
-    /// Stores `body` under `key` with Content-MD5, and checks the ETag the store returns against it.
+    /// Stores `body` under `key` with Content-MD5 (except for a producer), and checks the returned ETag against it.
     @discardableResult
     public func put(
         _ key: String, body: HTTPBody, contentType: String = "application/octet-stream",
@@ -176,12 +176,12 @@ public final class ObjectStoreClient {
     ) throws(PhonePackError) -> String? {
         let md5 = try Self.md5(of: body)
         var request = request("PUT", key: key)
-        request.setHeader("Content-MD5", md5.base64String)
+        if let md5 { request.setHeader("Content-MD5", md5.base64String) }
         request.setHeader("Content-Type", contentType)
         for (name, value) in metadata.sorted(by: { $0.key < $1.key }) { request.setHeader(metaPrefix + name, value) }
         let response = try send(request, key: key, body: body)
         let etag = response.header("ETag")
-        if let etag, etag.count == 34, etag.dropFirst().dropLast().lowercased() != md5.hexString {
+        if let etag, let md5, etag.count == 34, etag.dropFirst().dropLast().lowercased() != md5.hexString {
             throw PhonePackError(
                 .service, operation: "PUT", path: "\(bucket)/\(key)",
                 message: "the stored object's ETag \(etag) is not the MD5 of what was sent (\(md5.hexString))")
@@ -257,8 +257,10 @@ public final class ObjectStoreClient {
         return "\(endpoint.scheme)://\(request.host)\(request.encodedPath)?\(request.encodedQuery)"
     }
 
-    static func md5(of body: HTTPBody) throws(PhonePackError) -> [UInt8] {
+    /// The body's MD5, or `nil` for a producer (its bytes do not exist yet).
+    static func md5(of body: HTTPBody) throws(PhonePackError) -> [UInt8]? {
         switch body {
+        case .producer: return nil
         case .none: return Digest.hash(.md5, [])
         case .bytes(let bytes): return Digest.hash(.md5, bytes)
         case .fileRange(let path, let offset, let length):

@@ -146,3 +146,35 @@ struct CloudClientTests {
         }
     }
 }
+
+extension CloudClientTests {
+    @Test("a producer body streams what it makes, and a failed request with it is not retried")
+    func producerBody() throws {
+        let server = try LocalServer(pythonScript: Self.script)
+        let expected = (0..<2_500_000).map { UInt8(truncatingIfNeeded: $0 % 251) }
+        let made = ProducerState()
+        let body = HTTPBody.producer(length: Int64(expected.count)) { buffer in made.fill(buffer) }
+        let response = try send(client(), server, "/echo", method: "PUT", body: body)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
+        #expect(json["length"] as? Int == expected.count)
+        #expect(json["sha256"] as? String == Digest.hash(.sha256, expected).hexString)
+        let failing = HTTPBody.producer(length: 10) { buffer in
+            buffer.initializeMemory(as: UInt8.self, repeating: 1)
+            return buffer.count
+        }
+        #expect(throws: PhonePackError.self) {
+            try send(client(), server, "/always503/producer", method: "PUT", body: failing)
+        }
+        #expect(try requests(server, "always503/producer") == 1)
+    }
+}
+
+/// The producer's position, shared with the curl thread (one transfer at a time).
+final class ProducerState: @unchecked Sendable {
+    var position = 0
+    func fill(_ buffer: UnsafeMutableRawBufferPointer) -> Int {
+        for i in 0..<buffer.count { buffer[i] = UInt8(truncatingIfNeeded: (position + i) % 251) }
+        position += buffer.count
+        return buffer.count
+    }
+}
