@@ -24,14 +24,12 @@ public struct ACS3Signer: Sendable {
         if request.header("x-acs-content-sha256") == nil { request.setHeader("x-acs-content-sha256", bodySHA256) }
         if let securityToken = credentials.securityToken { request.setHeader("x-acs-security-token", securityToken) }
         request.query.sort { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }
-        let query = request.query
-            .map { "\(PercentEncoding.encode($0.name))=\(PercentEncoding.encode($0.value ?? ""))" }
-            .joined(separator: "&")
+        let query = PercentEncoding.pairs(request.query)
         let headers = request.headers.canonicalHeaders { $0 != "authorization" }
-        let signedNames = headers.map(\.name).joined(separator: ";")
+        let signedNames = headers.signedNames
         let canonical = [
             request.method, PercentEncoding.encode(request.path, keepingSlash: true), query,
-            headers.map { "\($0.name):\($0.value)\n" }.joined(), signedNames,
+            headers.canonicalBlock, signedNames,
             request.header("x-acs-content-sha256") ?? bodySHA256,
         ].joined(separator: "\n")
         let stringToSign = "ACS3-HMAC-SHA256\n\(sha256Hex(canonical))"

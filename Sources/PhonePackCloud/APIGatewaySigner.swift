@@ -28,17 +28,15 @@ public struct APIGatewaySigner: Sendable {
             request.setHeader("X-Sdk-Content-Sha256", "UNSIGNED-PAYLOAD")
         }
         let signed = request.headers.canonicalHeaders { !$0.contains("_") }
-        let signedNames = signed.map(\.name).joined(separator: ";")
+        let signedNames = signed.signedNames
         var uri = PercentEncoding.encode(request.path, keepingSlash: true)
         if !uri.hasSuffix("/") { uri += "/" }
         // Sent in the canonical order too, so the wire query is exactly what was signed.
         request.query.sort { ($0.name, $0.value ?? "") < ($1.name, $1.value ?? "") }
-        let query = request.query
-            .map { "\(PercentEncoding.encode($0.name))=\(PercentEncoding.encode($0.value ?? ""))" }
-            .joined(separator: "&")
+        let query = PercentEncoding.pairs(request.query)
         let payload = request.header("X-Sdk-Content-Sha256") ?? bodySHA256
         let canonical = [
-            request.method, uri, query, signed.map { "\($0.name):\($0.value)\n" }.joined(), signedNames, payload,
+            request.method, uri, query, signed.canonicalBlock, signedNames, payload,
         ].joined(separator: "\n")
         let stringToSign = "SDK-HMAC-SHA256\n\(date)\n\(sha256Hex(canonical))"
         let signature = HMAC.authenticate(.sha256, key: Array(credentials.secretKey.utf8), message: stringToSign)

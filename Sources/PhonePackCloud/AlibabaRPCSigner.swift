@@ -24,10 +24,7 @@ public struct AlibabaRPCSigner: Sendable {
         ensure("Format", "json")
         if let securityToken = credentials.securityToken { ensure("SecurityToken", securityToken) }
         parameters.sort { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }
-        let canonical =
-            parameters
-            .map { "\(PercentEncoding.encode($0.name))=\(PercentEncoding.encode($0.value ?? ""))" }
-            .joined(separator: "&")
+        let canonical = PercentEncoding.pairs(parameters)
         let stringToSign = "\(request.method)&%2F&\(PercentEncoding.encode(canonical))"
         let signature = HMAC.authenticate(.sha1, key: Array("\(credentials.secretKey)&".utf8), message: stringToSign)
             .base64String

@@ -71,7 +71,7 @@ public struct OBSSigner: Sendable {
         let date = vendorHeaders.contains { $0.name == prefix + "date" } ? "" : dateLine
         return [request.method, request.header("Content-MD5") ?? "", request.header("Content-Type") ?? "", date]
             .joined(separator: "\n") + "\n"
-            + vendorHeaders.map { "\($0.name):\($0.value)\n" }.joined()
+            + vendorHeaders.canonicalBlock
             + canonicalResource(bucket: bucket, key: key, pathStyle: pathStyle, query: request.query)
     }
 

@@ -33,7 +33,7 @@ public struct OSSV1Signer: Sendable {
                 .joined(separator: "&")
         }
         return [request.method, request.header("Content-MD5") ?? "", request.header("Content-Type") ?? "", dateLine]
-            .joined(separator: "\n") + "\n" + ossHeaders.map { "\($0.name):\($0.value)\n" }.joined() + resource
+            .joined(separator: "\n") + "\n" + ossHeaders.canonicalBlock + resource
     }
 
     /// Signs with an `Authorization` header; the date line is `x-oss-date` when present, else `date`.

@@ -30,7 +30,7 @@ public struct OSSV4Signer: Sendable {
             $0.hasPrefix("x-oss-") || $0 == "content-type" || $0 == "content-md5" || extra.contains($0)
         }
         return [
-            request.method, uri, query, headers.map { "\($0.name):\($0.value)\n" }.joined(),
+            request.method, uri, query, headers.canonicalBlock,
             additional.joined(separator: ";"), Self.unsignedPayload,
         ].joined(separator: "\n")
     }

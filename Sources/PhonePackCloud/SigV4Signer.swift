@@ -42,10 +42,10 @@ public struct SigV4Signer: Sendable {
         request.setHeader("x-amz-content-sha256", Self.unsignedPayload)
         if let securityToken = credentials.securityToken { request.setHeader("x-amz-security-token", securityToken) }
         let headers = request.headers.canonicalHeaders { $0 != "authorization" }
-        let signedNames = headers.map(\.name).joined(separator: ";")
+        let signedNames = headers.signedNames
         let canonical = [
             request.method, request.encodedPath, canonicalQuery(request.query),
-            headers.map { "\($0.name):\($0.value)\n" }.joined(), signedNames, Self.unsignedPayload,
+            headers.canonicalBlock, signedNames, Self.unsignedPayload,
         ].joined(separator: "\n")
         let details = finish(canonical, amzDate: amzDate)
         request.setHeader(

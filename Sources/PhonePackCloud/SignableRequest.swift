@@ -117,6 +117,21 @@ extension Array where Element == (name: String, value: String) {
     }
 }
 
+extension Array where Element == (name: String, value: String) {
+    /// `name:value\n` per header: the canonical-headers block every scheme signs.
+    var canonicalBlock: String { map { "\($0.name):\($0.value)\n" }.joined() }
+
+    /// The header names joined with `;`, as `SignedHeaders` lists them.
+    var signedNames: String { map(\.name).joined(separator: ";") }
+}
+
+extension PercentEncoding {
+    /// `E(name)=E(value)` pairs joined with `&`, in the order given (a missing value encodes as empty).
+    static func pairs(_ items: [(name: String, value: String?)]) -> String {
+        items.map { "\(encode($0.name))=\(encode($0.value ?? ""))" }.joined(separator: "&")
+    }
+}
+
 extension String {
     /// Without leading and trailing spaces and tabs.
     var trimmingSpaces: String {
