@@ -12,9 +12,11 @@ let package = Package(
         .library(name: "PhonePackCore", targets: ["PhonePackCore"]),
         .library(name: "PhonePackCloud", targets: ["PhonePackCloud"]),
         .executable(name: "phonepack", targets: ["phonepack"]),
+        .executable(name: "phonepack-emulator", targets: ["phonepack-emulator"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .systemLibrary(name: "CLibArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
@@ -36,6 +38,24 @@ let package = Package(
             dependencies: [
                 "PhonePackCore",
                 "PhonePackCloud",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The emulator is the only target that pulls in a server stack; the CLI above stays free of it.
+        .target(
+            name: "PhonePackEmulator",
+            dependencies: [
+                "PhonePackCore",
+                "PhonePackCloud",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "phonepack-emulator",
+            dependencies: [
+                "PhonePackEmulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

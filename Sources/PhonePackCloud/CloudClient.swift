@@ -35,10 +35,21 @@ public final class CloudClient {
     public private(set) var clockOffset: Int64 = 0
     /// Attempts made by the last `send` (for tests and the JSON summaries).
     public private(set) var lastAttempts = 0
+    /// Requests sent again over the client's life (for the transfer summaries).
+    public private(set) var retries = 0
 
     public init(options: HTTPOptions = HTTPOptions(), retry: RetryPolicy = RetryPolicy()) {
         curl = CurlEasy(options: options)
         self.retry = retry
+    }
+
+    /// A client with the same settings and its own connection, for another transfer thread.
+    public func sibling() -> CloudClient {
+        let copy = CloudClient(options: curl.options, retry: retry)
+        copy.log = log
+        copy.debugSigning = debugSigning
+        copy.clockOffset = clockOffset
+        return copy
     }
 
     /// Signs and sends `request` to `scheme://host`.
@@ -47,7 +58,8 @@ public final class CloudClient {
     ///   - sign: adds the signature for the given Unix time; called once per attempt.
     public func send(
         _ request: SignableRequest, scheme: String = "https", body: HTTPBody = .none, idempotent: Bool,
-        output: OpenFile? = nil, sign: (inout SignableRequest, Int64) -> SigningDetails
+        sink: BodySink? = nil, progress: ((Int64, Int64) -> Bool)? = nil,
+        sign: (inout SignableRequest, Int64) -> SigningDetails
     ) throws(PhonePackError) -> HTTPResponse {
         var attempt = 0
         var skewCorrected = false
@@ -62,13 +74,14 @@ public final class CloudClient {
             let started = CloudTime.monotonicMilliseconds()
             let response: HTTPResponse
             do throws(PhonePackError) {
-                if let output { _ = ftruncate(output.descriptor, 0); _ = lseek(output.descriptor, 0, SEEK_SET) }
                 response = try curl.perform(
-                    method: signed.method, url: url, headers: signed.headers, body: body, output: output)
+                    method: signed.method, url: url, headers: signed.headers, body: body, sink: sink,
+                    progress: progress)
             } catch  where error.code == .network {
                 log?("\(signed.method) \(redactedURL(url)) failed: \(error.message)")
                 let transient = (error.cause as? CurlError)?.isTransient ?? false
                 if transient && idempotent && attempt < retry.maxAttempts {
+                    retries += 1
                     pause(retry.delay(afterAttempt: attempt, retryAfter: nil))
                     continue
                 }
@@ -93,6 +106,7 @@ public final class CloudClient {
                 continue
             }
             if failure.isRetryable && idempotent && attempt < retry.maxAttempts {
+                retries += 1
                 pause(
                     retry.delay(
                         afterAttempt: attempt,
@@ -123,6 +137,8 @@ public final class CloudClient {
 }
 
 extension CloudTime {
+    public static func monotonicSeconds() -> Double { Double(monotonicMilliseconds()) / 1000 }
+
     static func monotonicMilliseconds() -> Int64 {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)

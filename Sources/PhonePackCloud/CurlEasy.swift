@@ -67,9 +67,16 @@ public struct HTTPOptions: Sendable {
     public var caBundle: String?
     /// Largest response body kept in memory (error documents, listings); larger ones go to a file.
     public var maxMemoryBody: Int = 64 << 20
+    /// Bytes per second this handle may send / receive (`--limit-rate`, split across parallel handles); 0 = no limit.
+    public var maxSendSpeed: Int64 = 0
+    public var maxReceiveSpeed: Int64 = 0
 
     public init() {}
 }
+
+/// Where a successful response body goes when it is not kept in memory: called with each block and its position
+/// in the body. A retried request starts again at position 0, so a sink that writes by position is idempotent.
+public typealias BodySink = (_ bytes: UnsafeRawBufferPointer, _ position: Int64) throws(PhonePackError) -> Void
 
 /// One libcurl easy handle. Requests made through the same handle reuse its connections.
 ///
@@ -97,15 +104,15 @@ public final class CurlEasy {
     /// is a response (the caller decides what a 4xx means).
     /// - Parameters:
     ///   - url: the full URL, already encoded.
-    ///   - output: where a successful (2xx) body goes; `nil` keeps it in memory.
+    ///   - sink: where a successful (2xx) body goes; `nil` keeps it in memory.
     ///   - progress: called with bytes sent and received so far; return `false` to cancel.
     public func perform(
         method: String, url: String, headers: [(name: String, value: String)], body: HTTPBody,
-        output: OpenFile? = nil, progress: ((Int64, Int64) -> Bool)? = nil
+        sink: BodySink? = nil, progress: ((Int64, Int64) -> Bool)? = nil
     ) throws(PhonePackError) -> HTTPResponse {
         curl_easy_reset(handle)
         let transfer = try Transfer(
-            body: body, output: output, progress: progress, memoryLimit: options.maxMemoryBody,
+            body: body, sink: sink, progress: progress, memoryLimit: options.maxMemoryBody,
             isCancelled: { [unowned self] in cancelled.load(ordering: .relaxed) })
         var list: UnsafeMutablePointer<curl_slist>?
         defer { curl_slist_free_all(list) }
@@ -125,6 +132,12 @@ public final class CurlEasy {
         _ = cswift_curl_easy_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
         _ = cswift_curl_easy_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
         if let caBundle = options.caBundle { _ = cswift_curl_easy_setopt_string(handle, CURLOPT_CAINFO, caBundle) }
+        if options.maxSendSpeed > 0 {
+            _ = cswift_curl_easy_setopt_off_t(handle, CURLOPT_MAX_SEND_SPEED_LARGE, curl_off_t(options.maxSendSpeed))
+        }
+        if options.maxReceiveSpeed > 0 {
+            _ = cswift_curl_easy_setopt_off_t(handle, CURLOPT_MAX_RECV_SPEED_LARGE, curl_off_t(options.maxReceiveSpeed))
+        }
         _ = cswift_curl_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, list)
         _ = cswift_curl_easy_setopt_write_cb(handle, curlWriteCallback)
         _ = cswift_curl_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, context)
@@ -186,7 +199,8 @@ private final class Transfer {
     let body: HTTPBody
     let source: OpenFile?
     var offset: Int64 = 0
-    let output: OpenFile?
+    let sink: BodySink?
+    var received: Int64 = 0
     var memory: [UInt8] = []
     let memoryLimit: Int
     var headers: [(name: String, value: String)] = []
@@ -196,7 +210,7 @@ private final class Transfer {
     let isCancelled: () -> Bool
 
     init(
-        body: HTTPBody, output: OpenFile?, progress: ((Int64, Int64) -> Bool)?, memoryLimit: Int,
+        body: HTTPBody, sink: BodySink?, progress: ((Int64, Int64) -> Bool)?, memoryLimit: Int,
         isCancelled: @escaping () -> Bool
     ) throws(PhonePackError) {
         self.body = body
@@ -206,7 +220,7 @@ private final class Transfer {
         } else {
             source = nil
         }
-        self.output = output
+        self.sink = sink
         self.progress = progress
         self.memoryLimit = memoryLimit
         self.isCancelled = isCancelled
@@ -302,9 +316,10 @@ private func curlWriteCallback(
     let transfer = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
     let length = size * count
     let bytes = UnsafeRawBufferPointer(start: buffer, count: length)
-    if let output = transfer.output, (200..<300).contains(transfer.status) {
+    if let sink = transfer.sink, (200..<300).contains(transfer.status) {
         do throws(PhonePackError) {
-            try output.writeAll(bytes)
+            try sink(bytes, transfer.received)
+            transfer.received += Int64(length)
         } catch {
             transfer.failure = error
             return 0

@@ -84,6 +84,8 @@ public struct ObjectInfo: Sendable, Codable, Equatable {
     public var etag: String?
     public var lastModified: String?
     public var contentType: String?
+    /// OSS's `x-oss-hash-crc64ecma`: CRC-64/XZ of the whole object.
+    public var crc64: UInt64?
     /// `x-obs-meta-*` / `x-oss-meta-*` / `x-amz-meta-*`, without the prefix.
     public var metadata: [String: String] = [:]
 }
@@ -133,9 +135,11 @@ public final class ObjectStoreClient {
 
     func send(
         _ request: SignableRequest, key: String, body: HTTPBody = .none, idempotent: Bool = true,
-        output: OpenFile? = nil
+        sink: BodySink? = nil, progress: ((Int64, Int64) -> Bool)? = nil
     ) throws(PhonePackError) -> HTTPResponse {
-        try client.send(request, scheme: endpoint.scheme, body: body, idempotent: idempotent, output: output) {
+        try client.send(
+            request, scheme: endpoint.scheme, body: body, idempotent: idempotent, sink: sink, progress: progress
+        ) {
             self.sign(&$0, key: key, time: $1)
         }
     }
@@ -161,36 +165,59 @@ public final class ObjectStoreClient {
         var info = ObjectInfo(
             key: key, size: Int64(response.header("Content-Length") ?? "") ?? 0,
             etag: response.header("ETag"), lastModified: response.header("Last-Modified"),
-            contentType: response.header("Content-Type"))
+            contentType: response.header("Content-Type"),
+            crc64: response.header("x-oss-hash-crc64ecma").flatMap { UInt64($0) })
         for header in response.headers where header.name.lowercased().hasPrefix(metaPrefix) {
             info.metadata[String(header.name.lowercased().dropFirst(metaPrefix.count))] = header.value
         }
         return info
     }
 
-    /// Stores `body` under `key` with Content-MD5 (except for a producer), and checks the returned ETag against it.
+    /// Stores `body` under `key` with Content-MD5 (except for a producer), and checks the returned ETag and, on
+    /// OSS, CRC-64 against what was sent.
     @discardableResult
     public func put(
         _ key: String, body: HTTPBody, contentType: String = "application/octet-stream",
-        metadata: [String: String] = [:]
-    ) throws(PhonePackError) -> String? {
-        let md5 = try Self.md5(of: body)
+        metadata: [String: String] = [:], progress: ((Int64, Int64) -> Bool)? = nil
+    ) throws(PhonePackError) -> (etag: String?, crc64: UInt64?) {
+        let sums = try Self.checksums(of: body)
         var request = request("PUT", key: key)
-        if let md5 { request.setHeader("Content-MD5", md5.base64String) }
+        if let sums { request.setHeader("Content-MD5", sums.md5.base64String) }
         request.setHeader("Content-Type", contentType)
         for (name, value) in metadata.sorted(by: { $0.key < $1.key }) { request.setHeader(metaPrefix + name, value) }
-        let response = try send(request, key: key, body: body)
-        let etag = response.header("ETag")
-        if let etag, let md5, etag.count == 34, etag.dropFirst().dropLast().lowercased() != md5.hexString {
-            throw PhonePackError(
-                .service, operation: "PUT", path: "\(bucket)/\(key)",
-                message: "the stored object's ETag \(etag) is not the MD5 of what was sent (\(md5.hexString))")
-        }
-        return etag
+        let response = try send(request, key: key, body: body, progress: progress)
+        try checkStored(response, md5: sums?.md5.hexString, crc64: sums?.crc64, what: "\(bucket)/\(key)")
+        return (response.header("ETag"), sums?.crc64)
     }
 
+    /// Reads `key`, or the byte range `range` of it, into `sink`. With `ifMatch`, the server refuses (412) if the
+    /// object changed since its ETag was read, so parallel ranges never mix two versions.
+    @discardableResult
+    public func get(
+        _ key: String, range: ClosedRange<Int64>? = nil, ifMatch: String? = nil, sink: @escaping BodySink,
+        progress: ((Int64, Int64) -> Bool)? = nil
+    ) throws(PhonePackError) -> HTTPResponse {
+        var request = request("GET", key: key)
+        if let range { request.setHeader("Range", "bytes=\(range.lowerBound)-\(range.upperBound)") }
+        if let ifMatch { request.setHeader("If-Match", ifMatch) }
+        let response = try send(request, key: key, sink: sink, progress: progress)
+        if let range, response.status != 206 {
+            var error = PhonePackError(
+                .service, operation: "GET range", path: "\(bucket)/\(key)",
+                message:
+                    "asked for bytes \(range.lowerBound)-\(range.upperBound) and got status \(response.status), not 206"
+            )
+            error.vendorCode = ObjectTransfer.rangeIgnored
+            throw error
+        }
+        return response
+    }
+
+    /// Reads `key` into `output`, from its current position.
     public func get(_ key: String, to output: OpenFile) throws(PhonePackError) {
-        _ = try send(request("GET", key: key), key: key, output: output)
+        try get(key) { (bytes, position) throws(PhonePackError) in
+            try output.writeAll(bytes, atAbsoluteOffset: position)
+        }
     }
 
     public func delete(_ key: String) throws(PhonePackError) {
@@ -257,25 +284,47 @@ public final class ObjectStoreClient {
         return "\(endpoint.scheme)://\(request.host)\(request.encodedPath)?\(request.encodedQuery)"
     }
 
-    /// The body's MD5, or `nil` for a producer (its bytes do not exist yet).
-    static func md5(of body: HTTPBody) throws(PhonePackError) -> [UInt8]? {
+    /// The body's MD5 and CRC-64 in one pass, or `nil` for a producer (its bytes do not exist yet).
+    static func checksums(of body: HTTPBody) throws(PhonePackError) -> (md5: [UInt8], crc64: UInt64)? {
         switch body {
         case .producer: return nil
-        case .none: return Digest.hash(.md5, [])
-        case .bytes(let bytes): return Digest.hash(.md5, bytes)
+        case .none: return (Digest.hash(.md5, []), 0)
+        case .bytes(let bytes): return (Digest.hash(.md5, bytes), CRC64.checksum(bytes))
         case .fileRange(let path, let offset, let length):
-            let file = try OpenFile.forReading(path)
-            var digest = Digest(.md5)
-            var buffer = [UInt8](repeating: 0, count: 1 << 20)
-            var done: Int64 = 0
-            while done < length {
-                let n = try file.read(into: &buffer, fromAbsoluteOffset: offset + done)
-                guard n > 0 else { break }
-                let take = Int(min(Int64(n), length - done))
-                buffer.withUnsafeBytes { digest.update(UnsafeRawBufferPointer(rebasing: $0[0..<take])) }
-                done += Int64(take)
-            }
-            return digest.finalize()
+            return try FileRangeChecksum.compute(path: path, offset: offset, length: length)
         }
+    }
+}
+
+/// MD5 and CRC-64 of a byte range of a file, read with `pread` in 1 MiB blocks.
+enum FileRangeChecksum {
+    static func compute(path: String, offset: Int64, length: Int64) throws(PhonePackError) -> (
+        md5: [UInt8], crc64: UInt64
+    ) {
+        try compute(file: OpenFile.forReading(path), offset: offset, length: length)
+    }
+
+    static func compute(file: OpenFile, offset: Int64, length: Int64) throws(PhonePackError) -> (
+        md5: [UInt8], crc64: UInt64
+    ) {
+        var digest = Digest(.md5)
+        var crc = CRC64()
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var done: Int64 = 0
+        while done < length {
+            let n = try file.read(into: &buffer, fromAbsoluteOffset: offset + done)
+            guard n > 0 else {
+                throw PhonePackError(
+                    .io, operation: "read", path: file.path, message: "ended early; did it change while being sent?")
+            }
+            let take = Int(min(Int64(n), length - done))
+            buffer.withUnsafeBytes {
+                let slice = UnsafeRawBufferPointer(rebasing: $0[0..<take])
+                digest.update(slice)
+                crc.update(slice)
+            }
+            done += Int64(take)
+        }
+        return (digest.finalize(), crc.value)
     }
 }

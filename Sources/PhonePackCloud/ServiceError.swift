@@ -95,5 +95,6 @@ public struct ServiceError: Sendable, Equatable {
 func xmlUnescape(_ text: String) -> String {
     guard text.contains("&") else { return text }
     return text.replacing("&lt;", with: "<").replacing("&gt;", with: ">").replacing("&quot;", with: "\"")
-        .replacing("&apos;", with: "'").replacing("&amp;", with: "&")
+        .replacing("&#34;", with: "\"").replacing("&#x22;", with: "\"").replacing("&apos;", with: "'")
+        .replacing("&#39;", with: "'").replacing("&amp;", with: "&")
 }

@@ -54,3 +54,24 @@ public enum JSONOutput {
         (try? encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 }
+
+/// Compact one-line JSON for files phonepack keeps for itself (transfer journals), with typed errors.
+public enum JSONCoding {
+    public static func encode(_ value: some Encodable) throws(PhonePackError) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        do {
+            return Array(try encoder.encode(value))
+        } catch {
+            throw PhonePackError(.io, operation: "encode JSON", message: "\(error)")
+        }
+    }
+
+    public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws(PhonePackError) -> T {
+        do {
+            return try JSONDecoder().decode(type, from: Data(bytes))
+        } catch {
+            throw PhonePackError(.corruptArchive, operation: "decode JSON", message: "\(error)")
+        }
+    }
+}

@@ -52,6 +52,32 @@ public final class OpenFile {
         return OpenFile(adopting: fd, path: path)
     }
 
+    /// Opens (creating if needed, never following a symlink) a file to write at chosen offsets, keeping what is
+    /// there: the partial file of a resumable download.
+    public static func forUpdating(_ path: String, permissions: mode_t = 0o644) throws(PhonePackError) -> OpenFile {
+        let fd = retryingOnInterrupt { open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, permissions) }
+        guard fd >= 0 else { throw .system("open", errno: errno, path: path, operation: "open for writing") }
+        return OpenFile(adopting: fd, path: path)
+    }
+
+    /// Opens an existing file to append to (a journal).
+    public static func forAppending(_ path: String) throws(PhonePackError) -> OpenFile {
+        let fd = retryingOnInterrupt { open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC) }
+        guard fd >= 0 else { throw .system("open", errno: errno, path: path, operation: "open for appending") }
+        return OpenFile(adopting: fd, path: path)
+    }
+
+    /// Writes all of `bytes` at `offset` (`pwrite`), leaving the file position alone; threads may share the file.
+    public func writeAll(_ bytes: UnsafeRawBufferPointer, atAbsoluteOffset offset: Int64) throws(PhonePackError) {
+        var done = 0
+        while done < bytes.count {
+            let n = pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset + Int64(done)))
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw .system("pwrite", errno: errno, path: path, operation: "write") }
+            done += n
+        }
+    }
+
     public func status() throws(PhonePackError) -> FileStatus {
         var st = stat()
         guard fstat(descriptor, &st) == 0 else {
@@ -122,11 +148,16 @@ public struct FileStatus: Sendable {
     public var mtime: Int64
     public var uid: UInt32
     public var gid: UInt32
+    /// Modification time in nanoseconds and inode: with the size, what tells a resumed transfer its file changed.
+    public var mtimeNanoseconds: Int64
+    public var inode: UInt64
 
     init(_ st: stat) {
         mode = st.st_mode
         size = Int64(st.st_size)
         mtime = Int64(st.st_mtim.tv_sec)
+        mtimeNanoseconds = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
+        inode = UInt64(st.st_ino)
         uid = st.st_uid
         gid = st.st_gid
     }
@@ -143,6 +174,12 @@ public struct FileStatus: Sendable {
             throw .system("lstat", errno: errno, path: path, operation: "stat")
         }
         return FileStatus(st)
+    }
+
+    /// Whether anything (even a dangling symlink) is at `path`.
+    public static func exists(_ path: String) -> Bool {
+        var st = stat()
+        return lstat(path, &st) == 0
     }
 
     /// `lstat`, or `nil` when nothing is at `path`.
@@ -227,13 +264,13 @@ func sortedDirectoryEntriesWithStatus(_ path: String, status wantStatus: Bool = 
 }
 
 /// Joins path components with exactly one `/`.
-func joinPath(_ base: String, _ name: String) -> String {
+public func joinPath(_ base: String, _ name: String) -> String {
     if base.isEmpty { return name }
     return base.hasSuffix("/") ? base + name : base + "/" + name
 }
 
 /// The final component of a path.
-func lastPathComponent(_ path: String) -> String {
+public func lastPathComponent(_ path: String) -> String {
     var bytes = path.utf8[...]
     if bytes.last == UInt8(ascii: "/") { bytes = bytes.dropLast() }
     guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")) else { return String(bytes)! }
@@ -241,9 +278,16 @@ func lastPathComponent(_ path: String) -> String {
 }
 
 /// The directory part of a path (`.` when there is none).
-func parentDirectory(_ path: String) -> String {
+public func parentDirectory(_ path: String) -> String {
     let bytes = path.utf8
     guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")) else { return "." }
     if slash == bytes.startIndex { return "/" }
     return String(bytes[..<slash])!
+}
+
+/// Hands a value that is not `Sendable` to other threads when the code guarantees safe use: each worker gets its
+/// own element, or the value is thread-safe at the C level (`pread`/`pwrite` on one descriptor).
+public struct UncheckedSendable<Value>: @unchecked Sendable {
+    public var value: Value
+    public init(_ value: Value) { self.value = value }
 }

@@ -39,7 +39,9 @@ struct CloudOptions: ParsableArguments {
     }
 
     /// A client for the bucket of `url`, with credentials, endpoint and logging resolved.
-    func objectStore(for url: ObjectURL) throws -> ObjectStoreClient {
+    func objectStore(for url: ObjectURL, adjust: (inout HTTPOptions) throws -> Void = { _ in }) throws
+        -> ObjectStoreClient
+    {
         let config = try loadConfig()
         let endpoint = try ObjectStoreEndpoint.resolve(
             for: url, endpoint: self.endpoint, region: region, signature: signature, environment: environment,
@@ -48,6 +50,7 @@ struct CloudOptions: ParsableArguments {
             for: url.scheme, environment: environment, config: config, profile: profile)
         var options = HTTPOptions()
         options.caBundle = caBundle
+        try adjust(&options)
         let client = CloudClient(options: options)
         client.debugSigning = debugSigning
         if verbose || debugSigning {

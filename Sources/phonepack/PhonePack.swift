@@ -18,8 +18,8 @@ struct PhonePack: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             BuildCommand.self, VerifyCommand.self, InspectCommand.self, ExtractCommand.self, CatCommand.self,
-            DiffCommand.self, ListCommand.self, StatCommand.self, RemoveCommand.self, PresignCommand.self,
-            ConfigCommand.self, AuthCommand.self,
+            DiffCommand.self, UploadCommand.self, DownloadCommand.self, ListCommand.self, StatCommand.self,
+            RemoveCommand.self, PresignCommand.self, UploadsCommand.self, ConfigCommand.self, AuthCommand.self,
         ]
     )
 }

@@ -1,0 +1,199 @@
+import PhonePackCore
+
+/// One part of a multipart upload as the client recorded it (and as the checkpoint keeps it).
+public struct UploadedPart: Codable, Sendable, Equatable {
+    public var number: Int
+    public var size: Int64
+    /// The ETag exactly as the server returned it (with its quotes), as Complete needs it.
+    public var etag: String
+    /// Hex MD5 of the part's bytes (OBS and S3 return it as the ETag).
+    public var md5: String
+    /// CRC-64/XZ of the part's bytes (OSS returns it as `x-oss-hash-crc64ecma`).
+    public var crc64: UInt64
+
+    public init(number: Int, size: Int64, etag: String, md5: String, crc64: UInt64) {
+        self.number = number
+        self.size = size
+        self.etag = etag
+        self.md5 = md5
+        self.crc64 = crc64
+    }
+}
+
+/// A multipart upload the server still holds (`uploads ls`).
+public struct PendingUpload: Codable, Sendable, Equatable {
+    public var key: String
+    public var uploadID: String
+    public var initiated: String?
+
+    public init(key: String, uploadID: String, initiated: String?) {
+        self.key = key
+        self.uploadID = uploadID
+        self.initiated = initiated
+    }
+}
+
+/// The S3-shaped multipart protocol, which OBS, OSS and S3 share: initiate, upload parts, complete, abort, list.
+extension ObjectStoreClient {
+    /// Starts a multipart upload and returns its upload id. Metadata is set here, on the object-to-be.
+    public func initiateMultipart(
+        _ key: String, contentType: String = "application/octet-stream", metadata: [String: String] = [:]
+    ) throws(PhonePackError) -> String {
+        var request = request("POST", key: key, query: [("uploads", nil)])
+        request.setHeader("Content-Type", contentType)
+        for (name, value) in metadata.sorted(by: { $0.key < $1.key }) { request.setHeader(metaPrefix + name, value) }
+        let text = try send(request, key: key).bodyText
+        guard let id = ServiceError.xmlValue("UploadId", in: text), !id.isEmpty else {
+            throw PhonePackError(
+                .service, operation: "initiate multipart upload", path: "\(bucket)/\(key)",
+                message: "the answer has no UploadId")
+        }
+        return id
+    }
+
+    /// Sends one part with its Content-MD5 and checks what the server says it stored: the ETag (OBS, S3) and,
+    /// when present, `x-oss-hash-crc64ecma` (OSS).
+    public func uploadPart(
+        _ key: String, uploadID: String, number: Int, body: HTTPBody, md5: [UInt8], crc64: UInt64,
+        progress: ((Int64, Int64) -> Bool)? = nil
+    ) throws(PhonePackError) -> UploadedPart {
+        var request = request("PUT", key: key, query: [("partNumber", String(number)), ("uploadId", uploadID)])
+        request.setHeader("Content-MD5", md5.base64String)
+        let response = try send(request, key: key, body: body, progress: progress)
+        let part = UploadedPart(
+            number: number, size: body.length, etag: response.header("ETag") ?? "", md5: md5.hexString, crc64: crc64)
+        try checkStored(response, md5: md5.hexString, crc64: crc64, what: "part \(number) of \(bucket)/\(key)")
+        return part
+    }
+
+    /// Joins the parts into the object. Returns the object's ETag and, on OSS, its CRC-64.
+    public func completeMultipart(_ key: String, uploadID: String, parts: [UploadedPart]) throws(PhonePackError)
+        -> (etag: String?, crc64: UInt64?)
+    {
+        var xml = "<CompleteMultipartUpload>"
+        for part in parts.sorted(by: { $0.number < $1.number }) {
+            xml += "<Part><PartNumber>\(part.number)</PartNumber><ETag>\(xmlEscape(part.etag))</ETag></Part>"
+        }
+        xml += "</CompleteMultipartUpload>"
+        let body = Array(xml.utf8)
+        var request = request("POST", key: key, query: [("uploadId", uploadID)])
+        request.setHeader("Content-Type", "application/xml")
+        request.setHeader("Content-MD5", Digest.hash(.md5, body).base64String)
+        let response = try send(request, key: key, body: .bytes(body))
+        // S3 may answer 200 and put the failure in the body.
+        if response.bodyText.contains("<Error>") {
+            let failure = ServiceError(response: response)
+            throw PhonePackError(
+                .service, operation: "complete multipart upload", path: "\(bucket)/\(key)",
+                message: "\(failure.code ?? ""): \(failure.message ?? "")")
+        }
+        let etag = ServiceError.xmlValue("ETag", in: response.bodyText) ?? response.header("ETag")
+        return (etag, response.header("x-oss-hash-crc64ecma").flatMap { UInt64($0) })
+    }
+
+    public func abortMultipart(_ key: String, uploadID: String) throws(PhonePackError) {
+        _ = try send(request("DELETE", key: key, query: [("uploadId", uploadID)]), key: key)
+    }
+
+    /// The parts the server holds for an upload (all pages): the truth a resume starts from.
+    public func listParts(_ key: String, uploadID: String) throws(PhonePackError)
+        -> [(number: Int, size: Int64, etag: String)]
+    {
+        var parts: [(number: Int, size: Int64, etag: String)] = []
+        var marker: String?
+        repeat {
+            var query: [(name: String, value: String?)] = []
+            if let marker { query.append(("part-number-marker", marker)) }
+            query.append(("uploadId", uploadID))
+            let text = try send(request("GET", key: key, query: query), key: key).bodyText
+            for block in text.split(separator: "<Part>").dropFirst() {
+                let entry = String(block)
+                guard let number = ServiceError.xmlValue("PartNumber", in: entry).flatMap({ Int($0) }) else {
+                    continue
+                }
+                parts.append(
+                    (
+                        number, Int64(ServiceError.xmlValue("Size", in: entry) ?? "") ?? -1,
+                        ServiceError.xmlValue("ETag", in: entry) ?? ""
+                    ))
+            }
+            marker =
+                ServiceError.xmlValue("IsTruncated", in: text) == "true"
+                ? ServiceError.xmlValue("NextPartNumberMarker", in: text) : nil
+        } while marker != nil
+        return parts
+    }
+
+    /// Unfinished multipart uploads under `prefix` (all pages); they cost storage until completed or aborted.
+    public func listMultipartUploads(prefix: String) throws(PhonePackError) -> [PendingUpload] {
+        var uploads: [PendingUpload] = []
+        var markers: (key: String, id: String)?
+        repeat {
+            var query: [(name: String, value: String?)] = []
+            if let markers { query.append(("key-marker", markers.key)) }
+            query.append(("prefix", prefix))
+            if let markers { query.append(("upload-id-marker", markers.id)) }
+            query.append(("uploads", nil))
+            let text = try send(request("GET", key: "", query: query), key: "").bodyText
+            for block in text.split(separator: "<Upload>").dropFirst() {
+                let entry = String(block)
+                guard let key = ServiceError.xmlValue("Key", in: entry),
+                    let id = ServiceError.xmlValue("UploadId", in: entry)
+                else { continue }
+                uploads.append(
+                    PendingUpload(key: key, uploadID: id, initiated: ServiceError.xmlValue("Initiated", in: entry)))
+            }
+            if ServiceError.xmlValue("IsTruncated", in: text) == "true",
+                let key = ServiceError.xmlValue("NextKeyMarker", in: text),
+                let id = ServiceError.xmlValue("NextUploadIdMarker", in: text)
+            {
+                markers = (key, id)
+            } else {
+                markers = nil
+            }
+        } while markers != nil
+        return uploads
+    }
+
+    /// Compares what the server says it stored with what we sent: a quoted-MD5 ETag must match our MD5, and an
+    /// OSS CRC-64 header must match our CRC-64.
+    func checkStored(_ response: HTTPResponse, md5: String?, crc64: UInt64?, what: String) throws(PhonePackError) {
+        if let md5, let etag = response.header("ETag"), let plain = Self.plainMD5(etag), plain != md5 {
+            throw PhonePackError(
+                .checkFailed, operation: "check upload", path: what,
+                message:
+                    "the server stored ETag \(etag), not the MD5 of what was sent (\(md5)); the upload is not intact")
+        }
+        if let crc64, let header = response.header("x-oss-hash-crc64ecma"), let stored = UInt64(header),
+            stored != crc64
+        {
+            throw PhonePackError(
+                .checkFailed, operation: "check upload", path: what,
+                message:
+                    "the server's CRC-64 \(stored) is not that of what was sent (\(crc64)); the upload is not intact")
+        }
+    }
+
+    /// The MD5 inside an ETag of the plain single-part form (`"<32 hex>"`), or `nil` (multipart, encrypted, …).
+    static func plainMD5(_ etag: String) -> String? {
+        let inner =
+            etag.hasPrefix("\"") && etag.hasSuffix("\"") && etag.count >= 2 ? etag.dropFirst().dropLast() : etag[...]
+        guard inner.count == 32, inner.allSatisfy(\.isHexDigit) else { return nil }
+        return inner.lowercased()
+    }
+}
+
+func xmlEscape(_ text: String) -> String {
+    var out = ""
+    for character in text {
+        switch character {
+        case "&": out += "&amp;"
+        case "<": out += "&lt;"
+        case ">": out += "&gt;"
+        case "\"": out += "&quot;"
+        case "'": out += "&apos;"
+        default: out.append(character)
+        }
+    }
+    return out
+}

@@ -1,0 +1,550 @@
+import Glibc
+import PhonePackCore
+import Synchronization
+
+/// How a transfer is cut up and run.
+public struct TransferSettings: Sendable {
+    /// Part (upload) or range (download) size; `nil` picks one (see ``PartSizing``).
+    public var partSize: Int64?
+    /// Parts or ranges in flight at once, each on its own connection.
+    public var jobs = 4
+    /// Where the journals that make a transfer resumable are kept.
+    public var stateDirectory: String
+    /// The content's SHA-256 when already known (from `build`): stored as metadata on upload, checked on download.
+    public var sha256: String?
+    public var contentType = "application/octet-stream"
+
+    public init(stateDirectory: String) { self.stateDirectory = stateDirectory }
+}
+
+/// Bytes moved so far, readable from any thread (the progress bar polls it).
+public final class TransferProgress: Sendable {
+    public let total = Atomic<Int64>(0)
+    /// Includes bytes of parts in flight; goes back down when a part is retried.
+    public let done = Atomic<Int64>(0)
+    public init() {}
+}
+
+/// What a finished transfer reports (`--json`).
+public struct TransferSummary: Codable, Sendable {
+    public var operation: String
+    public var source: String
+    public var destination: String
+    public var bytes: Int64
+    public var seconds: Double
+    public var mibPerSecond: Double
+    public var multipart: Bool
+    public var parts: Int
+    /// Parts a resumed transfer found already done.
+    public var resumedParts: Int
+    public var retries: Int
+    public var etag: String?
+    /// CRC-64/XZ of the whole object, as a decimal string (OSS's form; too big for a JSON number).
+    public var crc64: String?
+    public var sha256: String?
+}
+
+/// Part sizes within every store's limits: at most 10,000 parts, each 100 KiB to 5 GiB (the last may be smaller).
+public enum PartSizing {
+    public static let minimum: Int64 = 100 << 10
+    public static let maximum: Int64 = 5 << 30
+    public static let maxParts: Int64 = 10_000
+    /// 8 MiB: large enough that per-request cost is small, small enough that a retry is cheap.
+    public static let preferred: Int64 = 8 << 20
+
+    /// The part size for a `size`-byte object: `requested` if it fits the limits, else the preferred size grown
+    /// (in whole MiB) until the object fits in 10,000 parts.
+    public static func choose(size: Int64, requested: Int64?) throws(PhonePackError) -> Int64 {
+        let needed = (size + maxParts - 1) / maxParts
+        if let requested {
+            guard requested >= minimum, requested <= maximum else {
+                throw PhonePackError(
+                    .invalidInput, operation: "choose part size", path: "--part-size",
+                    message: "\(requested) is outside the stores' limits: give 100KiB to 5GiB")
+            }
+            guard requested >= needed else {
+                throw PhonePackError(
+                    .invalidInput, operation: "choose part size", path: "--part-size",
+                    message:
+                        "\(requested) bytes would need more than 10,000 parts for \(size) bytes; give at least \(needed)"
+                )
+            }
+            return requested
+        }
+        let mib: Int64 = 1 << 20
+        return max(preferred, (needed + mib - 1) / mib * mib)
+    }
+}
+
+/// Uploads and downloads whole files, in parallel parts or ranges, resumable and checked end to end.
+public final class ObjectTransfer {
+    public let store: ObjectStoreClient
+    public let settings: TransferSettings
+    public let progress = TransferProgress()
+    /// Says what a resume found, or why it started over. One line each.
+    public var notice: ((String) -> Void)?
+
+    public init(store: ObjectStoreClient, settings: TransferSettings) {
+        self.store = store
+        self.settings = settings
+    }
+
+    var endpointName: String { "\(store.endpoint.scheme)://\(store.endpoint.host)" }
+
+    /// One client per worker, each with its own connection; made here, on the calling thread.
+    func workerClients(_ count: Int) -> UncheckedSendable<[ObjectStoreClient]> {
+        UncheckedSendable(
+            (0..<count).map { _ in
+                ObjectStoreClient(
+                    bucket: store.bucket, endpoint: store.endpoint, credentials: store.credentials,
+                    client: store.client.sibling())
+            })
+    }
+
+    // MARK: Upload
+
+    /// Uploads `path` to `key`: one PUT up to one part's size, else a resumable multipart upload.
+    public func upload(file path: String, to key: String) throws(PhonePackError) -> TransferSummary {
+        let started = CloudTime.monotonicMilliseconds()
+        let source = try OpenFile.forReading(path)
+        let status = try source.status()
+        guard status.isRegular else {
+            throw PhonePackError(.invalidInput, operation: "upload", path: path, message: "is not a regular file")
+        }
+        let partSize = try PartSizing.choose(size: status.size, requested: settings.partSize)
+        progress.total.store(status.size, ordering: .relaxed)
+        var metadata: [String: String] = [:]
+        if let sha256 = settings.sha256 { metadata["sha256"] = sha256 }
+        var summary = TransferSummary(
+            operation: "upload", source: path, destination: "\(store.bucket)/\(key)", bytes: status.size, seconds: 0,
+            mibPerSecond: 0, multipart: status.size > partSize, parts: 1, resumedParts: 0, retries: 0,
+            sha256: settings.sha256)
+
+        if status.size <= partSize {
+            let result = try store.put(
+                key, body: .fileRange(path: path, offset: 0, length: status.size), contentType: settings.contentType,
+                metadata: metadata,
+                progress: { [progress] sent, _ in
+                    progress.done.store(sent, ordering: .relaxed)
+                    return true
+                })
+            summary.etag = result.etag
+            summary.crc64 = result.crc64.map { String($0) }
+            summary.retries = store.client.retries
+        } else {
+            try uploadParts(
+                source: source, status: status, key: key, partSize: partSize, metadata: metadata, summary: &summary)
+        }
+        progress.done.store(status.size, ordering: .relaxed)
+        summary.seconds = Double(CloudTime.monotonicMilliseconds() - started) / 1000
+        summary.mibPerSecond = summary.seconds > 0 ? Double(status.size) / 1_048_576 / summary.seconds : 0
+        return summary
+    }
+
+    private func uploadParts(
+        source: OpenFile, status: FileStatus, key: String, partSize: Int64, metadata: [String: String],
+        summary: inout TransferSummary
+    ) throws(PhonePackError) {
+        let path = source.path
+        let absolute = path.hasPrefix("/") ? path : joinPath(currentDirectory(), path)
+        let journal = TransferJournal<UploadJournalHeader, UploadedPart>(
+            directory: settings.stateDirectory, identity: "upload|\(endpointName)|\(store.bucket)|\(key)|\(absolute)")
+        var partSize = partSize
+        var uploadID: String?
+        var finished: [Int: UploadedPart] = [:]
+
+        if let (header, entries) = journal.load() {
+            let sameFile =
+                header.size == status.size && header.mtimeNanoseconds == status.mtimeNanoseconds
+                && header.inode == status.inode
+            if !sameFile || (settings.partSize != nil && settings.partSize != header.partSize) {
+                notice?(
+                    sameFile
+                        ? "--part-size differs from the interrupted upload's; starting over"
+                        : "\(path) changed since the interrupted upload; starting over")
+                try? store.abortMultipart(key, uploadID: header.uploadID)
+                journal.remove()
+            } else {
+                do {
+                    // The server's part list is the truth; the journal only says which MD5 each part had.
+                    let stored = try store.listParts(key, uploadID: header.uploadID)
+                    let onServer = Dictionary(stored.map { ($0.number, $0) }, uniquingKeysWith: { $1 })
+                    for entry in entries {
+                        if let part = onServer[entry.number], part.size == entry.size,
+                            ObjectStoreClient.plainMD5(part.etag) ?? part.etag == entry.md5
+                                || part.etag == entry.etag
+                        {
+                            finished[entry.number] = entry
+                        }
+                    }
+                    uploadID = header.uploadID
+                    partSize = header.partSize
+                    summary.resumedParts = finished.count
+                    notice?(
+                        "resuming upload \(header.uploadID): \(finished.count) of \((status.size + partSize - 1) / partSize) parts already stored"
+                    )
+                } catch  where error.vendorCode == "NoSuchUpload" || error.message.contains("answered 404") {
+                    notice?("the interrupted upload is no longer on the server; starting over")
+                    journal.remove()
+                }
+            }
+        }
+        let count = Int((status.size + partSize - 1) / partSize)
+        if uploadID == nil {
+            let id = try store.initiateMultipart(key, contentType: settings.contentType, metadata: metadata)
+            try journal.start(
+                UploadJournalHeader(
+                    endpoint: endpointName, bucket: store.bucket, key: key, file: absolute, size: status.size,
+                    mtimeNanoseconds: status.mtimeNanoseconds, inode: status.inode, partSize: partSize, uploadID: id))
+            uploadID = id
+        }
+        let id = uploadID!
+        let alreadyStored = finished.values.reduce(Int64(0)) { $0 + $1.size }
+        progress.done.store(alreadyStored, ordering: .relaxed)
+
+        struct Shared {
+            var next = 0
+            var failure: PhonePackError?
+            var parts: [Int: UploadedPart]
+            var retries = 0
+        }
+        let pending = (1...count).filter { finished[$0] == nil }
+        let shared = Mutex(Shared(parts: finished))
+        let workers = min(settings.jobs, pending.count)
+        let clients = workerClients(workers)
+        let progress = self.progress
+        let size = status.size
+        let chosenPartSize = partSize
+        let sourceBox = UncheckedSendable(source)
+        let journalBox = UncheckedSendable(journal)
+        WorkerThreads.run(count: workers) { worker in
+            let client = clients.value[worker]
+            defer { shared.withLock { $0.retries += client.client.retries } }
+            while true {
+                guard
+                    let number = shared.withLock({ state -> Int? in
+                        guard state.failure == nil, state.next < pending.count else { return nil }
+                        state.next += 1
+                        return pending[state.next - 1]
+                    })
+                else { return }
+                let offset = Int64(number - 1) * chosenPartSize
+                let length = min(chosenPartSize, size - offset)
+                var sent: Int64 = 0
+                do throws(PhonePackError) {
+                    let sums = try FileRangeChecksum.compute(file: sourceBox.value, offset: offset, length: length)
+                    let part = try client.uploadPart(
+                        key, uploadID: id, number: number,
+                        body: .fileRange(path: sourceBox.value.path, offset: offset, length: length), md5: sums.md5,
+                        crc64: sums.crc64,
+                        progress: { up, _ in
+                            progress.done.add(up - sent, ordering: .relaxed)
+                            sent = up
+                            return true
+                        })
+                    progress.done.add(length - sent, ordering: .relaxed)
+                    try shared.withLock { (state) throws(PhonePackError) in
+                        state.parts[number] = part
+                        try journalBox.value.append(part)
+                    }
+                } catch {
+                    progress.done.subtract(sent, ordering: .relaxed)
+                    shared.withLock { if $0.failure == nil { $0.failure = error } }
+                    return
+                }
+            }
+        }
+        let outcome = shared.withLock { $0 }
+        summary.retries = outcome.retries
+        summary.parts = count
+        if var failure = outcome.failure {
+            failure.message +=
+                "; \(outcome.parts.count) of \(count) parts are stored: run the same command again to resume"
+            throw failure
+        }
+        let parts = (1...count).map { outcome.parts[$0]! }
+        let expectedETag = Digest.multipartETag(partMD5s: parts.map { hexBytes($0.md5) })
+        let expectedCRC = parts.dropFirst().reduce(parts[0].crc64) {
+            CRC64.combine($0, $1.crc64, secondLength: $1.size)
+        }
+        var completedETag: String?
+        do {
+            completedETag = try store.completeMultipart(key, uploadID: id, parts: parts).etag
+        } catch  where error.vendorCode == "NoSuchUpload" {
+            // A retried Complete whose first attempt succeeded: the object decides.
+            completedETag = nil
+        }
+        let info = try store.head(key)
+        try checkObject(
+            info: info, etag: completedETag, expectedETag: expectedETag, size: status.size, crc64: expectedCRC,
+            what: "\(store.bucket)/\(key)")
+        journal.remove()
+        summary.etag = info.etag ?? completedETag
+        summary.crc64 = String(expectedCRC)
+    }
+
+    /// Checks a completed multipart object: its size, its ETag (the MD5 of the parts' MD5s, `-N`) where the store
+    /// uses that form, and its CRC-64 where the store reports one.
+    private func checkObject(
+        info: ObjectInfo, etag: String?, expectedETag: String, size: Int64, crc64: UInt64, what: String
+    ) throws(PhonePackError) {
+        guard info.size == size else {
+            throw PhonePackError(
+                .checkFailed, operation: "check upload", path: what,
+                message: "the stored object has \(info.size) bytes, not \(size)")
+        }
+        for candidate in [etag, info.etag].compactMap({ $0 }) {
+            let plain = candidate.replacing("\"", with: "").lowercased()
+            if plain.contains("-"), plain != expectedETag {
+                throw PhonePackError(
+                    .checkFailed, operation: "check upload", path: what,
+                    message: "the stored object's ETag \(plain) is not the MD5 of the parts sent (\(expectedETag))")
+            }
+        }
+        if let stored = info.crc64, stored != crc64 {
+            throw PhonePackError(
+                .checkFailed, operation: "check upload", path: what,
+                message: "the stored object's CRC-64 \(stored) is not that of the file (\(crc64))")
+        }
+    }
+
+    // MARK: Download
+
+    /// Downloads `key` to `destination` in parallel ranges, resumable, then checks CRC-64 (OSS), the ETag when it
+    /// is a plain MD5, and the stored SHA-256 (or `settings.sha256`), and only then renames into place.
+    public func download(_ key: String, to destination: String) throws(PhonePackError) -> TransferSummary {
+        do {
+            return try download(key, to: destination, oneStream: false)
+        } catch  where error.vendorCode == Self.rangeIgnored {
+            notice?("the server ignores Range requests; downloading in one stream")
+            return try download(key, to: destination, oneStream: true)
+        }
+    }
+
+    static let rangeIgnored = "RangeIgnored"
+
+    private func download(_ key: String, to destination: String, oneStream: Bool) throws(PhonePackError)
+        -> TransferSummary
+    {
+        let started = CloudTime.monotonicMilliseconds()
+        let info = try store.head(key)
+        let size = info.size
+        progress.total.store(size, ordering: .relaxed)
+        let rangeSize =
+            oneStream ? max(size, 1) : try PartSizing.choose(size: max(size, 1), requested: settings.partSize)
+        let count = max(1, Int((size + rangeSize - 1) / rangeSize))
+        let directory = parentDirectory(destination)
+        guard let folder = try FileStatus.ifExists(directory), folder.isDirectory else {
+            throw PhonePackError(
+                .notFound, operation: "download", path: destination,
+                message: "its folder \(directory) does not exist; create it first")
+        }
+        if let existing = try FileStatus.ifExists(destination), existing.isDirectory {
+            throw PhonePackError(
+                .invalidInput, operation: "download", path: destination,
+                message: "is a folder; give a file name such as \(joinPath(destination, lastPathComponent(key)))")
+        }
+        let partialPath = joinPath(directory, ".\(lastPathComponent(destination)).phonepack-partial")
+        let absolute = destination.hasPrefix("/") ? destination : joinPath(currentDirectory(), destination)
+        let journal = TransferJournal<DownloadJournalHeader, DownloadedRange>(
+            directory: settings.stateDirectory,
+            identity: "download|\(endpointName)|\(store.bucket)|\(key)|\(absolute)")
+        let header = DownloadJournalHeader(
+            endpoint: endpointName, bucket: store.bucket, key: key, etag: info.etag ?? "", size: size,
+            rangeSize: rangeSize, partialFile: partialPath)
+        var finished: [Int: UInt64] = [:]
+        if let (old, entries) = journal.load(), FileStatus.exists(partialPath) {
+            if old == header {
+                for entry in entries { finished[entry.index] = entry.crc64 }
+                notice?("resuming download: \(finished.count) of \(count) ranges already here")
+            } else {
+                notice?(
+                    "\(store.bucket)/\(key) changed since the interrupted download (or the range size did); starting over"
+                )
+            }
+        }
+        if finished.isEmpty {
+            unlink(partialPath)
+            try requireFreeSpace(size, in: directory, for: destination)
+            try journal.start(header)
+        }
+        let output = try OpenFile.forUpdating(partialPath)
+        guard ftruncate(output.descriptor, off_t(size)) == 0 else {
+            throw .system("ftruncate", errno: errno, path: partialPath, operation: "size the download")
+        }
+        progress.done.store(Int64(finished.count) * rangeSize, ordering: .relaxed)
+
+        struct Shared {
+            var next = 0
+            var failure: PhonePackError?
+            var crcs: [Int: UInt64]
+            var retries = 0
+        }
+        let pending = (0..<count).filter { finished[$0] == nil }
+        let shared = Mutex(Shared(crcs: finished))
+        let workers = min(settings.jobs, pending.count)
+        let clients = workerClients(workers)
+        let progress = self.progress
+        let outputBox = UncheckedSendable(output)
+        let journalBox = UncheckedSendable(journal)
+        let etag = info.etag
+        WorkerThreads.run(count: workers) { worker in
+            let client = clients.value[worker]
+            defer { shared.withLock { $0.retries += client.client.retries } }
+            while true {
+                guard
+                    let index = shared.withLock({ state -> Int? in
+                        guard state.failure == nil, state.next < pending.count else { return nil }
+                        state.next += 1
+                        return pending[state.next - 1]
+                    })
+                else { return }
+                let offset = Int64(index) * rangeSize
+                let length = min(rangeSize, size - offset)
+                var crc = CRC64()
+                var received: Int64 = 0
+                do throws(PhonePackError) {
+                    if length > 0 {
+                        let range = count == 1 && offset == 0 ? nil : offset...(offset + length - 1)
+                        try client.get(key, range: range, ifMatch: etag) { (bytes, position) throws(PhonePackError) in
+                            if position == 0 {
+                                crc = CRC64()
+                                progress.done.subtract(received, ordering: .relaxed)
+                                received = 0
+                            }
+                            guard position + Int64(bytes.count) <= length else {
+                                var error = PhonePackError(
+                                    .service, operation: "download", path: key,
+                                    message: "the server sent more bytes than asked for")
+                                error.vendorCode = ObjectTransfer.rangeIgnored
+                                throw error
+                            }
+                            try outputBox.value.writeAll(bytes, atAbsoluteOffset: offset + position)
+                            crc.update(bytes)
+                            received += Int64(bytes.count)
+                            progress.done.add(Int64(bytes.count), ordering: .relaxed)
+                        }
+                        guard received == length else {
+                            throw PhonePackError(
+                                .network, operation: "download", path: key,
+                                message: "range \(index) ended after \(received) of \(length) bytes")
+                        }
+                    }
+                    let value = crc.value
+                    try shared.withLock { (state) throws(PhonePackError) in
+                        state.crcs[index] = value
+                        try journalBox.value.append(DownloadedRange(index: index, crc64: value))
+                    }
+                } catch {
+                    progress.done.subtract(received, ordering: .relaxed)
+                    shared.withLock { if $0.failure == nil { $0.failure = error } }
+                    return
+                }
+            }
+        }
+        let outcome = shared.withLock { $0 }
+        if var failure = outcome.failure {
+            if failure.vendorCode == Self.rangeIgnored {
+                journal.remove()
+                throw failure
+            }
+            if failure.code == .io {
+                // Disk full and the like: the partial file only takes space the user needs back.
+                unlink(partialPath)
+                journal.remove()
+            } else {
+                failure.message += "; run the same command again to resume"
+            }
+            throw failure
+        }
+        var summary = TransferSummary(
+            operation: "download", source: "\(store.bucket)/\(key)", destination: destination, bytes: size,
+            seconds: 0, mibPerSecond: 0, multipart: count > 1, parts: count, resumedParts: finished.count,
+            retries: outcome.retries, etag: info.etag, crc64: nil, sha256: nil)
+        let crc = (1..<count).reduce(outcome.crcs[0] ?? 0) { total, index in
+            CRC64.combine(total, outcome.crcs[index]!, secondLength: min(rangeSize, size - Int64(index) * rangeSize))
+        }
+        summary.crc64 = String(crc)
+        let fail = { (message: String) -> PhonePackError in
+            unlink(partialPath)
+            journal.remove()
+            return PhonePackError(
+                .checkFailed, operation: "check download", path: "\(self.store.bucket)/\(key)",
+                message: message + "; the partial file was deleted")
+        }
+        if let stored = info.crc64, stored != crc {
+            throw fail("the bytes received have CRC-64 \(crc), the object's is \(stored)")
+        }
+        let wantedSHA = settings.sha256 ?? info.metadata["sha256"]
+        let wantedMD5 = info.etag.flatMap { ObjectStoreClient.plainMD5($0) }
+        if wantedSHA != nil || wantedMD5 != nil {
+            let sums = try FileDigests.compute(
+                file: output, length: size, md5: wantedMD5 != nil, sha256: wantedSHA != nil)
+            if let wantedMD5, sums.md5 != wantedMD5 {
+                throw fail("the bytes received have MD5 \(sums.md5 ?? ""), the object's ETag says \(wantedMD5)")
+            }
+            if let wantedSHA, sums.sha256 != wantedSHA.lowercased() {
+                throw fail("the bytes received have SHA-256 \(sums.sha256 ?? ""), expected \(wantedSHA)")
+            }
+            summary.sha256 = sums.sha256
+        }
+        guard fsync(output.descriptor) == 0, rename(partialPath, destination) == 0 else {
+            throw .system("rename", errno: errno, path: destination, operation: "rename into place")
+        }
+        journal.remove()
+        summary.seconds = Double(CloudTime.monotonicMilliseconds() - started) / 1000
+        summary.mibPerSecond = summary.seconds > 0 ? Double(size) / 1_048_576 / summary.seconds : 0
+        return summary
+    }
+
+    /// Refuses a download that cannot fit, before anything is written.
+    private func requireFreeSpace(_ size: Int64, in directory: String, for destination: String) throws(PhonePackError) {
+        var info = statvfs()
+        guard statvfs(directory, &info) == 0 else { return }
+        let free = Int64(info.f_bavail) * Int64(info.f_frsize)
+        if free < size {
+            throw PhonePackError(
+                .io, operation: "download", path: destination,
+                message:
+                    "needs \(formatBytes(size)) but \(directory) has \(formatBytes(free)) free; free space or choose another folder"
+            )
+        }
+    }
+}
+
+/// MD5 and/or SHA-256 of a whole file in one sequential pass.
+enum FileDigests {
+    static func compute(file: OpenFile, length: Int64, md5: Bool, sha256: Bool) throws(PhonePackError) -> (
+        md5: String?, sha256: String?
+    ) {
+        var md5Digest = md5 ? Digest(.md5) : nil
+        var shaDigest = sha256 ? Digest(.sha256) : nil
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var done: Int64 = 0
+        while done < length {
+            let n = try file.read(into: &buffer, fromAbsoluteOffset: done)
+            guard n > 0 else { break }
+            buffer.withUnsafeBytes {
+                let slice = UnsafeRawBufferPointer(rebasing: $0[0..<n])
+                md5Digest?.update(slice)
+                shaDigest?.update(slice)
+            }
+            done += Int64(n)
+        }
+        return (md5Digest?.finalize().hexString, shaDigest?.finalize().hexString)
+    }
+}
+
+/// Bytes from hex text (`"0aff"` → `[0x0a, 0xff]`); invalid pairs become 0.
+func hexBytes(_ text: String) -> [UInt8] {
+    let digits = Array(text.utf8)
+    return stride(from: 0, to: digits.count - 1, by: 2).map {
+        UInt8(String(decoding: digits[$0...$0 + 1], as: UTF8.self), radix: 16) ?? 0
+    }
+}
+
+func currentDirectory() -> String {
+    guard let path = getcwd(nil, 0) else { return "." }
+    defer { free(path) }
+    return String(cString: path)
+}

@@ -1,0 +1,42 @@
+import Glibc
+
+/// Runs blocking work (libcurl transfers) on threads of our own: the Swift concurrency pool and Dispatch's
+/// are sized to the cores, and a thread blocked in a network call must not starve them.
+public enum WorkerThreads {
+    private final class Job {
+        let index: Int
+        let body: @Sendable (Int) -> Void
+        init(index: Int, body: @escaping @Sendable (Int) -> Void) {
+            self.index = index
+            self.body = body
+        }
+    }
+
+    /// Calls `body(i)` for `i` in `0..<count`, each on a new thread, and returns when all have returned.
+    public static func run(count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+        guard count > 1 else {
+            if count == 1 { body(0) }
+            return
+        }
+        var threads: [pthread_t] = []
+        for index in 0..<count {
+            let job = Unmanaged.passRetained(Job(index: index, body: body)).toOpaque()
+            var thread = pthread_t()
+            let result = pthread_create(
+                &thread, nil,
+                { raw in
+                    let job = Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue()
+                    job.body(job.index)
+                    return nil
+                }, job)
+            if result == 0 {
+                threads.append(thread)
+            } else {
+                // No thread to be had: do the work here rather than lose it.
+                let job = Unmanaged<Job>.fromOpaque(job).takeRetainedValue()
+                job.body(job.index)
+            }
+        }
+        for thread in threads { pthread_join(thread, nil) }
+    }
+}
