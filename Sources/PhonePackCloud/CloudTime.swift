@@ -56,5 +56,23 @@ public enum CloudTime {
         return Int64(timegm(&p))
     }
 
+    /// Reads `20260115T093000Z` (SigV4 / OSS V4 dates); `nil` when it is not that form.
+    public static func parseCompact(_ text: String) -> Int64? {
+        let digits = Array(text.utf8)
+        guard digits.count == 16, digits[8] == UInt8(ascii: "T"), digits[15] == UInt8(ascii: "Z") else { return nil }
+        func number(_ range: Range<Int>) -> Int32? { Int32(String(decoding: digits[range], as: UTF8.self)) }
+        guard let year = number(0..<4), let month = number(4..<6), let day = number(6..<8), let hour = number(9..<11),
+            let minute = number(11..<13), let second = number(13..<15)
+        else { return nil }
+        var p = tm()
+        p.tm_year = year - 1900
+        p.tm_mon = month - 1
+        p.tm_mday = day
+        p.tm_hour = hour
+        p.tm_min = minute
+        p.tm_sec = second
+        return Int64(timegm(&p))
+    }
+
     public static func now() -> Int64 { Int64(time(nil)) }
 }

@@ -7,7 +7,7 @@ public final class OpenFile {
     public let path: String
 
     /// Takes ownership of an open descriptor.
-    init(adopting descriptor: Int32, path: String) {
+    public init(adopting descriptor: Int32, path: String) {
         self.descriptor = descriptor
         self.path = path
     }

@@ -1,1 +1,91 @@
+import ArgumentParser
+import Glibc
+import PhonePackCloud
 import PhonePackEmulator
+
+/// `phonepack-emulator --data DIR`: local OBS and OSS stand-ins for tests and the offline demo.
+@main
+struct EmulatorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "phonepack-emulator",
+        abstract: "Local stand-ins for Huawei OBS and Alibaba OSS that check signatures, digests and multipart rules.",
+        discussion: """
+            Prints one line when every service listens, e.g.
+              READY obs=http://127.0.0.1:40123 oss=http://127.0.0.1:40124
+            Point phonepack at it with PHONEPACK_OBS_ENDPOINT / PHONEPACK_OSS_ENDPOINT (or --endpoint) and the
+            emulator's key pair in OBS_ACCESS_KEY_ID / OBS_SECRET_ACCESS_KEY (OSS_ACCESS_KEY_ID / …).
+            Every request is appended to DIR/requests.jsonl. Faults are drawn from a seeded generator, so a
+            seed gives the same sequence of decisions on every run.
+            """)
+
+    @Option(help: "Folder for objects, uploads and the request log (created if missing; kept between runs).")
+    var data: String
+
+    @Option(help: "Address to listen on (loopback unless you mean otherwise).")
+    var host = "127.0.0.1"
+
+    @Option(help: "OBS port (0 = any free port).")
+    var obsPort = 0
+
+    @Option(help: "OSS port (0 = any free port).")
+    var ossPort = 0
+
+    @Option(help: "Access key id the stores accept.")
+    var accessKey = "PHONEPACKEMULATORAK"
+
+    @Option(help: "Secret key the stores accept (else PHONEPACK_EMULATOR_SECRET, else the built-in demo secret).")
+    var secretKey: String?
+
+    @Option(help: "Region OBS requires in V4 scopes (default: any).")
+    var obsRegion: String?
+
+    @Option(help: "Region OSS requires in V4 scopes (default: any).")
+    var ossRegion: String?
+
+    @Option(name: .customLong("bucket"), help: "Create this bucket in both stores at start (repeatable).")
+    var buckets: [String] = []
+
+    @Option(help: "Probability (0 to 1) that a request gets an injected fault instead of an answer.")
+    var faultRate = 0.0
+
+    @Option(help: "Comma-separated faults to draw from: 500, 503, 429, reset, slow.")
+    var faultKinds = "500,503,429,reset,slow"
+
+    @Option(help: "Seed of the fault generator.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Smallest size of every part but the last, in bytes.")
+    var minPartSize: Int64 = 100 * 1024
+
+    func run() async throws {
+        var configuration = EmulatorConfiguration(dataDirectory: data)
+        configuration.host = host
+        configuration.obsPort = obsPort
+        configuration.ossPort = ossPort
+        configuration.credentials.accessKey = accessKey
+        if let secret = secretKey ?? ProcessInfoLite.environment("PHONEPACK_EMULATOR_SECRET") {
+            configuration.credentials.secretKey = secret
+        }
+        configuration.obsRegion = obsRegion
+        configuration.ossRegion = ossRegion
+        configuration.buckets = buckets
+        guard (0...1).contains(faultRate) else { throw ValidationError("--fault-rate takes 0 to 1") }
+        configuration.faultRate = faultRate
+        configuration.faultKinds = try faultKinds.split(separator: ",").map {
+            guard let kind = FaultKind(rawValue: String($0)) else {
+                throw ValidationError("--fault-kinds: '\($0)' is not one of 500, 503, 429, reset, slow")
+            }
+            return kind
+        }
+        configuration.seed = seed
+        configuration.minimumPartSize = minPartSize
+        try await Emulator.run(configuration) { services in
+            let line = Array("READY \(services)\n".utf8)
+            _ = line.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+        }
+    }
+}
+
+enum ProcessInfoLite {
+    static func environment(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
+}

@@ -1,0 +1,90 @@
+import Glibc
+import Hummingbird
+import Logging
+import PhonePackCloud
+import PhonePackCore
+import Synchronization
+
+/// How to run the emulator.
+public struct EmulatorConfiguration: Sendable {
+    /// Where objects, uploads and the request log live. Kept across runs.
+    public var dataDirectory: String
+    public var host = "127.0.0.1"
+    /// 0 picks a free port; the READY line says which.
+    public var obsPort = 0
+    public var ossPort = 0
+    /// The one key pair every store accepts.
+    public var credentials = Credentials(
+        accessKey: "PHONEPACKEMULATORAK", secretKey: "phonepack-emulator-secret", source: "emulator")
+    /// Regions the stores insist on in V4 scopes, or `nil` to accept any.
+    public var obsRegion: String?
+    public var ossRegion: String?
+    /// Buckets created at start (in both stores).
+    public var buckets: [String] = []
+    public var faultRate = 0.0
+    public var faultKinds = FaultKind.allCases
+    public var seed: UInt64 = 1
+    public var minimumPartSize: Int64 = 100 << 10
+
+    public init(dataDirectory: String) { self.dataDirectory = dataDirectory }
+}
+
+/// Starts the emulated services and reports where they listen.
+public enum Emulator {
+    /// Runs until the process is stopped. `ready` gets `name=URL` pairs once every service listens.
+    public static func run(_ configuration: EmulatorConfiguration, ready: @escaping @Sendable (String) -> Void)
+        async throws
+    {
+        let root = configuration.dataDirectory
+        for folder in [root, joinPath(root, "obs"), joinPath(root, "oss")]
+        where mkdir(folder, 0o755) != 0 && errno != EEXIST {
+            throw PhonePackError.system("mkdir", errno: errno, path: folder, operation: "create data folder")
+        }
+        let log = try RequestLog(path: joinPath(root, "requests.jsonl"))
+        let faults = FaultInjector(
+            rate: configuration.faultRate, kinds: configuration.faultKinds, seed: configuration.seed)
+        var services: [(name: String, port: Int, responder: ObjectStoreService)] = []
+        for (flavor, port, region) in [
+            (StoreFlavor.obs, configuration.obsPort, configuration.obsRegion),
+            (StoreFlavor.oss, configuration.ossPort, configuration.ossRegion),
+        ] {
+            let storage = ObjectStorage(root: joinPath(root, flavor.rawValue), flavor: flavor)
+            for bucket in configuration.buckets { try storage.createBucket(bucket) }
+            services.append(
+                (
+                    flavor.rawValue, port,
+                    ObjectStoreService(
+                        storage: storage, credentials: configuration.credentials, region: region, faults: faults,
+                        log: log, minimumPartSize: configuration.minimumPartSize)
+                ))
+        }
+        let bound = Mutex<[String: Int]>([:])
+        let expected = services.count
+        var logger = Logger(label: "phonepack-emulator")
+        logger.logLevel = .critical
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for service in services {
+                let app = Application(
+                    responder: service.responder,
+                    configuration: ApplicationConfiguration(
+                        address: .hostname(configuration.host, port: service.port), serverName: "phonepack-emulator"),
+                    onServerRunning: { channel in
+                        let port = channel.localAddress?.port ?? 0
+                        let all = bound.withLock { ports -> [String: Int]? in
+                            ports[service.name] = port
+                            return ports.count == expected ? ports : nil
+                        }
+                        if let all {
+                            ready(
+                                all.sorted { $0.key < $1.key }.map {
+                                    "\($0.key)=http://\(configuration.host):\($0.value)"
+                                }.joined(separator: " "))
+                        }
+                    },
+                    logger: logger)
+                group.addTask { try await app.run() }
+            }
+            try await group.waitForAll()
+        }
+    }
+}

@@ -1,0 +1,212 @@
+import Glibc
+import PhonePackCloud
+import PhonePackCore
+
+/// What the emulator keeps about one stored object.
+public struct StoredObject: Codable, Sendable {
+    public var key: String
+    public var size: Int64
+    /// Without quotes; lowercase hex on OBS, uppercase on OSS (as the services answer), `-N` for multipart.
+    public var etag: String
+    public var crc64: UInt64
+    public var contentType: String
+    public var metadata: [String: String]
+    public var lastModified: Int64
+}
+
+/// A multipart upload in progress.
+struct UploadRecord: Codable, Sendable {
+    var key: String
+    var contentType: String
+    var metadata: [String: String]
+    var initiated: Int64
+}
+
+/// One stored part.
+struct PartRecord: Codable, Sendable {
+    var number: Int
+    var size: Int64
+    var md5: String
+    var crc64: UInt64
+    var lastModified: Int64
+}
+
+/// Buckets, objects and multipart uploads of one emulated store, kept on disk under `root`:
+/// `BUCKET/.objects/<sha256 of key>` (+ `.json` record), `BUCKET/.uploads/ID/`, `BUCKET/.tmp/`.
+/// Keys are hashed into file names, so no key (`../x`, `a/../../b`) can name a path outside the bucket.
+public struct ObjectStorage: Sendable {
+    public let root: String
+    public let flavor: StoreFlavor
+
+    public init(root: String, flavor: StoreFlavor) {
+        self.root = root
+        self.flavor = flavor
+    }
+
+    func bucketPath(_ bucket: String) -> String { joinPath(root, bucket) }
+
+    public func bucketExists(_ bucket: String) -> Bool {
+        (try? FileStatus.ifExists(bucketPath(bucket)))??.isDirectory == true
+    }
+
+    public func createBucket(_ bucket: String) throws(PhonePackError) {
+        for folder in ["", "/.objects", "/.uploads", "/.tmp"] {
+            if mkdir(bucketPath(bucket) + folder, 0o755) != 0 && errno != EEXIST {
+                throw .system("mkdir", errno: errno, path: bucketPath(bucket) + folder, operation: "create bucket")
+            }
+        }
+    }
+
+    func objectPath(_ bucket: String, _ key: String) -> String {
+        joinPath(bucketPath(bucket), ".objects/" + Digest.hash(.sha256, Array(key.utf8)).hexString)
+    }
+
+    /// The file holding an object's bytes, for readers inside the emulator (share-apps, SendFile).
+    public func dataPath(bucket: String, key: String) -> String? {
+        object(bucket: bucket, key: key) == nil ? nil : objectPath(bucket, key)
+    }
+
+    public func object(bucket: String, key: String) -> StoredObject? {
+        guard let bytes = try? OpenFile.forReading(objectPath(bucket, key) + ".json").readToEnd() else { return nil }
+        return try? JSONCoding.decode(StoredObject.self, from: bytes)
+    }
+
+    /// A new temporary file in the bucket, for a body being received.
+    func temporaryFile(_ bucket: String) throws(PhonePackError) -> OpenFile {
+        let path = joinPath(bucketPath(bucket), ".tmp/\(UInt64.random(in: 0...UInt64.max))")
+        return try OpenFile.forUpdating(path, permissions: 0o644)
+    }
+
+    /// Moves a received body into place as `key`, then its record (readers look at the record first).
+    func commit(temporary: String, bucket: String, object: StoredObject) throws(PhonePackError) {
+        let path = objectPath(bucket, object.key)
+        guard rename(temporary, path) == 0 else {
+            throw .system("rename", errno: errno, path: path, operation: "store object")
+        }
+        try writeRecord(object, to: path + ".json")
+    }
+
+    /// Stores a file the emulator made itself (an export tar) as `key`.
+    public func store(file: String, bucket: String, key: String, contentType: String = "application/x-tar")
+        throws(PhonePackError)
+    {
+        try createBucket(bucket)
+        let source = try OpenFile.forReading(file)
+        let size = try source.status().size
+        var md5 = Digest(.md5)
+        var crc = CRC64()
+        let temporary = try temporaryFile(bucket)
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var offset: Int64 = 0
+        while offset < size {
+            let n = try source.read(into: &buffer, fromAbsoluteOffset: offset)
+            guard n > 0 else { break }
+            buffer.withUnsafeBytes { raw in
+                let slice = UnsafeRawBufferPointer(rebasing: raw[0..<n])
+                md5.update(slice)
+                crc.update(slice)
+            }
+            try temporary.writeAll(Array(buffer[0..<n]))
+            offset += Int64(n)
+        }
+        let object = StoredObject(
+            key: key, size: offset, etag: formatETag(md5.finalize().hexString), crc64: crc.value,
+            contentType: contentType, metadata: [:], lastModified: CloudTime.now())
+        try commit(temporary: temporary.path, bucket: bucket, object: object)
+    }
+
+    public func delete(bucket: String, key: String) {
+        let path = objectPath(bucket, key)
+        unlink(path + ".json")
+        unlink(path)
+    }
+
+    /// Every object of a bucket, sorted by key.
+    public func objects(bucket: String) -> [StoredObject] {
+        let folder = joinPath(bucketPath(bucket), ".objects")
+        return listDirectory(folder).filter { $0.hasSuffix(".json") }.compactMap { name in
+            (try? OpenFile.forReading(joinPath(folder, name)).readToEnd()).flatMap {
+                try? JSONCoding.decode(StoredObject.self, from: $0)
+            }
+        }.sorted { $0.key < $1.key }
+    }
+
+    /// An ETag in the store's case.
+    func formatETag(_ hex: String) -> String { flavor == .oss ? hex.uppercased() : hex.lowercased() }
+
+    // MARK: Multipart
+
+    func uploadPath(_ bucket: String, _ id: String) -> String { joinPath(bucketPath(bucket), ".uploads/" + id) }
+
+    func createUpload(bucket: String, record: UploadRecord) throws(PhonePackError) -> String {
+        let id = (0..<4).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 16) }.joined()
+        guard mkdir(uploadPath(bucket, id), 0o755) == 0 else {
+            throw .system("mkdir", errno: errno, path: uploadPath(bucket, id), operation: "create upload")
+        }
+        try writeRecord(record, to: joinPath(uploadPath(bucket, id), "upload.json"))
+        return id
+    }
+
+    func upload(bucket: String, id: String) -> UploadRecord? {
+        guard id.allSatisfy({ $0.isHexDigit }), !id.isEmpty,
+            let bytes = try? OpenFile.forReading(joinPath(uploadPath(bucket, id), "upload.json")).readToEnd()
+        else { return nil }
+        return try? JSONCoding.decode(UploadRecord.self, from: bytes)
+    }
+
+    func uploads(bucket: String) -> [(id: String, record: UploadRecord)] {
+        listDirectory(joinPath(bucketPath(bucket), ".uploads")).compactMap { id in
+            upload(bucket: bucket, id: id).map { (id, $0) }
+        }.sorted { ($0.record.key, $0.id) < ($1.record.key, $1.id) }
+    }
+
+    func commitPart(temporary: String, bucket: String, id: String, part: PartRecord) throws(PhonePackError) {
+        let path = joinPath(uploadPath(bucket, id), String(part.number))
+        guard rename(temporary, path) == 0 else {
+            throw .system("rename", errno: errno, path: path, operation: "store part")
+        }
+        try writeRecord(part, to: path + ".json")
+    }
+
+    func parts(bucket: String, id: String) -> [PartRecord] {
+        let folder = uploadPath(bucket, id)
+        return listDirectory(folder).filter { $0.hasSuffix(".json") && $0 != "upload.json" }.compactMap { name in
+            (try? OpenFile.forReading(joinPath(folder, name)).readToEnd()).flatMap {
+                try? JSONCoding.decode(PartRecord.self, from: $0)
+            }
+        }.sorted { $0.number < $1.number }
+    }
+
+    func partDataPath(bucket: String, id: String, number: Int) -> String {
+        joinPath(uploadPath(bucket, id), String(number))
+    }
+
+    func removeUpload(bucket: String, id: String) {
+        let folder = uploadPath(bucket, id)
+        for name in listDirectory(folder) { unlink(joinPath(folder, name)) }
+        rmdir(folder)
+    }
+
+    private func writeRecord(_ value: some Encodable, to path: String) throws(PhonePackError) {
+        let temporary = path + ".tmp\(UInt32.random(in: 0...UInt32.max))"
+        let file = try OpenFile.forUpdating(temporary)
+        try file.writeAll(JSONCoding.encode(value))
+        guard rename(temporary, path) == 0 else {
+            throw .system("rename", errno: errno, path: path, operation: "write record")
+        }
+    }
+}
+
+/// Names in a folder, without `.` and `..`; empty when it cannot be read.
+func listDirectory(_ path: String) -> [String] {
+    guard let directory = opendir(path) else { return [] }
+    defer { closedir(directory) }
+    var names: [String] = []
+    while let entry = readdir(directory) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        if name != "." && name != ".." { names.append(name) }
+    }
+    return names
+}
