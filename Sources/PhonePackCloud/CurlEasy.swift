@@ -67,9 +67,6 @@ public struct HTTPOptions: Sendable {
     public var caBundle: String?
     /// Largest response body kept in memory (error documents, listings); larger ones go to a file.
     public var maxMemoryBody: Int = 64 << 20
-    /// Bytes per second this handle may send / receive (`--limit-rate`, split across parallel handles); 0 = no limit.
-    public var maxSendSpeed: Int64 = 0
-    public var maxReceiveSpeed: Int64 = 0
 
     public init() {}
 }
@@ -132,12 +129,6 @@ public final class CurlEasy {
         _ = cswift_curl_easy_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
         _ = cswift_curl_easy_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
         if let caBundle = options.caBundle { _ = cswift_curl_easy_setopt_string(handle, CURLOPT_CAINFO, caBundle) }
-        if options.maxSendSpeed > 0 {
-            _ = cswift_curl_easy_setopt_off_t(handle, CURLOPT_MAX_SEND_SPEED_LARGE, curl_off_t(options.maxSendSpeed))
-        }
-        if options.maxReceiveSpeed > 0 {
-            _ = cswift_curl_easy_setopt_off_t(handle, CURLOPT_MAX_RECV_SPEED_LARGE, curl_off_t(options.maxReceiveSpeed))
-        }
         _ = cswift_curl_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, list)
         _ = cswift_curl_easy_setopt_write_cb(handle, curlWriteCallback)
         _ = cswift_curl_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, context)

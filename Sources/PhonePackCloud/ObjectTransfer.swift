@@ -13,16 +13,34 @@ public struct TransferSettings: Sendable {
     /// The content's SHA-256 when already known (from `build`): stored as metadata on upload, checked on download.
     public var sha256: String?
     public var contentType = "application/octet-stream"
+    /// Bytes per second for the whole transfer, all connections together (`--limit-rate`); `nil` = no limit.
+    public var limitRate: Int64?
 
     public init(stateDirectory: String) { self.stateDirectory = stateDirectory }
 }
 
-/// Bytes moved so far, readable from any thread (the progress bar polls it).
+/// Bytes moved so far, readable from any thread (the progress bar polls it), and the pace keeper of
+/// `--limit-rate`: every connection reports its bytes here, and one that gets ahead of the rate sleeps.
 public final class TransferProgress: Sendable {
     public let total = Atomic<Int64>(0)
     /// Includes bytes of parts in flight; goes back down when a part is retried.
     public let done = Atomic<Int64>(0)
-    public init() {}
+    private let start = Mutex<(seconds: Double, bytes: Int64)?>(nil)
+    private let rate: Int64?
+
+    public init(limitRate: Int64? = nil) { rate = limitRate }
+
+    /// Adds `bytes` moved and, with a rate limit, sleeps until the transfer is back under it.
+    func add(_ bytes: Int64) {
+        let now = done.add(bytes, ordering: .relaxed).newValue
+        guard let rate, rate > 0, bytes > 0 else { return }
+        let origin = start.withLock { origin in
+            if origin == nil { origin = (CloudTime.monotonicSeconds(), now - bytes) }
+            return origin!
+        }
+        let ahead = Double(now - origin.bytes) / Double(rate) - (CloudTime.monotonicSeconds() - origin.seconds)
+        if ahead > 0.001 { usleep(useconds_t(min(ahead, 5) * 1_000_000)) }
+    }
 }
 
 /// What a finished transfer reports (`--json`).
@@ -80,13 +98,14 @@ public enum PartSizing {
 public final class ObjectTransfer {
     public let store: ObjectStoreClient
     public let settings: TransferSettings
-    public let progress = TransferProgress()
+    public let progress: TransferProgress
     /// Says what a resume found, or why it started over. One line each.
     public var notice: ((String) -> Void)?
 
     public init(store: ObjectStoreClient, settings: TransferSettings) {
         self.store = store
         self.settings = settings
+        progress = TransferProgress(limitRate: settings.limitRate)
     }
 
     var endpointName: String { "\(store.endpoint.scheme)://\(store.endpoint.host)" }
@@ -125,7 +144,7 @@ public final class ObjectTransfer {
                 key, body: .fileRange(path: path, offset: 0, length: status.size), contentType: settings.contentType,
                 metadata: metadata,
                 progress: { [progress] sent, _ in
-                    progress.done.store(sent, ordering: .relaxed)
+                    progress.add(sent - progress.done.load(ordering: .relaxed))
                     return true
                 })
             summary.etag = result.etag
@@ -238,7 +257,7 @@ public final class ObjectTransfer {
                         body: .fileRange(path: sourceBox.value.path, offset: offset, length: length), md5: sums.md5,
                         crc64: sums.crc64,
                         progress: { up, _ in
-                            progress.done.add(up - sent, ordering: .relaxed)
+                            progress.add(up - sent)
                             sent = up
                             return true
                         })
@@ -255,7 +274,7 @@ public final class ObjectTransfer {
             }
         }
         let outcome = shared.withLock { $0 }
-        summary.retries = outcome.retries
+        summary.retries = outcome.retries + store.client.retries
         summary.parts = count
         if var failure = outcome.failure {
             failure.message +=
@@ -422,7 +441,7 @@ public final class ObjectTransfer {
                             try outputBox.value.writeAll(bytes, atAbsoluteOffset: offset + position)
                             crc.update(bytes)
                             received += Int64(bytes.count)
-                            progress.done.add(Int64(bytes.count), ordering: .relaxed)
+                            progress.add(Int64(bytes.count))
                         }
                         guard received == length else {
                             throw PhonePackError(
@@ -460,7 +479,7 @@ public final class ObjectTransfer {
         var summary = TransferSummary(
             operation: "download", source: "\(store.bucket)/\(key)", destination: destination, bytes: size,
             seconds: 0, mibPerSecond: 0, multipart: count > 1, parts: count, resumedParts: finished.count,
-            retries: outcome.retries, etag: info.etag, crc64: nil, sha256: nil)
+            retries: outcome.retries + store.client.retries, etag: info.etag, crc64: nil, sha256: nil)
         let crc = (1..<count).reduce(outcome.crcs[0] ?? 0) { total, index in
             CRC64.combine(total, outcome.crcs[index]!, secondLength: min(rangeSize, size - Int64(index) * rangeSize))
         }

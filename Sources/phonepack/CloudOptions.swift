@@ -39,9 +39,7 @@ struct CloudOptions: ParsableArguments {
     }
 
     /// A client for the bucket of `url`, with credentials, endpoint and logging resolved.
-    func objectStore(for url: ObjectURL, adjust: (inout HTTPOptions) throws -> Void = { _ in }) throws
-        -> ObjectStoreClient
-    {
+    func objectStore(for url: ObjectURL) throws -> ObjectStoreClient {
         let config = try loadConfig()
         let endpoint = try ObjectStoreEndpoint.resolve(
             for: url, endpoint: self.endpoint, region: region, signature: signature, environment: environment,
@@ -50,7 +48,6 @@ struct CloudOptions: ParsableArguments {
             for: url.scheme, environment: environment, config: config, profile: profile)
         var options = HTTPOptions()
         options.caBundle = caBundle
-        try adjust(&options)
         let client = CloudClient(options: options)
         client.debugSigning = debugSigning
         if verbose || debugSigning {

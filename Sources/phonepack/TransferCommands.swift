@@ -31,6 +31,11 @@ struct TransferFlags: ParsableArguments {
         var settings = TransferSettings(stateDirectory: transferStateDirectory(environment: environment))
         settings.jobs = jobs
         settings.partSize = try partSize.map { try parseByteCount($0, flag: "--part-size") }
+        if let limitRate {
+            let rate = try parseByteCount(limitRate, flag: "--limit-rate")
+            guard rate >= 1024 else { throw ValidationError("--limit-rate must be at least 1K per second") }
+            settings.limitRate = rate
+        }
         if let sha256 {
             guard sha256.count == 64, sha256.allSatisfy(\.isHexDigit) else {
                 throw ValidationError("--sha256 takes 64 hex digits, not '\(sha256)'")
@@ -38,15 +43,6 @@ struct TransferFlags: ParsableArguments {
             settings.sha256 = sha256.lowercased()
         }
         return settings
-    }
-
-    /// Applies `--limit-rate` to the store's connections: each of the `jobs` gets an equal share.
-    func applyRate(to options: inout HTTPOptions, upload: Bool) throws {
-        guard let limitRate else { return }
-        let total = try parseByteCount(limitRate, flag: "--limit-rate")
-        guard total >= 1024 else { throw ValidationError("--limit-rate must be at least 1K per second") }
-        let share = max(1024, total / Int64(jobs))
-        if upload { options.maxSendSpeed = share } else { options.maxReceiveSpeed = share }
     }
 }
 
@@ -79,7 +75,7 @@ struct UploadCommand: ParsableCommand {
         if target.key.isEmpty || target.key.hasSuffix("/") { target.key += lastPathComponent(file) }
         var settings = try transfer.settings(environment: cloud.environment)
         if settings.sha256 == nil { settings.sha256 = knownSHA256(of: file) }
-        let store = try cloud.objectStore(for: target) { try transfer.applyRate(to: &$0, upload: true) }
+        let store = try cloud.objectStore(for: target)
         let summary = try TransferRunner(flags: transfer, json: outputOptions.json).run(store, settings) {
             try $0.upload(file: file, to: target.key)
         }
@@ -128,7 +124,7 @@ struct DownloadCommand: ParsableCommand {
             destination = joinPath(file, lastPathComponent(target.key))
         }
         let settings = try transfer.settings(environment: cloud.environment)
-        let store = try cloud.objectStore(for: target) { try transfer.applyRate(to: &$0, upload: false) }
+        let store = try cloud.objectStore(for: target)
         let summary = try TransferRunner(flags: transfer, json: outputOptions.json).run(store, settings) {
             try $0.download(target.key, to: destination)
         }

@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+
+/// The built `phonepack-emulator`, started on free ports with its own data folder and stopped with SIGKILL
+/// (children of Foundation's Process start with SIGTERM blocked).
+final class EmulatorProcess {
+    let process = Process()
+    let data: String
+    /// `obs` and `oss` → `http://127.0.0.1:PORT`.
+    private(set) var endpoints: [String: String] = [:]
+
+    static let accessKey = "PHONEPACKEMULATORAK"
+    static let secretKey = "emulator-secret-MUST-NOT-LEAK-7"
+
+    static var binary: String {
+        URL(fileURLWithPath: CLI.binary).deletingLastPathComponent().appendingPathComponent("phonepack-emulator").path
+    }
+
+    init(data: String, _ arguments: [String] = []) throws {
+        self.data = data
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["--data", data, "--secret-key", Self.secretKey, "--bucket", "b1"] + arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var text = ""
+        let deadline = Date().addingTimeInterval(30)
+        while !text.contains("\n") && Date() < deadline {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        guard text.hasPrefix("READY ") else {
+            Issue.record("the emulator did not print READY: \(text)")
+            return
+        }
+        for pair in text.dropFirst(6).split(whereSeparator: { $0 == " " || $0 == "\n" }) {
+            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            if parts.count == 2 { endpoints[parts[0]] = parts[1] }
+        }
+    }
+
+    deinit {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// What a user would export to point phonepack at this emulator.
+    func environment(stateDirectory: String) -> [String: String] {
+        [
+            "OBS_ACCESS_KEY_ID": Self.accessKey, "OBS_SECRET_ACCESS_KEY": Self.secretKey,
+            "OSS_ACCESS_KEY_ID": Self.accessKey, "OSS_ACCESS_KEY_SECRET": Self.secretKey,
+            "PHONEPACK_OBS_ENDPOINT": endpoints["obs"] ?? "", "PHONEPACK_OSS_ENDPOINT": endpoints["oss"] ?? "",
+            "PHONEPACK_STATE_DIR": stateDirectory, "PHONEPACK_CONFIG": stateDirectory + "/none.toml",
+        ]
+    }
+
+    /// The emulator's request log, one dictionary per request.
+    func requests() throws -> [[String: Any]] {
+        let text = (try? String(contentsOfFile: data + "/requests.jsonl", encoding: .utf8)) ?? ""
+        return try text.split(separator: "\n").map { try CLI.parseJSON(String($0)) }
+    }
+
+    /// The bytes the emulator stored for `key` (read from its data folder, not through phonepack).
+    func storedBytes(store: String, bucket: String = "b1", key: String) -> Data? {
+        let name = Self.sha256Hex(key)
+        return FileManager.default.contents(atPath: "\(data)/\(store)/\(bucket)/.objects/\(name)")
+    }
+
+    static func sha256Hex(_ text: String) -> String {
+        let result = try? CLI.runTool(
+            "python3", ["-c", "import hashlib,sys;print(hashlib.sha256(sys.argv[1].encode()).hexdigest())", text])
+        return (result?.stdout ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+/// Random bytes written to a file, for uploads.
+func writeRandomFile(_ path: String, size: Int) throws -> Data {
+    var generator = SystemRandomNumberGenerator()
+    var bytes = [UInt8](repeating: 0, count: size)
+    for index in stride(from: 0, to: size, by: 8) {
+        let value = generator.next()
+        for offset in 0..<min(8, size - index) {
+            bytes[index + offset] = UInt8(truncatingIfNeeded: value >> (offset * 8))
+        }
+    }
+    let data = Data(bytes)
+    try data.write(to: URL(fileURLWithPath: path))
+    return data
+}
