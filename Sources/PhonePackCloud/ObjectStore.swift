@@ -213,6 +213,18 @@ public final class ObjectStoreClient {
         return response
     }
 
+    /// The SHA-256 in the `KEY.sha256` object beside `key` (`HEX  NAME`, as `build` writes it), or `nil`.
+    public func sidecarSHA256(of key: String) throws(PhonePackError) -> String? {
+        let response: HTTPResponse
+        do {
+            response = try send(request("GET", key: key + ".sha256"), key: key + ".sha256")
+        } catch  where error.vendorCode == "NoSuchKey" || error.message.contains("answered 404") {
+            return nil
+        }
+        let hex = String(decoding: response.body.prefix(64), as: UTF8.self)
+        return hex.count == 64 && hex.allSatisfy(\.isHexDigit) ? hex.lowercased() : nil
+    }
+
     /// Reads `key` into `output`, from its current position.
     public func get(_ key: String, to output: OpenFile) throws(PhonePackError) {
         try get(key) { (bytes, position) throws(PhonePackError) in

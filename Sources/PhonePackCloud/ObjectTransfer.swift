@@ -494,7 +494,8 @@ public final class ObjectTransfer {
         if let stored = info.crc64, stored != crc {
             throw fail("the bytes received have CRC-64 \(crc), the object's is \(stored)")
         }
-        let wantedSHA = settings.sha256 ?? info.metadata["sha256"]
+        var wantedSHA = settings.sha256 ?? info.metadata["sha256"]
+        if wantedSHA == nil { wantedSHA = try store.sidecarSHA256(of: key) }
         let wantedMD5 = info.etag.flatMap { ObjectStoreClient.plainMD5($0) }
         if wantedSHA != nil || wantedMD5 != nil {
             let sums = try FileDigests.compute(

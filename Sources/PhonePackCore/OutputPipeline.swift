@@ -1,6 +1,26 @@
 import Dispatch
 import Synchronization
 
+/// Where a stream of bytes (a tar being built) goes instead of a local file: an object-store upload.
+/// `write` is called on one thread, in order; `finish` once at the end with the stream's SHA-256 and size;
+/// `abandon` when the build fails, to clean up what was sent.
+public protocol ByteStreamOutput: AnyObject, Sendable {
+    var name: String { get }
+    func write(_ bytes: UnsafeRawBufferPointer) throws(PhonePackError)
+    func finish(sha256: String, size: Int64) throws(PhonePackError)
+    func abandon()
+}
+
+/// The local file a pipeline writes to, as a stream output.
+final class FileStreamOutput: ByteStreamOutput, @unchecked Sendable {
+    let file: OpenFile
+    init(_ file: OpenFile) { self.file = file }
+    var name: String { file.path }
+    func write(_ bytes: UnsafeRawBufferPointer) throws(PhonePackError) { try file.writeAll(bytes) }
+    func finish(sha256: String, size: Int64) throws(PhonePackError) {}
+    func abandon() {}
+}
+
 /// Writes a byte stream to a file and hashes it, each on its own serial queue, while the producer goes on.
 ///
 /// The producer's bytes are copied into one of a few fixed buffers (so memory stays at `bufferCount` ×
@@ -11,7 +31,7 @@ final class OutputPipeline: @unchecked Sendable {
     // Invariants behind @unchecked Sendable: `digest` is touched only on `hashQueue` (and by `finish` after both
     // queues drained); buffer contents are written only by the producer while the buffer is out of the pool and
     // read only by the two jobs it was submitted to; shared counters live in Mutexes.
-    private let output: OpenFile
+    private let output: any ByteStreamOutput
     private let hashQueue = DispatchQueue(label: "phonepack.output.hash")
     private let writeQueue = DispatchQueue(label: "phonepack.output.write")
     private var digest: Digest?
@@ -22,7 +42,7 @@ final class OutputPipeline: @unchecked Sendable {
     private let failure = Mutex<PhonePackError?>(nil)
     let bufferSize: Int
 
-    init(output: OpenFile, hashing: Bool, bufferSize: Int, bufferCount: Int = 4) {
+    init(output: any ByteStreamOutput, hashing: Bool, bufferSize: Int, bufferCount: Int = 4) {
         self.output = output
         self.bufferSize = bufferSize
         digest = hashing ? Digest(.sha256) : nil
@@ -61,7 +81,7 @@ final class OutputPipeline: @unchecked Sendable {
         writeQueue.async { [self] in
             if failure.withLock({ $0 }) == nil {
                 do throws(PhonePackError) {
-                    try output.writeAll(job.bytes)
+                    try output.write(job.bytes)
                 } catch {
                     failure.withLock { $0 = error }
                 }

@@ -22,6 +22,8 @@ public struct BuildOptions: Sendable {
     public var ownership: [SharedAppLayout.Area: AreaOwnership]
     /// Also write `<output>.manifest.json` with every entry's SHA-256.
     public var writeManifest: Bool
+    /// Send the tar here instead of to the file `output` (an upload), made once the size can be estimated.
+    public var stream: (@Sendable (_ estimatedSize: Int64) throws(PhonePackError) -> any ByteStreamOutput)?
 
     public init(
         input: Input, output: String, packageName: String? = nil, mtime: Int64? = nil,
@@ -257,8 +259,36 @@ public enum SharedAppBuilder {
     static func write(_ plan: BuildPlan, options: BuildOptions, exportFile: OpenFile?) throws(PhonePackError)
         -> BuildResult
     {
+        if let makeStream = options.stream {
+            let stream = try makeStream(plan.estimatedSize)
+            do {
+                return try write(plan, options: options, exportFile: exportFile, writer: TarWriter(stream: stream)) {
+                    (sha256, size) throws(PhonePackError) in
+                    try stream.finish(sha256: sha256, size: size)
+                    return stream.name + ".sha256"
+                }
+            } catch {
+                stream.abandon()
+                throw error
+            }
+        }
         let output = try AtomicOutputFile(destination: options.output)
-        let writer = try TarWriter(output: output.file, hashing: true)
+        return try write(plan, options: options, exportFile: exportFile, writer: TarWriter(output: output.file)) {
+            (sha256, size) throws(PhonePackError) in
+            let checksumFile = options.output + ".sha256"
+            try AtomicOutputFile.write(
+                Array("\(sha256)  \(lastPathComponent(options.output))\n".utf8), to: checksumFile)
+            try output.commit()
+            return checksumFile
+        }
+    }
+
+    /// Writes the planned entries through `writer`; `finish` gets the SHA-256 and size, puts the archive in place
+    /// and returns where its checksum went.
+    private static func write(
+        _ plan: BuildPlan, options: BuildOptions, exportFile: OpenFile?, writer: TarWriter,
+        finish: (String, Int64) throws(PhonePackError) -> String
+    ) throws(PhonePackError) -> BuildResult {
         var manifest: [EntryRecord] = []
         var entryDigest = Digest(.sha256)
         var fileCount = 0
@@ -317,9 +347,6 @@ public enum SharedAppBuilder {
         let (digest, size) = try writer.finish()
         let sha256 = digest!.hexString
         let name = lastPathComponent(options.output)
-
-        let checksumFile = options.output + ".sha256"
-        try AtomicOutputFile.write(Array("\(sha256)  \(name)\n".utf8), to: checksumFile)
         var manifestFile: String?
         if options.writeManifest {
             let document = BuildManifest(
@@ -329,7 +356,7 @@ public enum SharedAppBuilder {
             try AtomicOutputFile.write(try document.encoded(), to: path)
             manifestFile = path
         }
-        try output.commit()
+        let checksumFile = try finish(sha256, size)
         return BuildResult(
             output: options.output, sha256: sha256, size: size, package: plan.package, entries: plan.entries.count,
             files: fileCount, payloadBytes: payload, checksumFile: checksumFile, manifestFile: manifestFile,
@@ -343,6 +370,14 @@ struct BuildPlan {
     var package: APKInfo
     var entries: [PlannedEntry] = []
     var droppedEntries = 0
+
+    /// The tar's size give or take pax headers: what an upload needs to choose its part size up front.
+    var estimatedSize: Int64 {
+        entries.reduce(Int64(10240)) { total, entry in
+            guard case .file(let size) = entry.header.kind else { return total + 1024 }
+            return total + 1024 + (size + 511) / 512 * 512
+        }
+    }
 
     mutating func add(directory path: String, _ uid: UInt32, _ gid: UInt32, _ mode: UInt32, _ mtime: Int64) {
         entries.append(

@@ -61,7 +61,7 @@ public struct TarEntryHeader: Sendable {
 public final class TarWriter {
     private let archive: OpaquePointer
     private let entry: OpaquePointer
-    private let output: OpenFile
+    private let outputName: String
     fileprivate let pipeline: OutputPipeline
     fileprivate var writeError: PhonePackError?
     /// Counted in the output callback: libarchive's own counter leaves out the final padding.
@@ -73,9 +73,14 @@ public final class TarWriter {
     /// - Parameters:
     ///   - output: where the archive bytes go.
     ///   - hashing: compute the SHA-256 of the archive bytes while writing (on a second thread).
-    public init(output: OpenFile, hashing: Bool = true) throws(PhonePackError) {
-        self.output = output
-        pipeline = OutputPipeline(output: output, hashing: hashing, bufferSize: Self.blockSize)
+    public convenience init(output: OpenFile, hashing: Bool = true) throws(PhonePackError) {
+        try self.init(stream: FileStreamOutput(output), hashing: hashing)
+    }
+
+    /// Writes the archive to `stream` (an upload) instead of a file.
+    public init(stream: any ByteStreamOutput, hashing: Bool = true) throws(PhonePackError) {
+        outputName = stream.name
+        pipeline = OutputPipeline(output: stream, hashing: hashing, bufferSize: Self.blockSize)
         _ = ArchiveLocale.isUTF8
         archive = archive_write_new()
         entry = archive_entry_new()
@@ -136,7 +141,7 @@ public final class TarWriter {
         if written < 0 || written != bytes.count {
             if let writeError { throw writeError }
             throw PhonePackError(
-                .io, operation: "write", path: output.path, message: "cannot write tar data",
+                .io, operation: "write", path: outputName, message: "cannot write tar data",
                 cause: ArchiveLibraryError(archive, function: "archive_write_data", status: Int32(written)))
         }
     }
@@ -152,7 +157,7 @@ public final class TarWriter {
         guard status != ARCHIVE_OK else { return }
         if let writeError { throw writeError }
         throw PhonePackError(
-            status == ARCHIVE_WARN ? .invalidInput : .io, operation: function, path: output.path,
+            status == ARCHIVE_WARN ? .invalidInput : .io, operation: function, path: outputName,
             message: "cannot write the tar",
             cause: ArchiveLibraryError(archive, function: function, status: status))
     }

@@ -18,6 +18,20 @@ public enum WorkerThreads {
             if count == 1 { body(0) }
             return
         }
+        start(count: count, body).join()
+    }
+
+    /// Threads started by ``start(count:_:)``; ``join()`` waits for them.
+    public struct Group: ~Copyable {
+        fileprivate let threads: [pthread_t]
+
+        public consuming func join() {
+            for thread in threads { pthread_join(thread, nil) }
+        }
+    }
+
+    /// Starts `body(i)` for `i` in `0..<count`, each on a new thread, and returns at once.
+    public static func start(count: Int, _ body: @escaping @Sendable (Int) -> Void) -> Group {
         var threads: [pthread_t] = []
         for index in 0..<count {
             let job = Unmanaged.passRetained(Job(index: index, body: body)).toOpaque()
@@ -29,14 +43,10 @@ public enum WorkerThreads {
                     job.body(job.index)
                     return nil
                 }, job)
-            if result == 0 {
-                threads.append(thread)
-            } else {
-                // No thread to be had: do the work here rather than lose it.
-                let job = Unmanaged<Job>.fromOpaque(job).takeRetainedValue()
-                job.body(job.index)
-            }
+            // Only resource exhaustion makes this fail; there is no sensible way on without the thread.
+            precondition(result == 0, "pthread_create failed: \(result)")
+            threads.append(thread)
         }
-        for thread in threads { pthread_join(thread, nil) }
+        return Group(threads: threads)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Glibc
+import PhonePackCloud
 import PhonePackCore
 
 struct BuildCommand: ParsableCommand {
@@ -25,13 +26,17 @@ struct BuildCommand: ParsableCommand {
             Owners and modes follow Android (data/app 1000:1000 0755/0644; data 10000:10000 0771/0660,
             its root 0700; external 1023:1023 and obb 1023:1079, 0771/0660). Change them with
             --owner AREA=UID:GID and --mode AREA=DIRMODE:FILEMODE, AREA being app, data, external or obb.
+
+            With -o obs://bucket/app.tar (or oss://, s3://) the tar streams straight into a multipart upload,
+            no temporary file; its SHA-256 goes to the object KEY.sha256 beside it. Parts are kept in memory
+            ((--jobs + 1) x part size) so each can be retried; a failed build aborts the upload.
             """
     )
 
     @Argument(help: "An app folder, or APK files (base and splits).")
     var inputs: [String] = []
 
-    @Option(name: .shortAndLong, help: "The tar to write.")
+    @Option(name: .shortAndLong, help: "The tar to write: a file, or obs://bucket/key, oss://…, s3://… to upload it.")
     var output: String
 
     @Option(name: .customLong("from"), help: "Re-pack the app from a batch-storage export tar instead.")
@@ -52,7 +57,11 @@ struct BuildCommand: ParsableCommand {
     @Option(help: "Folder and file modes for an area, e.g. data=0771:0660 (repeatable).")
     var mode: [String] = []
 
+    @Option(name: .shortAndLong, help: "Parts in flight when -o is an object URL.")
+    var jobs = 4
+
     @OptionGroup var outputOptions: OutputOptions
+    @OptionGroup(title: "Upload options (when -o is an object URL)") var cloud: CloudOptions
 
     func run() throws {
         let input: BuildOptions.Input
@@ -76,6 +85,18 @@ struct BuildCommand: ParsableCommand {
         var options = BuildOptions(input: input, output: output, packageName: package, writeManifest: manifest)
         options.mtime = try resolveMtime()
         options.ownership = try parseOwnership()
+        if output.contains("://") {
+            guard !manifest else { throw ValidationError("--manifest needs a local -o file") }
+            guard (1...64).contains(jobs) else { throw ValidationError("--jobs takes 1 to 64") }
+            let target = try ObjectURL(parsing: output)
+            let store = UncheckedSendable(try cloud.objectStore(for: target))
+            let jobs = self.jobs
+            options.stream = { (estimatedSize) throws(PhonePackError) in
+                try MultipartStreamUpload(
+                    store: store.value, key: target.key, name: target.description, estimatedSize: estimatedSize,
+                    jobs: jobs)
+            }
+        }
 
         let result = try SharedAppBuilder.build(options)
         if outputOptions.json {

@@ -251,4 +251,34 @@ struct TransferCommandTests {
         #expect(down.status == 0, "\(down.stderr)")
         #expect(FileManager.default.contents(atPath: tmp.file("back")) == content)
     }
+
+    @Test("build -o obs://… streams the tar into a multipart upload through faults, identical to a local build")
+    func streamingBuild() throws {
+        let tmp = try TemporaryDirectory()
+        let emulator = try EmulatorProcess(data: tmp.file("data"), ["--fault-rate", "0.15", "--seed", "5"])
+        let env = emulator.environment(stateDirectory: tmp.file("state"))
+        try CLI.makeApp(in: tmp.file("app"))
+        _ = try writeRandomFile(tmp.file("app/data/files/big.bin"), size: 9_500_000)
+        try FileManager.default.createDirectory(atPath: tmp.file("work"), withIntermediateDirectories: true)
+        let remote = try CLI.run(
+            ["build", tmp.file("app"), "-o", "obs://b1/apps/app.tar", "--mtime", "2026-01-01", "-j", "2", "--json"],
+            environment: env, in: tmp.file("work"))
+        #expect(remote.status == 0, "\(remote.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.file("work")).isEmpty, "no temporary file")
+        let local = try CLI.run(["build", tmp.file("app"), "-o", tmp.file("app.tar"), "--mtime", "2026-01-01"])
+        #expect(local.status == 0)
+        let expected = try #require(FileManager.default.contents(atPath: tmp.file("app.tar")))
+        #expect(emulator.storedBytes(store: "obs", key: "apps/app.tar") == expected)
+        let sha256 = try #require(try CLI.parseJSON(remote.stdout)["sha256"] as? String)
+        let sidecar = emulator.storedBytes(store: "obs", key: "apps/app.tar.sha256").map {
+            String(decoding: $0, as: UTF8.self)
+        }
+        #expect(sidecar == "\(sha256)  app.tar\n")
+        #expect(try emulator.requests().contains { ($0["query"] as? [String] ?? []).contains("partNumber") })
+
+        // download finds the SHA-256 beside the object and checks it.
+        let down = try CLI.run(["download", "obs://b1/apps/app.tar", tmp.file("back.tar"), "--json"], environment: env)
+        #expect(down.status == 0, "\(down.stderr)")
+        #expect(try CLI.parseJSON(down.stdout)["sha256"] as? String == sha256)
+    }
 }

@@ -53,7 +53,8 @@ struct DigestTests {
 
             // The output pipeline writes and hashes in 1000-byte blocks.
             let output = try AtomicOutputFile(destination: copy)
-            let pipeline = OutputPipeline(output: output.file, hashing: true, bufferSize: 1000, bufferCount: 2)
+            let pipeline = OutputPipeline(
+                output: FileStreamOutput(output.file), hashing: true, bufferSize: 1000, bufferCount: 2)
             try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
                 var offset = 0
                 while offset < raw.count {
