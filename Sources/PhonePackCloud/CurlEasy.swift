@@ -138,11 +138,17 @@ public final class CurlEasy {
         _ = cswift_curl_easy_setopt_pointer(handle, CURLOPT_XFERINFODATA, context)
         _ = cswift_curl_easy_setopt_long(handle, CURLOPT_NOPROGRESS, 0)
         switch method {
-        case "GET": _ = cswift_curl_easy_setopt_long(handle, CURLOPT_HTTPGET, 1)
+        case "GET":
+            _ = cswift_curl_easy_setopt_long(handle, CURLOPT_HTTPGET, 1)
+            if sink != nil { _ = cswift_curl_easy_setopt_long(handle, CURLOPT_BUFFERSIZE, 512 << 10) }
         case "HEAD": _ = cswift_curl_easy_setopt_long(handle, CURLOPT_NOBODY, 1)
         default:
             if body.length > 0 || method == "PUT" || method == "POST" {
                 _ = cswift_curl_easy_setopt_long(handle, CURLOPT_UPLOAD, 1)
+                // Large bodies in 1 MiB reads: a sixteenth of the callbacks and system calls of the default.
+                if body.length >= 1 << 20 {
+                    _ = cswift_curl_easy_setopt_long(handle, CURLOPT_UPLOAD_BUFFERSIZE, 1 << 20)
+                }
                 _ = cswift_curl_easy_setopt_off_t(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(body.length))
                 _ = cswift_curl_easy_setopt_read_cb(handle, curlReadCallback)
                 _ = cswift_curl_easy_setopt_pointer(handle, CURLOPT_READDATA, context)

@@ -8,10 +8,10 @@ public struct UploadedPart: Codable, Sendable, Equatable {
     public var etag: String
     /// Hex MD5 of the part's bytes (OBS and S3 return it as the ETag).
     public var md5: String
-    /// CRC-64/XZ of the part's bytes (OSS returns it as `x-oss-hash-crc64ecma`).
-    public var crc64: UInt64
+    /// CRC-64/XZ of the part's bytes, computed for OSS (which returns it as `x-oss-hash-crc64ecma`).
+    public var crc64: UInt64?
 
-    public init(number: Int, size: Int64, etag: String, md5: String, crc64: UInt64) {
+    public init(number: Int, size: Int64, etag: String, md5: String, crc64: UInt64?) {
         self.number = number
         self.size = size
         self.etag = etag
@@ -54,7 +54,7 @@ extension ObjectStoreClient {
     /// Sends one part with its Content-MD5 and checks what the server says it stored: the ETag (OBS, S3) and,
     /// when present, `x-oss-hash-crc64ecma` (OSS).
     public func uploadPart(
-        _ key: String, uploadID: String, number: Int, body: HTTPBody, md5: [UInt8], crc64: UInt64,
+        _ key: String, uploadID: String, number: Int, body: HTTPBody, md5: [UInt8], crc64: UInt64?,
         progress: ((Int64, Int64) -> Bool)? = nil
     ) throws(PhonePackError) -> UploadedPart {
         var request = request("PUT", key: key, query: [("partNumber", String(number)), ("uploadId", uploadID)])

@@ -13,6 +13,8 @@ public struct ObjectStoreEndpoint: Sendable {
         case oss1
     }
 
+    /// Which kind of store: OSS reports CRC-64s, the others do not.
+    public var store: ObjectURL.Scheme
     public var scheme: String
     /// host[:port] of the service, without a bucket.
     public var host: String
@@ -72,7 +74,8 @@ public struct ObjectStoreEndpoint: Sendable {
             case .s3: .v4
             }
         return ObjectStoreEndpoint(
-            scheme: scheme, host: host, region: region ?? "us-east-1", pathStyle: isIP || hostName == "localhost",
+            store: url.scheme, scheme: scheme, host: host, region: region ?? "us-east-1",
+            pathStyle: isIP || hostName == "localhost",
             signature: signature ?? defaultSignature)
     }
 }
@@ -144,6 +147,9 @@ public final class ObjectStoreClient {
         }
     }
 
+    /// Whether the store reports CRC-64s, so computing them is worth a pass over the bytes.
+    var checksCRC64: Bool { endpoint.store == .oss }
+
     var metaPrefix: String {
         switch endpoint.signature {
         case .obs: "x-obs-meta-"
@@ -180,7 +186,7 @@ public final class ObjectStoreClient {
         _ key: String, body: HTTPBody, contentType: String = "application/octet-stream",
         metadata: [String: String] = [:], progress: ((Int64, Int64) -> Bool)? = nil
     ) throws(PhonePackError) -> (etag: String?, crc64: UInt64?) {
-        let sums = try Self.checksums(of: body)
+        let sums = try Self.checksums(of: body, crc64: checksCRC64)
         var request = request("PUT", key: key)
         if let sums { request.setHeader("Content-MD5", sums.md5.base64String) }
         request.setHeader("Content-Type", contentType)
@@ -297,30 +303,25 @@ public final class ObjectStoreClient {
     }
 
     /// The body's MD5 and CRC-64 in one pass, or `nil` for a producer (its bytes do not exist yet).
-    static func checksums(of body: HTTPBody) throws(PhonePackError) -> (md5: [UInt8], crc64: UInt64)? {
+    static func checksums(of body: HTTPBody, crc64: Bool) throws(PhonePackError) -> (md5: [UInt8], crc64: UInt64?)? {
         switch body {
         case .producer: return nil
-        case .none: return (Digest.hash(.md5, []), 0)
-        case .bytes(let bytes): return (Digest.hash(.md5, bytes), CRC64.checksum(bytes))
+        case .none: return (Digest.hash(.md5, []), crc64 ? 0 : nil)
+        case .bytes(let bytes): return (Digest.hash(.md5, bytes), crc64 ? CRC64.checksum(bytes) : nil)
         case .fileRange(let path, let offset, let length):
-            return try FileRangeChecksum.compute(path: path, offset: offset, length: length)
+            return try FileRangeChecksum.compute(
+                file: OpenFile.forReading(path), offset: offset, length: length, crc64: crc64)
         }
     }
 }
 
-/// MD5 and CRC-64 of a byte range of a file, read with `pread` in 1 MiB blocks.
+/// MD5 (and CRC-64 when the store checks it) of a byte range of a file, read with `pread` in 1 MiB blocks.
 enum FileRangeChecksum {
-    static func compute(path: String, offset: Int64, length: Int64) throws(PhonePackError) -> (
-        md5: [UInt8], crc64: UInt64
-    ) {
-        try compute(file: OpenFile.forReading(path), offset: offset, length: length)
-    }
-
-    static func compute(file: OpenFile, offset: Int64, length: Int64) throws(PhonePackError) -> (
-        md5: [UInt8], crc64: UInt64
+    static func compute(file: OpenFile, offset: Int64, length: Int64, crc64: Bool) throws(PhonePackError) -> (
+        md5: [UInt8], crc64: UInt64?
     ) {
         var digest = Digest(.md5)
-        var crc = CRC64()
+        var crc: CRC64? = crc64 ? CRC64() : nil
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         var done: Int64 = 0
         while done < length {
@@ -333,10 +334,10 @@ enum FileRangeChecksum {
             buffer.withUnsafeBytes {
                 let slice = UnsafeRawBufferPointer(rebasing: $0[0..<take])
                 digest.update(slice)
-                crc.update(slice)
+                crc?.update(slice)
             }
             done += Int64(take)
         }
-        return (digest.finalize(), crc.value)
+        return (digest.finalize(), crc?.value)
     }
 }

@@ -251,7 +251,8 @@ public final class ObjectTransfer {
                 let length = min(chosenPartSize, size - offset)
                 var sent: Int64 = 0
                 do throws(PhonePackError) {
-                    let sums = try FileRangeChecksum.compute(file: sourceBox.value, offset: offset, length: length)
+                    let sums = try FileRangeChecksum.compute(
+                        file: sourceBox.value, offset: offset, length: length, crc64: client.checksCRC64)
                     let part = try client.uploadPart(
                         key, uploadID: id, number: number,
                         body: .fileRange(path: sourceBox.value.path, offset: offset, length: length), md5: sums.md5,
@@ -283,8 +284,8 @@ public final class ObjectTransfer {
         }
         let parts = (1...count).map { outcome.parts[$0]! }
         let expectedETag = Digest.multipartETag(partMD5s: parts.map { hexBytes($0.md5) })
-        let expectedCRC = parts.dropFirst().reduce(parts[0].crc64) {
-            CRC64.combine($0, $1.crc64, secondLength: $1.size)
+        let expectedCRC = parts.dropFirst().reduce(parts[0].crc64) { total, part in
+            total.flatMap { total in part.crc64.map { CRC64.combine(total, $0, secondLength: part.size) } }
         }
         var completedETag: String?
         do {
@@ -299,13 +300,13 @@ public final class ObjectTransfer {
             what: "\(store.bucket)/\(key)")
         journal.remove()
         summary.etag = info.etag ?? completedETag
-        summary.crc64 = String(expectedCRC)
+        summary.crc64 = expectedCRC.map { String($0) }
     }
 
     /// Checks a completed multipart object: its size, its ETag (the MD5 of the parts' MD5s, `-N`) where the store
     /// uses that form, and its CRC-64 where the store reports one.
     private func checkObject(
-        info: ObjectInfo, etag: String?, expectedETag: String, size: Int64, crc64: UInt64, what: String
+        info: ObjectInfo, etag: String?, expectedETag: String, size: Int64, crc64: UInt64?, what: String
     ) throws(PhonePackError) {
         guard info.size == size else {
             throw PhonePackError(
@@ -320,7 +321,7 @@ public final class ObjectTransfer {
                     message: "the stored object's ETag \(plain) is not the MD5 of the parts sent (\(expectedETag))")
             }
         }
-        if let stored = info.crc64, stored != crc64 {
+        if let stored = info.crc64, let crc64, stored != crc64 {
             throw PhonePackError(
                 .checkFailed, operation: "check upload", path: what,
                 message: "the stored object's CRC-64 \(stored) is not that of the file (\(crc64))")
@@ -407,6 +408,8 @@ public final class ObjectTransfer {
         let outputBox = UncheckedSendable(output)
         let journalBox = UncheckedSendable(journal)
         let etag = info.etag
+        // Only OSS reports a CRC-64 to compare with; elsewhere the pass would be wasted.
+        let wantCRC = info.crc64 != nil
         WorkerThreads.run(count: workers) { worker in
             let client = clients.value[worker]
             defer { shared.withLock { $0.retries += client.client.retries } }
@@ -420,14 +423,14 @@ public final class ObjectTransfer {
                 else { return }
                 let offset = Int64(index) * rangeSize
                 let length = min(rangeSize, size - offset)
-                var crc = CRC64()
+                var crc: CRC64? = wantCRC ? CRC64() : nil
                 var received: Int64 = 0
                 do throws(PhonePackError) {
                     if length > 0 {
                         let range = count == 1 && offset == 0 ? nil : offset...(offset + length - 1)
                         try client.get(key, range: range, ifMatch: etag) { (bytes, position) throws(PhonePackError) in
                             if position == 0 {
-                                crc = CRC64()
+                                crc = wantCRC ? CRC64() : nil
                                 progress.done.subtract(received, ordering: .relaxed)
                                 received = 0
                             }
@@ -439,7 +442,7 @@ public final class ObjectTransfer {
                                 throw error
                             }
                             try outputBox.value.writeAll(bytes, atAbsoluteOffset: offset + position)
-                            crc.update(bytes)
+                            crc?.update(bytes)
                             received += Int64(bytes.count)
                             progress.add(Int64(bytes.count))
                         }
@@ -449,7 +452,7 @@ public final class ObjectTransfer {
                                 message: "range \(index) ended after \(received) of \(length) bytes")
                         }
                     }
-                    let value = crc.value
+                    let value = crc?.value ?? 0
                     try shared.withLock { (state) throws(PhonePackError) in
                         state.crcs[index] = value
                         try journalBox.value.append(DownloadedRange(index: index, crc64: value))
@@ -483,7 +486,7 @@ public final class ObjectTransfer {
         let crc = (1..<count).reduce(outcome.crcs[0] ?? 0) { total, index in
             CRC64.combine(total, outcome.crcs[index]!, secondLength: min(rangeSize, size - Int64(index) * rangeSize))
         }
-        summary.crc64 = String(crc)
+        if wantCRC { summary.crc64 = String(crc) }
         let fail = { (message: String) -> PhonePackError in
             unlink(partialPath)
             journal.remove()
@@ -491,7 +494,7 @@ public final class ObjectTransfer {
                 .checkFailed, operation: "check download", path: "\(self.store.bucket)/\(key)",
                 message: message + "; the partial file was deleted")
         }
-        if let stored = info.crc64, stored != crc {
+        if wantCRC, let stored = info.crc64, stored != crc {
             throw fail("the bytes received have CRC-64 \(crc), the object's is \(stored)")
         }
         var wantedSHA = settings.sha256 ?? info.metadata["sha256"]
