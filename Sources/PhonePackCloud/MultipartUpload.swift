@@ -183,7 +183,8 @@ extension ObjectStoreClient {
     }
 }
 
-func xmlEscape(_ text: String) -> String {
+/// Text made safe inside an XML element or attribute.
+public func xmlEscape(_ text: String) -> String {
     var out = ""
     for character in text {
         switch character {

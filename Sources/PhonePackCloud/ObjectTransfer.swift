@@ -120,6 +120,33 @@ public final class ObjectTransfer {
             })
     }
 
+    /// Runs `body(client, item)` for every item, `settings.jobs` at a time, each worker with its own client and
+    /// connection. After the first failure no new item starts. Returns that failure and the retries made.
+    func forEachInParallel(
+        _ items: [Int], _ body: @escaping @Sendable (ObjectStoreClient, Int) throws(PhonePackError) -> Void
+    ) -> (failure: PhonePackError?, retries: Int) {
+        let workers = min(settings.jobs, items.count)
+        let clients = workerClients(workers)
+        let shared = Mutex<(next: Int, failure: PhonePackError?, retries: Int)>((0, nil, store.client.retries))
+        WorkerThreads.run(count: workers) { worker in
+            let client = clients.value[worker]
+            defer { shared.withLock { $0.retries += client.client.retries } }
+            while let item = shared.withLock({ state -> Int? in
+                guard state.failure == nil, state.next < items.count else { return nil }
+                state.next += 1
+                return items[state.next - 1]
+            }) {
+                do throws(PhonePackError) {
+                    try body(client, item)
+                } catch {
+                    shared.withLock { if $0.failure == nil { $0.failure = error } }
+                    return
+                }
+            }
+        }
+        return shared.withLock { ($0.failure, $0.retries) }
+    }
+
     // MARK: Upload
 
     /// Uploads `path` to `key`: one PUT up to one part's size, else a resumable multipart upload.
@@ -221,68 +248,48 @@ public final class ObjectTransfer {
         let alreadyStored = finished.values.reduce(Int64(0)) { $0 + $1.size }
         progress.done.store(alreadyStored, ordering: .relaxed)
 
-        struct Shared {
-            var next = 0
-            var failure: PhonePackError?
-            var parts: [Int: UploadedPart]
-            var retries = 0
-        }
         let pending = (1...count).filter { finished[$0] == nil }
-        let shared = Mutex(Shared(parts: finished))
-        let workers = min(settings.jobs, pending.count)
-        let clients = workerClients(workers)
+        let stored = Mutex(finished)
         let progress = self.progress
         let size = status.size
         let chosenPartSize = partSize
         let sourceBox = UncheckedSendable(source)
         let journalBox = UncheckedSendable(journal)
-        WorkerThreads.run(count: workers) { worker in
-            let client = clients.value[worker]
-            defer { shared.withLock { $0.retries += client.client.retries } }
-            while true {
-                guard
-                    let number = shared.withLock({ state -> Int? in
-                        guard state.failure == nil, state.next < pending.count else { return nil }
-                        state.next += 1
-                        return pending[state.next - 1]
+        let outcome = forEachInParallel(pending) { (client, number) throws(PhonePackError) in
+            let offset = Int64(number - 1) * chosenPartSize
+            let length = min(chosenPartSize, size - offset)
+            var sent: Int64 = 0
+            do throws(PhonePackError) {
+                let sums = try FileRangeChecksum.compute(
+                    file: sourceBox.value, offset: offset, length: length, crc64: client.checksCRC64)
+                let part = try client.uploadPart(
+                    key, uploadID: id, number: number,
+                    body: .fileRange(path: sourceBox.value.path, offset: offset, length: length), md5: sums.md5,
+                    crc64: sums.crc64,
+                    progress: { up, _ in
+                        progress.add(up - sent)
+                        sent = up
+                        return true
                     })
-                else { return }
-                let offset = Int64(number - 1) * chosenPartSize
-                let length = min(chosenPartSize, size - offset)
-                var sent: Int64 = 0
-                do throws(PhonePackError) {
-                    let sums = try FileRangeChecksum.compute(
-                        file: sourceBox.value, offset: offset, length: length, crc64: client.checksCRC64)
-                    let part = try client.uploadPart(
-                        key, uploadID: id, number: number,
-                        body: .fileRange(path: sourceBox.value.path, offset: offset, length: length), md5: sums.md5,
-                        crc64: sums.crc64,
-                        progress: { up, _ in
-                            progress.add(up - sent)
-                            sent = up
-                            return true
-                        })
-                    progress.done.add(length - sent, ordering: .relaxed)
-                    try shared.withLock { (state) throws(PhonePackError) in
-                        state.parts[number] = part
-                        try journalBox.value.append(part)
-                    }
-                } catch {
-                    progress.done.subtract(sent, ordering: .relaxed)
-                    shared.withLock { if $0.failure == nil { $0.failure = error } }
-                    return
+                progress.done.add(length - sent, ordering: .relaxed)
+                try stored.withLock { (parts) throws(PhonePackError) in
+                    parts[number] = part
+                    try journalBox.value.append(part)
                 }
+            } catch {
+                progress.done.subtract(sent, ordering: .relaxed)
+                throw error
             }
         }
-        let outcome = shared.withLock { $0 }
-        summary.retries = outcome.retries + store.client.retries
+        let storedParts = stored.withLock { $0 }
+        summary.retries = outcome.retries
         summary.parts = count
         if var failure = outcome.failure {
             failure.message +=
-                "; \(outcome.parts.count) of \(count) parts are stored: run the same command again to resume"
+                "; \(storedParts.count) of \(count) parts are stored: run the same command again to resume"
             throw failure
         }
-        let parts = (1...count).map { outcome.parts[$0]! }
+        let parts = (1...count).map { storedParts[$0]! }
         let expectedETag = Digest.multipartETag(partMD5s: parts.map { hexBytes($0.md5) })
         let expectedCRC = parts.dropFirst().reduce(parts[0].crc64) { total, part in
             total.flatMap { total in part.crc64.map { CRC64.combine(total, $0, secondLength: part.size) } }
@@ -394,77 +401,56 @@ public final class ObjectTransfer {
         }
         progress.done.store(Int64(finished.count) * rangeSize, ordering: .relaxed)
 
-        struct Shared {
-            var next = 0
-            var failure: PhonePackError?
-            var crcs: [Int: UInt64]
-            var retries = 0
-        }
         let pending = (0..<count).filter { finished[$0] == nil }
-        let shared = Mutex(Shared(crcs: finished))
-        let workers = min(settings.jobs, pending.count)
-        let clients = workerClients(workers)
+        let crcs = Mutex(finished)
         let progress = self.progress
         let outputBox = UncheckedSendable(output)
         let journalBox = UncheckedSendable(journal)
         let etag = info.etag
         // Only OSS reports a CRC-64 to compare with; elsewhere the pass would be wasted.
         let wantCRC = info.crc64 != nil
-        WorkerThreads.run(count: workers) { worker in
-            let client = clients.value[worker]
-            defer { shared.withLock { $0.retries += client.client.retries } }
-            while true {
-                guard
-                    let index = shared.withLock({ state -> Int? in
-                        guard state.failure == nil, state.next < pending.count else { return nil }
-                        state.next += 1
-                        return pending[state.next - 1]
-                    })
-                else { return }
-                let offset = Int64(index) * rangeSize
-                let length = min(rangeSize, size - offset)
-                var crc: CRC64? = wantCRC ? CRC64() : nil
-                var received: Int64 = 0
-                do throws(PhonePackError) {
-                    if length > 0 {
-                        let range = count == 1 && offset == 0 ? nil : offset...(offset + length - 1)
-                        try client.get(key, range: range, ifMatch: etag) { (bytes, position) throws(PhonePackError) in
-                            if position == 0 {
-                                crc = wantCRC ? CRC64() : nil
-                                progress.done.subtract(received, ordering: .relaxed)
-                                received = 0
-                            }
-                            guard position + Int64(bytes.count) <= length else {
-                                var error = PhonePackError(
-                                    .service, operation: "download", path: key,
-                                    message: "the server sent more bytes than asked for")
-                                error.vendorCode = ObjectTransfer.rangeIgnored
-                                throw error
-                            }
-                            try outputBox.value.writeAll(bytes, atAbsoluteOffset: offset + position)
-                            crc?.update(bytes)
-                            received += Int64(bytes.count)
-                            progress.add(Int64(bytes.count))
+        let outcome = forEachInParallel(pending) { (client, index) throws(PhonePackError) in
+            let offset = Int64(index) * rangeSize
+            let length = min(rangeSize, size - offset)
+            var crc: CRC64? = wantCRC ? CRC64() : nil
+            var received: Int64 = 0
+            do throws(PhonePackError) {
+                if length > 0 {
+                    let range = count == 1 && offset == 0 ? nil : offset...(offset + length - 1)
+                    try client.get(key, range: range, ifMatch: etag) { (bytes, position) throws(PhonePackError) in
+                        if position == 0 {
+                            crc = wantCRC ? CRC64() : nil
+                            progress.done.subtract(received, ordering: .relaxed)
+                            received = 0
                         }
-                        guard received == length else {
-                            throw PhonePackError(
-                                .network, operation: "download", path: key,
-                                message: "range \(index) ended after \(received) of \(length) bytes")
+                        guard position + Int64(bytes.count) <= length else {
+                            var error = PhonePackError(
+                                .service, operation: "download", path: key,
+                                message: "the server sent more bytes than asked for")
+                            error.vendorCode = ObjectTransfer.rangeIgnored
+                            throw error
                         }
+                        try outputBox.value.writeAll(bytes, atAbsoluteOffset: offset + position)
+                        crc?.update(bytes)
+                        received += Int64(bytes.count)
+                        progress.add(Int64(bytes.count))
                     }
-                    let value = crc?.value ?? 0
-                    try shared.withLock { (state) throws(PhonePackError) in
-                        state.crcs[index] = value
-                        try journalBox.value.append(DownloadedRange(index: index, crc64: value))
+                    guard received == length else {
+                        throw PhonePackError(
+                            .network, operation: "download", path: key,
+                            message: "range \(index) ended after \(received) of \(length) bytes")
                     }
-                } catch {
-                    progress.done.subtract(received, ordering: .relaxed)
-                    shared.withLock { if $0.failure == nil { $0.failure = error } }
-                    return
                 }
+                let value = crc?.value ?? 0
+                try crcs.withLock { (crcs) throws(PhonePackError) in
+                    crcs[index] = value
+                    try journalBox.value.append(DownloadedRange(index: index, crc64: value))
+                }
+            } catch {
+                progress.done.subtract(received, ordering: .relaxed)
+                throw error
             }
         }
-        let outcome = shared.withLock { $0 }
         if var failure = outcome.failure {
             if failure.vendorCode == Self.rangeIgnored {
                 journal.remove()
@@ -482,9 +468,10 @@ public final class ObjectTransfer {
         var summary = TransferSummary(
             operation: "download", source: "\(store.bucket)/\(key)", destination: destination, bytes: size,
             seconds: 0, mibPerSecond: 0, multipart: count > 1, parts: count, resumedParts: finished.count,
-            retries: outcome.retries + store.client.retries, etag: info.etag, crc64: nil, sha256: nil)
-        let crc = (1..<count).reduce(outcome.crcs[0] ?? 0) { total, index in
-            CRC64.combine(total, outcome.crcs[index]!, secondLength: min(rangeSize, size - Int64(index) * rangeSize))
+            retries: outcome.retries, etag: info.etag, crc64: nil, sha256: nil)
+        let rangeCRCs = crcs.withLock { $0 }
+        let crc = (1..<count).reduce(rangeCRCs[0] ?? 0) { total, index in
+            CRC64.combine(total, rangeCRCs[index]!, secondLength: min(rangeSize, size - Int64(index) * rangeSize))
         }
         if wantCRC { summary.crc64 = String(crc) }
         let fail = { (message: String) -> PhonePackError in
@@ -555,14 +542,6 @@ enum FileDigests {
             done += Int64(n)
         }
         return (md5Digest?.finalize().hexString, shaDigest?.finalize().hexString)
-    }
-}
-
-/// Bytes from hex text (`"0aff"` → `[0x0a, 0xff]`); invalid pairs become 0.
-func hexBytes(_ text: String) -> [UInt8] {
-    let digits = Array(text.utf8)
-    return stride(from: 0, to: digits.count - 1, by: 2).map {
-        UInt8(String(decoding: digits[$0...$0 + 1], as: UTF8.self), radix: 16) ?? 0
     }
 }
 

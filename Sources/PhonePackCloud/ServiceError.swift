@@ -50,7 +50,7 @@ public struct ServiceError: Sendable, Equatable {
     }
 
     /// The text of the first `<name>…</name>`, with the five XML entities decoded.
-    static func xmlValue(_ name: String, in text: String) -> String? {
+    public static func xmlValue(_ name: String, in text: String) -> String? {
         guard let open = text.firstRange(of: "<\(name)>"),
             let close = text[open.upperBound...].firstRange(of: "</\(name)>")
         else { return nil }

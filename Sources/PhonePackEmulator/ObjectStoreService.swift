@@ -128,13 +128,7 @@ public struct ObjectStoreService: HTTPResponder {
         async throws(Refusal) -> Response
     {
         let received = try await receive(body, bucket: bucket, request: request)
-        var metadata: [String: String] = [:]
-        for header in request.headers {
-            let name = header.name.lowercased()
-            for prefix in ["x-obs-meta-", "x-oss-meta-", "x-amz-meta-"] where name.hasPrefix(prefix) {
-                metadata[String(name.dropFirst(prefix.count))] = header.value
-            }
-        }
+        let metadata = request.userMetadata
         let object = StoredObject(
             key: key, size: received.size, etag: storage.formatETag(received.md5), crc64: received.crc64,
             contentType: request.header("Content-Type") ?? "application/octet-stream", metadata: metadata,
@@ -261,35 +255,29 @@ public struct ObjectStoreService: HTTPResponder {
             if let common { prefixes.append(common) } else { contents.append(object) }
             last = common.map { $0 + "\u{10FFFF}" } ?? object.key
         }
-        var xml = "<ListBucketResult><Name>\(xmlEscaped(bucket))</Name><Prefix>\(xmlEscaped(prefix))</Prefix>"
+        var xml = "<ListBucketResult><Name>\(xmlEscape(bucket))</Name><Prefix>\(xmlEscape(prefix))</Prefix>"
         xml += "<MaxKeys>\(maxKeys)</MaxKeys><IsTruncated>\(truncated)</IsTruncated>"
         if v2 {
             xml += "<KeyCount>\(contents.count + prefixes.count)</KeyCount>"
-            if truncated { xml += "<NextContinuationToken>\(xmlEscaped(last))</NextContinuationToken>" }
+            if truncated { xml += "<NextContinuationToken>\(xmlEscape(last))</NextContinuationToken>" }
         } else {
-            xml += "<Marker>\(xmlEscaped(after))</Marker>"
-            if truncated { xml += "<NextMarker>\(xmlEscaped(last))</NextMarker>" }
+            xml += "<Marker>\(xmlEscape(after))</Marker>"
+            if truncated { xml += "<NextMarker>\(xmlEscape(last))</NextMarker>" }
         }
         for object in contents {
-            xml += "<Contents><Key>\(xmlEscaped(object.key))</Key>"
+            xml += "<Contents><Key>\(xmlEscape(object.key))</Key>"
             xml += "<LastModified>\(CloudTime.iso8601(object.lastModified))</LastModified>"
             xml += "<ETag>&quot;\(object.etag)&quot;</ETag><Size>\(object.size)</Size>"
             xml += "<StorageClass>STANDARD</StorageClass></Contents>"
         }
-        for common in prefixes { xml += "<CommonPrefixes><Prefix>\(xmlEscaped(common))</Prefix></CommonPrefixes>" }
+        for common in prefixes { xml += "<CommonPrefixes><Prefix>\(xmlEscape(common))</Prefix></CommonPrefixes>" }
         return xmlResponse(xml + "</ListBucketResult>")
     }
 
     // MARK: Multipart
 
     private func initiate(_ bucket: String, _ key: String, _ request: IncomingRequest) throws(Refusal) -> Response {
-        var metadata: [String: String] = [:]
-        for header in request.headers {
-            let name = header.name.lowercased()
-            for prefix in ["x-obs-meta-", "x-oss-meta-", "x-amz-meta-"] where name.hasPrefix(prefix) {
-                metadata[String(name.dropFirst(prefix.count))] = header.value
-            }
-        }
+        let metadata = request.userMetadata
         let record = UploadRecord(
             key: key, contentType: request.header("Content-Type") ?? "application/octet-stream", metadata: metadata,
             initiated: CloudTime.now())
@@ -300,7 +288,7 @@ public struct ObjectStoreService: HTTPResponder {
             throw Refusal(status: 500, code: "InternalError", message: "\(error)")
         }
         return xmlResponse(
-            "<InitiateMultipartUploadResult><Bucket>\(xmlEscaped(bucket))</Bucket><Key>\(xmlEscaped(key))</Key>"
+            "<InitiateMultipartUploadResult><Bucket>\(xmlEscape(bucket))</Bucket><Key>\(xmlEscape(key))</Key>"
                 + "<UploadId>\(id)</UploadId></InitiateMultipartUploadResult>")
     }
 
@@ -345,8 +333,8 @@ public struct ObjectStoreService: HTTPResponder {
         var chosen: [PartRecord] = []
         for block in text.split(separator: "<Part>").dropFirst() {
             let entry = String(block)
-            guard let number = xmlField("PartNumber", in: entry).flatMap({ Int($0) }),
-                let etag = xmlField("ETag", in: entry)
+            guard let number = ServiceError.xmlValue("PartNumber", in: entry).flatMap({ Int($0) }),
+                let etag = ServiceError.xmlValue("ETag", in: entry)
             else {
                 throw Refusal(status: 400, code: "MalformedXML", message: "a Part lacks PartNumber or ETag")
             }
@@ -398,7 +386,7 @@ public struct ObjectStoreService: HTTPResponder {
                 crc = offset == 0 ? part.crc64 : CRC64.combine(crc, part.crc64, secondLength: part.size)
                 offset += part.size
             }
-            let etag = Digest.multipartETag(partMD5s: chosen.map { Self.bytes(hex: $0.md5) })
+            let etag = Digest.multipartETag(partMD5s: chosen.map { hexBytes($0.md5) })
             object = StoredObject(
                 key: key, size: offset, etag: storage.formatETag(etag), crc64: crc, contentType: upload.contentType,
                 metadata: upload.metadata, lastModified: CloudTime.now())
@@ -408,8 +396,8 @@ public struct ObjectStoreService: HTTPResponder {
         }
         storage.removeUpload(bucket: bucket, id: id)
         var response = xmlResponse(
-            "<CompleteMultipartUploadResult><Location>/\(xmlEscaped(bucket))/\(xmlEscaped(key))</Location>"
-                + "<Bucket>\(xmlEscaped(bucket))</Bucket><Key>\(xmlEscaped(key))</Key>"
+            "<CompleteMultipartUploadResult><Location>/\(xmlEscape(bucket))/\(xmlEscape(key))</Location>"
+                + "<Bucket>\(xmlEscape(bucket))</Bucket><Key>\(xmlEscape(key))</Key>"
                 + "<ETag>&quot;\(object.etag)&quot;</ETag></CompleteMultipartUploadResult>")
         if flavor == .oss { response.headers[HTTPField.Name("x-oss-hash-crc64ecma")!] = String(object.crc64) }
         return response
@@ -423,7 +411,7 @@ public struct ObjectStoreService: HTTPResponder {
         let maxParts = min(Int(request.queryValue("max-parts") ?? "") ?? 1000, 1000)
         let parts = storage.parts(bucket: bucket, id: id).filter { $0.number > marker }
         let page = parts.prefix(maxParts)
-        var xml = "<ListPartsResult><Bucket>\(xmlEscaped(bucket))</Bucket><Key>\(xmlEscaped(key))</Key>"
+        var xml = "<ListPartsResult><Bucket>\(xmlEscape(bucket))</Bucket><Key>\(xmlEscape(key))</Key>"
         xml += "<UploadId>\(id)</UploadId><PartNumberMarker>\(marker)</PartNumberMarker>"
         xml += "<MaxParts>\(maxParts)</MaxParts><IsTruncated>\(parts.count > maxParts)</IsTruncated>"
         if parts.count > maxParts, let last = page.last {
@@ -439,10 +427,10 @@ public struct ObjectStoreService: HTTPResponder {
 
     private func listUploads(_ bucket: String, _ request: IncomingRequest) -> Response {
         let prefix = request.queryValue("prefix") ?? ""
-        var xml = "<ListMultipartUploadsResult><Bucket>\(xmlEscaped(bucket))</Bucket>"
-        xml += "<Prefix>\(xmlEscaped(prefix))</Prefix><IsTruncated>false</IsTruncated>"
+        var xml = "<ListMultipartUploadsResult><Bucket>\(xmlEscape(bucket))</Bucket>"
+        xml += "<Prefix>\(xmlEscape(prefix))</Prefix><IsTruncated>false</IsTruncated>"
         for (id, record) in storage.uploads(bucket: bucket) where record.key.hasPrefix(prefix) {
-            xml += "<Upload><Key>\(xmlEscaped(record.key))</Key><UploadId>\(id)</UploadId>"
+            xml += "<Upload><Key>\(xmlEscape(record.key))</Key><UploadId>\(id)</UploadId>"
             xml += "<Initiated>\(CloudTime.iso8601(record.initiated))</Initiated></Upload>"
         }
         return xmlResponse(xml + "</ListMultipartUploadsResult>")
@@ -537,10 +525,10 @@ public struct ObjectStoreService: HTTPResponder {
 
     private func errorResponse(_ refusal: Refusal, incoming: IncomingRequest, requestID: String) -> Response {
         var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>\(refusal.code)</Code>"
-        xml += "<Message>\(xmlEscaped(refusal.message))</Message><RequestId>\(requestID)</RequestId>"
-        xml += "<HostId>\(xmlEscaped(incoming.host))</HostId>"
-        if let bucket = incoming.bucket { xml += "<BucketName>\(xmlEscaped(bucket))</BucketName>" }
-        if let stringToSign = refusal.stringToSign { xml += "<StringToSign>\(xmlEscaped(stringToSign))</StringToSign>" }
+        xml += "<Message>\(xmlEscape(refusal.message))</Message><RequestId>\(requestID)</RequestId>"
+        xml += "<HostId>\(xmlEscape(incoming.host))</HostId>"
+        if let bucket = incoming.bucket { xml += "<BucketName>\(xmlEscape(bucket))</BucketName>" }
+        if let stringToSign = refusal.stringToSign { xml += "<StringToSign>\(xmlEscape(stringToSign))</StringToSign>" }
         if refusal.code == "RequestTimeTooSkewed" {
             xml += "<ServerTime>\(CloudTime.iso8601(CloudTime.now()))</ServerTime>"
         }
@@ -582,12 +570,19 @@ public struct ObjectStoreService: HTTPResponder {
             method: request.method.rawValue, host: host, bucket: bucket.isEmpty ? nil : bucket, key: key,
             query: query, headers: headers)
     }
+}
 
-    static func bytes(hex: String) -> [UInt8] {
-        let digits = Array(hex.utf8)
-        return stride(from: 0, to: digits.count - 1, by: 2).map {
-            UInt8(String(decoding: digits[$0...$0 + 1], as: UTF8.self), radix: 16) ?? 0
+extension IncomingRequest {
+    /// `x-obs-meta-*`, `x-oss-meta-*` and `x-amz-meta-*` headers, without the prefix.
+    var userMetadata: [String: String] {
+        var metadata: [String: String] = [:]
+        for header in headers {
+            let name = header.name.lowercased()
+            for prefix in ["x-obs-meta-", "x-oss-meta-", "x-amz-meta-"] where name.hasPrefix(prefix) {
+                metadata[String(name.dropFirst(prefix.count))] = header.value
+            }
         }
+        return metadata
     }
 }
 
@@ -607,19 +602,4 @@ func percentDecoded(_ text: String) -> String {
         }
     }
     return String(decoding: out, as: UTF8.self)
-}
-
-func xmlEscaped(_ text: String) -> String {
-    text.replacing("&", with: "&amp;").replacing("<", with: "&lt;").replacing(">", with: "&gt;")
-        .replacing("\"", with: "&quot;")
-}
-
-/// The text of `<name>…</name>` in `text`, entities decoded.
-func xmlField(_ name: String, in text: String) -> String? {
-    guard let open = text.firstRange(of: "<\(name)>"), let close = text[open.upperBound...].firstRange(of: "</\(name)>")
-    else { return nil }
-    return String(text[open.upperBound..<close.lowerBound]).replacing("&quot;", with: "\"").replacing(
-        "&#34;", with: "\""
-    )
-    .replacing("&lt;", with: "<").replacing("&gt;", with: ">").replacing("&amp;", with: "&")
 }

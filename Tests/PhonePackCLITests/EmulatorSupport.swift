@@ -75,6 +75,18 @@ final class EmulatorProcess {
     }
 }
 
+/// Starts `phonepack` in the background (to be killed mid-transfer), output discarded.
+func startPhonepack(_ arguments: [String], environment: [String: String]) throws -> Process {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: CLI.binary)
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    return process
+}
+
 /// Random bytes written to a file, for uploads.
 func writeRandomFile(_ path: String, size: Int) throws -> Data {
     var generator = SystemRandomNumberGenerator()

@@ -51,13 +51,7 @@ struct TransferCommandTests {
         let content = try writeRandomFile(tmp.file("app.tar"), size: 2_048_000)
         let arguments = ["upload", tmp.file("app.tar"), "obs://b1/app.tar", "--part-size", "100K", "-j", "2"]
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLI.binary)
-        process.arguments = arguments + ["--limit-rate", "400K"]
-        process.environment = ProcessInfo.processInfo.environment.merging(env) { _, new in new }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try startPhonepack(arguments + ["--limit-rate", "400K"], environment: env)
         let deadline = Date().addingTimeInterval(60)
         while try storedPartRequests(emulator) < 4 && Date() < deadline { usleep(50_000) }
         kill(process.processIdentifier, SIGKILL)
@@ -82,16 +76,10 @@ struct TransferCommandTests {
         #expect(try CLI.run(["uploads", "ls", "obs://b1/"], environment: env).stdout.contains("no unfinished uploads"))
 
         // Interrupt again, change the file, and the next run says so and starts over.
-        let second = Process()
-        second.executableURL = URL(fileURLWithPath: CLI.binary)
-        second.arguments = [
-            "upload", tmp.file("app.tar"), "obs://b1/app2.tar", "--part-size", "100K", "--limit-rate", "200K",
-        ]
-        second.environment = process.environment
-        second.standardOutput = FileHandle.nullDevice
-        second.standardError = FileHandle.nullDevice
         let partsBefore = try storedPartRequests(emulator)
-        try second.run()
+        let second = try startPhonepack(
+            ["upload", tmp.file("app.tar"), "obs://b1/app2.tar", "--part-size", "100K", "--limit-rate", "200K"],
+            environment: env)
         while try storedPartRequests(emulator) < partsBefore + 2 && Date() < deadline { usleep(50_000) }
         kill(second.processIdentifier, SIGKILL)
         second.waitUntilExit()
@@ -114,16 +102,12 @@ struct TransferCommandTests {
         #expect(try CLI.run(["upload", tmp.file("src"), "oss://b1/x.bin"], environment: env).status == 0)
         try FileManager.default.createDirectory(atPath: tmp.file("out"), withIntermediateDirectories: true)
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLI.binary)
-        process.arguments = [
-            "download", "oss://b1/x.bin", tmp.file("out/x.bin"), "--part-size", "100K", "-j", "1", "--limit-rate",
-            "300K",
-        ]
-        process.environment = ProcessInfo.processInfo.environment.merging(env) { _, new in new }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try startPhonepack(
+            [
+                "download", "oss://b1/x.bin", tmp.file("out/x.bin"), "--part-size", "100K", "-j", "1", "--limit-rate",
+                "300K",
+            ],
+            environment: env)
         usleep(1_500_000)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
