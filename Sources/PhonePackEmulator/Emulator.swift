@@ -13,6 +13,10 @@ public struct EmulatorConfiguration: Sendable {
     /// 0 picks a free port; the READY line says which.
     public var obsPort = 0
     public var ossPort = 0
+    public var cphPort = 0
+    /// Cloud-phone servers CPH knows (`server0001` …) and how long each emulated job runs.
+    public var serverCount = 3
+    public var jobSeconds = 2.0
     /// The one key pair every store accepts.
     public var credentials = Credentials(
         accessKey: "PHONEPACKEMULATORAK", secretKey: "phonepack-emulator-secret", source: "emulator")
@@ -43,21 +47,22 @@ public enum Emulator {
         let log = try RequestLog(path: joinPath(root, "requests.jsonl"))
         let faults = FaultInjector(
             rate: configuration.faultRate, kinds: configuration.faultKinds, seed: configuration.seed)
-        var services: [(name: String, port: Int, responder: ObjectStoreService)] = []
+        var services: [(name: String, port: Int, responder: CallbackResponder<BasicRequestContext>)] = []
         for (flavor, port, region) in [
             (StoreFlavor.obs, configuration.obsPort, configuration.obsRegion),
             (StoreFlavor.oss, configuration.ossPort, configuration.ossRegion),
         ] {
             let storage = ObjectStorage(root: joinPath(root, flavor.rawValue), flavor: flavor)
             for bucket in configuration.buckets { try storage.createBucket(bucket) }
-            services.append(
-                (
-                    flavor.rawValue, port,
-                    ObjectStoreService(
-                        storage: storage, credentials: configuration.credentials, region: region, faults: faults,
-                        log: log, minimumPartSize: configuration.minimumPartSize)
-                ))
+            let service = ObjectStoreService(
+                storage: storage, credentials: configuration.credentials, region: region, faults: faults, log: log,
+                minimumPartSize: configuration.minimumPartSize)
+            services.append((flavor.rawValue, port, CallbackResponder(callback: service.respond)))
         }
+        let cph = CPHService(
+            credentials: configuration.credentials, storage: ObjectStorage(root: joinPath(root, "obs"), flavor: .obs),
+            serverCount: configuration.serverCount, jobSeconds: configuration.jobSeconds, faults: faults, log: log)
+        services.append(("cph", configuration.cphPort, CallbackResponder(callback: cph.respond)))
         let bound = Mutex<[String: Int]>([:])
         let expected = services.count
         var logger = Logger(label: "phonepack-emulator")

@@ -11,9 +11,10 @@ struct EmulatorCommand: AsyncParsableCommand {
         abstract: "Local stand-ins for Huawei OBS and Alibaba OSS that check signatures, digests and multipart rules.",
         discussion: """
             Prints one line when every service listens, e.g.
-              READY obs=http://127.0.0.1:40123 oss=http://127.0.0.1:40124
-            Point phonepack at it with PHONEPACK_OBS_ENDPOINT / PHONEPACK_OSS_ENDPOINT (or --endpoint) and the
-            emulator's key pair in OBS_ACCESS_KEY_ID / OBS_SECRET_ACCESS_KEY (OSS_ACCESS_KEY_ID / …).
+              READY cph=http://127.0.0.1:40125 obs=http://127.0.0.1:40123 oss=http://127.0.0.1:40124
+            Point phonepack at it with PHONEPACK_OBS_ENDPOINT / PHONEPACK_OSS_ENDPOINT / PHONEPACK_CPH_ENDPOINT
+            (or --endpoint) and the emulator's key pair in OBS_ACCESS_KEY_ID / OBS_SECRET_ACCESS_KEY
+            (OSS_ACCESS_KEY_ID / …; HUAWEICLOUD_SDK_AK / _SK for CPH). CPH accepts any project id.
             Every request is appended to DIR/requests.jsonl. Faults are drawn from a seeded generator, so a
             seed gives the same sequence of decisions on every run.
             """)
@@ -29,6 +30,15 @@ struct EmulatorCommand: AsyncParsableCommand {
 
     @Option(help: "OSS port (0 = any free port).")
     var ossPort = 0
+
+    @Option(help: "CPH port (0 = any free port).")
+    var cphPort = 0
+
+    @Option(help: "Cloud-phone servers CPH knows: server0001, server0002, …")
+    var servers = 3
+
+    @Option(help: "Seconds each emulated CPH job runs before it ends.")
+    var jobSeconds = 2.0
 
     @Option(help: "Access key id the stores accept.")
     var accessKey = "PHONEPACKEMULATORAK"
@@ -62,6 +72,9 @@ struct EmulatorCommand: AsyncParsableCommand {
         configuration.host = host
         configuration.obsPort = obsPort
         configuration.ossPort = ossPort
+        configuration.cphPort = cphPort
+        configuration.serverCount = servers
+        configuration.jobSeconds = jobSeconds
         configuration.credentials.accessKey = accessKey
         if let secret = secretKey ?? ProcessInfoLite.environment("PHONEPACK_EMULATOR_SECRET") {
             configuration.credentials.secretKey = secret

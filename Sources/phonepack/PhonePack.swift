@@ -19,7 +19,8 @@ struct PhonePack: ParsableCommand {
         subcommands: [
             BuildCommand.self, VerifyCommand.self, InspectCommand.self, ExtractCommand.self, CatCommand.self,
             DiffCommand.self, UploadCommand.self, DownloadCommand.self, ListCommand.self, StatCommand.self,
-            RemoveCommand.self, PresignCommand.self, UploadsCommand.self, ConfigCommand.self, AuthCommand.self,
+            RemoveCommand.self, PresignCommand.self, UploadsCommand.self, PushCommand.self, JobsCommand.self,
+            ConfigCommand.self, AuthCommand.self,
         ]
     )
 }
