@@ -33,29 +33,13 @@ struct BuildCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "An app folder, or APK files (base and splits).")
-    var inputs: [String] = []
+    @OptionGroup var app: BuildInputFlags
 
     @Option(name: .shortAndLong, help: "The tar to write: a file, or obs://bucket/key, oss://…, s3://… to upload it.")
     var output: String
 
-    @Option(name: .customLong("from"), help: "Re-pack the app from a batch-storage export tar instead.")
-    var export: String?
-
-    @Option(help: "Expected package name; an error if the APK says otherwise.")
-    var package: String?
-
-    @Option(help: "Modification time of every entry: seconds since 1970 or YYYY-MM-DD[THH:MM:SSZ].")
-    var mtime: String?
-
     @Flag(help: "Also write OUTPUT.manifest.json: every entry with owner, mode and SHA-256.")
     var manifest = false
-
-    @Option(help: "Owner for an area, e.g. data=10123:10123 (repeatable).")
-    var owner: [String] = []
-
-    @Option(help: "Folder and file modes for an area, e.g. data=0771:0660 (repeatable).")
-    var mode: [String] = []
 
     @Option(name: .shortAndLong, help: "Parts in flight when -o is an object URL.")
     var jobs = 4
@@ -64,27 +48,8 @@ struct BuildCommand: ParsableCommand {
     @OptionGroup(title: "Upload options (when -o is an object URL)") var cloud: CloudOptions
 
     func run() throws {
-        let input: BuildOptions.Input
-        switch (export, inputs.count) {
-        case (let export?, 0):
-            input = .export(export)
-        case (nil, 1) where !inputs[0].hasSuffix(".apk"):
-            input = .directory(inputs[0])
-        case (nil, 1...) where inputs.allSatisfy({ $0.hasSuffix(".apk") }):
-            input = .apks(inputs)
-        case (nil, 0):
-            throw ValidationError("give an app folder, APK files, or --from EXPORT.tar")
-        case (_?, _):
-            throw ValidationError("--from takes the place of the input folder or APKs; give one or the other")
-        default:
-            throw ValidationError("give either one folder or only .apk files")
-        }
-        guard output.hasSuffix(".tar") else {
-            throw ValidationError("the output must be an uncompressed .tar (CPH accepts nothing else): -o \(output)")
-        }
-        var options = BuildOptions(input: input, output: output, packageName: package, writeManifest: manifest)
-        options.mtime = try resolveMtime()
-        options.ownership = try parseOwnership()
+        var options = try app.options(output: output)
+        options.writeManifest = manifest
         if output.contains("://") {
             guard !manifest else { throw ValidationError("--manifest needs a local -o file") }
             guard (1...64).contains(jobs) else { throw ValidationError("--jobs takes 1 to 64") }
@@ -110,6 +75,74 @@ struct BuildCommand: ParsableCommand {
         if result.droppedEntries > 0 {
             print("  \(result.droppedEntries) export entries left out (not part of \(result.package.packageName))")
         }
+    }
+}
+
+/// Seconds since 1970 from `1710495000`, `2024-03-15` or `2024-03-15T09:30:00Z` (UTC).
+func parseTime(_ text: String, what: String) throws -> Int64 {
+    if let seconds = Int64(text), seconds >= 0 { return seconds }
+    let digits = text.split(whereSeparator: { "-T:Z".contains($0) }).compactMap { Int32($0) }
+    let shapeOK = text.count == 10 || (text.count == 20 && text.hasSuffix("Z"))
+    guard shapeOK, digits.count == 3 || digits.count == 6 else {
+        throw ValidationError("\(what) must be seconds since 1970 or YYYY-MM-DD[THH:MM:SSZ], not '\(text)'")
+    }
+    var parts = tm()
+    parts.tm_year = digits[0] - 1900
+    parts.tm_mon = digits[1] - 1
+    parts.tm_mday = digits[2]
+    if digits.count == 6 {
+        parts.tm_hour = digits[3]
+        parts.tm_min = digits[4]
+        parts.tm_sec = digits[5]
+    }
+    let seconds = timegm(&parts)
+    guard seconds >= 0 else { throw ValidationError("\(what): \(text) is before 1970") }
+    return Int64(seconds)
+}
+
+/// What to build an app tar from, shared by `build` and `release`.
+struct BuildInputFlags: ParsableArguments {
+    @Argument(help: "An app folder, or APK files (base and splits).")
+    var inputs: [String] = []
+
+    @Option(name: .customLong("from"), help: "Re-pack the app from a batch-storage export tar instead.")
+    var export: String?
+
+    @Option(help: "Expected package name; an error if the APK says otherwise.")
+    var package: String?
+
+    @Option(help: "Modification time of every entry: seconds since 1970 or YYYY-MM-DD[THH:MM:SSZ].")
+    var mtime: String?
+
+    @Option(help: "Owner for an area, e.g. data=10123:10123 (repeatable).")
+    var owner: [String] = []
+
+    @Option(help: "Folder and file modes for an area, e.g. data=0771:0660 (repeatable).")
+    var mode: [String] = []
+
+    func options(output: String) throws -> BuildOptions {
+        let input: BuildOptions.Input
+        switch (export, inputs.count) {
+        case (let export?, 0):
+            input = .export(export)
+        case (nil, 1) where !inputs[0].hasSuffix(".apk"):
+            input = .directory(inputs[0])
+        case (nil, 1...) where inputs.allSatisfy({ $0.hasSuffix(".apk") }):
+            input = .apks(inputs)
+        case (nil, 0):
+            throw ValidationError("give an app folder, APK files, or --from EXPORT.tar")
+        case (_?, _):
+            throw ValidationError("--from takes the place of the input folder or APKs; give one or the other")
+        default:
+            throw ValidationError("give either one folder or only .apk files")
+        }
+        guard output.hasSuffix(".tar") else {
+            throw ValidationError("the output must be an uncompressed .tar (CPH accepts nothing else): \(output)")
+        }
+        var options = BuildOptions(input: input, output: output, packageName: package)
+        options.mtime = try resolveMtime()
+        options.ownership = try parseOwnership()
+        return options
     }
 
     private func resolveMtime() throws -> Int64? {
@@ -156,26 +189,4 @@ struct BuildCommand: ParsableCommand {
         }
         return result
     }
-}
-
-/// Seconds since 1970 from `1710495000`, `2024-03-15` or `2024-03-15T09:30:00Z` (UTC).
-func parseTime(_ text: String, what: String) throws -> Int64 {
-    if let seconds = Int64(text), seconds >= 0 { return seconds }
-    let digits = text.split(whereSeparator: { "-T:Z".contains($0) }).compactMap { Int32($0) }
-    let shapeOK = text.count == 10 || (text.count == 20 && text.hasSuffix("Z"))
-    guard shapeOK, digits.count == 3 || digits.count == 6 else {
-        throw ValidationError("\(what) must be seconds since 1970 or YYYY-MM-DD[THH:MM:SSZ], not '\(text)'")
-    }
-    var parts = tm()
-    parts.tm_year = digits[0] - 1900
-    parts.tm_mon = digits[1] - 1
-    parts.tm_mday = digits[2]
-    if digits.count == 6 {
-        parts.tm_hour = digits[3]
-        parts.tm_min = digits[4]
-        parts.tm_sec = digits[5]
-    }
-    let seconds = timegm(&parts)
-    guard seconds >= 0 else { throw ValidationError("\(what): \(text) is before 1970") }
-    return Int64(seconds)
 }

@@ -34,7 +34,7 @@ struct WaitFlags: ParsableArguments {
 }
 
 /// Prints per-target outcomes as a table (or JSON) and exits 1 when any target failed.
-func report(_ outcomes: [TargetOutcome], json: Bool, what: String) throws {
+func reportOutcomes(_ outcomes: [TargetOutcome], json: Bool, what: String) throws {
     if json {
         print(JSONOutput.string(outcomes))
     } else {
@@ -137,7 +137,7 @@ struct PushHuawei: ParsableCommand {
             package: package, tar: target, serverIDs: ids, preInstall: preInstall, batchSize: batchSize,
             concurrency: wait.concurrency, waitTimeout: wait.noWait ? nil : wait.timeout,
             progress: ProgressLine.make(quiet: outputOptions.json))
-        try report(outcomes, json: outputOptions.json, what: "push")
+        try reportOutcomes(outcomes, json: outputOptions.json, what: "push")
     }
 }
 
@@ -174,7 +174,7 @@ struct JobsWait: ParsableCommand {
         }
         let final = try CPHFanOut.wait(
             outcomes, client: client, timeout: wait.timeout, progress: ProgressLine.make(quiet: outputOptions.json))
-        try report(final, json: outputOptions.json, what: "jobs")
+        try reportOutcomes(final, json: outputOptions.json, what: "jobs")
     }
 }
 
@@ -190,5 +190,63 @@ enum ProgressLine {
             writeToStandardError(terminal ? "\rjobs: \(done)/\(total) done   " : "jobs: \(done)/\(total) done\n")
             if terminal && done == total { writeToStandardError("\n") }
         }
+    }
+}
+
+struct ReleaseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "release",
+        abstract: "Build → verify → upload → push → wait: an app onto every listed CPH server in one command.",
+        discussion: """
+            The tar is built in a temporary folder (deleted at the end), verified with the huawei-share-app
+            rules, uploaded to --to with its SHA-256 as metadata (skipped when the object already has the same
+            SHA-256, so a rerun after a failed push does not upload again), pushed with PushShareApps and
+            waited for. The release stops at the first stage that fails and says which; an interrupted upload
+            resumes on the next run. Endpoints come from PHONEPACK_OBS_ENDPOINT / PHONEPACK_CPH_ENDPOINT, the
+            profile, or --region.
+            """)
+
+    @OptionGroup var app: BuildInputFlags
+
+    @Option(help: "Where the tar goes in OBS: obs://bucket/path/app.tar.")
+    var to: String
+
+    @Option(help: "Server ids: id,id,… or @file.")
+    var servers: String
+
+    @Flag(help: "Pre-install: the app survives phone restarts and resets.")
+    var preInstall = false
+
+    @Option(help: "Server ids per push call (1 to 100).")
+    var batchSize = CPHRequestRules.maxServersPerShareCall
+
+    @OptionGroup var wait: WaitFlags
+    @OptionGroup var cloud: CloudOptions
+    @OptionGroup var outputOptions: OutputOptions
+
+    func run() throws {
+        let destination = try ObjectURL(parsing: to)
+        guard destination.scheme == .obs else { throw ValidationError("--to must be obs://… (CPH reads from OBS)") }
+        var plan = ReleasePlan(
+            build: try app.options(output: lastPathComponent(destination.key)), destination: destination,
+            serverIDs: try parseIDList(servers, flag: "--servers"))
+        plan.preInstall = preInstall
+        plan.batchSize = batchSize
+        plan.concurrency = wait.concurrency
+        plan.waitTimeout = wait.noWait ? nil : wait.timeout
+        let quiet = outputOptions.json
+        let report = try HuaweiRelease.run(
+            plan, store: try cloud.objectStore(for: destination), cph: try cloud.cphClient(),
+            transfer: TransferSettings(stateDirectory: transferStateDirectory(environment: cloud.environment)),
+            notice: { if !quiet { print("release: \($0)") } }, progress: ProgressLine.make(quiet: quiet))
+        if quiet {
+            print(JSONOutput.string(report))
+            if report.outcomes.contains(where: { $0.state == .failed || $0.state == .rejected || $0.state == .running })
+            {
+                throw ExitCode(ExitStatus.checkFailed)
+            }
+            return
+        }
+        try reportOutcomes(report.outcomes, json: false, what: "release")
     }
 }

@@ -20,6 +20,7 @@ struct PhonePack: ParsableCommand {
             BuildCommand.self, VerifyCommand.self, InspectCommand.self, ExtractCommand.self, CatCommand.self,
             DiffCommand.self, UploadCommand.self, DownloadCommand.self, ListCommand.self, StatCommand.self,
             RemoveCommand.self, PresignCommand.self, UploadsCommand.self, PushCommand.self, JobsCommand.self,
+            ReleaseCommand.self,
             ConfigCommand.self, AuthCommand.self,
         ]
     )
