@@ -52,6 +52,7 @@ final class EmulatorProcess {
             "OBS_ACCESS_KEY_ID": Self.accessKey, "OBS_SECRET_ACCESS_KEY": Self.secretKey,
             "OSS_ACCESS_KEY_ID": Self.accessKey, "OSS_ACCESS_KEY_SECRET": Self.secretKey,
             "PHONEPACK_OBS_ENDPOINT": endpoints["obs"] ?? "", "PHONEPACK_OSS_ENDPOINT": endpoints["oss"] ?? "",
+            "PHONEPACK_CPH_ENDPOINT": endpoints["cph"] ?? "", "HUAWEICLOUD_SDK_PROJECT_ID": "0123456789abcdef",
             "PHONEPACK_STATE_DIR": stateDirectory, "PHONEPACK_CONFIG": stateDirectory + "/none.toml",
         ]
     }

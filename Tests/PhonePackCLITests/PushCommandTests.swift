@@ -1,0 +1,162 @@
+import Foundation
+import Testing
+
+@Suite("phonepack push huawei, jobs wait and release against the emulated CPH")
+struct PushCommandTests {
+    static let package = "com.example.phonepack.demo"
+
+    /// CPH requests the emulator answered, by path suffix.
+    func cphRequests(_ emulator: EmulatorProcess, _ suffix: String) throws -> [[String: Any]] {
+        try emulator.requests().filter {
+            $0["store"] as? String == "cph" && ($0["path"] as? String ?? "").hasSuffix(suffix)
+        }
+    }
+
+    @Test("release builds, verifies, uploads, pushes and waits; a rerun skips the upload")
+    func release() throws {
+        let tmp = try TemporaryDirectory()
+        let emulator = try EmulatorProcess(
+            data: tmp.file("data"), ["--bucket", "my-cph-bucket", "--job-seconds", "0.5"])
+        let env = emulator.environment(stateDirectory: tmp.file("state"))
+        let arguments = [
+            "release", CLI.repositoryRoot + "/samples/demo-app", "--to", "obs://my-cph-bucket/apps/demo.tar",
+            "--servers", "server0001,server0002,server0003", "--mtime", "2024-03-15",
+        ]
+        let first = try CLI.run(arguments, environment: env)
+        #expect(first.status == 0, "\(first.output)")
+        #expect(first.stdout.contains("release: 3 targets: 3 succeeded"))
+        #expect(emulator.storedBytes(store: "obs", bucket: "my-cph-bucket", key: "apps/demo.tar") != nil)
+        let puts = try emulator.requests().filter { $0["method"] as? String == "PUT" }.count
+
+        let second = try CLI.run(arguments + ["--json"], environment: env)
+        #expect(second.status == 0, "\(second.output)")
+        let report = try CLI.parseJSON(second.stdout)
+        #expect(report["uploaded"] as? Bool == false)
+        #expect(try emulator.requests().filter { $0["method"] as? String == "PUT" }.count == puts, "no second upload")
+        #expect((report["outcomes"] as? [[String: Any]])?.allSatisfy { $0["state"] as? String == "succeeded" } == true)
+    }
+
+    @Test("1,000 servers take exactly 10 pushes, and every one is waited for")
+    func fleet() throws {
+        let tmp = try TemporaryDirectory()
+        let emulator = try EmulatorProcess(
+            data: tmp.file("data"), ["--bucket", "my-cph-bucket", "--servers", "1000", "--job-seconds", "1"])
+        let env = emulator.environment(stateDirectory: tmp.file("state"))
+        #expect(
+            try CLI.run(
+                ["build", CLI.repositoryRoot + "/samples/demo-app", "-o", "obs://my-cph-bucket/apps/demo.tar"],
+                environment: env
+            ).status == 0)
+        try tmp.write("servers.txt", (1...1000).map { String(format: "server%04d", $0) }.joined(separator: "\n") + "\n")
+        let result = try CLI.run(
+            [
+                "push", "huawei", "--tar", "obs://my-cph-bucket/apps/demo.tar", "--package", Self.package, "--servers",
+                "@" + tmp.file("servers.txt"), "--json",
+            ],
+            environment: env)
+        #expect(result.status == 0, "\(result.stderr)")
+        let outcomes = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        #expect(outcomes.count == 1000)
+        #expect(outcomes.allSatisfy { $0["state"] as? String == "succeeded" })
+        #expect(try cphRequests(emulator, "share-apps").count == 10)
+        // ListJobs: 10 pages of 100 jobs per round; a 1-second job needs at most a few rounds.
+        #expect(try cphRequests(emulator, "cloud-phone/jobs").count <= 40)
+    }
+
+    @Test(
+        "each invalid field is refused before any request is sent",
+        arguments: [
+            (["--package", "Com.bad."], "package_name"),
+            (["--package", "nodot"], "package_name"),
+            (["--tar", "obs://B_ad/apps/demo.tar"], "bucket_name"),
+            (["--tar", "obs://my-cph-bucket/apps/my app.tar"], "object_path"),
+            (["--tar", "obs://my-cph-bucket/apps/demo.zip"], "object_path"),
+            (["--servers", "server0001,bad/id"], "server_ids"),
+            (["--batch-size", "101"], "--batch-size"),
+        ])
+    func clientSideRejection(change: [String], field: String) throws {
+        let tmp = try TemporaryDirectory()
+        let emulator = try EmulatorProcess(data: tmp.file("data"), ["--bucket", "my-cph-bucket"])
+        let env = emulator.environment(stateDirectory: tmp.file("state"))
+        var options = [
+            "--tar": "obs://my-cph-bucket/apps/demo.tar", "--package": Self.package, "--servers": "server0001",
+        ]
+        options[change[0]] = change[1]
+        let result = try CLI.run(["push", "huawei"] + options.flatMap { [$0.key, $0.value] }, environment: env)
+        #expect(result.status == 2, "\(result.output)")
+        #expect(result.stderr.contains(field), "\(result.stderr)")
+        #expect(try emulator.requests().isEmpty, "nothing may reach the service")
+    }
+
+    @Test("a tar that breaks the layout fails its jobs; unknown servers are rejected with the vendor code")
+    func failures() throws {
+        let tmp = try TemporaryDirectory()
+        let emulator = try EmulatorProcess(
+            data: tmp.file("data"), ["--bucket", "my-cph-bucket", "--job-seconds", "0.3"])
+        let env = emulator.environment(stateDirectory: tmp.file("state"))
+        // A plain tar of the app folder: not the shared-app layout.
+        try CLI.tool("tar", ["-cf", tmp.file("plain.tar"), "-C", CLI.repositoryRoot + "/samples/demo-app", "."])
+        #expect(
+            try CLI.run(["upload", tmp.file("plain.tar"), "obs://my-cph-bucket/apps/plain.tar"], environment: env)
+                .status == 0)
+        let result = try CLI.run(
+            [
+                "push", "huawei", "--tar", "obs://my-cph-bucket/apps/plain.tar", "--package", Self.package, "--servers",
+                "server0001,server0002,server9999",
+            ],
+            environment: env)
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("server0001  failed"))
+        #expect(result.stdout.contains("EMULATOR.LayoutRejected"))
+        #expect(result.stdout.contains("server9999  rejected") && result.stdout.contains("CPS.0016"))
+        #expect(result.stderr.contains("3 of 3 failed"))
+    }
+
+    @Test("push --no-wait returns request ids; jobs wait follows them to the end")
+    func noWaitThenJobsWait() throws {
+        let tmp = try TemporaryDirectory()
+        let emulator = try EmulatorProcess(data: tmp.file("data"), ["--bucket", "my-cph-bucket", "--job-seconds", "1"])
+        let env = emulator.environment(stateDirectory: tmp.file("state"))
+        #expect(
+            try CLI.run(
+                ["build", CLI.repositoryRoot + "/samples/demo-app", "-o", "obs://my-cph-bucket/apps/demo.tar"],
+                environment: env
+            ).status == 0)
+        let pushed = try CLI.run(
+            [
+                "push", "huawei", "--tar", "obs://my-cph-bucket/apps/demo.tar", "--package", Self.package, "--servers",
+                "server0001,server0002", "--no-wait", "--json",
+            ],
+            environment: env)
+        let outcomes = try #require(
+            try JSONSerialization.jsonObject(with: Data(pushed.stdout.utf8)) as? [[String: Any]])
+        #expect(outcomes.allSatisfy { $0["state"] as? String == "submitted" })
+        #expect(pushed.status == 0, "creating the jobs is what --no-wait asks for")
+        let requestID = try #require(outcomes.first?["requestID"] as? String)
+        let waited = try CLI.run(["jobs", "wait", requestID], environment: env)
+        #expect(waited.status == 0, "\(waited.output)")
+        #expect(waited.stdout.contains("jobs: 2 targets: 2 succeeded"))
+    }
+
+    @Test("with 20 % injected faults a release still completes, or stops cleanly and completes on the rerun")
+    func faultyRelease() throws {
+        let tmp = try TemporaryDirectory()
+        let emulator = try EmulatorProcess(
+            data: tmp.file("data"),
+            ["--bucket", "my-cph-bucket", "--job-seconds", "0.3", "--fault-rate", "0.2", "--seed", "3"])
+        let env = emulator.environment(stateDirectory: tmp.file("state"))
+        let arguments = [
+            "release", CLI.repositoryRoot + "/samples/demo-app", "--to", "obs://my-cph-bucket/apps/demo.tar",
+            "--servers", "server0001,server0002,server0003",
+        ]
+        var result = try CLI.run(arguments, environment: env)
+        if result.status != 0 {
+            #expect(
+                result.stderr.contains("release stopped at") || result.stderr.contains("failed"), "\(result.output)")
+            result = try CLI.run(arguments, environment: env)
+        }
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.stdout.contains("3 succeeded"))
+    }
+}
