@@ -74,6 +74,47 @@ public struct CPHServer: Codable, Sendable, Equatable {
     }
 }
 
+/// A cloud phone as ListCloudPhones reports it (the fields phonepack uses).
+public struct CPHPhone: Codable, Sendable, Equatable {
+    public var phone_id: String
+    public var phone_name: String?
+    public var server_id: String?
+    public var status: Int?
+
+    public init(phone_id: String, phone_name: String? = nil, server_id: String? = nil, status: Int? = nil) {
+        self.phone_id = phone_id
+        self.phone_name = phone_name
+        self.server_id = server_id
+        self.status = status
+    }
+}
+
+/// A phone image as ListCloudPhoneImages reports it.
+public struct CPHImage: Codable, Sendable, Equatable {
+    public var image_id: String
+    public var image_name: String?
+    public var os_type: String?
+    public var os_name: String?
+    public var image_label: String?
+}
+
+/// One phone's export: what BatchExportCloudPhoneData takes per phone.
+public struct CPHStorageInfo: Codable, Sendable, Equatable {
+    public var phone_id: String
+    public var include_files: [String]
+    public var exclude_files: [String]?
+    public var bucket_name: String
+    public var object_path: String
+
+    public init(phone_id: String, include_files: [String], exclude_files: [String]?, bucket_name: String, object_path: String) {
+        self.phone_id = phone_id
+        self.include_files = include_files
+        self.exclude_files = exclude_files
+        self.bucket_name = bucket_name
+        self.object_path = object_path
+    }
+}
+
 /// Where and how to reach CPH: endpoint, project, and AK/SK signing (what the official SDK does) or an IAM token.
 public struct CPHEndpoint: Sendable {
     public enum Auth: Sendable {
@@ -169,6 +210,143 @@ public final class CPHClient {
         return try decode(CPHBatchAnswer.self, response, operation: "push share apps")
     }
 
+    /// DeleteShareApps (a DELETE with a JSON body): fails on a server while any phone still has the app.
+    public func deleteShareApps(packageName: String, serverIDs: [String]) throws(PhonePackError) -> CPHBatchAnswer {
+        try CPHRequestRules.check(FieldRules.packageName(packageName), field: "package_name", value: packageName)
+        try CPHRequestRules.serverIDs(serverIDs)
+        struct Body: Encodable {
+            var package_name: String
+            var server_ids: [String]
+        }
+        let body = try JSONCoding.encode(Body(package_name: packageName, server_ids: serverIDs))
+        return try decode(
+            CPHBatchAnswer.self, send("DELETE", "cloud-phone/phones/share-apps", body: body),
+            operation: "delete share apps")
+    }
+
+    /// PushShareFiles: a tar from OBS into the servers' shared storage (`/data` and `/cache` trees only).
+    public func pushShareFiles(bucket: String, objectPath: String, serverIDs: [String]) throws(PhonePackError)
+        -> CPHBatchAnswer
+    {
+        try CPHRequestRules.check(FieldRules.obsBucketName(bucket), field: "bucket_name", value: bucket)
+        try CPHRequestRules.check(FieldRules.cphObjectPath(objectPath), field: "object_path", value: objectPath)
+        try CPHRequestRules.serverIDs(serverIDs)
+        struct Body: Encodable {
+            var bucket_name: String
+            var object_path: String
+            var server_ids: [String]
+        }
+        let body = try JSONCoding.encode(Body(bucket_name: bucket, object_path: objectPath, server_ids: serverIDs))
+        return try decode(
+            CPHBatchAnswer.self, send("POST", "cloud-phone/phones/share-files", body: body),
+            operation: "push share files")
+    }
+
+    /// DeleteShareFiles (POST to the same path as the push, told apart by the body).
+    public func deleteShareFiles(paths: [String], serverIDs: [String]) throws(PhonePackError) -> CPHBatchAnswer {
+        for path in paths { try CPHRequestRules.check(FieldRules.shareFilePath(path), field: "file_paths", value: path) }
+        try CPHRequestRules.serverIDs(serverIDs)
+        struct Body: Encodable {
+            var server_ids: [String]
+            var file_paths: [String]
+        }
+        let body = try JSONCoding.encode(Body(server_ids: serverIDs, file_paths: paths))
+        return try decode(
+            CPHBatchAnswer.self, send("POST", "cloud-phone/phones/share-files", body: body),
+            operation: "delete share files")
+    }
+
+    /// BatchExportCloudPhoneData: each phone's selected paths as a tar in OBS.
+    public func exportData(_ infos: [CPHStorageInfo]) throws(PhonePackError) -> CPHBatchAnswer {
+        for info in infos {
+            try CPHRequestRules.check(
+                FieldRules.exportIncludeFiles(info.include_files), field: "include_files",
+                value: info.include_files.joined(separator: ","))
+            for path in info.exclude_files ?? [] {
+                try CPHRequestRules.check(FieldRules.exportPath(path), field: "exclude_files", value: path)
+            }
+            try CPHRequestRules.check(FieldRules.obsBucketName(info.bucket_name), field: "bucket_name", value: info.bucket_name)
+            try CPHRequestRules.check(FieldRules.cphObjectPath(info.object_path), field: "object_path", value: info.object_path)
+        }
+        struct Body: Encodable { var storage_infos: [CPHStorageInfo] }
+        let body = try JSONCoding.encode(Body(storage_infos: infos))
+        return try decode(
+            CPHBatchAnswer.self, send("POST", "cloud-phone/phones/batch-storage", body: body), operation: "export data")
+    }
+
+    /// BatchImportCloudPhoneData: restore each phone from a tar in OBS.
+    public func restoreData(phoneIDs: [String], bucket: String, objectPath: String) throws(PhonePackError)
+        -> CPHBatchAnswer
+    {
+        try CPHRequestRules.check(FieldRules.obsBucketName(bucket), field: "bucket_name", value: bucket)
+        try CPHRequestRules.check(FieldRules.cphObjectPath(objectPath), field: "object_path", value: objectPath)
+        struct Info: Encodable {
+            var phone_id: String
+            var bucket_name: String
+            var object_path: String
+        }
+        struct Body: Encodable { var restore_infos: [Info] }
+        let body = try JSONCoding.encode(
+            Body(restore_infos: phoneIDs.map { Info(phone_id: $0, bucket_name: bucket, object_path: objectPath) }))
+        return try decode(
+            CPHBatchAnswer.self, send("POST", "cloud-phone/phones/batch-restore", body: body), operation: "restore data")
+    }
+
+    /// A phone command (`push`, `install`, `install-multiple`, `uninstall`, `shell`) on phones.
+    public func command(_ command: String, content: String, phoneIDs: [String]) throws(PhonePackError) -> CPHBatchAnswer {
+        try CPHRequestRules.check(CPHCommandRules.check(command: command, content: content), field: "content", value: content)
+        struct Body: Encodable {
+            var command: String
+            var content: String
+            var phone_ids: [String]
+        }
+        let body = try JSONCoding.encode(Body(command: command, content: content, phone_ids: phoneIDs))
+        // Not idempotent: a shell command may do something each time it runs.
+        return try decode(
+            CPHBatchAnswer.self, send("POST", "cloud-phone/phones/commands", body: body, idempotent: command != "shell"),
+            operation: "run phone command")
+    }
+
+    /// ShowJob.
+    public func job(_ id: String) throws(PhonePackError) -> CPHJob {
+        try decode(CPHJob.self, send("GET", "cloud-phone/jobs/\(id)"), operation: "show job")
+    }
+
+    /// ListCloudPhoneImages of a type (`public`, `private`, `share`, `all`), every page.
+    public func images(type: String) throws(PhonePackError) -> [CPHImage] {
+        struct Answer: Decodable {
+            struct PageInfo: Decodable { var next_marker: String? }
+            var phone_images: [CPHImage]
+            var page_info: PageInfo?
+        }
+        var images: [CPHImage] = []
+        var marker: String?
+        repeat {
+            var query: [(name: String, value: String?)] = [("image_type", type), ("limit", "500")]
+            if let marker { query.append(("marker", marker)) }
+            let answer = try decode(Answer.self, send("GET", "cloud-phone/phone-images", query: query), operation: "list images")
+            images += answer.phone_images
+            marker = answer.page_info?.next_marker.flatMap { $0.isEmpty ? nil : $0 }
+        } while marker != nil
+        return images
+    }
+
+    /// ListCloudPhones (of one server, or all), every page.
+    public func listPhones(serverID: String? = nil) throws(PhonePackError) -> [CPHPhone] {
+        struct Answer: Decodable {
+            var phones: [CPHPhone]
+            var count: Int?
+        }
+        var phones: [CPHPhone] = []
+        while true {
+            var query: [(name: String, value: String?)] = [("offset", String(phones.count)), ("limit", "200")]
+            if let serverID { query.append(("server_id", serverID)) }
+            let answer = try decode(Answer.self, send("GET", "cloud-phone/phones", query: query), operation: "list phones")
+            phones += answer.phones
+            if answer.phones.count < 200 || phones.count >= (answer.count ?? Int.max) { return phones }
+        }
+    }
+
     /// ListJobs for up to 20 request ids at once, every page.
     public func listJobs(requestIDs: [String]) throws(PhonePackError) -> [CPHJob] {
         precondition(requestIDs.count <= CPHRequestRules.maxRequestIDsPerListJobs)
@@ -222,17 +400,22 @@ public enum CPHRequestRules {
         if !objectPath.hasSuffix(".tar") {
             throw violation(field: "object_path", value: objectPath, rule: "must name a .tar (CPH takes nothing else)")
         }
-        guard (1...maxServersPerShareCall).contains(serverIDs.count) else {
+        try self.serverIDs(serverIDs)
+    }
+
+    public static func serverIDs(_ ids: [String], field: String = "server_ids", limit: Int = maxServersPerShareCall)
+        throws(PhonePackError)
+    {
+        guard (1...limit).contains(ids.count) else {
             throw violation(
-                field: "server_ids", value: "\(serverIDs.count) ids",
-                rule: "1 to \(maxServersPerShareCall) per call (phonepack splits longer lists)")
+                field: field, value: "\(ids.count) ids", rule: "1 to \(limit) per call (phonepack splits longer lists)")
         }
-        if let bad = serverIDs.first(where: { $0.isEmpty || $0.count > 64 || !$0.allSatisfy(isIDCharacter) }) {
-            throw violation(field: "server_ids", value: bad, rule: "ids are 1 to 64 letters, digits, - or _")
+        if let bad = ids.first(where: { $0.isEmpty || $0.count > 64 || !$0.allSatisfy(isIDCharacter) }) {
+            throw violation(field: field, value: bad, rule: "ids are 1 to 64 letters, digits, - or _")
         }
     }
 
-    static func check(_ result: FieldCheck, field: String, value: String) throws(PhonePackError) {
+    public static func check(_ result: FieldCheck, field: String, value: String) throws(PhonePackError) {
         if let rule = result.violation { throw violation(field: field, value: value, rule: rule) }
     }
 
@@ -244,5 +427,34 @@ public enum CPHRequestRules {
         PhonePackError(
             .invalidInput, operation: "check request", path: field,
             message: "'\(value)' breaks the rule: \(rule); nothing was sent")
+    }
+}
+
+/// The phone-command rules of CPH's `commands` API.
+public enum CPHCommandRules {
+    public static func check(command: String, content: String) -> FieldCheck {
+        switch command {
+        case "push":
+            let check = FieldRules.cphPushFileContent(content)
+            if check.isValid && !content.hasPrefix("obs://") { return FieldCheck(violation: "must be obs://bucket/path/file.tar") }
+            return check
+        case "install":
+            guard content.utf8.count <= 1024 else { return FieldCheck(violation: "length must be at most 1024 bytes") }
+            return content.contains("obs://") ? FieldCheck(violation: nil) : FieldCheck(violation: "must name an obs:// APK")
+        case "install-multiple":
+            guard content.utf8.count <= 8100 else { return FieldCheck(violation: "length must be at most 8100 bytes") }
+            let apks = content.split(separator: " ").filter { $0.hasPrefix("obs://") }
+            return (1...50).contains(apks.count)
+                ? FieldCheck(violation: nil) : FieldCheck(violation: "must name 1 to 50 obs:// APKs of one app")
+        case "uninstall":
+            return FieldRules.packageName(content)
+        case "shell":
+            guard (1...2048).contains(content.utf8.count) else {
+                return FieldCheck(violation: "length must be 1..2048 bytes")
+            }
+            return FieldCheck(violation: nil)
+        default:
+            return FieldCheck(violation: "command must be push, install, install-multiple, uninstall or shell")
+        }
     }
 }

@@ -74,5 +74,11 @@ public enum CloudTime {
         return Int64(timegm(&p))
     }
 
+    /// Reads `2025-01-15T08:30:00Z` (Alibaba's timestamps); `nil` when it is not that form.
+    public static func parseISO8601(_ text: String) -> Int64? {
+        let compact = text.replacing("-", with: "").replacing(":", with: "")
+        return parseCompact(compact)
+    }
+
     public static func now() -> Int64 { Int64(time(nil)) }
 }

@@ -8,6 +8,11 @@ public struct FieldCheck: Sendable, Equatable {
 
     public var isValid: Bool { violation == nil }
 
+    public init(violation: String?, warnings: [String] = []) {
+        self.violation = violation
+        self.warnings = warnings
+    }
+
     static let valid = FieldCheck(violation: nil)
     static func invalid(_ reason: String) -> FieldCheck { FieldCheck(violation: reason) }
 }

@@ -13,10 +13,17 @@ public struct EmulatorConfiguration: Sendable {
     /// 0 picks a free port; the READY line says which.
     public var obsPort = 0
     public var ossPort = 0
-    public var cphPort = 0
-    /// Cloud-phone servers CPH knows (`server0001` …) and how long each emulated job runs.
+    /// The port of the cloud-phone APIs (IAM, CPH, KooPhone, eds-aic share it, told apart by path).
+    public var apiPort = 0
+    /// Cloud-phone servers CPH knows (`server0001` …), phones per server (`phone0001` …), KooPhone and
+    /// Alibaba instances (`kp0001` …, `acp-0001` …), and how long each emulated job runs.
     public var serverCount = 3
+    public var phonesPerServer = 1
+    public var instanceCount = 3
     public var jobSeconds = 2.0
+    /// The IAM user whose password gets a token (for X-Auth-Token).
+    public var iamUser = "phonepack"
+    public var iamPassword = "phonepack-emulator-password"
     /// The one key pair every store accepts.
     public var credentials = Credentials(
         accessKey: "PHONEPACKEMULATORAK", secretKey: "phonepack-emulator-secret", source: "emulator")
@@ -59,10 +66,8 @@ public enum Emulator {
                 minimumPartSize: configuration.minimumPartSize)
             services.append((flavor.rawValue, port, CallbackResponder(callback: service.respond)))
         }
-        let cph = CPHService(
-            credentials: configuration.credentials, storage: ObjectStorage(root: joinPath(root, "obs"), flavor: .obs),
-            serverCount: configuration.serverCount, jobSeconds: configuration.jobSeconds, faults: faults, log: log)
-        services.append(("cph", configuration.cphPort, CallbackResponder(callback: cph.respond)))
+        let api = CloudPhoneService(configuration: configuration, faults: faults, log: log)
+        services.append(("api", configuration.apiPort, CallbackResponder(callback: api.respond)))
         let bound = Mutex<[String: Int]>([:])
         let expected = services.count
         var logger = Logger(label: "phonepack-emulator")

@@ -11,10 +11,12 @@ struct EmulatorCommand: AsyncParsableCommand {
         abstract: "Local stand-ins for Huawei OBS and Alibaba OSS that check signatures, digests and multipart rules.",
         discussion: """
             Prints one line when every service listens, e.g.
-              READY cph=http://127.0.0.1:40125 obs=http://127.0.0.1:40123 oss=http://127.0.0.1:40124
-            Point phonepack at it with PHONEPACK_OBS_ENDPOINT / PHONEPACK_OSS_ENDPOINT / PHONEPACK_CPH_ENDPOINT
-            (or --endpoint) and the emulator's key pair in OBS_ACCESS_KEY_ID / OBS_SECRET_ACCESS_KEY
-            (OSS_ACCESS_KEY_ID / …; HUAWEICLOUD_SDK_AK / _SK for CPH). CPH accepts any project id.
+              READY cph=http://127.0.0.1:40125 eds-aic=… iam=… koophone=… obs=http://127.0.0.1:40123 oss=…
+            (IAM, CPH, KooPhone and eds-aic share one port.)
+            Point phonepack at it with PHONEPACK_<NAME>_ENDPOINT for each name on the READY line (OBS, OSS, CPH,
+            IAM, KOOPHONE, EDS_AIC) and the emulator's key pair in the vendors' variables (OBS_ACCESS_KEY_ID /
+            OBS_SECRET_ACCESS_KEY, OSS_ACCESS_KEY_ID / OSS_ACCESS_KEY_SECRET, …). CPH accepts any project id;
+            KooPhone wants an IAM token, which IAM gives for --iam-user and its password.
             Every request is appended to DIR/requests.jsonl. Faults are drawn from a seeded generator, so a
             seed gives the same sequence of decisions on every run.
             """)
@@ -31,11 +33,23 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(help: "OSS port (0 = any free port).")
     var ossPort = 0
 
-    @Option(help: "CPH port (0 = any free port).")
-    var cphPort = 0
+    @Option(help: "Port of the cloud-phone APIs: IAM, CPH, KooPhone and eds-aic (0 = any free port).")
+    var apiPort = 0
 
     @Option(help: "Cloud-phone servers CPH knows: server0001, server0002, …")
     var servers = 3
+
+    @Option(help: "Phones per CPH server: phone0001, phone0002, …")
+    var phonesPerServer = 1
+
+    @Option(help: "KooPhone instances (kp0001 …) and Alibaba instances (acp-0001 …).")
+    var instances = 3
+
+    @Option(help: "IAM user name whose password gets a token.")
+    var iamUser = "phonepack"
+
+    @Option(help: "That user's password (else PHONEPACK_EMULATOR_IAM_PASSWORD, else the built-in demo one).")
+    var iamPassword: String?
 
     @Option(help: "Seconds each emulated CPH job runs before it ends.")
     var jobSeconds = 2.0
@@ -72,8 +86,14 @@ struct EmulatorCommand: AsyncParsableCommand {
         configuration.host = host
         configuration.obsPort = obsPort
         configuration.ossPort = ossPort
-        configuration.cphPort = cphPort
+        configuration.apiPort = apiPort
         configuration.serverCount = servers
+        configuration.phonesPerServer = phonesPerServer
+        configuration.instanceCount = instances
+        configuration.iamUser = iamUser
+        if let password = iamPassword ?? ProcessInfoLite.environment("PHONEPACK_EMULATOR_IAM_PASSWORD") {
+            configuration.iamPassword = password
+        }
         configuration.jobSeconds = jobSeconds
         configuration.credentials.accessKey = accessKey
         if let secret = secretKey ?? ProcessInfoLite.environment("PHONEPACK_EMULATOR_SECRET") {

@@ -1,0 +1,330 @@
+import Foundation
+import Hummingbird
+import PhonePackCloud
+import PhonePackCore
+
+/// Huawei CPH: `/v1/{project_id}/cloud-phone/…`.
+extension CloudPhoneService {
+    func cph(_ request: IncomingRequest, path: String, body: [UInt8], requestID: String) throws -> Response {
+        let parts = path.split(separator: "/").map(String.init)
+        guard parts.count >= 4, parts[0] == "v1", parts[2] == "cloud-phone" else {
+            throw Failure(status: 404, code: "APIGW.0101", message: "The API does not exist or has not been published")
+        }
+        try checkSignatureOrToken(request, path: path, body: body)
+        let route = parts.dropFirst(3).joined(separator: "/")
+        switch (request.method, route) {
+        case ("POST", "phones/share-apps"):
+            return try pushShareApps(body, requestID: requestID)
+        case ("DELETE", "phones/share-apps"):
+            struct Body: Decodable {
+                var package_name: String
+                var server_ids: [String]
+            }
+            let delete = try decodeBody(Body.self, body)
+            try checkField(FieldRules.packageName(delete.package_name), "package_name")
+            return batch(serverIDs: delete.server_ids, requestID: requestID) { server in
+                for phone in phones(of: server) {
+                    for folder in ["/data/data/\(delete.package_name)", "/data/app/\(delete.package_name)-1"] {
+                        if let path = try? fleet.hostPath(phone, folder) { try? FileManager.default.removeItem(atPath: path) }
+                    }
+                }
+                return (nil, nil)
+            }
+        case ("POST", "phones/share-files"):
+            struct Body: Decodable {
+                var bucket_name: String?
+                var object_path: String?
+                var file_paths: [String]?
+                var server_ids: [String]
+            }
+            let share = try decodeBody(Body.self, body)
+            if let paths = share.file_paths {
+                for path in paths { try checkField(FieldRules.shareFilePath(path), "file_paths") }
+                return batch(serverIDs: share.server_ids, requestID: requestID) { _ in (nil, nil) }
+            }
+            guard let bucket = share.bucket_name, let key = share.object_path else {
+                throw Failure(status: 400, code: "CPS.0118", message: "Parameter: bucket_name and object_path are required.")
+            }
+            let tar = obs.dataPath(bucket: bucket, key: key)
+            return batch(serverIDs: share.server_ids, requestID: requestID) { server in
+                guard let tar else { return (EmulatedFailure(code: "EMULATOR.NoSuchObject", message: "obs://\(bucket)/\(key) does not exist"), nil) }
+                return (unpack(tar, into: phones(of: server)), nil)
+            }
+        case ("POST", "phones/batch-storage"):
+            return try export(body, requestID: requestID)
+        case ("POST", "phones/batch-restore"):
+            struct Body: Decodable {
+                struct Info: Decodable {
+                    var phone_id: String
+                    var bucket_name: String
+                    var object_path: String
+                }
+                var restore_infos: [Info]
+            }
+            let restore = try decodeBody(Body.self, body)
+            return phoneBatch(restore.restore_infos.map(\.phone_id), requestID: requestID) { phone in
+                let info = restore.restore_infos.first { $0.phone_id == phone }!
+                guard let tar = obs.dataPath(bucket: info.bucket_name, key: info.object_path) else {
+                    return (EmulatedFailure(code: "EMULATOR.NoSuchObject", message: "obs://\(info.bucket_name)/\(info.object_path) does not exist"), nil)
+                }
+                return (unpack(tar, into: [phone]), nil)
+            }
+        case ("POST", "phones/commands"):
+            return try command(body, requestID: requestID)
+        case ("GET", "phone-images"):
+            let type = request.queryValue("image_type") ?? "all"
+            guard ["public", "private", "share", "all"].contains(type) else {
+                throw Failure(status: 400, code: "CPS.0010", message: "Parameter: image_type is invalid.")
+            }
+            let images: [[String: String]] = [
+                ["image_id": "emulatorimage0001", "image_name": "Android 12 (emulated)", "os_type": "Android", "os_name": "Android 12", "image_label": "cloud_phone"],
+                ["image_id": "emulatorimage0002", "image_name": "Android 11 game (emulated)", "os_type": "Android", "os_name": "Android 11", "image_label": "cloud_game"],
+            ]
+            struct Answer: Encodable {
+                var request_id: String
+                var phone_images: [[String: String]]
+            }
+            return encode(Answer(request_id: requestID, phone_images: type == "private" || type == "share" ? [] : images))
+        case ("GET", "jobs"):
+            let groups = (request.queryValue("request_ids") ?? request.queryValue("request_id") ?? "").split(separator: ",")
+            let offset = Int(request.queryValue("offset") ?? "") ?? 0
+            let limit = min(Int(request.queryValue("limit") ?? "") ?? 100, 100)
+            let now = CloudTime.monotonicSeconds()
+            let all = groups.flatMap { jobs.group(String($0)) }.map { cphJob($0, now: now) }
+            struct Answer: Encodable {
+                var request_id: String
+                var count: Int
+                var jobs: [CPHJob]
+            }
+            return encode(Answer(request_id: requestID, count: all.count, jobs: Array(all.dropFirst(offset).prefix(limit))))
+        case ("GET", _) where route.hasPrefix("jobs/"):
+            guard let job = jobs.job(String(route.dropFirst(5))) else {
+                throw Failure(status: 404, code: "CPS.0015", message: "Job is not found.")
+            }
+            return encode(cphJob(job, now: CloudTime.monotonicSeconds()))
+        case ("GET", "servers"):
+            let offset = Int(request.queryValue("offset") ?? "") ?? 0
+            let limit = min(Int(request.queryValue("limit") ?? "") ?? 100, 100)
+            struct Answer: Encodable {
+                var request_id: String
+                var count: Int
+                var servers: [CPHServer]
+            }
+            let page = servers.dropFirst(offset).prefix(limit).map {
+                CPHServer(server_id: $0, server_name: "emulated-\($0)", status: 5)
+            }
+            return encode(Answer(request_id: requestID, count: servers.count, servers: Array(page)))
+        case ("GET", "phones"):
+            let offset = Int(request.queryValue("offset") ?? "") ?? 0
+            let limit = min(Int(request.queryValue("limit") ?? "") ?? 100, 200)
+            let chosen = request.queryValue("server_id").map { phones(of: $0) } ?? allPhones
+            struct Answer: Encodable {
+                var request_id: String
+                var count: Int
+                var phones: [CPHPhone]
+            }
+            let page = chosen.dropFirst(offset).prefix(limit).map { phone in
+                CPHPhone(
+                    phone_id: phone, phone_name: "emulated-\(phone)", server_id: servers.first { phones(of: $0).contains(phone) },
+                    status: 2)
+            }
+            return encode(Answer(request_id: requestID, count: chosen.count, phones: Array(page)))
+        default:
+            throw Failure(status: 404, code: "APIGW.0101", message: "The API does not exist or has not been published")
+        }
+    }
+
+    private func cphJob(_ job: EmulatedJob, now: Double) -> CPHJob {
+        let done = job.done(now)
+        let isPhone = job.target.hasPrefix("phone")
+        return CPHJob(
+            job_id: job.id, status: done ? (job.failed ? -1 : 2) : 1, server_id: isPhone ? nil : job.target,
+            phone_id: isPhone ? job.target : nil, error_code: done ? job.errorCode : nil,
+            error_msg: done ? job.errorMessage : nil, execute_msg: done ? job.output : nil,
+            begin_time: CloudTime.iso8601(job.created), end_time: done ? CloudTime.iso8601(CloudTime.now()) : nil)
+    }
+
+    /// Jobs for server ids; unknown servers get CPS.0016 in their entry instead of a job.
+    private func batch(serverIDs: [String], requestID: String, _ outcome: (String) -> (EmulatedFailure?, String?))
+        -> Response
+    {
+        let known = Set(servers)
+        let submitted = submitJobs(group: requestID, targets: serverIDs.filter(known.contains)) { outcome($0) }
+        let byTarget = Dictionary(submitted.map { ($0.target, $0.jobID) }, uniquingKeysWith: { first, _ in first })
+        let entries = serverIDs.map { server in
+            byTarget[server].map { CPHJobEntry(server_id: server, job_id: $0) }
+                ?? CPHJobEntry(server_id: server, error_code: "CPS.0016", error_msg: "server_id is invalid.")
+        }
+        return encode(CPHBatchAnswer(request_id: requestID, jobs: entries))
+    }
+
+    /// Jobs for phone ids; unknown phones get CPS.0005.
+    private func phoneBatch(_ phoneIDs: [String], requestID: String, _ outcome: (String) -> (EmulatedFailure?, String?))
+        -> Response
+    {
+        let known = Set(allPhones)
+        let submitted = submitJobs(group: requestID, targets: phoneIDs.filter(known.contains)) { outcome($0) }
+        let byTarget = Dictionary(submitted.map { ($0.target, $0.jobID) }, uniquingKeysWith: { first, _ in first })
+        let entries = phoneIDs.map { phone in
+            byTarget[phone].map { CPHJobEntry(phone_id: phone, job_id: $0) }
+                ?? CPHJobEntry(phone_id: phone, error_code: "CPS.0005", error_msg: "Phone is not found.")
+        }
+        return encode(CPHBatchAnswer(request_id: requestID, jobs: entries))
+    }
+
+    private func pushShareApps(_ body: [UInt8], requestID: String) throws -> Response {
+        struct Body: Decodable {
+            var package_name: String
+            var pre_install_app: Int?
+            var bucket_name: String
+            var object_path: String
+            var server_ids: [String]
+        }
+        let push = try decodeBody(Body.self, body)
+        do {
+            try CPHRequestRules.shareApps(
+                packageName: push.package_name, bucket: push.bucket_name, objectPath: push.object_path,
+                serverIDs: push.server_ids)
+        } catch {
+            throw Failure(status: 400, code: "CPS.0118", message: "Parameter invalid: \(error.description)")
+        }
+        // One check of the tar serves every server of the call, as the service fetches it once.
+        var failure: EmulatedFailure?
+        let tar = obs.dataPath(bucket: push.bucket_name, key: push.object_path)
+        if let tar {
+            let report = try? PackageVerifier.verify(
+                path: tar, options: VerifyOptions(profile: .huaweiShareApp, packageName: push.package_name))
+            if let report, !report.passed {
+                let rule = report.rules.first { $0.status == .fail }
+                failure = EmulatedFailure(
+                    code: "EMULATOR.LayoutRejected",
+                    message: "the tar breaks the share-app layout: \(rule?.id ?? ""): \(rule?.detail ?? "")")
+            } else if report == nil {
+                failure = EmulatedFailure(code: "EMULATOR.LayoutRejected", message: "the object is not a readable tar")
+            }
+        } else {
+            failure = EmulatedFailure(
+                code: "EMULATOR.NoSuchObject", message: "obs://\(push.bucket_name)/\(push.object_path) does not exist")
+        }
+        return batch(serverIDs: push.server_ids, requestID: requestID) { server in
+            if let failure { return (failure, nil) }
+            return (unpack(tar!, into: phones(of: server)), nil)
+        }
+    }
+
+    private func export(_ body: [UInt8], requestID: String) throws -> Response {
+        struct Body: Decodable {
+            struct Info: Decodable {
+                var phone_id: String
+                var include_files: [String]
+                var exclude_files: [String]?
+                var bucket_name: String
+                var object_path: String
+            }
+            var storage_infos: [Info]
+        }
+        let export = try decodeBody(Body.self, body)
+        for info in export.storage_infos {
+            try checkField(FieldRules.exportIncludeFiles(info.include_files), "include_files")
+            try checkField(FieldRules.obsBucketName(info.bucket_name), "bucket_name")
+            try checkField(FieldRules.cphObjectPath(info.object_path), "object_path")
+        }
+        return phoneBatch(export.storage_infos.map(\.phone_id), requestID: requestID) { phone in
+            let info = export.storage_infos.first { $0.phone_id == phone }!
+            do {
+                let filter = try ExportPathFilter(includes: info.include_files, excludes: info.exclude_files ?? [])
+                let temporary = NSTemporaryDirectory() + "/phonepack-export-\(newID(16)).tar"
+                defer { try? FileManager.default.removeItem(atPath: temporary) }
+                _ = try fleet.exportTar(phone, filter: filter, to: temporary)
+                guard obs.bucketExists(info.bucket_name) else {
+                    return (EmulatedFailure(code: "EMULATOR.NoSuchBucket", message: "bucket \(info.bucket_name) does not exist"), nil)
+                }
+                try obs.store(file: temporary, bucket: info.bucket_name, key: info.object_path)
+                return (nil, nil)
+            } catch {
+                return (EmulatedFailure(code: "EMULATOR.ExportFailed", message: "\(error)"), nil)
+            }
+        }
+    }
+
+    private func command(_ body: [UInt8], requestID: String) throws -> Response {
+        struct Body: Decodable {
+            var command: String
+            var content: String
+            var phone_ids: [String]?
+            var server_ids: [String]?
+        }
+        let command = try decodeBody(Body.self, body)
+        let targets = command.phone_ids ?? command.server_ids?.flatMap { phones(of: $0) } ?? []
+        guard !targets.isEmpty else {
+            throw Failure(status: 400, code: "CPS.0009", message: "Parameter: phone_id list is empty.")
+        }
+        try checkField(CPHCommandRules.check(command: command.command, content: command.content), "content")
+        return phoneBatch(targets, requestID: requestID) { phone in
+            switch command.command {
+            case "shell":
+                let result = fleet.shell(phone, command.content)
+                return (result.ok ? nil : EmulatedFailure(code: "EMULATOR.CommandFailed", message: "exit status 127"), result.output)
+            case "push":
+                let url = command.content.dropFirst("obs://".count)
+                let bucket = String(url.prefix { $0 != "/" })
+                guard let tar = obs.dataPath(bucket: bucket, key: String(url.dropFirst(bucket.count + 1))) else {
+                    return (EmulatedFailure(code: "EMULATOR.NoSuchObject", message: "\(command.content) does not exist"), nil)
+                }
+                return (unpack(tar, into: [phone]), nil)
+            case "install", "install-multiple":
+                guard let apkURL = command.content.split(separator: " ").first(where: { $0.hasPrefix("obs://") }) else {
+                    return (EmulatedFailure(code: "CPS.0118", message: "Parameter: content is invalid."), nil)
+                }
+                let url = apkURL.dropFirst("obs://".count)
+                let bucket = String(url.prefix { $0 != "/" })
+                guard let apk = obs.dataPath(bucket: bucket, key: String(url.dropFirst(bucket.count + 1))),
+                    let info = try? APKInfo.read(path: apk)
+                else {
+                    return (EmulatedFailure(code: "EMULATOR.InstallFailed", message: "\(apkURL) is not a readable APK"), nil)
+                }
+                do {
+                    try fleet.place(file: apk, into: phone, at: "/data/app/\(info.packageName)-1/base.apk")
+                    try FileManager.default.createDirectory(
+                        atPath: try fleet.hostPath(phone, "/data/data/\(info.packageName)"), withIntermediateDirectories: true)
+                    return (nil, "Success")
+                } catch {
+                    return (EmulatedFailure(code: "EMULATOR.InstallFailed", message: "\(error)"), nil)
+                }
+            case "uninstall":
+                for folder in ["/data/data/\(command.content)", "/data/app/\(command.content)-1"] {
+                    if let path = try? fleet.hostPath(phone, folder) { try? FileManager.default.removeItem(atPath: path) }
+                }
+                return (nil, "Success")
+            default:
+                return (EmulatedFailure(code: "CPS.0117", message: "Parameter: command is invalid."), nil)
+            }
+        }
+    }
+
+    /// Unpacks a tar into each phone; the first error fails the job.
+    func unpack(_ tar: String, into phones: [String]) -> EmulatedFailure? {
+        for phone in phones {
+            do {
+                try fleet.extract(tar: tar, into: phone)
+            } catch {
+                return EmulatedFailure(code: "EMULATOR.UnpackFailed", message: "\(error)")
+            }
+        }
+        return nil
+    }
+
+    func decodeBody<T: Decodable>(_ type: T.Type, _ body: [UInt8]) throws -> T {
+        do {
+            return try JSONCoding.decode(type, from: body)
+        } catch {
+            throw Failure(status: 400, code: "CPS.0118", message: "Parameter: the body is invalid: \(error.message)")
+        }
+    }
+
+    func checkField(_ check: FieldCheck, _ field: String) throws {
+        if let violation = check.violation {
+            throw Failure(status: 400, code: "CPS.0118", message: "Parameter \(field) is invalid: \(violation)")
+        }
+    }
+}

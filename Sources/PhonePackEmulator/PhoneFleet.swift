@@ -1,0 +1,147 @@
+import Foundation
+import PhonePackCloud
+import PhonePackCore
+
+/// The emulated phones' storage: one folder per phone under `root`, laid out like Android's `/`
+/// (`data/data`, `data/app`, `data/media/0`, `sdcard` → `data/media/0`). Owners, modes and SELinux labels are
+/// not stored; they follow Android's rules for each area (see ``ownership(of:)``), as an export shows them.
+public struct PhoneFleet: Sendable {
+    public let root: String
+
+    public init(root: String) { self.root = root }
+
+    /// The phone's `/`, created with a few files on first use so an export has something to show.
+    public func phoneRoot(_ id: String) throws -> String {
+        let path = root + "/" + id
+        let fm = FileManager.default
+        if !fm.fileExists(atPath: path) {
+            for folder in ["data/local/tmp", "data/media/0/Download", "data/system", "cache"] {
+                try fm.createDirectory(atPath: path + "/" + folder, withIntermediateDirectories: true)
+            }
+            try Data("ro.product.model=phonepack-emulated\nro.build.version.release=12\n".utf8)
+                .write(to: URL(fileURLWithPath: path + "/data/local/tmp/build.prop"))
+        }
+        return path
+    }
+
+    /// A phone path (`/sdcard/Download/x`) as a path in the emulator's folder.
+    func hostPath(_ id: String, _ phonePath: String) throws -> String {
+        var path = phonePath
+        if path == "/sdcard" || path.hasPrefix("/sdcard/") { path = "/data/media/0" + path.dropFirst(7) }
+        let parts = path.split(separator: "/")
+        guard !parts.contains(".."), !parts.contains("."), path.hasPrefix("/") else {
+            throw EmulatedFailure(code: "InvalidPath", message: "\(phonePath) is not an absolute phone path")
+        }
+        return try phoneRoot(id) + "/" + parts.joined(separator: "/")
+    }
+
+    /// Unpacks a tar into the phone's `/` with phonepack's own safe extractor, as share-apps and push do.
+    func extract(tar: String, into id: String, under phonePath: String = "/") throws {
+        let destination = try hostPath(id, phonePath)
+        try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
+        var options = ExtractOptions(destination: destination, filter: try ExportPathFilter())
+        options.overwrite = true
+        _ = try SafeExtractor.extract(archive: tar, options: options)
+    }
+
+    /// Copies a file onto the phone (SendFile).
+    func place(file: String, into id: String, at phonePath: String) throws {
+        let destination = try hostPath(id, phonePath)
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: (destination as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        if fm.fileExists(atPath: destination) { try fm.removeItem(atPath: destination) }
+        try fm.copyItem(atPath: file, toPath: destination)
+    }
+
+    /// Writes a tar of the phone's `/data` and `/cache` entries that `filter` selects, with Android owners,
+    /// modes and SELinux labels, the way the export API packs them.
+    func exportTar(_ id: String, filter: ExportPathFilter, to output: String) throws -> Int {
+        let base = try phoneRoot(id)
+        var paths: [String] = []
+        for top in ["data", "cache"] {
+            guard let walker = FileManager.default.enumerator(atPath: base + "/" + top) else { continue }
+            paths.append(top)
+            while let relative = walker.nextObject() as? String { paths.append(top + "/" + relative) }
+        }
+        let file = try OpenFile.forUpdating(output)
+        let writer = try TarWriter(output: file, hashing: false)
+        var count = 0
+        for path in paths.sorted() where filter.selects(path) && !filter.selectsEverything {
+            let attributes = try FileManager.default.attributesOfItem(atPath: base + "/" + path)
+            let isDirectory = attributes[.type] as? FileAttributeType == .typeDirectory
+            let size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
+            let owner = Self.ownership(of: "/" + path, directory: isDirectory)
+            try writer.writeHeader(
+                TarEntryHeader(
+                    path: isDirectory ? path + "/" : path, kind: isDirectory ? .directory : .file(size: size),
+                    permissions: owner.mode, uid: owner.uid, gid: owner.gid, mtime: CloudTime.now(),
+                    xattrs: [("security.selinux", Array(owner.label.utf8) + [0])]))
+            if !isDirectory {
+                let bytes = try Data(contentsOf: URL(fileURLWithPath: base + "/" + path))
+                try bytes.withUnsafeBytes { raw throws in
+                    do { try writer.writeData(raw) } catch { throw error as any Error }
+                }
+            }
+            count += 1
+        }
+        _ = try writer.finish()
+        return count
+    }
+
+    /// Android's owner, mode and label for a phone path.
+    static func ownership(of path: String, directory: Bool) -> (uid: UInt32, gid: UInt32, mode: UInt32, label: String) {
+        let parts = path.split(separator: "/").map(String.init)
+        if parts.count >= 3, parts[0] == "data", parts[1] == "data" {
+            let uid = appUID(parts[2])
+            let category = "c\(uid % 256),c\(256 + uid / 256 % 256),c512,c768"
+            return (uid, uid, directory ? (parts.count == 3 ? 0o700 : 0o771) : 0o660, "u:object_r:app_data_file:s0:\(category)")
+        }
+        if parts.count >= 2, parts[0] == "data", parts[1] == "app" {
+            return (1000, 1000, directory ? 0o755 : 0o644, "u:object_r:apk_data_file:s0")
+        }
+        if parts.count >= 2, parts[0] == "data", parts[1] == "media" {
+            return (1023, 1023, directory ? 0o771 : 0o660, "u:object_r:media_rw_data_file:s0")
+        }
+        return (1000, 1000, directory ? 0o771 : 0o660, "u:object_r:system_data_file:s0")
+    }
+
+    /// A stable app uid per package, as Android assigns one at install (10000 + n).
+    static func appUID(_ package: String) -> UInt32 {
+        10_000 + UInt32(Digest.hash(.sha256, Array(package.utf8)).prefix(2).reduce(0) { $0 << 8 | Int($1) } % 9000)
+    }
+
+    /// A few shell commands, enough for tests and the demo: `ls`, `cat`, `echo`, `getprop`, `pm list packages`.
+    func shell(_ id: String, _ command: String) -> (ok: Bool, output: String) {
+        let words = command.split(separator: " ").map(String.init)
+        do {
+            switch words.first {
+            case "echo":
+                return (true, words.dropFirst().joined(separator: " "))
+            case "ls":
+                let target = try hostPath(id, words.count > 1 ? words[1] : "/data/local/tmp")
+                let names = try FileManager.default.contentsOfDirectory(atPath: target).sorted()
+                return (true, names.joined(separator: "\n"))
+            case "cat" where words.count > 1:
+                return (true, try String(contentsOfFile: try hostPath(id, words[1]), encoding: .utf8))
+            case "getprop":
+                let props = try String(contentsOfFile: try hostPath(id, "/data/local/tmp/build.prop"), encoding: .utf8)
+                let wanted = words.count > 1 ? words[1] + "=" : ""
+                let lines = props.split(separator: "\n").filter { $0.hasPrefix(wanted) }
+                return (true, lines.map { wanted.isEmpty ? String($0) : String($0.dropFirst(wanted.count)) }.joined(separator: "\n"))
+            case "pm" where words.dropFirst().prefix(2) == ["list", "packages"]:
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: try hostPath(id, "/data/data"))) ?? []
+                return (true, names.sorted().map { "package:\($0)" }.joined(separator: "\n"))
+            default:
+                return (false, "/system/bin/sh: \(words.first ?? ""): not found in the emulator (ls, cat, echo, getprop, pm list packages)")
+            }
+        } catch {
+            return (false, "\(error)")
+        }
+    }
+}
+
+/// A failure of an emulated job or request, with the code the emulator reports.
+struct EmulatedFailure: Error {
+    var code: String
+    var message: String
+}
