@@ -58,7 +58,8 @@ public struct AlibabaTask: Codable, Sendable, Equatable {
     public var Result: String?
 
     public init(
-        TaskId: String, ParentTaskId: String?, Level: Int?, TaskStatus: String?, InstanceId: String?, ErrorCode: String?,
+        TaskId: String, ParentTaskId: String?, Level: Int?, TaskStatus: String?, InstanceId: String?,
+        ErrorCode: String?,
         ErrorMsg: String?, Result: String?
     ) {
         self.TaskId = TaskId
@@ -124,12 +125,15 @@ public enum AlibabaRules {
                 return invalid("UploadUrl must be oss://\(savedBucketPrefix)…/… (the service reads only such buckets)")
             }
             let bucket = String(call.uploadURL.dropFirst(6).prefix { $0 != "/" })
-            if let violation = FieldRules.cloudPhoneBucketName(bucket).violation { return invalid("UploadUrl bucket: \(violation)") }
+            if let violation = FieldRules.cloudPhoneBucketName(bucket).violation {
+                return invalid("UploadUrl bucket: \(violation)")
+            }
         } else if !(call.uploadURL.hasPrefix("https://") || call.uploadURL.hasPrefix("http://")) {
             return invalid("UploadUrl must be an http(s) URL for \(call.uploadType)")
         }
         if call.uploadType != "DOWNLOAD_URL" && call.uploadEndpoint.isEmpty {
-            return invalid("UploadEndpoint is required for \(call.uploadType), e.g. oss-cn-shanghai-internal.aliyuncs.com")
+            return invalid(
+                "UploadEndpoint is required for \(call.uploadType), e.g. oss-cn-shanghai-internal.aliyuncs.com")
         }
         if call.uploadType == "DOWNLOAD_URL" && call.sourceFilePath.hasSuffix("/") {
             return invalid("SourceFilePath must be the full file path on the phone for DOWNLOAD_URL")
@@ -176,7 +180,9 @@ public final class AlibabaPhoneClient {
     }
 
     /// Sends `action` with flattened `parameters`; `idempotent` when a retry cannot repeat the effect.
-    func call<T: Decodable>(_ action: String, _ parameters: [(name: String, value: String?)], as type: T.Type, idempotent: Bool)
+    func call<T: Decodable>(
+        _ action: String, _ parameters: [(name: String, value: String?)], as type: T.Type, idempotent: Bool
+    )
         throws(PhonePackError) -> T
     {
         var request = SignableRequest(method: "POST", host: host, path: "/", query: parameters)
@@ -237,7 +243,9 @@ public final class AlibabaPhoneClient {
     /// RunCommand (async): one task per instance, its output in the task's Result.
     public func runCommand(_ content: String, instanceIDs: [String]) throws(PhonePackError) -> AlibabaBatchAnswer {
         if let violation = AlibabaRules.checkCommand(content: content, instanceIDs: instanceIDs).violation {
-            throw PhonePackError(.invalidInput, operation: "check request", path: "RunCommand", message: "\(violation); nothing was sent")
+            throw PhonePackError(
+                .invalidInput, operation: "check request", path: "RunCommand", message: "\(violation); nothing was sent"
+            )
         }
         struct Answer: Decodable {
             struct Info: Decodable {
@@ -248,13 +256,16 @@ public final class AlibabaPhoneClient {
             var TaskId: String?
             var RunCommandInfos: [Info]?
         }
-        let parameters = Self.flatten("InstanceIds", instanceIDs) + [
-            ("CommandContent", Array(content.utf8).base64String), ("ContentEncoding", "Base64"),
-        ]
+        let parameters =
+            Self.flatten("InstanceIds", instanceIDs) + [
+                ("CommandContent", Array(content.utf8).base64String), ("ContentEncoding", "Base64"),
+            ]
         let answer = try call("RunCommand", parameters, as: Answer.self, idempotent: false)
         return AlibabaBatchAnswer(
             RequestId: answer.RequestId, TaskId: answer.TaskId,
-            Data: (answer.RunCommandInfos ?? []).map { .init(AndroidInstanceId: $0.InstanceId, TaskId: $0.ChildTaskId ?? "") })
+            Data: (answer.RunCommandInfos ?? []).map {
+                .init(AndroidInstanceId: $0.InstanceId, TaskId: $0.ChildTaskId ?? "")
+            })
     }
 
     /// RunSyncCommand: each instance's status and output (commands that finish in milliseconds).
@@ -263,7 +274,8 @@ public final class AlibabaPhoneClient {
     )] {
         if let violation = AlibabaRules.checkCommand(content: content, instanceIDs: instanceIDs).violation {
             throw PhonePackError(
-                .invalidInput, operation: "check request", path: "RunSyncCommand", message: "\(violation); nothing was sent")
+                .invalidInput, operation: "check request", path: "RunSyncCommand",
+                message: "\(violation); nothing was sent")
         }
         struct Answer: Decodable {
             struct Item: Decodable {
@@ -273,9 +285,11 @@ public final class AlibabaPhoneClient {
             }
             var Data: [Item]
         }
-        let parameters = Self.flatten("InstanceIds", instanceIDs) + [
-            ("CommandContent", Array(content.utf8).base64String), ("ContentEncoding", "Base64"), ("WaitTime", "3000"),
-        ]
+        let parameters =
+            Self.flatten("InstanceIds", instanceIDs) + [
+                ("CommandContent", Array(content.utf8).base64String), ("ContentEncoding", "Base64"),
+                ("WaitTime", "3000"),
+            ]
         return try call("RunSyncCommand", parameters, as: Answer.self, idempotent: false).Data.map {
             ($0.InstanceId, $0.InvocationStatus?.lowercased() == "success", $0.Output ?? "")
         }

@@ -106,7 +106,9 @@ public struct CPHStorageInfo: Codable, Sendable, Equatable {
     public var bucket_name: String
     public var object_path: String
 
-    public init(phone_id: String, include_files: [String], exclude_files: [String]?, bucket_name: String, object_path: String) {
+    public init(
+        phone_id: String, include_files: [String], exclude_files: [String]?, bucket_name: String, object_path: String
+    ) {
         self.phone_id = phone_id
         self.include_files = include_files
         self.exclude_files = exclude_files
@@ -244,7 +246,9 @@ public final class CPHClient {
 
     /// DeleteShareFiles (POST to the same path as the push, told apart by the body).
     public func deleteShareFiles(paths: [String], serverIDs: [String]) throws(PhonePackError) -> CPHBatchAnswer {
-        for path in paths { try CPHRequestRules.check(FieldRules.shareFilePath(path), field: "file_paths", value: path) }
+        for path in paths {
+            try CPHRequestRules.check(FieldRules.shareFilePath(path), field: "file_paths", value: path)
+        }
         try CPHRequestRules.serverIDs(serverIDs)
         struct Body: Encodable {
             var server_ids: [String]
@@ -265,8 +269,10 @@ public final class CPHClient {
             for path in info.exclude_files ?? [] {
                 try CPHRequestRules.check(FieldRules.exportPath(path), field: "exclude_files", value: path)
             }
-            try CPHRequestRules.check(FieldRules.obsBucketName(info.bucket_name), field: "bucket_name", value: info.bucket_name)
-            try CPHRequestRules.check(FieldRules.cphObjectPath(info.object_path), field: "object_path", value: info.object_path)
+            try CPHRequestRules.check(
+                FieldRules.obsBucketName(info.bucket_name), field: "bucket_name", value: info.bucket_name)
+            try CPHRequestRules.check(
+                FieldRules.cphObjectPath(info.object_path), field: "object_path", value: info.object_path)
         }
         struct Body: Encodable { var storage_infos: [CPHStorageInfo] }
         let body = try JSONCoding.encode(Body(storage_infos: infos))
@@ -289,12 +295,15 @@ public final class CPHClient {
         let body = try JSONCoding.encode(
             Body(restore_infos: phoneIDs.map { Info(phone_id: $0, bucket_name: bucket, object_path: objectPath) }))
         return try decode(
-            CPHBatchAnswer.self, send("POST", "cloud-phone/phones/batch-restore", body: body), operation: "restore data")
+            CPHBatchAnswer.self, send("POST", "cloud-phone/phones/batch-restore", body: body), operation: "restore data"
+        )
     }
 
     /// A phone command (`push`, `install`, `install-multiple`, `uninstall`, `shell`) on phones.
-    public func command(_ command: String, content: String, phoneIDs: [String]) throws(PhonePackError) -> CPHBatchAnswer {
-        try CPHRequestRules.check(CPHCommandRules.check(command: command, content: content), field: "content", value: content)
+    public func command(_ command: String, content: String, phoneIDs: [String]) throws(PhonePackError) -> CPHBatchAnswer
+    {
+        try CPHRequestRules.check(
+            CPHCommandRules.check(command: command, content: content), field: "content", value: content)
         struct Body: Encodable {
             var command: String
             var content: String
@@ -303,7 +312,8 @@ public final class CPHClient {
         let body = try JSONCoding.encode(Body(command: command, content: content, phone_ids: phoneIDs))
         // Not idempotent: a shell command may do something each time it runs.
         return try decode(
-            CPHBatchAnswer.self, send("POST", "cloud-phone/phones/commands", body: body, idempotent: command != "shell"),
+            CPHBatchAnswer.self,
+            send("POST", "cloud-phone/phones/commands", body: body, idempotent: command != "shell"),
             operation: "run phone command")
     }
 
@@ -324,7 +334,8 @@ public final class CPHClient {
         repeat {
             var query: [(name: String, value: String?)] = [("image_type", type), ("limit", "500")]
             if let marker { query.append(("marker", marker)) }
-            let answer = try decode(Answer.self, send("GET", "cloud-phone/phone-images", query: query), operation: "list images")
+            let answer = try decode(
+                Answer.self, send("GET", "cloud-phone/phone-images", query: query), operation: "list images")
             images += answer.phone_images
             marker = answer.page_info?.next_marker.flatMap { $0.isEmpty ? nil : $0 }
         } while marker != nil
@@ -341,7 +352,8 @@ public final class CPHClient {
         while true {
             var query: [(name: String, value: String?)] = [("offset", String(phones.count)), ("limit", "200")]
             if let serverID { query.append(("server_id", serverID)) }
-            let answer = try decode(Answer.self, send("GET", "cloud-phone/phones", query: query), operation: "list phones")
+            let answer = try decode(
+                Answer.self, send("GET", "cloud-phone/phones", query: query), operation: "list phones")
             phones += answer.phones
             if answer.phones.count < 200 || phones.count >= (answer.count ?? Int.max) { return phones }
         }
@@ -436,11 +448,14 @@ public enum CPHCommandRules {
         switch command {
         case "push":
             let check = FieldRules.cphPushFileContent(content)
-            if check.isValid && !content.hasPrefix("obs://") { return FieldCheck(violation: "must be obs://bucket/path/file.tar") }
+            if check.isValid && !content.hasPrefix("obs://") {
+                return FieldCheck(violation: "must be obs://bucket/path/file.tar")
+            }
             return check
         case "install":
             guard content.utf8.count <= 1024 else { return FieldCheck(violation: "length must be at most 1024 bytes") }
-            return content.contains("obs://") ? FieldCheck(violation: nil) : FieldCheck(violation: "must name an obs:// APK")
+            return content.contains("obs://")
+                ? FieldCheck(violation: nil) : FieldCheck(violation: "must name an obs:// APK")
         case "install-multiple":
             guard content.utf8.count <= 8100 else { return FieldCheck(violation: "length must be at most 8100 bytes") }
             let apks = content.split(separator: " ").filter { $0.hasPrefix("obs://") }

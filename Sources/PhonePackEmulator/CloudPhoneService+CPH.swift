@@ -25,7 +25,9 @@ extension CloudPhoneService {
             return batch(serverIDs: delete.server_ids, requestID: requestID) { server in
                 for phone in phones(of: server) {
                     for folder in ["/data/data/\(delete.package_name)", "/data/app/\(delete.package_name)-1"] {
-                        if let path = try? fleet.hostPath(phone, folder) { try? FileManager.default.removeItem(atPath: path) }
+                        if let path = try? fleet.hostPath(phone, folder) {
+                            try? FileManager.default.removeItem(atPath: path)
+                        }
                     }
                 }
                 return (nil, nil)
@@ -43,11 +45,17 @@ extension CloudPhoneService {
                 return batch(serverIDs: share.server_ids, requestID: requestID) { _ in (nil, nil) }
             }
             guard let bucket = share.bucket_name, let key = share.object_path else {
-                throw Failure(status: 400, code: "CPS.0118", message: "Parameter: bucket_name and object_path are required.")
+                throw Failure(
+                    status: 400, code: "CPS.0118", message: "Parameter: bucket_name and object_path are required.")
             }
             let tar = obs.dataPath(bucket: bucket, key: key)
             return batch(serverIDs: share.server_ids, requestID: requestID) { server in
-                guard let tar else { return (EmulatedFailure(code: "EMULATOR.NoSuchObject", message: "obs://\(bucket)/\(key) does not exist"), nil) }
+                guard let tar else {
+                    return (
+                        EmulatedFailure(
+                            code: "EMULATOR.NoSuchObject", message: "obs://\(bucket)/\(key) does not exist"), nil
+                    )
+                }
                 return (unpack(tar, into: phones(of: server)), nil)
             }
         case ("POST", "phones/batch-storage"):
@@ -65,7 +73,11 @@ extension CloudPhoneService {
             return phoneBatch(restore.restore_infos.map(\.phone_id), requestID: requestID) { phone in
                 let info = restore.restore_infos.first { $0.phone_id == phone }!
                 guard let tar = obs.dataPath(bucket: info.bucket_name, key: info.object_path) else {
-                    return (EmulatedFailure(code: "EMULATOR.NoSuchObject", message: "obs://\(info.bucket_name)/\(info.object_path) does not exist"), nil)
+                    return (
+                        EmulatedFailure(
+                            code: "EMULATOR.NoSuchObject",
+                            message: "obs://\(info.bucket_name)/\(info.object_path) does not exist"), nil
+                    )
                 }
                 return (unpack(tar, into: [phone]), nil)
             }
@@ -77,16 +89,24 @@ extension CloudPhoneService {
                 throw Failure(status: 400, code: "CPS.0010", message: "Parameter: image_type is invalid.")
             }
             let images: [[String: String]] = [
-                ["image_id": "emulatorimage0001", "image_name": "Android 12 (emulated)", "os_type": "Android", "os_name": "Android 12", "image_label": "cloud_phone"],
-                ["image_id": "emulatorimage0002", "image_name": "Android 11 game (emulated)", "os_type": "Android", "os_name": "Android 11", "image_label": "cloud_game"],
+                [
+                    "image_id": "emulatorimage0001", "image_name": "Android 12 (emulated)", "os_type": "Android",
+                    "os_name": "Android 12", "image_label": "cloud_phone",
+                ],
+                [
+                    "image_id": "emulatorimage0002", "image_name": "Android 11 game (emulated)", "os_type": "Android",
+                    "os_name": "Android 11", "image_label": "cloud_game",
+                ],
             ]
             struct Answer: Encodable {
                 var request_id: String
                 var phone_images: [[String: String]]
             }
-            return encode(Answer(request_id: requestID, phone_images: type == "private" || type == "share" ? [] : images))
+            return encode(
+                Answer(request_id: requestID, phone_images: type == "private" || type == "share" ? [] : images))
         case ("GET", "jobs"):
-            let groups = (request.queryValue("request_ids") ?? request.queryValue("request_id") ?? "").split(separator: ",")
+            let groups = (request.queryValue("request_ids") ?? request.queryValue("request_id") ?? "").split(
+                separator: ",")
             let offset = Int(request.queryValue("offset") ?? "") ?? 0
             let limit = min(Int(request.queryValue("limit") ?? "") ?? 100, 100)
             let now = CloudTime.monotonicSeconds()
@@ -96,7 +116,8 @@ extension CloudPhoneService {
                 var count: Int
                 var jobs: [CPHJob]
             }
-            return encode(Answer(request_id: requestID, count: all.count, jobs: Array(all.dropFirst(offset).prefix(limit))))
+            return encode(
+                Answer(request_id: requestID, count: all.count, jobs: Array(all.dropFirst(offset).prefix(limit))))
         case ("GET", _) where route.hasPrefix("jobs/"):
             guard let job = jobs.job(String(route.dropFirst(5))) else {
                 throw Failure(status: 404, code: "CPS.0015", message: "Job is not found.")
@@ -125,7 +146,8 @@ extension CloudPhoneService {
             }
             let page = chosen.dropFirst(offset).prefix(limit).map { phone in
                 CPHPhone(
-                    phone_id: phone, phone_name: "emulated-\(phone)", server_id: servers.first { phones(of: $0).contains(phone) },
+                    phone_id: phone, phone_name: "emulated-\(phone)",
+                    server_id: servers.first { phones(of: $0).contains(phone) },
                     status: 2)
             }
             return encode(Answer(request_id: requestID, count: chosen.count, phones: Array(page)))
@@ -237,7 +259,10 @@ extension CloudPhoneService {
                 defer { try? FileManager.default.removeItem(atPath: temporary) }
                 _ = try fleet.exportTar(phone, filter: filter, to: temporary)
                 guard obs.bucketExists(info.bucket_name) else {
-                    return (EmulatedFailure(code: "EMULATOR.NoSuchBucket", message: "bucket \(info.bucket_name) does not exist"), nil)
+                    return (
+                        EmulatedFailure(
+                            code: "EMULATOR.NoSuchBucket", message: "bucket \(info.bucket_name) does not exist"), nil
+                    )
                 }
                 try obs.store(file: temporary, bucket: info.bucket_name, key: info.object_path)
                 return (nil, nil)
@@ -264,12 +289,18 @@ extension CloudPhoneService {
             switch command.command {
             case "shell":
                 let result = fleet.shell(phone, command.content)
-                return (result.ok ? nil : EmulatedFailure(code: "EMULATOR.CommandFailed", message: "exit status 127"), result.output)
+                return (
+                    result.ok ? nil : EmulatedFailure(code: "EMULATOR.CommandFailed", message: "exit status 127"),
+                    result.output
+                )
             case "push":
                 let url = command.content.dropFirst("obs://".count)
                 let bucket = String(url.prefix { $0 != "/" })
                 guard let tar = obs.dataPath(bucket: bucket, key: String(url.dropFirst(bucket.count + 1))) else {
-                    return (EmulatedFailure(code: "EMULATOR.NoSuchObject", message: "\(command.content) does not exist"), nil)
+                    return (
+                        EmulatedFailure(code: "EMULATOR.NoSuchObject", message: "\(command.content) does not exist"),
+                        nil
+                    )
                 }
                 return (unpack(tar, into: [phone]), nil)
             case "install", "install-multiple":
@@ -281,19 +312,24 @@ extension CloudPhoneService {
                 guard let apk = obs.dataPath(bucket: bucket, key: String(url.dropFirst(bucket.count + 1))),
                     let info = try? APKInfo.read(path: apk)
                 else {
-                    return (EmulatedFailure(code: "EMULATOR.InstallFailed", message: "\(apkURL) is not a readable APK"), nil)
+                    return (
+                        EmulatedFailure(code: "EMULATOR.InstallFailed", message: "\(apkURL) is not a readable APK"), nil
+                    )
                 }
                 do {
                     try fleet.place(file: apk, into: phone, at: "/data/app/\(info.packageName)-1/base.apk")
                     try FileManager.default.createDirectory(
-                        atPath: try fleet.hostPath(phone, "/data/data/\(info.packageName)"), withIntermediateDirectories: true)
+                        atPath: try fleet.hostPath(phone, "/data/data/\(info.packageName)"),
+                        withIntermediateDirectories: true)
                     return (nil, "Success")
                 } catch {
                     return (EmulatedFailure(code: "EMULATOR.InstallFailed", message: "\(error)"), nil)
                 }
             case "uninstall":
                 for folder in ["/data/data/\(command.content)", "/data/app/\(command.content)-1"] {
-                    if let path = try? fleet.hostPath(phone, folder) { try? FileManager.default.removeItem(atPath: path) }
+                    if let path = try? fleet.hostPath(phone, folder) {
+                        try? FileManager.default.removeItem(atPath: path)
+                    }
                 }
                 return (nil, "Success")
             default:

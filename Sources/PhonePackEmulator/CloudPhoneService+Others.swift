@@ -8,7 +8,9 @@ import Synchronization
 extension CloudPhoneService {
     func koophone(_ request: IncomingRequest, path: String, body: [UInt8], requestID: String) throws -> Response {
         guard let token = request.header("X-Auth-Token"), tokens.isValid(token) else {
-            throw Failure(status: 401, code: "KOOPHONE.API.1001", message: "a valid project-scoped IAM token is required (X-Auth-Token)")
+            throw Failure(
+                status: 401, code: "KOOPHONE.API.1001",
+                message: "a valid project-scoped IAM token is required (X-Auth-Token)")
         }
         guard let trace = request.header("x-request-id"), !trace.isEmpty else {
             throw Failure(status: 400, code: "KOOPHONE.API.1000", message: "the x-request-id header is required")
@@ -21,20 +23,26 @@ extension CloudPhoneService {
                 var instance_ids: [String]
             }
             guard let command = try? JSONCoding.decode(Body.self, from: body) else {
-                throw Failure(status: 400, code: "KOOPHONE.API.1000", message: "the body must be {command, instance_ids}")
+                throw Failure(
+                    status: 400, code: "KOOPHONE.API.1000", message: "the body must be {command, instance_ids}")
             }
-            if let violation = KooPhoneRules.check(command: command.command, instanceIDs: command.instance_ids).violation {
+            if let violation = KooPhoneRules.check(command: command.command, instanceIDs: command.instance_ids)
+                .violation
+            {
                 throw Failure(status: 400, code: "KOOPHONE.API.1000", message: violation)
             }
-            if path.hasSuffix("sync-command") {
+            if path == "/v1/instances/sync-command" {
                 let results = command.instance_ids.map { id -> KooPhoneResult in
                     guard known.contains(id) else {
-                        return KooPhoneResult(instance_id: id, status: -1, error_code: "KOOPHONE.API.1001", error_msg: "no permission on this instance")
+                        return KooPhoneResult(
+                            instance_id: id, status: -1, error_code: "KOOPHONE.API.1001",
+                            error_msg: "no permission on this instance")
                     }
                     let result = fleet.shell(id, command.command)
                     return KooPhoneResult(
                         instance_id: id, status: result.ok ? 2 : -1, error_code: result.ok ? nil : "KOOPHONE.API.9999",
-                        error_msg: result.ok ? nil : "command failed", execute_msg: String(result.output.utf8.prefix(1024)) ?? "")
+                        error_msg: result.ok ? nil : "command failed",
+                        execute_msg: String(result.output.utf8.prefix(1024)) ?? "")
                 }
                 return encode(KooPhoneEnvelope(data: ["cmd_results": results]))
             }
@@ -44,7 +52,10 @@ extension CloudPhoneService {
                     return (EmulatedFailure(code: "KOOPHONE.API.1001", message: "no permission on this instance"), nil)
                 }
                 let result = fleet.shell(id, command.command)
-                return (result.ok ? nil : EmulatedFailure(code: "KOOPHONE.API.9999", message: "command failed"), result.output)
+                return (
+                    result.ok ? nil : EmulatedFailure(code: "KOOPHONE.API.9999", message: "command failed"),
+                    result.output
+                )
             }
             struct Data: Encodable {
                 var task_id: String
@@ -52,7 +63,8 @@ extension CloudPhoneService {
             }
             return encode(
                 KooPhoneEnvelope(
-                    data: Data(task_id: taskID, cmd_jobs: submitted.map { ["instance_id": $0.target, "job_id": $0.jobID] })))
+                    data: Data(
+                        task_id: taskID, cmd_jobs: submitted.map { ["instance_id": $0.target, "job_id": $0.jobID] })))
         case ("GET", _) where path.hasPrefix("/v1/instances/tasks/"):
             let group = jobs.group(String(path.dropFirst("/v1/instances/tasks/".count)))
             guard !group.isEmpty else {
@@ -78,7 +90,8 @@ extension CloudPhoneService {
         let parameters = Dictionary(request.query.map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
         try checkAlibabaSignature(request, body: body, parameters: parameters)
         guard let action = request.header("x-acs-action") ?? parameters["Action"] else {
-            throw Failure(status: 400, code: "MissingParameter", message: "the action is missing (x-acs-action or Action)")
+            throw Failure(
+                status: 400, code: "MissingParameter", message: "the action is missing (x-acs-action or Action)")
         }
         func list(_ name: String) -> [String] {
             (1...).lazy.map { parameters["\(name).\($0)"] }.prefix { $0 != nil }.map { $0! }
@@ -154,7 +167,9 @@ extension CloudPhoneService {
                     return (EmulatedFailure(code: "InvalidInstanceId.NotFound", message: "\(id) does not exist"), nil)
                 }
                 let result = fleet.shell(id, content)
-                return (result.ok ? nil : EmulatedFailure(code: "CommandFailed", message: "exit status 127"), result.output)
+                return (
+                    result.ok ? nil : EmulatedFailure(code: "CommandFailed", message: "exit status 127"), result.output
+                )
             }
             struct Info: Encodable {
                 var InstanceId: String
@@ -170,14 +185,17 @@ extension CloudPhoneService {
             return encode(
                 Answer(
                     RequestId: requestID, InvokeId: parent, TaskId: parent,
-                    RunCommandInfos: submitted.map { Info(InstanceId: $0.target, InvokeId: parent, ChildTaskId: $0.jobID) }))
+                    RunCommandInfos: submitted.map {
+                        Info(InstanceId: $0.target, InvokeId: parent, ChildTaskId: $0.jobID)
+                    }))
         case "DescribeAndroidInstances":
             let start = Int(parameters["NextToken"] ?? "") ?? 0
             let limit = min(Int(parameters["MaxResults"] ?? "") ?? 100, 100)
             let wanted = list("AndroidInstanceIds")
             let chosen = wanted.isEmpty ? aliInstances : aliInstances.filter(wanted.contains)
             let page = chosen.dropFirst(start).prefix(limit).map {
-                AlibabaInstance(AndroidInstanceId: $0, AndroidInstanceName: "emulated-\($0)", AndroidInstanceStatus: "RUNNING")
+                AlibabaInstance(
+                    AndroidInstanceId: $0, AndroidInstanceName: "emulated-\($0)", AndroidInstanceStatus: "RUNNING")
             }
             struct Answer: Encodable {
                 var RequestId: String
@@ -186,9 +204,12 @@ extension CloudPhoneService {
                 var InstanceModel: [AlibabaInstance]
             }
             let next = start + page.count < chosen.count ? String(start + page.count) : nil
-            return encode(Answer(RequestId: requestID, TotalCount: chosen.count, NextToken: next, InstanceModel: Array(page)))
+            return encode(
+                Answer(RequestId: requestID, TotalCount: chosen.count, NextToken: next, InstanceModel: Array(page)))
         default:
-            throw Failure(status: 404, code: "InvalidAction.NotFound", message: "Specified api is not found, please check your url and method.")
+            throw Failure(
+                status: 404, code: "InvalidAction.NotFound",
+                message: "Specified api is not found, please check your url and method.")
         }
     }
 
@@ -203,42 +224,55 @@ extension CloudPhoneService {
                 }
             }
             guard fields["Credential"] == credentials.accessKey else {
-                throw Failure(status: 404, code: "InvalidAccessKeyId.NotFound", message: "Specified access key is not found.")
+                throw Failure(
+                    status: 404, code: "InvalidAccessKeyId.NotFound", message: "Specified access key is not found.")
             }
             guard let date = request.header("x-acs-date"), let nonce = request.header("x-acs-signature-nonce") else {
-                throw Failure(status: 400, code: "IncompleteSignature", message: "x-acs-date and x-acs-signature-nonce are required")
+                throw Failure(
+                    status: 400, code: "IncompleteSignature",
+                    message: "x-acs-date and x-acs-signature-nonce are required")
             }
             try checkTime(date)
             let hash = Digest.hash(.sha256, body).hexString
             guard request.header("x-acs-content-sha256") == hash else {
-                throw Failure(status: 400, code: "SignatureDoesNotMatch", message: "x-acs-content-sha256 is not the SHA-256 of the body")
+                throw Failure(
+                    status: 400, code: "SignatureDoesNotMatch",
+                    message: "x-acs-content-sha256 is not the SHA-256 of the body")
             }
             let signed = Set((fields["SignedHeaders"] ?? "").split(separator: ";").map(String.init))
             var signable = SignableRequest(
                 method: request.method, host: request.host, path: "/", query: request.query,
                 headers: request.headers.filter { signed.contains($0.name.lowercased()) })
-            let details = ACS3Signer(credentials: credentials).sign(&signable, date: date, nonce: nonce, bodySHA256: hash)
+            let details = ACS3Signer(credentials: credentials).sign(
+                &signable, date: date, nonce: nonce, bodySHA256: hash)
             guard signable.header("Authorization") == authorization else {
                 throw Failure(
                     status: 400, code: "SignatureDoesNotMatch",
-                    message: "The request signature does not conform to Aliyun standards. server string to sign is:\(details.stringToSign)")
+                    message:
+                        "The request signature does not conform to Aliyun standards. server string to sign is:\(details.stringToSign)"
+                )
             }
             try useNonce(nonce)
         } else if let signature = parameters["Signature"] {
             guard parameters["AccessKeyId"] == credentials.accessKey else {
-                throw Failure(status: 404, code: "InvalidAccessKeyId.NotFound", message: "Specified access key is not found.")
+                throw Failure(
+                    status: 404, code: "InvalidAccessKeyId.NotFound", message: "Specified access key is not found.")
             }
             guard let timestamp = parameters["Timestamp"], let nonce = parameters["SignatureNonce"] else {
-                throw Failure(status: 400, code: "IncompleteSignature", message: "Timestamp and SignatureNonce are required")
+                throw Failure(
+                    status: 400, code: "IncompleteSignature", message: "Timestamp and SignatureNonce are required")
             }
             try checkTime(timestamp)
             var signable = SignableRequest(
-                method: request.method, host: request.host, path: "/", query: request.query.filter { $0.name != "Signature" })
+                method: request.method, host: request.host, path: "/",
+                query: request.query.filter { $0.name != "Signature" })
             let details = AlibabaRPCSigner(credentials: credentials).sign(&signable, timestamp: timestamp, nonce: nonce)
             guard details.signature == signature else {
                 throw Failure(
                     status: 400, code: "SignatureDoesNotMatch",
-                    message: "Specified signature is not matched with our calculation. server string to sign is:\(details.stringToSign)")
+                    message:
+                        "Specified signature is not matched with our calculation. server string to sign is:\(details.stringToSign)"
+                )
             }
             try useNonce(nonce)
         } else {
@@ -248,16 +282,21 @@ extension CloudPhoneService {
 
     private func checkTime(_ iso: String) throws {
         guard let time = CloudTime.parseISO8601(iso) else {
-            throw Failure(status: 400, code: "InvalidTimeStamp.Format", message: "Specified time stamp or date value is not well formatted.")
+            throw Failure(
+                status: 400, code: "InvalidTimeStamp.Format",
+                message: "Specified time stamp or date value is not well formatted.")
         }
         if abs(time - CloudTime.now()) > 900 {
-            throw Failure(status: 400, code: "InvalidTimeStamp.Expired", message: "Specified time stamp or date value is expired.")
+            throw Failure(
+                status: 400, code: "InvalidTimeStamp.Expired", message: "Specified time stamp or date value is expired."
+            )
         }
     }
 
     private func useNonce(_ nonce: String) throws {
         guard nonces.insert(nonce) else {
-            throw Failure(status: 400, code: "SignatureNonceUsed", message: "Specified signature nonce was used already.")
+            throw Failure(
+                status: 400, code: "SignatureNonceUsed", message: "Specified signature nonce was used already.")
         }
     }
 
@@ -270,7 +309,8 @@ extension CloudPhoneService {
             let key = String(url.dropFirst(bucket.count + 1))
             source = oss.dataPath(bucket: bucket, key: key)
             let name = call.targetFileName.flatMap { $0.isEmpty ? nil : $0 } ?? lastPathComponent(key)
-            destination = call.sourceFilePath.hasSuffix("/") ? call.sourceFilePath + name : call.sourceFilePath + "/" + name
+            destination =
+                call.sourceFilePath.hasSuffix("/") ? call.sourceFilePath + name : call.sourceFilePath + "/" + name
         } else {
             // A presigned link to this emulator's OSS: find the object from the URL's path.
             let path = call.uploadURL.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false)
@@ -303,13 +343,19 @@ extension CloudPhoneService {
         var folder = String(url.dropFirst(bucket.count + 1))
         if !folder.isEmpty && !folder.hasSuffix("/") { folder += "/" }
         guard folder.isEmpty || oss.object(bucket: bucket, key: folder) != nil else {
-            return (EmulatedFailure(code: "FetchFileFailed", message: "the folder oss://\(bucket)/\(folder) does not exist"), nil)
+            return (
+                EmulatedFailure(
+                    code: "FetchFileFailed", message: "the folder oss://\(bucket)/\(folder) does not exist"), nil
+            )
         }
         do {
             let source = try fleet.hostPath(id, call.sourceFilePath)
             var isFolder: ObjCBool = false
             guard FileManager.default.fileExists(atPath: source, isDirectory: &isFolder) else {
-                return (EmulatedFailure(code: "FetchFileFailed", message: "\(call.sourceFilePath) does not exist on \(id)"), nil)
+                return (
+                    EmulatedFailure(code: "FetchFileFailed", message: "\(call.sourceFilePath) does not exist on \(id)"),
+                    nil
+                )
             }
             let name = lastPathComponent(call.sourceFilePath)
             if isFolder.boolValue {
@@ -320,7 +366,9 @@ extension CloudPhoneService {
                 _ = try fleet.exportTar(id, filter: try ExportPathFilter(includes: [phonePath]), to: temporary)
                 try oss.store(file: temporary, bucket: bucket, key: "\(folder)\(id)/\(name).tar")
             } else {
-                try oss.store(file: source, bucket: bucket, key: "\(folder)\(id)/\(name)", contentType: "application/octet-stream")
+                try oss.store(
+                    file: source, bucket: bucket, key: "\(folder)\(id)/\(name)", contentType: "application/octet-stream"
+                )
             }
             return (nil, "{\"Success\": true}")
         } catch {

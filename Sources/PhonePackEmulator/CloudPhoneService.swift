@@ -99,8 +99,13 @@ public struct CloudPhoneService: HTTPResponder {
             if let fault = faults.next(), fault != .slow {
                 note = fault.rawValue
                 throw fault == .tooMany
-                    ? Failure(status: 429, code: api == .edsaic ? "Throttling.User" : "APIGW.0308", message: "The throttling threshold has been reached (injected)")
-                    : Failure(status: fault == .unavailable ? 503 : 500, code: api == .edsaic ? "ServiceUnavailable" : "CPS.0003", message: "Service internal error. (injected)")
+                    ? Failure(
+                        status: 429, code: api == .edsaic ? "Throttling.User" : "APIGW.0308",
+                        message: "The throttling threshold has been reached (injected)")
+                    : Failure(
+                        status: fault == .unavailable ? 503 : 500,
+                        code: api == .edsaic ? "ServiceUnavailable" : "CPS.0003",
+                        message: "Service internal error. (injected)")
             }
             switch api {
             case .iam: response = try iam(incoming, path: path, body: body)
@@ -111,7 +116,8 @@ public struct CloudPhoneService: HTTPResponder {
         } catch let failure as Failure {
             response = errorResponse(failure, api: api, requestID: requestID)
         } catch {
-            response = errorResponse(Failure(status: 500, code: "InternalError", message: "\(error)"), api: api, requestID: requestID)
+            response = errorResponse(
+                Failure(status: 500, code: "InternalError", message: "\(error)"), api: api, requestID: requestID)
         }
         log.record(store: api.rawValue, incoming, status: Int(response.status.code), note: note)
         response.headers[HTTPField.Name("X-Request-Id")!] = requestID
@@ -123,8 +129,10 @@ public struct CloudPhoneService: HTTPResponder {
             switch api {
             case .edsaic:
                 [
-                    "RequestId": requestID, "HostId": "eds-aic.emulator", "Code": failure.code, "Message": failure.message,
-                    "Recommend": "https://api.aliyun.com/troubleshoot?q=\(failure.code)&product=eds-aic&requestId=\(requestID)",
+                    "RequestId": requestID, "HostId": "eds-aic.emulator", "Code": failure.code,
+                    "Message": failure.message,
+                    "Recommend":
+                        "https://api.aliyun.com/troubleshoot?q=\(failure.code)&product=eds-aic&requestId=\(requestID)",
                 ]
             case .koophone: ["error_code": failure.code, "error_msg": failure.message]
             case .iam: ["error_code": failure.code, "error_msg": failure.message]
@@ -157,7 +165,8 @@ public struct CloudPhoneService: HTTPResponder {
                 var auth: Auth
             }
             guard let user = (try? JSONCoding.decode(Body.self, from: body))?.auth.identity.password?.user else {
-                throw Failure(status: 400, code: "IAM.0001", message: "the request body is not a password authentication")
+                throw Failure(
+                    status: 400, code: "IAM.0001", message: "the request body is not a password authentication")
             }
             guard user.name == iamUser, user.password == iamPassword else {
                 throw Failure(status: 401, code: "IAM.0002", message: "The username or password is wrong.")
@@ -165,7 +174,8 @@ public struct CloudPhoneService: HTTPResponder {
             let token = "MII" + newID(60)
             let expires = CloudTime.now() + 86_400
             tokens.add(token, expires: expires)
-            var response = encode(["token": ["expires_at": CloudTime.iso8601(expires).replacing("Z", with: ".000000Z")]])
+            var response = encode(["token": ["expires_at": CloudTime.iso8601(expires).replacing("Z", with: ".000000Z")]]
+            )
             response.status = .created
             response.headers[HTTPField.Name("X-Subject-Token")!] = token
             return response
@@ -188,7 +198,9 @@ public struct CloudPhoneService: HTTPResponder {
             return
         }
         guard let authorization = request.header("Authorization"), authorization.hasPrefix("SDK-HMAC-SHA256 ") else {
-            throw Failure(status: 401, code: "APIGW.0101", message: "Incorrect IAM authentication information: Authorization missing")
+            throw Failure(
+                status: 401, code: "APIGW.0101",
+                message: "Incorrect IAM authentication information: Authorization missing")
         }
         var fields: [String: String] = [:]
         for part in authorization.dropFirst(16).split(separator: ",") {
@@ -198,12 +210,15 @@ public struct CloudPhoneService: HTTPResponder {
             }
         }
         guard fields["Access"] == credentials.accessKey else {
-            throw Failure(status: 401, code: "APIGW.0301", message: "Incorrect IAM authentication information: AK not found")
+            throw Failure(
+                status: 401, code: "APIGW.0301", message: "Incorrect IAM authentication information: AK not found")
         }
         guard let date = request.header("X-Sdk-Date"), let time = CloudTime.parseCompact(date),
             abs(time - CloudTime.now()) <= 900
         else {
-            throw Failure(status: 401, code: "APIGW.0301", message: "Incorrect IAM authentication information: request time expired or X-Sdk-Date missing")
+            throw Failure(
+                status: 401, code: "APIGW.0301",
+                message: "Incorrect IAM authentication information: request time expired or X-Sdk-Date missing")
         }
         let signed = Set((fields["SignedHeaders"] ?? "").split(separator: ";").map(String.init))
         var signable = SignableRequest(
@@ -212,7 +227,9 @@ public struct CloudPhoneService: HTTPResponder {
         APIGatewaySigner(credentials: credentials)
             .sign(&signable, date: date, bodySHA256: Digest.hash(.sha256, body).hexString)
         guard signable.header("Authorization") == authorization else {
-            throw Failure(status: 401, code: "APIGW.0301", message: "Incorrect IAM authentication information: verify aksk signature fail")
+            throw Failure(
+                status: 401, code: "APIGW.0301",
+                message: "Incorrect IAM authentication information: verify aksk signature fail")
         }
     }
 
@@ -245,7 +262,9 @@ public struct CloudPhoneService: HTTPResponder {
     }
 
     func newID(_ length: Int) -> String {
-        String((0..<(length + 15) / 16).map { _ in String(UInt64.random(in: 0...UInt64.max) | 1 << 63, radix: 16) }.joined().prefix(length))
+        String(
+            (0..<(length + 15) / 16).map { _ in String(UInt64.random(in: 0...UInt64.max) | 1 << 63, radix: 16) }
+                .joined().prefix(length))
     }
 }
 

@@ -84,7 +84,10 @@ public enum Emulator {
                             ports[service.name] = port
                             return ports.count == expected ? ports : nil
                         }
-                        if let all {
+                        if var all {
+                            // One port serves every cloud-phone API; name it once per API for the environment.
+                            for name in ["cph", "iam", "koophone", "eds-aic"] { all[name] = all["api"] }
+                            all["api"] = nil
                             ready(
                                 all.sorted { $0.key < $1.key }.map {
                                     "\($0.key)=http://\(configuration.host):\($0.value)"

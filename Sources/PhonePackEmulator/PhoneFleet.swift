@@ -48,7 +48,8 @@ public struct PhoneFleet: Sendable {
     func place(file: String, into id: String, at phonePath: String) throws {
         let destination = try hostPath(id, phonePath)
         let fm = FileManager.default
-        try fm.createDirectory(atPath: (destination as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try fm.createDirectory(
+            atPath: (destination as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         if fm.fileExists(atPath: destination) { try fm.removeItem(atPath: destination) }
         try fm.copyItem(atPath: file, toPath: destination)
     }
@@ -94,7 +95,10 @@ public struct PhoneFleet: Sendable {
         if parts.count >= 3, parts[0] == "data", parts[1] == "data" {
             let uid = appUID(parts[2])
             let category = "c\(uid % 256),c\(256 + uid / 256 % 256),c512,c768"
-            return (uid, uid, directory ? (parts.count == 3 ? 0o700 : 0o771) : 0o660, "u:object_r:app_data_file:s0:\(category)")
+            return (
+                uid, uid, directory ? (parts.count == 3 ? 0o700 : 0o771) : 0o660,
+                "u:object_r:app_data_file:s0:\(category)"
+            )
         }
         if parts.count >= 2, parts[0] == "data", parts[1] == "app" {
             return (1000, 1000, directory ? 0o755 : 0o644, "u:object_r:apk_data_file:s0")
@@ -127,12 +131,19 @@ public struct PhoneFleet: Sendable {
                 let props = try String(contentsOfFile: try hostPath(id, "/data/local/tmp/build.prop"), encoding: .utf8)
                 let wanted = words.count > 1 ? words[1] + "=" : ""
                 let lines = props.split(separator: "\n").filter { $0.hasPrefix(wanted) }
-                return (true, lines.map { wanted.isEmpty ? String($0) : String($0.dropFirst(wanted.count)) }.joined(separator: "\n"))
+                return (
+                    true,
+                    lines.map { wanted.isEmpty ? String($0) : String($0.dropFirst(wanted.count)) }.joined(
+                        separator: "\n")
+                )
             case "pm" where words.dropFirst().prefix(2) == ["list", "packages"]:
                 let names = (try? FileManager.default.contentsOfDirectory(atPath: try hostPath(id, "/data/data"))) ?? []
                 return (true, names.sorted().map { "package:\($0)" }.joined(separator: "\n"))
             default:
-                return (false, "/system/bin/sh: \(words.first ?? ""): not found in the emulator (ls, cat, echo, getprop, pm list packages)")
+                return (
+                    false,
+                    "/system/bin/sh: \(words.first ?? ""): not found in the emulator (ls, cat, echo, getprop, pm list packages)"
+                )
             }
         } catch {
             return (false, "\(error)")

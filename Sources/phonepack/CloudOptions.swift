@@ -74,9 +74,69 @@ struct CloudOptions: ParsableArguments {
             projectID = try HuaweiIdentity(endpoint: iam, client: client, cacheDirectory: nil)
                 .projectID(region: region, credentials: credentials)
         }
-        let endpoint = try CPHEndpoint(url: url, projectID: projectID!, auth: .accessKey(credentials))
-        client.log?("using \(credentials) for \(url), project \(projectID!)")
+        // AK/SK signing by default (what the official SDK does); an IAM token when the profile asks for one.
+        let useToken =
+            (environment["PHONEPACK_HUAWEI_AUTH"] ?? config.value("huawei_auth", profile: profile)) == "token"
+        let auth: CPHEndpoint.Auth =
+            useToken ? .token(try iamToken(config: config, region: region, client: client)) : .accessKey(credentials)
+        let endpoint = try CPHEndpoint(url: url, projectID: projectID!, auth: auth)
+        client.log?("using \(useToken ? "an IAM token" : credentials.description) for \(url), project \(projectID!)")
         return CPHClient(endpoint: endpoint, client: client)
+    }
+
+    /// A project-scoped IAM token for the profile's (or PHONEPACK_IAM_*) user, cached until shortly before it
+    /// expires.
+    func iamToken(config: CloudConfig, region: String?, client: CloudClient) throws -> String {
+        let value = { (key: String) in
+            environment["PHONEPACK_IAM_\(key.uppercased())"] ?? config.value("huawei_\(key)", profile: profile)
+        }
+        guard let user = value("user"), let password = value("password") else {
+            throw ValidationError(
+                "an IAM token needs huawei_user and huawei_password (phonepack config set), or PHONEPACK_IAM_USER / PHONEPACK_IAM_PASSWORD"
+            )
+        }
+        let project = region ?? "cn-north-4"
+        let iam =
+            environment["PHONEPACK_IAM_ENDPOINT"] ?? config.value("iam_endpoint", profile: profile)
+            ?? "https://iam.\(project).myhuaweicloud.com"
+        try requireSafeScheme(iam)
+        return try HuaweiIdentity(
+            endpoint: iam, client: client,
+            cacheDirectory: HuaweiIdentity.defaultCacheDirectory(environment: environment)
+        ).token(user: user, password: password, domain: value("domain") ?? user, project: project).value
+    }
+
+    /// A KooPhone client: PHONEPACK_KOOPHONE_ENDPOINT or the profile's koophone_endpoint, else the public one;
+    /// an IAM token for the configured user.
+    func kooPhoneClient() throws -> KooPhoneClient {
+        let config = try loadConfig()
+        let url =
+            endpoint ?? environment["PHONEPACK_KOOPHONE_ENDPOINT"] ?? config.value(
+                "koophone_endpoint", profile: profile)
+            ?? "https://koophone.myhuaweicloud.com"
+        try requireSafeScheme(url)
+        let client = httpClient()
+        let region = self.region ?? config.value("region", profile: profile) ?? environment["PHONEPACK_REGION"]
+        return try KooPhoneClient(
+            endpoint: url, token: iamToken(config: config, region: region, client: client), client: client)
+    }
+
+    /// An Alibaba Cloud Phone (eds-aic) client: PHONEPACK_EDS_AIC_ENDPOINT, the profile's eds_aic_endpoint, or
+    /// the region's; Alibaba AK/SK from the environment or profile.
+    func alibabaClient(endpointOverride: String? = nil) throws -> AlibabaPhoneClient {
+        let config = try loadConfig()
+        let region = self.region ?? config.value("region", profile: profile) ?? environment["PHONEPACK_REGION"]
+        guard
+            let url = endpointOverride ?? environment["PHONEPACK_EDS_AIC_ENDPOINT"]
+                ?? config.value("eds_aic_endpoint", profile: profile)
+                ?? region.map({ "https://eds-aic.\($0).aliyuncs.com" })
+        else {
+            throw ValidationError("give --region (e.g. cn-shanghai), or set PHONEPACK_EDS_AIC_ENDPOINT")
+        }
+        try requireSafeScheme(url)
+        let credentials = try CredentialResolver.resolve(
+            for: .oss, environment: environment, config: config, profile: profile)
+        return try AlibabaPhoneClient(endpoint: url, credentials: credentials, client: httpClient())
     }
 
     /// Plain http only to this machine, unless `--allow-insecure-http`.

@@ -45,6 +45,9 @@ func reportOutcomes(_ outcomes: [TargetOutcome], json: Bool, what: String) throw
             if let code = outcome.errorCode { detail += (detail.isEmpty ? "" : "  ") + code }
             if let message = outcome.errorMessage { detail += (detail.isEmpty ? "" : "  ") + message }
             print("\(outcome.target.padded(to: width))  \(outcome.state.rawValue.padded(to: 9))  \(detail)")
+            if let output = outcome.output, !output.isEmpty {
+                for line in output.split(separator: "\n", omittingEmptySubsequences: false) { print("    \(line)") }
+            }
         }
         var counts: [TargetOutcome.State: Int] = [:]
         for outcome in outcomes { counts[outcome.state, default: 0] += 1 }
@@ -71,26 +74,39 @@ extension TargetOutcome.State {
 
 struct PushCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "push", abstract: "Push an app tar to cloud-phone servers.",
-        subcommands: [PushHuawei.self])
+        commandName: "push", abstract: "Push apps or files to cloud phones.",
+        subcommands: [PushHuawei.self, PushAlibaba.self])
 }
 
 struct PushHuawei: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "huawei",
-        abstract: "CPH PushShareApps: the tar in OBS into the shared storage of every server, then wait.",
+        abstract: "CPH share-apps / share-files: push (or delete) to every server, then wait for each job.",
         discussion: """
+            --tar obs://…/app.tar --package P   PushShareApps (the shared-app tar made by phonepack build)
+            --delete --package P                DeleteShareApps
+            --files obs://…/files.tar           PushShareFiles (/data and /cache trees only)
+            --delete-files /data/x,…            DeleteShareFiles
             Every field is checked against CPH's documented rules before anything is sent. Server ids are sent
             --batch-size at a time (CPH takes 1 to 100 per call), --concurrency calls at once; each server's
             job is then polled (ListJobs, 20 requests per call) until it ends or --timeout passes. One line per
             server; exit 1 when any failed, naming them and their error codes. --dry-run prints the requests.
             """)
 
-    @Option(help: "The tar in OBS: obs://bucket/path/app.tar.")
-    var tar: String
+    @Option(help: "The shared-app tar in OBS: obs://bucket/path/app.tar (PushShareApps).")
+    var tar: String?
 
     @Option(help: "The app's package name (as in its manifest).")
-    var package: String
+    var package: String?
+
+    @Flag(help: "Delete the shared app --package from the servers (DeleteShareApps).")
+    var delete = false
+
+    @Option(help: "A tar of files in OBS for the servers' shared storage (PushShareFiles).")
+    var files: String?
+
+    @Option(help: "Shared files to delete: /data/path,… (DeleteShareFiles).")
+    var deleteFiles: String?
 
     @Option(help: "Server ids: id,id,… or @file.")
     var servers: String
@@ -109,8 +125,8 @@ struct PushHuawei: ParsableCommand {
     @OptionGroup var outputOptions: OutputOptions
 
     func run() throws {
-        let target = try ObjectURL(parsing: tar)
-        guard target.scheme == .obs else { throw ValidationError("--tar must be an obs:// URL (CPH reads from OBS)") }
+        let modes = [tar != nil, delete, files != nil, deleteFiles != nil].filter { $0 }.count
+        guard modes == 1 else { throw ValidationError("give one of --tar, --delete, --files, --delete-files") }
         guard (1...CPHRequestRules.maxServersPerShareCall).contains(batchSize) else {
             throw ValidationError("--batch-size takes 1 to \(CPHRequestRules.maxServersPerShareCall)")
         }
@@ -118,25 +134,136 @@ struct PushHuawei: ParsableCommand {
         let batches = stride(from: 0, to: ids.count, by: batchSize).map {
             Array(ids[$0..<min($0 + batchSize, ids.count)])
         }
-        // Check every batch before sending any, so a bad field never leaves half the fleet pushed.
-        for batch in batches {
-            try CPHRequestRules.shareApps(
-                packageName: package, bucket: target.bucket, objectPath: target.key, serverIDs: batch)
+        let call: @Sendable (CPHClient, [String]) throws(PhonePackError) -> CPHBatchAnswer
+        var description: String
+        if let tar {
+            let target = try obsURL(tar, flag: "--tar")
+            guard let package else { throw ValidationError("--tar needs --package") }
+            // Check every batch before sending any, so a bad field never leaves half the fleet pushed.
+            for batch in batches {
+                try CPHRequestRules.shareApps(
+                    packageName: package, bucket: target.bucket, objectPath: target.key, serverIDs: batch)
+            }
+            let preInstall = self.preInstall
+            description =
+                "POST …/cloud-phone/phones/share-apps {package_name: \(package), pre_install_app: \(preInstall ? 1 : 0), bucket_name: \(target.bucket), object_path: \(target.key)"
+            call = { (client, chunk) throws(PhonePackError) in
+                try client.pushShareApps(
+                    packageName: package, bucket: target.bucket, objectPath: target.key, serverIDs: chunk,
+                    preInstall: preInstall)
+            }
+        } else if delete {
+            guard let package else { throw ValidationError("--delete needs --package") }
+            try CPHRequestRules.check(FieldRules.packageName(package), field: "package_name", value: package)
+            for batch in batches { try CPHRequestRules.serverIDs(batch) }
+            description = "DELETE …/cloud-phone/phones/share-apps {package_name: \(package)"
+            call = { (client, chunk) throws(PhonePackError) in
+                try client.deleteShareApps(packageName: package, serverIDs: chunk)
+            }
+        } else if let files {
+            let target = try obsURL(files, flag: "--files")
+            try CPHRequestRules.check(FieldRules.cphObjectPath(target.key), field: "object_path", value: target.key)
+            for batch in batches { try CPHRequestRules.serverIDs(batch) }
+            description =
+                "POST …/cloud-phone/phones/share-files {bucket_name: \(target.bucket), object_path: \(target.key)"
+            call = { (client, chunk) throws(PhonePackError) in
+                try client.pushShareFiles(bucket: target.bucket, objectPath: target.key, serverIDs: chunk)
+            }
+        } else {
+            let paths = try parseIDList(deleteFiles!, flag: "--delete-files")
+            for path in paths {
+                try CPHRequestRules.check(FieldRules.shareFilePath(path), field: "file_paths", value: path)
+            }
+            for batch in batches { try CPHRequestRules.serverIDs(batch) }
+            description = "POST …/cloud-phone/phones/share-files {file_paths: \(paths.joined(separator: ","))"
+            call = { (client, chunk) throws(PhonePackError) in
+                try client.deleteShareFiles(paths: paths, serverIDs: chunk)
+            }
         }
         if dryRun {
-            for batch in batches {
-                print(
-                    "POST /v1/{project_id}/cloud-phone/phones/share-apps {\"package_name\":\"\(package)\",\"pre_install_app\":\(preInstall ? 1 : 0),\"bucket_name\":\"\(target.bucket)\",\"object_path\":\"\(target.key)\",\"server_ids\":[\(batch.count) ids: \(batch.first!)…]}"
-                )
-            }
+            for batch in batches { print("\(description), server_ids: [\(batch.count) ids, \(batch.first!) …]}") }
             print("dry run: \(batches.count) requests for \(ids.count) servers; nothing sent")
             return
         }
-        let client = try cloud.cphClient(endpointOverride: cloud.endpoint)
-        let outcomes = try client.pushShareApps(
-            package: package, tar: target, serverIDs: ids, preInstall: preInstall, batchSize: batchSize,
-            concurrency: wait.concurrency, waitTimeout: wait.noWait ? nil : wait.timeout,
-            progress: ProgressLine.make(quiet: outputOptions.json))
+        let outcomes = try cloud.cphClient(endpointOverride: cloud.endpoint).fanOut(
+            ids, limit: batchSize, concurrency: wait.concurrency, waitTimeout: wait.noWait ? nil : wait.timeout,
+            progress: ProgressLine.make(quiet: outputOptions.json), call)
+        try reportOutcomes(outcomes, json: outputOptions.json, what: "push")
+    }
+}
+
+/// Parses an `obs://` URL for CPH, which reads only from OBS.
+func obsURL(_ text: String, flag: String) throws -> ObjectURL {
+    let url = try ObjectURL(parsing: text)
+    guard url.scheme == .obs else { throw ValidationError("\(flag) must be an obs:// URL (CPH reads from OBS)") }
+    try CPHRequestRules.check(FieldRules.obsBucketName(url.bucket), field: "bucket_name", value: url.bucket)
+    return url
+}
+
+/// Flags of the Alibaba file calls.
+struct AlibabaTransferFlags: ParsableArguments {
+    @Option(
+        help:
+            "OSS endpoint the phones use, e.g. oss-cn-shanghai-internal.aliyuncs.com (else the region's internal one).")
+    var uploadEndpoint: String?
+
+    func endpoint(cloud: CloudOptions) -> String {
+        if let uploadEndpoint { return uploadEndpoint }
+        if let configured = cloud.environment["PHONEPACK_OSS_ENDPOINT"] {
+            return String(configured.split(separator: "://").last ?? Substring(configured))
+        }
+        return "oss-\(cloud.region ?? "cn-shanghai")-internal.aliyuncs.com"
+    }
+}
+
+struct PushAlibaba: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "alibaba",
+        abstract: "Alibaba SendFile: a file in a cloudphone-saved-bucket-* bucket onto every instance, then wait.",
+        discussion: """
+            UploadType OSS: the instances read oss://cloudphone-saved-bucket-…/KEY directly. With --install the
+            APK is installed once it is there (AutoInstall). Instance ids go 50 per call; each instance's task
+            is followed with DescribeTasks. Every call carries a ClientToken, so a retry never sends twice.
+            """)
+
+    @Option(help: "The file in OSS: oss://cloudphone-saved-bucket-…/path/app.apk.")
+    var file: String
+
+    @Option(help: "Instance ids (acp-…): id,id,… or @file.")
+    var instances: String
+
+    @Option(help: "Folder on the phone.")
+    var to = "/sdcard/Download/"
+
+    @Flag(help: "Install the APK after it arrives (AutoInstall).")
+    var install = false
+
+    @OptionGroup var transfer: AlibabaTransferFlags
+    @OptionGroup var wait: WaitFlags
+    @OptionGroup var cloud: CloudOptions
+    @OptionGroup var outputOptions: OutputOptions
+
+    func run() throws {
+        let url = try ObjectURL(parsing: file)
+        guard url.scheme == .oss else { throw ValidationError("--file must be an oss:// URL") }
+        let ids = try parseIDList(instances, flag: "--instances")
+        var probe = AlibabaFileCall(
+            action: "SendFile", instanceIDs: Array(ids.prefix(AlibabaRules.maxInstancesPerCall)), sourceFilePath: to,
+            uploadType: "OSS", uploadEndpoint: transfer.endpoint(cloud: cloud), uploadURL: url.description)
+        probe.autoInstall = install
+        if let violation = AlibabaRules.check(probe).violation {
+            throw ValidationError("\(violation); nothing was sent")
+        }
+        let template = probe
+        let outcomes = try cloud.alibabaClient(endpointOverride: cloud.endpoint).fanOut(
+            ids, concurrency: wait.concurrency, waitTimeout: wait.noWait ? nil : wait.timeout,
+            progress: ProgressLine.make(quiet: outputOptions.json)
+        ) { (client, chunk) throws(PhonePackError) in
+            var call = template
+            call.instanceIDs = chunk
+            call.clientToken = nil
+            return try client.fileCall(call)
+        }
         try reportOutcomes(outcomes, json: outputOptions.json, what: "push")
     }
 }
@@ -146,34 +273,77 @@ struct JobsCommand: ParsableCommand {
         commandName: "jobs", abstract: "Follow cloud-phone jobs.", subcommands: [JobsWait.self])
 }
 
+enum CloudKind: String, ExpressibleByArgument, CaseIterable {
+    case huawei, koophone, alibaba
+}
+
 struct JobsWait: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wait",
-        abstract: "Wait for every job of CPH requests (request ids from push) to end; one line per server or phone.")
+        abstract: "Wait for cloud-phone jobs to end: CPH request ids, KooPhone task ids, Alibaba task ids.",
+        discussion: """
+            Polls with growing pauses (1 s up to 15 s) until every job has ended or --timeout passes, showing
+            how many are done; then one line per server, phone or instance (or --json). Exit 1 if any failed.
+            """)
 
-    @Argument(help: "CPH request ids.")
-    var requestIDs: [String]
+    @Argument(help: "Request ids (huawei), task ids (koophone), or instance task ids (alibaba).")
+    var ids: [String]
+
+    @Option(help: "Whose ids: huawei, koophone or alibaba.")
+    var cloudKind: CloudKind = .huawei
 
     @OptionGroup var wait: WaitFlags
     @OptionGroup var cloud: CloudOptions
     @OptionGroup var outputOptions: OutputOptions
 
     func run() throws {
-        let client = try cloud.cphClient(endpointOverride: cloud.endpoint)
-        // One ListJobs per request id: with several at once, the answer does not say which job is whose.
-        var outcomes: [TargetOutcome] = []
-        for id in requestIDs {
-            outcomes += try client.listJobs(requestIDs: [id]).map {
-                TargetOutcome(
-                    target: $0.server_id ?? $0.phone_id ?? $0.job_id, state: .submitted, requestID: id, jobID: $0.job_id
-                )
+        let progress = ProgressLine.make(quiet: outputOptions.json)
+        let final: [TargetOutcome]
+        switch cloudKind {
+        case .huawei:
+            let client = try cloud.cphClient(endpointOverride: cloud.endpoint)
+            // One ListJobs per request id: with several at once, the answer does not say which job is whose.
+            var outcomes: [TargetOutcome] = []
+            for id in ids {
+                outcomes += try client.listJobs(requestIDs: [id]).map {
+                    TargetOutcome(
+                        target: $0.server_id ?? $0.phone_id ?? $0.job_id, state: .submitted, requestID: id,
+                        jobID: $0.job_id)
+                }
             }
+            guard !outcomes.isEmpty else { throw ValidationError("no jobs found for \(ids.joined(separator: ", "))") }
+            final = try client.wait(outcomes, timeout: wait.timeout, progress: progress)
+        case .koophone:
+            let client = try cloud.kooPhoneClient()
+            var outcomes: [TargetOutcome] = []
+            for id in ids {
+                outcomes += try client.task(id).compactMap { job in
+                    job.job_id.map { TargetOutcome(target: $0, state: .submitted, requestID: id, jobID: $0) }
+                }
+            }
+            final = try FanOut.wait(outcomes, timeout: wait.timeout, progress: progress) {
+                (open) throws(PhonePackError) in
+                var states: [String: JobState] = [:]
+                for taskID in Set(open.compactMap(\.requestID)) {
+                    for job in try client.task(taskID) {
+                        guard let id = job.job_id else { continue }
+                        states[id] =
+                            job.status == 2
+                            ? JobState(state: .succeeded, output: job.execute_msg)
+                            : job.status == -1
+                                ? JobState(
+                                    state: .failed, errorCode: job.error_code, errorMessage: job.error_msg,
+                                    output: job.execute_msg)
+                                : JobState(state: .running)
+                    }
+                }
+                return states
+            }
+        case .alibaba:
+            let client = try cloud.alibabaClient(endpointOverride: cloud.endpoint)
+            let outcomes = ids.map { TargetOutcome(target: $0, state: .submitted, jobID: $0) }
+            final = try client.wait(outcomes, timeout: wait.timeout, progress: progress)
         }
-        guard !outcomes.isEmpty else {
-            throw ValidationError("no jobs found for \(requestIDs.joined(separator: ", "))")
-        }
-        let final = try CPHFanOut.wait(
-            outcomes, client: client, timeout: wait.timeout, progress: ProgressLine.make(quiet: outputOptions.json))
         try reportOutcomes(final, json: outputOptions.json, what: "jobs")
     }
 }
@@ -196,49 +366,75 @@ enum ProgressLine {
 struct ReleaseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "release",
-        abstract: "Build → verify → upload → push → wait: an app onto every listed CPH server in one command.",
+        abstract: "Build → verify → upload → push → wait: an app onto every listed phone in one command.",
         discussion: """
-            The tar is built in a temporary folder (deleted at the end), verified with the huawei-share-app
-            rules, uploaded to --to with its SHA-256 as metadata (skipped when the object already has the same
-            SHA-256, so a rerun after a failed push does not upload again), pushed with PushShareApps and
-            waited for. The release stops at the first stage that fails and says which; an interrupted upload
-            resumes on the next run. Endpoints come from PHONEPACK_OBS_ENDPOINT / PHONEPACK_CPH_ENDPOINT, the
-            profile, or --region.
+            Huawei (--to obs://…/app.tar --servers …): the shared-app tar is built in a temporary folder (deleted
+            at the end), verified with the huawei-share-app rules, uploaded with its SHA-256 as metadata, pushed
+            with PushShareApps and waited for.
+            Alibaba (--to oss://cloudphone-saved-bucket-…/app.apk --instances …): the APK is verified
+            (alibaba-sendfile), uploaded, sent with SendFile + AutoInstall and waited for with DescribeTasks.
+            Both skip the upload when the object already has the same SHA-256 (a rerun after a failed push does
+            not upload again), stop at the first stage that fails and say which; an interrupted upload resumes
+            on the next run. Endpoints come from PHONEPACK_<SERVICE>_ENDPOINT, the profile, or --region.
             """)
 
     @OptionGroup var app: BuildInputFlags
 
-    @Option(help: "Where the tar goes in OBS: obs://bucket/path/app.tar.")
+    @Option(help: "Where the file goes: obs://bucket/path/app.tar (Huawei) or oss://cloudphone-saved-bucket-…/app.apk.")
     var to: String
 
-    @Option(help: "Server ids: id,id,… or @file.")
-    var servers: String
+    @Option(help: "CPH server ids: id,id,… or @file.")
+    var servers: String?
 
-    @Flag(help: "Pre-install: the app survives phone restarts and resets.")
+    @Option(help: "Alibaba instance ids: id,id,… or @file.")
+    var instances: String?
+
+    @Flag(help: "Pre-install (Huawei): the app survives phone restarts and resets.")
     var preInstall = false
 
     @Option(help: "Server ids per push call (1 to 100).")
     var batchSize = CPHRequestRules.maxServersPerShareCall
 
+    @Option(help: "Folder on the phone (Alibaba).")
+    var phonePath = "/sdcard/Download/"
+
+    @OptionGroup var transfer: AlibabaTransferFlags
     @OptionGroup var wait: WaitFlags
     @OptionGroup var cloud: CloudOptions
     @OptionGroup var outputOptions: OutputOptions
 
     func run() throws {
         let destination = try ObjectURL(parsing: to)
-        guard destination.scheme == .obs else { throw ValidationError("--to must be obs://… (CPH reads from OBS)") }
-        var plan = ReleasePlan(
-            build: try app.options(output: lastPathComponent(destination.key)), destination: destination,
-            serverIDs: try parseIDList(servers, flag: "--servers"))
-        plan.preInstall = preInstall
-        plan.batchSize = batchSize
-        plan.concurrency = wait.concurrency
-        plan.waitTimeout = wait.noWait ? nil : wait.timeout
         let quiet = outputOptions.json
-        let report = try HuaweiRelease.run(
-            plan, store: try cloud.objectStore(for: destination), cph: try cloud.cphClient(),
-            transfer: TransferSettings(stateDirectory: transferStateDirectory(environment: cloud.environment)),
-            notice: { if !quiet { print("release: \($0)") } }, progress: ProgressLine.make(quiet: quiet))
+        let settings = TransferSettings(stateDirectory: transferStateDirectory(environment: cloud.environment))
+        let notice: (String) -> Void = { if !quiet { print("release: \($0)") } }
+        let report: ReleaseReport
+        switch destination.scheme {
+        case .obs:
+            guard let servers else { throw ValidationError("a Huawei release (--to obs://…) needs --servers") }
+            var plan = ReleasePlan(
+                build: try app.options(output: lastPathComponent(destination.key)), destination: destination,
+                serverIDs: try parseIDList(servers, flag: "--servers"))
+            plan.preInstall = preInstall
+            plan.batchSize = batchSize
+            plan.concurrency = wait.concurrency
+            plan.waitTimeout = wait.noWait ? nil : wait.timeout
+            report = try HuaweiRelease.run(
+                plan, store: try cloud.objectStore(for: destination), cph: try cloud.cphClient(), transfer: settings,
+                notice: notice, progress: ProgressLine.make(quiet: quiet))
+        case .oss:
+            guard let instances else { throw ValidationError("an Alibaba release (--to oss://…) needs --instances") }
+            guard app.inputs.count == 1, app.inputs[0].hasSuffix(".apk") else {
+                throw ValidationError("an Alibaba release sends one APK (SendFile + AutoInstall): give its path")
+            }
+            report = try AlibabaRelease.run(
+                file: app.inputs[0], to: destination, instances: try parseIDList(instances, flag: "--instances"),
+                phonePath: phonePath, uploadEndpoint: transfer.endpoint(cloud: cloud),
+                phones: try cloud.alibabaClient(), store: try cloud.objectStore(for: destination), transfer: settings,
+                timeout: wait.noWait ? nil : wait.timeout, notice: notice, progress: ProgressLine.make(quiet: quiet))
+        case .s3:
+            throw ValidationError("--to must be obs:// (Huawei) or oss:// (Alibaba)")
+        }
         if quiet {
             print(JSONOutput.string(report))
             if report.outcomes.contains(where: { $0.state == .failed || $0.state == .rejected || $0.state == .running })

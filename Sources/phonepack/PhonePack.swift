@@ -20,7 +20,8 @@ struct PhonePack: ParsableCommand {
             BuildCommand.self, VerifyCommand.self, InspectCommand.self, ExtractCommand.self, CatCommand.self,
             DiffCommand.self, UploadCommand.self, DownloadCommand.self, ListCommand.self, StatCommand.self,
             RemoveCommand.self, PresignCommand.self, UploadsCommand.self, PushCommand.self, JobsCommand.self,
-            ReleaseCommand.self,
+            ReleaseCommand.self, PullCommand.self, ExportCommand.self, RestoreCommand.self, ExecCommand.self,
+            ImagesCommand.self, PhonesCommand.self,
             ConfigCommand.self, AuthCommand.self,
         ]
     )

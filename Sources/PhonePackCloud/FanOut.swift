@@ -1,0 +1,211 @@
+import Glibc
+import PhonePackCore
+import Synchronization
+
+/// One server's or phone's outcome of a fanned-out operation, as `push` and `jobs wait` report it.
+public struct TargetOutcome: Codable, Sendable, Equatable {
+    public enum State: String, Codable, Sendable {
+        /// The job was created and not waited for.
+        case submitted
+        case running
+        case succeeded
+        case failed
+        /// The request for this target was refused before a job existed.
+        case rejected
+    }
+
+    public var target: String
+    public var state: State
+    public var requestID: String?
+    public var jobID: String?
+    public var errorCode: String?
+    public var errorMessage: String?
+    /// What a command printed on the phone.
+    public var output: String?
+
+    public init(
+        target: String, state: State, requestID: String? = nil, jobID: String? = nil, errorCode: String? = nil,
+        errorMessage: String? = nil, output: String? = nil
+    ) {
+        self.target = target
+        self.state = state
+        self.requestID = requestID
+        self.jobID = jobID
+        self.errorCode = errorCode
+        self.errorMessage = errorMessage
+        self.output = output
+    }
+
+    public var isOpen: Bool { state == .submitted || state == .running }
+}
+
+/// A job's state as a poll reports it.
+public struct JobState: Sendable {
+    public var state: TargetOutcome.State
+    public var errorCode: String?
+    public var errorMessage: String?
+    public var output: String?
+
+    public init(
+        state: TargetOutcome.State, errorCode: String? = nil, errorMessage: String? = nil, output: String? = nil
+    ) {
+        self.state = state
+        self.errorCode = errorCode
+        self.errorMessage = errorMessage
+        self.output = output
+    }
+}
+
+/// Splits a long id list at an API's limit, sends the pieces on a few threads, and waits for the jobs: the same
+/// for CPH, KooPhone and Alibaba, each supplying its call and its poll.
+public enum FanOut {
+    /// Runs `call` once per chunk of at most `limit` ids, `concurrency` at a time, each worker with its own
+    /// client (`clients[i]`). Every id ends up in the result: with its job, or rejected with its chunk's error.
+    public static func submit<Client>(
+        ids: [String], limit: Int, clients: [Client],
+        _ call: @escaping @Sendable (Client, [String]) throws(PhonePackError) -> [TargetOutcome]
+    ) -> [TargetOutcome] {
+        let chunks = stride(from: 0, to: ids.count, by: limit).map { Array(ids[$0..<min($0 + limit, ids.count)]) }
+        let workers = max(1, min(clients.count, chunks.count))
+        let boxed = UncheckedSendable(clients)
+        let shared = Mutex<(next: Int, outcomes: [Int: [TargetOutcome]])>((0, [:]))
+        WorkerThreads.run(count: workers) { worker in
+            while let index = shared.withLock({ state -> Int? in
+                guard state.next < chunks.count else { return nil }
+                state.next += 1
+                return state.next - 1
+            }) {
+                let chunk = chunks[index]
+                var outcomes: [TargetOutcome]
+                do throws(PhonePackError) {
+                    outcomes = try call(boxed.value[worker], chunk)
+                    let answered = Set(outcomes.map(\.target))
+                    outcomes += chunk.filter { !answered.contains($0) }.map {
+                        TargetOutcome(target: $0, state: .rejected, errorMessage: "the answer has no job for this id")
+                    }
+                } catch {
+                    outcomes = chunk.map {
+                        TargetOutcome(
+                            target: $0, state: .rejected, requestID: error.requestID, errorCode: error.vendorCode,
+                            errorMessage: error.message)
+                    }
+                }
+                shared.withLock { $0.outcomes[index] = outcomes }
+            }
+        }
+        let outcomes = shared.withLock { $0.outcomes }
+        return (0..<chunks.count).flatMap { outcomes[$0] ?? [] }
+    }
+
+    /// Polls with growing pauses until every open job has ended or `timeout` seconds pass. `poll` gets the
+    /// open outcomes and returns the state of each job it found, by job id.
+    public static func wait(
+        _ outcomes: [TargetOutcome], timeout: Double, firstPause: Double = 1, maxPause: Double = 15,
+        progress: (Int, Int) -> Void = { _, _ in },
+        poll: ([TargetOutcome]) throws(PhonePackError) -> [String: JobState]
+    ) throws(PhonePackError) -> [TargetOutcome] {
+        var results = outcomes
+        let started = CloudTime.monotonicSeconds()
+        var pause = firstPause
+        let total = results.filter { $0.jobID != nil }.count
+        while true {
+            let open = results.filter { $0.isOpen && $0.jobID != nil }
+            progress(total - open.count, total)
+            if open.isEmpty { return results }
+            if CloudTime.monotonicSeconds() - started > timeout {
+                for index in results.indices where results[index].isOpen {
+                    results[index].state = .running
+                    results[index].errorMessage =
+                        "still running after \(Int(timeout)) s (phonepack jobs wait \(results[index].requestID ?? results[index].jobID ?? ""))"
+                }
+                return results
+            }
+            usleep(useconds_t(pause * 1_000_000))
+            pause = min(maxPause, pause * 1.5)
+            let states = try poll(open)
+            for index in results.indices {
+                guard let id = results[index].jobID, let state = states[id] else { continue }
+                results[index].state = state.state
+                results[index].errorCode = state.errorCode ?? results[index].errorCode
+                results[index].errorMessage = state.errorMessage ?? results[index].errorMessage
+                results[index].output = state.output ?? results[index].output
+            }
+        }
+    }
+}
+
+extension CPHClient {
+    /// PushShareApps to any number of servers: checked, split at `batchSize`, sent `concurrency` at a time, then
+    /// (with a `waitTimeout`) waited for. Every server gets an outcome.
+    public func pushShareApps(
+        package: String, tar: ObjectURL, serverIDs: [String], preInstall: Bool,
+        batchSize: Int = CPHRequestRules.maxServersPerShareCall, concurrency: Int = 4, waitTimeout: Double?,
+        progress: (Int, Int) -> Void = { _, _ in }
+    ) throws(PhonePackError) -> [TargetOutcome] {
+        for start in stride(from: 0, to: serverIDs.count, by: batchSize) {
+            try CPHRequestRules.shareApps(
+                packageName: package, bucket: tar.bucket, objectPath: tar.key,
+                serverIDs: Array(serverIDs[start..<min(start + batchSize, serverIDs.count)]))
+        }
+        return try fanOut(
+            serverIDs, limit: batchSize, concurrency: concurrency, waitTimeout: waitTimeout, progress: progress
+        ) { (client, ids) throws(PhonePackError) in
+            try client.pushShareApps(
+                packageName: package, bucket: tar.bucket, objectPath: tar.key, serverIDs: ids, preInstall: preInstall)
+        }
+    }
+
+    /// Sends `call` for every id (in chunks of `limit`), then waits for the jobs with ListJobs.
+    public func fanOut(
+        _ ids: [String], limit: Int, concurrency: Int = 4, waitTimeout: Double?,
+        progress: (Int, Int) -> Void = { _, _ in },
+        _ call: @escaping @Sendable (CPHClient, [String]) throws(PhonePackError) -> CPHBatchAnswer
+    ) throws(PhonePackError) -> [TargetOutcome] {
+        let clients = (0..<max(1, concurrency)).map { _ in sibling() }
+        let submitted = FanOut.submit(ids: ids, limit: limit, clients: clients) {
+            (client, chunk) throws(PhonePackError) in
+            try call(client, chunk).outcomes
+        }
+        guard let waitTimeout else { return submitted }
+        return try wait(submitted, timeout: waitTimeout, progress: progress)
+    }
+
+    /// Waits for CPH jobs: ListJobs, 20 request ids per call, only requests with jobs still open.
+    public func wait(_ outcomes: [TargetOutcome], timeout: Double, progress: (Int, Int) -> Void = { _, _ in })
+        throws(PhonePackError) -> [TargetOutcome]
+    {
+        try FanOut.wait(outcomes, timeout: timeout, progress: progress) { (open) throws(PhonePackError) in
+            let requestIDs = Set(open.compactMap(\.requestID)).sorted()
+            var states: [String: JobState] = [:]
+            for start in stride(from: 0, to: requestIDs.count, by: CPHRequestRules.maxRequestIDsPerListJobs) {
+                let slice = Array(
+                    requestIDs[start..<min(start + CPHRequestRules.maxRequestIDsPerListJobs, requestIDs.count)])
+                for job in try listJobs(requestIDs: slice) { states[job.job_id] = job.state }
+            }
+            return states
+        }
+    }
+}
+
+extension CPHBatchAnswer {
+    /// One outcome per entry: submitted with its job, or rejected with the entry's own error.
+    public var outcomes: [TargetOutcome] {
+        jobs.map { job in
+            let refused = job.job_id == nil || job.error_code != nil
+            return TargetOutcome(
+                target: job.target, state: refused ? .rejected : .submitted, requestID: request_id, jobID: job.job_id,
+                errorCode: job.error_code, errorMessage: job.error_msg)
+        }
+    }
+}
+
+extension CPHJob {
+    var state: JobState {
+        switch status {
+        case 2: JobState(state: .succeeded, output: execute_msg)
+        case -1:
+            JobState(state: .failed, errorCode: error_code, errorMessage: error_msg ?? execute_msg, output: execute_msg)
+        default: JobState(state: .running)
+        }
+    }
+}
