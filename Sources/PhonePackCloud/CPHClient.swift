@@ -262,18 +262,7 @@ public final class CPHClient {
 
     /// BatchExportCloudPhoneData: each phone's selected paths as a tar in OBS.
     public func exportData(_ infos: [CPHStorageInfo]) throws(PhonePackError) -> CPHBatchAnswer {
-        for info in infos {
-            try CPHRequestRules.check(
-                FieldRules.exportIncludeFiles(info.include_files), field: "include_files",
-                value: info.include_files.joined(separator: ","))
-            for path in info.exclude_files ?? [] {
-                try CPHRequestRules.check(FieldRules.exportPath(path), field: "exclude_files", value: path)
-            }
-            try CPHRequestRules.check(
-                FieldRules.obsBucketName(info.bucket_name), field: "bucket_name", value: info.bucket_name)
-            try CPHRequestRules.check(
-                FieldRules.cphObjectPath(info.object_path), field: "object_path", value: info.object_path)
-        }
+        for info in infos { try CPHRequestRules.export(info) }
         struct Body: Encodable { var storage_infos: [CPHStorageInfo] }
         let body = try JSONCoding.encode(Body(storage_infos: infos))
         return try decode(
@@ -413,6 +402,18 @@ public enum CPHRequestRules {
             throw violation(field: "object_path", value: objectPath, rule: "must name a .tar (CPH takes nothing else)")
         }
         try self.serverIDs(serverIDs)
+    }
+
+    /// BatchExportCloudPhoneData's rules for one phone's entry.
+    public static func export(_ info: CPHStorageInfo) throws(PhonePackError) {
+        try check(
+            FieldRules.exportIncludeFiles(info.include_files), field: "include_files",
+            value: info.include_files.joined(separator: ","))
+        for path in info.exclude_files ?? [] {
+            try check(FieldRules.exportPath(path), field: "exclude_files", value: path)
+        }
+        try check(FieldRules.obsBucketName(info.bucket_name), field: "bucket_name", value: info.bucket_name)
+        try check(FieldRules.cphObjectPath(info.object_path), field: "object_path", value: info.object_path)
     }
 
     public static func serverIDs(_ ids: [String], field: String = "server_ids", limit: Int = maxServersPerShareCall)

@@ -24,16 +24,17 @@ public enum PullPipeline {
         _ = try ExportPathFilter(includes: includes, excludes: excludes)
         let base = prefix.key.isEmpty || prefix.key.hasSuffix("/") ? prefix.key : prefix.key + "/"
         let key: @Sendable (String) -> String = { base + $0 + ".tar" }
+        let entry: @Sendable (String) -> CPHStorageInfo = { phone in
+            CPHStorageInfo(
+                phone_id: phone, include_files: includes, exclude_files: excludes.isEmpty ? nil : excludes,
+                bucket_name: prefix.bucket, object_path: key(phone))
+        }
+        for phone in phones { try CPHRequestRules.export(entry(phone)) }
         let outcomes = try cph.fanOut(
             phones, limit: CPHRequestRules.maxServersPerShareCall, waitTimeout: timeout, progress: progress
         ) {
             (client, chunk) throws(PhonePackError) in
-            try client.exportData(
-                chunk.map {
-                    CPHStorageInfo(
-                        phone_id: $0, include_files: includes, exclude_files: excludes.isEmpty ? nil : excludes,
-                        bucket_name: prefix.bucket, object_path: key($0))
-                })
+            try client.exportData(chunk.map(entry))
         }
         return try collect(outcomes, into: folder, store: store, transfer: transfer, key: key)
     }

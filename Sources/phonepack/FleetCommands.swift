@@ -41,16 +41,17 @@ struct ExportHuawei: ParsableCommand {
         let ids = try parseIDList(phones, flag: "--phones")
         let base = target.key.isEmpty || target.key.hasSuffix("/") ? target.key : target.key + "/"
         let (include, exclude) = (self.include, self.exclude)
+        let entry: @Sendable (String) -> CPHStorageInfo = { phone in
+            CPHStorageInfo(
+                phone_id: phone, include_files: include, exclude_files: exclude.isEmpty ? nil : exclude,
+                bucket_name: target.bucket, object_path: base + phone + ".tar")
+        }
+        for phone in ids { try CPHRequestRules.export(entry(phone)) }
         let outcomes = try cloud.cphClient(endpointOverride: cloud.endpoint).fanOut(
             ids, limit: CPHRequestRules.maxServersPerShareCall, concurrency: wait.concurrency,
             waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.json)
         ) { (client, chunk) throws(PhonePackError) in
-            try client.exportData(
-                chunk.map {
-                    CPHStorageInfo(
-                        phone_id: $0, include_files: include, exclude_files: exclude.isEmpty ? nil : exclude,
-                        bucket_name: target.bucket, object_path: base + $0 + ".tar")
-                })
+            try client.exportData(chunk.map(entry))
         }
         try reportOutcomes(outcomes, json: outputOptions.json, what: "export")
     }
@@ -77,6 +78,7 @@ struct RestoreHuawei: ParsableCommand {
 
     func run() throws {
         let source = try obsURL(from, flag: "--from")
+        try CPHRequestRules.check(FieldRules.cphObjectPath(source.key), field: "object_path", value: source.key)
         let ids = try parseIDList(phones, flag: "--phones")
         let outcomes = try cloud.cphClient(endpointOverride: cloud.endpoint).fanOut(
             ids, limit: CPHRequestRules.maxServersPerShareCall, concurrency: wait.concurrency,

@@ -53,6 +53,10 @@ final class EmulatorProcess {
             "OSS_ACCESS_KEY_ID": Self.accessKey, "OSS_ACCESS_KEY_SECRET": Self.secretKey,
             "PHONEPACK_OBS_ENDPOINT": endpoints["obs"] ?? "", "PHONEPACK_OSS_ENDPOINT": endpoints["oss"] ?? "",
             "PHONEPACK_CPH_ENDPOINT": endpoints["cph"] ?? "", "HUAWEICLOUD_SDK_PROJECT_ID": "0123456789abcdef",
+            "PHONEPACK_IAM_ENDPOINT": endpoints["iam"] ?? "",
+            "PHONEPACK_KOOPHONE_ENDPOINT": endpoints["koophone"] ?? "",
+            "PHONEPACK_EDS_AIC_ENDPOINT": endpoints["eds-aic"] ?? "", "PHONEPACK_IAM_USER": "phonepack",
+            "PHONEPACK_IAM_PASSWORD": "phonepack-emulator-password", "XDG_CACHE_HOME": stateDirectory + "/cache",
             "PHONEPACK_STATE_DIR": stateDirectory, "PHONEPACK_CONFIG": stateDirectory + "/none.toml",
         ]
     }
