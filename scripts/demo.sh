@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The main job end to end on the embedded sample app, offline: build the shared-app tar, verify and inspect
-# it, stream a build into the local OBS emulator, upload and download through OSS with every check on, and
-# unpack part of the tar safely. Everything it writes goes to .build/demo/; the emulator is stopped at the end.
+# The main job end to end, offline, on the embedded sample app and the local emulator (OBS, OSS, IAM, CPH,
+# KooPhone and Alibaba eds-aic on loopback ports):
+#   build the shared-app tar → verify → upload → push to three phones → wait → export one phone's data →
+#   pull it back, unpack it safely and print the summary; then the Alibaba flavour of release and pull.
+# Everything it writes goes to .build/demo/; the emulator is stopped at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -13,28 +15,39 @@ out=.build/demo
 rm -rf "$out"
 mkdir -p "$out"
 
-# The emulator: local OBS and OSS that check signatures, Content-MD5 and multipart rules.
-"$bindir/phonepack-emulator" --data "$out/emulator" --bucket my-cph-bucket >"$out/emulator.out" 2>&1 &
+"$bindir/phonepack-emulator" --data "$out/emulator" --bucket my-cph-bucket --bucket cloudphone-saved-bucket-demo \
+    --servers 3 --job-seconds 1 >"$out/emulator.out" 2>&1 &
 emulator=$!
 trap 'kill $emulator 2>/dev/null || true' EXIT
 for _ in $(seq 100); do grep -q READY "$out/emulator.out" 2>/dev/null && break; sleep 0.1; done
-export PHONEPACK_OBS_ENDPOINT=$(sed -n 's/.*obs=\([^ ]*\).*/\1/p' "$out/emulator.out")
-export PHONEPACK_OSS_ENDPOINT=$(sed -n 's/.*oss=\([^ ]*\).*/\1/p' "$out/emulator.out")
+endpoint() { sed -n "s/.* $1=\([^ ]*\).*/\1/p; s/^READY $1=\([^ ]*\).*/\1/p" "$out/emulator.out" | head -1; }
+export PHONEPACK_OBS_ENDPOINT=$(endpoint obs) PHONEPACK_OSS_ENDPOINT=$(endpoint oss)
+export PHONEPACK_CPH_ENDPOINT=$(endpoint cph) PHONEPACK_IAM_ENDPOINT=$(endpoint iam)
+export PHONEPACK_KOOPHONE_ENDPOINT=$(endpoint koophone) PHONEPACK_EDS_AIC_ENDPOINT=$(endpoint eds-aic)
 export OBS_ACCESS_KEY_ID=PHONEPACKEMULATORAK OBS_SECRET_ACCESS_KEY=phonepack-emulator-secret
 export OSS_ACCESS_KEY_ID=PHONEPACKEMULATORAK OSS_ACCESS_KEY_SECRET=phonepack-emulator-secret
-export PHONEPACK_STATE_DIR=$out/state PHONEPACK_CONFIG=$out/config.toml
+export HUAWEICLOUD_SDK_PROJECT_ID=0123456789abcdef PHONEPACK_IAM_USER=phonepack
+export PHONEPACK_IAM_PASSWORD=phonepack-emulator-password
+export PHONEPACK_STATE_DIR=$out/state PHONEPACK_CONFIG=$out/config.toml XDG_CACHE_HOME=$out/cache
 
 run() { printf '\n$ %s\n' "$*"; "$@"; }
+app=com.example.phonepack.demo
 run "$bin" build samples/demo-app -o "$out/demo.tar" --manifest --mtime 2024-03-15
 run "$bin" verify "$out/demo.tar" --manifest "$out/demo.tar.manifest.json" \
     --to obs://my-cph-bucket/apps/demo.tar --shared-free 20G
 run "$bin" inspect "$out/demo.tar" --long
-run "$bin" inspect samples/demo-app/base.apk
-run "$bin" build samples/demo-app -o obs://my-cph-bucket/apps/demo.tar --mtime 2024-03-15
-run "$bin" ls obs://my-cph-bucket/apps/
-run "$bin" upload "$out/demo.tar" oss://my-cph-bucket/apps/ --part-size 100K
-run "$bin" stat oss://my-cph-bucket/apps/demo.tar
-run "$bin" download obs://my-cph-bucket/apps/demo.tar "$out/downloaded.tar"
-run cmp "$out/demo.tar" "$out/downloaded.tar"
-run "$bin" extract "$out/downloaded.tar" -C "$out/unpacked" --include /data/data/com.example.phonepack.demo
-run "$bin" cat "$out/demo.tar" /data/data/com.example.phonepack.demo/shared_prefs/settings.xml
+# build → verify → upload → push to three servers' phones → wait
+run "$bin" release samples/demo-app --to obs://my-cph-bucket/apps/demo.tar \
+    --servers server0001,server0002,server0003 --mtime 2024-03-15
+run "$bin" exec huawei --phones phone0001 -- pm list packages
+# export one phone's data → wait → download → safe extract → summary
+run "$bin" pull --phones phone0002 --include /data/data/$app --to obs://my-cph-bucket/exports/ -C "$out/pulled"
+run "$bin" cat "$out/demo.tar" /data/data/$app/shared_prefs/settings.xml
+run diff -r "$out/pulled/phone0002/data/data/$app" samples/demo-app/data
+# The Alibaba flavour: SendFile + AutoInstall, then FetchFile back.
+run "$bin" release samples/demo-app/base.apk --to oss://cloudphone-saved-bucket-demo/apps/demo.apk \
+    --instances acp-0001,acp-0002
+run "$bin" pull --cloud-kind alibaba --phones acp-0001 --include /sdcard/Download \
+    --to oss://cloudphone-saved-bucket-demo/pulls/ -C "$out/pulled-alibaba"
+run "$bin" exec koophone --instances kp0001,kp0002 -- getprop ro.product.model
+run "$bin" uploads ls obs://my-cph-bucket/
