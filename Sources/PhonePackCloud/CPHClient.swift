@@ -348,8 +348,9 @@ public final class CPHClient {
         }
     }
 
-    /// ListJobs for up to 20 request ids at once, every page.
-    public func listJobs(requestIDs: [String]) throws(PhonePackError) -> [CPHJob] {
+    /// ListJobs for up to 20 request ids at once, every page (or, with `stopAtRunning`, up to the first page
+    /// that shows a job still running: a poll need not read the rest of a batch that is not done).
+    public func listJobs(requestIDs: [String], stopAtRunning: Bool = false) throws(PhonePackError) -> [CPHJob] {
         precondition(requestIDs.count <= CPHRequestRules.maxRequestIDsPerListJobs)
         struct Answer: Decodable {
             var jobs: [CPHJob]
@@ -364,7 +365,7 @@ public final class CPHClient {
                 ])
             let page = try decode(Answer.self, response, operation: "list jobs").jobs
             jobs += page
-            if page.count < 100 { return jobs }
+            if page.count < 100 || (stopAtRunning && page.contains { $0.status != 2 && $0.status != -1 }) { return jobs }
             offset += page.count
         }
     }

@@ -97,10 +97,10 @@ public enum FanOut {
         return (0..<chunks.count).flatMap { outcomes[$0] ?? [] }
     }
 
-    /// Polls with growing pauses until every open job has ended or `timeout` seconds pass. `poll` gets the
+    /// Polls with pauses growing by 30 % (1 s up to 10 s) until every open job has ended or `timeout` seconds pass. `poll` gets the
     /// open outcomes and returns the state of each job it found, by job id.
     public static func wait(
-        _ outcomes: [TargetOutcome], timeout: Double, firstPause: Double = 1, maxPause: Double = 15,
+        _ outcomes: [TargetOutcome], timeout: Double, firstPause: Double = 1, maxPause: Double = 10,
         progress: (Int, Int) -> Void = { _, _ in },
         poll: ([TargetOutcome]) throws(PhonePackError) -> [String: JobState]
     ) throws(PhonePackError) -> [TargetOutcome] {
@@ -121,7 +121,7 @@ public enum FanOut {
                 return results
             }
             usleep(useconds_t(pause * 1_000_000))
-            pause = min(maxPause, pause * 1.5)
+            pause = min(maxPause, pause * 1.3)
             let states = try poll(open)
             for index in results.indices {
                 guard let id = results[index].jobID, let state = states[id] else { continue }
@@ -180,7 +180,10 @@ extension CPHClient {
             for start in stride(from: 0, to: requestIDs.count, by: CPHRequestRules.maxRequestIDsPerListJobs) {
                 let slice = Array(
                     requestIDs[start..<min(start + CPHRequestRules.maxRequestIDsPerListJobs, requestIDs.count)])
-                for job in try listJobs(requestIDs: slice) { states[job.job_id] = job.state }
+                let jobs = try listJobs(requestIDs: slice, stopAtRunning: true)
+                for job in jobs { states[job.job_id] = job.state }
+                // Jobs of one push run about as long as each other: while these run, the rest are not read.
+                if jobs.contains(where: { $0.status != 2 && $0.status != -1 }) { break }
             }
             return states
         }

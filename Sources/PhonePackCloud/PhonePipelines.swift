@@ -189,7 +189,8 @@ extension AlibabaPhoneClient {
             var states: [String: JobState] = [:]
             for start in stride(from: 0, to: ids.count, by: AlibabaRules.maxTaskIDsPerQuery) {
                 let slice = Array(ids[start..<min(start + AlibabaRules.maxTaskIDsPerQuery, ids.count)])
-                for task in try describeTasks(slice) {
+                let tasks = try describeTasks(slice)
+                for task in tasks {
                     switch task.TaskStatus?.lowercased() {
                     case "finished": states[task.TaskId] = JobState(state: .succeeded, output: task.Result)
                     case "failed":
@@ -198,6 +199,7 @@ extension AlibabaPhoneClient {
                     default: states[task.TaskId] = JobState(state: .running)
                     }
                 }
+                if tasks.contains(where: { !["finished", "failed"].contains($0.TaskStatus?.lowercased() ?? "") }) { break }
             }
             return states
         }

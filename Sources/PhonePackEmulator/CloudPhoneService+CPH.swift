@@ -338,15 +338,9 @@ extension CloudPhoneService {
         }
     }
 
-    /// Unpacks a tar into each phone; the first error fails the job.
+    /// Unpacks a tar into each phone (when the phone is next used: see ``PhoneFleet/schedule(tar:into:)``).
     func unpack(_ tar: String, into phones: [String]) -> EmulatedFailure? {
-        for phone in phones {
-            do {
-                try fleet.extract(tar: tar, into: phone)
-            } catch {
-                return EmulatedFailure(code: "EMULATOR.UnpackFailed", message: "\(error)")
-            }
-        }
+        fleet.schedule(tar: tar, into: phones)
         return nil
     }
 

@@ -1,14 +1,21 @@
 import Foundation
 import PhonePackCloud
 import PhonePackCore
+import Synchronization
 
 /// The emulated phones' storage: one folder per phone under `root`, laid out like Android's `/`
 /// (`data/data`, `data/app`, `data/media/0`, `sdcard` → `data/media/0`). Owners, modes and SELinux labels are
 /// not stored; they follow Android's rules for each area (see ``ownership(of:)``), as an export shows them.
 public struct PhoneFleet: Sendable {
     public let root: String
+    /// Tars pushed to phones and not unpacked yet: a push to 10,000 servers should cost the emulator nothing
+    /// until a phone is looked at, so its time stays the emulated job time.
+    private let pending = PendingUnpacks()
 
     public init(root: String) { self.root = root }
+
+    /// Records that `tar` is to be unpacked at the `/` of each phone; done when the phone is next used.
+    func schedule(tar: String, into phones: [String]) { pending.add(tar, to: phones) }
 
     /// The phone's `/`, created with a few files on first use so an export has something to show.
     public func phoneRoot(_ id: String) throws -> String {
@@ -20,6 +27,11 @@ public struct PhoneFleet: Sendable {
             }
             try Data("ro.product.model=phonepack-emulated\nro.build.version.release=12\n".utf8)
                 .write(to: URL(fileURLWithPath: path + "/data/local/tmp/build.prop"))
+        }
+        for tar in pending.take(id) {
+            var options = ExtractOptions(destination: path, filter: try ExportPathFilter())
+            options.overwrite = true
+            _ = try SafeExtractor.extract(archive: tar, options: options)
         }
         return path
     }
@@ -33,15 +45,6 @@ public struct PhoneFleet: Sendable {
             throw EmulatedFailure(code: "InvalidPath", message: "\(phonePath) is not an absolute phone path")
         }
         return try phoneRoot(id) + "/" + parts.joined(separator: "/")
-    }
-
-    /// Unpacks a tar into the phone's `/` with phonepack's own safe extractor, as share-apps and push do.
-    func extract(tar: String, into id: String, under phonePath: String = "/") throws {
-        let destination = try hostPath(id, phonePath)
-        try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
-        var options = ExtractOptions(destination: destination, filter: try ExportPathFilter())
-        options.overwrite = true
-        _ = try SafeExtractor.extract(archive: tar, options: options)
     }
 
     /// Copies a file onto the phone (SendFile).
@@ -149,6 +152,13 @@ public struct PhoneFleet: Sendable {
             return (false, "\(error)")
         }
     }
+}
+
+/// Tars waiting to be unpacked, per phone, in push order.
+final class PendingUnpacks: Sendable {
+    private let tars = Mutex<[String: [String]]>([:])
+    func add(_ tar: String, to phones: [String]) { tars.withLock { for phone in phones { $0[phone, default: []].append(tar) } } }
+    func take(_ phone: String) -> [String] { tars.withLock { $0.removeValue(forKey: phone) ?? [] } }
 }
 
 /// A failure of an emulated job or request, with the code the emulator reports.

@@ -282,7 +282,7 @@ struct JobsWait: ParsableCommand {
         commandName: "wait",
         abstract: "Wait for cloud-phone jobs to end: CPH request ids, KooPhone task ids, Alibaba task ids.",
         discussion: """
-            Polls with growing pauses (1 s up to 15 s) until every job has ended or --timeout passes, showing
+            Polls with growing pauses (1 s up to 10 s) until every job has ended or --timeout passes, showing
             how many are done; then one line per server, phone or instance (or --json). Exit 1 if any failed.
             """)
 
