@@ -164,13 +164,7 @@ public final class AlibabaPhoneClient {
     static let version = "2023-09-30"
 
     public init(endpoint: String, credentials: Credentials, client: CloudClient) throws(PhonePackError) {
-        let parts = endpoint.split(separator: "://", maxSplits: 1).map(String.init)
-        guard parts.count == 2, parts[0] == "https" || parts[0] == "http" else {
-            throw PhonePackError(
-                .invalidInput, operation: "parse eds-aic endpoint", path: endpoint, message: "is not an http(s) URL")
-        }
-        scheme = parts[0]
-        host = String(parts[1].prefix { $0 != "/" })
+        (scheme, host) = try parseServiceURL(endpoint, service: "eds-aic")
         self.credentials = credentials
         self.client = client
     }

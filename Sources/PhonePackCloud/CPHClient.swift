@@ -130,13 +130,7 @@ public struct CPHEndpoint: Sendable {
     public var auth: Auth
 
     public init(url: String, projectID: String, auth: Auth) throws(PhonePackError) {
-        let parts = url.split(separator: "://", maxSplits: 1).map(String.init)
-        guard parts.count == 2, parts[0] == "https" || parts[0] == "http", !parts[1].isEmpty else {
-            throw PhonePackError(
-                .invalidInput, operation: "parse CPH endpoint", path: url, message: "is not an http(s) URL")
-        }
-        scheme = parts[0]
-        host = String(parts[1].prefix { $0 != "/" })
+        (scheme, host) = try parseServiceURL(url, service: "CPH")
         self.projectID = projectID
         self.auth = auth
     }
@@ -365,7 +359,9 @@ public final class CPHClient {
                 ])
             let page = try decode(Answer.self, response, operation: "list jobs").jobs
             jobs += page
-            if page.count < 100 || (stopAtRunning && page.contains { $0.status != 2 && $0.status != -1 }) { return jobs }
+            if page.count < 100 || (stopAtRunning && page.contains { $0.status != 2 && $0.status != -1 }) {
+                return jobs
+            }
             offset += page.count
         }
     }
@@ -474,4 +470,14 @@ public enum CPHCommandRules {
             return FieldCheck(violation: "command must be push, install, install-multiple, uninstall or shell")
         }
     }
+}
+
+/// `https://host[:port][/…]` → (scheme, host[:port]); the error names the service whose endpoint it is.
+func parseServiceURL(_ url: String, service: String) throws(PhonePackError) -> (scheme: String, host: String) {
+    let parts = url.split(separator: "://", maxSplits: 1).map(String.init)
+    guard parts.count == 2, parts[0] == "https" || parts[0] == "http", !parts[1].isEmpty else {
+        throw PhonePackError(
+            .invalidInput, operation: "parse \(service) endpoint", path: url, message: "is not an http(s) URL")
+    }
+    return (parts[0], String(parts[1].prefix { $0 != "/" }))
 }

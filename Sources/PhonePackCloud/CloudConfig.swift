@@ -33,6 +33,7 @@ public struct CloudConfig: Sendable, Equatable {
         "iam_endpoint": "IAM endpoint URL", "cph_endpoint": "CPH endpoint URL",
         "koophone_endpoint": "KooPhone endpoint URL",
         "eds_aic_endpoint": "Alibaba Cloud Phone endpoint URL",
+        "huawei_auth": "how CPH requests authenticate: aksk (default) or token (IAM token of huawei_user)",
     ]
 
     /// Secrets are never printed, only whether they are set.

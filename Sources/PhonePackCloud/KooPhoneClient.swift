@@ -53,13 +53,7 @@ public final class KooPhoneClient {
     public let client: CloudClient
 
     public init(endpoint: String, token: String, client: CloudClient) throws(PhonePackError) {
-        let parts = endpoint.split(separator: "://", maxSplits: 1).map(String.init)
-        guard parts.count == 2, parts[0] == "https" || parts[0] == "http" else {
-            throw PhonePackError(
-                .invalidInput, operation: "parse KooPhone endpoint", path: endpoint, message: "is not an http(s) URL")
-        }
-        scheme = parts[0]
-        host = String(parts[1].prefix { $0 != "/" })
+        (scheme, host) = try parseServiceURL(endpoint, service: "KooPhone")
         self.token = token
         self.client = client
     }

@@ -199,7 +199,9 @@ extension AlibabaPhoneClient {
                     default: states[task.TaskId] = JobState(state: .running)
                     }
                 }
-                if tasks.contains(where: { !["finished", "failed"].contains($0.TaskStatus?.lowercased() ?? "") }) { break }
+                if tasks.contains(where: { !["finished", "failed"].contains($0.TaskStatus?.lowercased() ?? "") }) {
+                    break
+                }
             }
             return states
         }
@@ -236,7 +238,14 @@ extension KooPhoneClient {
             }
         }
         guard async, let waitTimeout else { return submitted }
-        return try FanOut.wait(submitted, timeout: waitTimeout, progress: progress) { (open) throws(PhonePackError) in
+        return try wait(submitted, timeout: waitTimeout, progress: progress)
+    }
+
+    /// Waits for async command jobs: one task query per open task, joined to instances by job id.
+    public func wait(_ outcomes: [TargetOutcome], timeout: Double, progress: (Int, Int) -> Void = { _, _ in })
+        throws(PhonePackError) -> [TargetOutcome]
+    {
+        try FanOut.wait(outcomes, timeout: timeout, progress: progress) { (open) throws(PhonePackError) in
             var states: [String: JobState] = [:]
             for taskID in Set(open.compactMap(\.requestID)) {
                 for job in try task(taskID) {

@@ -170,28 +170,30 @@ extension CloudPhoneService {
     private func batch(serverIDs: [String], requestID: String, _ outcome: (String) -> (EmulatedFailure?, String?))
         -> Response
     {
-        let known = Set(servers)
-        let submitted = submitJobs(group: requestID, targets: serverIDs.filter(known.contains)) { outcome($0) }
-        let byTarget = Dictionary(submitted.map { ($0.target, $0.jobID) }, uniquingKeysWith: { first, _ in first })
-        let entries = serverIDs.map { server in
-            byTarget[server].map { CPHJobEntry(server_id: server, job_id: $0) }
-                ?? CPHJobEntry(server_id: server, error_code: "CPS.0016", error_msg: "server_id is invalid.")
+        jobEntries(serverIDs, known: Set(servers), requestID: requestID, outcome) { id, job in
+            job.map { CPHJobEntry(server_id: id, job_id: $0) }
+                ?? CPHJobEntry(server_id: id, error_code: "CPS.0016", error_msg: "server_id is invalid.")
         }
-        return encode(CPHBatchAnswer(request_id: requestID, jobs: entries))
     }
 
     /// Jobs for phone ids; unknown phones get CPS.0005.
     private func phoneBatch(_ phoneIDs: [String], requestID: String, _ outcome: (String) -> (EmulatedFailure?, String?))
         -> Response
     {
-        let known = Set(allPhones)
-        let submitted = submitJobs(group: requestID, targets: phoneIDs.filter(known.contains)) { outcome($0) }
-        let byTarget = Dictionary(submitted.map { ($0.target, $0.jobID) }, uniquingKeysWith: { first, _ in first })
-        let entries = phoneIDs.map { phone in
-            byTarget[phone].map { CPHJobEntry(phone_id: phone, job_id: $0) }
-                ?? CPHJobEntry(phone_id: phone, error_code: "CPS.0005", error_msg: "Phone is not found.")
+        jobEntries(phoneIDs, known: Set(allPhones), requestID: requestID, outcome) { id, job in
+            job.map { CPHJobEntry(phone_id: id, job_id: $0) }
+                ?? CPHJobEntry(phone_id: id, error_code: "CPS.0005", error_msg: "Phone is not found.")
         }
-        return encode(CPHBatchAnswer(request_id: requestID, jobs: entries))
+    }
+
+    /// Submits jobs for the known ids and answers one entry per id, made by `entry(id, jobID or nil)`.
+    private func jobEntries(
+        _ ids: [String], known: Set<String>, requestID: String, _ outcome: (String) -> (EmulatedFailure?, String?),
+        entry: (String, String?) -> CPHJobEntry
+    ) -> Response {
+        let submitted = submitJobs(group: requestID, targets: ids.filter(known.contains)) { outcome($0) }
+        let byTarget = Dictionary(submitted.map { ($0.target, $0.jobID) }, uniquingKeysWith: { first, _ in first })
+        return encode(CPHBatchAnswer(request_id: requestID, jobs: ids.map { entry($0, byTarget[$0]) }))
     }
 
     private func pushShareApps(_ body: [UInt8], requestID: String) throws -> Response {

@@ -157,7 +157,9 @@ public struct PhoneFleet: Sendable {
 /// Tars waiting to be unpacked, per phone, in push order.
 final class PendingUnpacks: Sendable {
     private let tars = Mutex<[String: [String]]>([:])
-    func add(_ tar: String, to phones: [String]) { tars.withLock { for phone in phones { $0[phone, default: []].append(tar) } } }
+    func add(_ tar: String, to phones: [String]) {
+        tars.withLock { for phone in phones { $0[phone, default: []].append(tar) } }
+    }
     func take(_ phone: String) -> [String] { tars.withLock { $0.removeValue(forKey: phone) ?? [] } }
 }
 

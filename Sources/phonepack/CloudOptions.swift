@@ -48,45 +48,62 @@ struct CloudOptions: ParsableArguments {
         return client
     }
 
-    /// A CPH client: endpoint from `--endpoint`, `PHONEPACK_CPH_ENDPOINT`, the profile's `cph_endpoint` or the
-    /// region's; AK/SK from the environment or profile; project id from `HUAWEICLOUD_SDK_PROJECT_ID`, the
-    /// profile's `huawei_project_id`, or looked up through IAM.
-    func cphClient(endpointOverride: String? = nil) throws -> CPHClient {
-        let config = try loadConfig()
-        let region = self.region ?? config.value("region", profile: profile) ?? environment["PHONEPACK_REGION"]
+    var configuredRegion: (CloudConfig) -> String? {
+        { region ?? $0.value("region", profile: profile) ?? environment["PHONEPACK_REGION"] }
+    }
+
+    /// A service's endpoint: `explicit` (`--endpoint`), else `PHONEPACK_<NAME>_ENDPOINT`, else the profile's
+    /// `<name>_endpoint`, else `regional(region)`; plain http only to this machine.
+    func serviceEndpoint(
+        _ name: String, explicit: String?, config: CloudConfig, regional: (String?) -> String?
+    ) throws -> String {
+        let variable = "PHONEPACK_\(name.uppercased().replacing("-", with: "_"))_ENDPOINT"
         guard
-            let url = endpointOverride ?? environment["PHONEPACK_CPH_ENDPOINT"]
-                ?? config.value("cph_endpoint", profile: profile)
-                ?? region.map({ "https://cph.\($0).myhuaweicloud.com" })
+            let url = explicit ?? environment[variable]
+                ?? config.value("\(name.replacing("-", with: "_"))_endpoint", profile: profile)
+                ?? regional(configuredRegion(config))
         else {
-            throw ValidationError("give --region (e.g. cn-north-4), or set PHONEPACK_CPH_ENDPOINT")
+            throw ValidationError("give --region, or set \(variable)")
         }
         try requireSafeScheme(url)
+        return url
+    }
+
+    /// A CPH client: AK/SK signing (what the official SDK does) unless `huawei_auth = "token"` asks for an IAM
+    /// token; project id from `HUAWEICLOUD_SDK_PROJECT_ID`, the profile's `huawei_project_id`, or IAM.
+    func cphClient(endpointOverride: String? = nil) throws -> CPHClient {
+        let config = try loadConfig()
+        let region = configuredRegion(config)
+        let url = try serviceEndpoint("cph", explicit: endpointOverride, config: config) {
+            $0.map { "https://cph.\($0).myhuaweicloud.com" }
+        }
         let credentials = try CredentialResolver.resolve(
             for: .obs, environment: environment, config: config, profile: profile)
         let client = httpClient()
         var projectID = environment["HUAWEICLOUD_SDK_PROJECT_ID"] ?? config.value("huawei_project_id", profile: profile)
         if projectID == nil {
             guard let region else { throw ValidationError("give --region so the project id can be looked up") }
-            let iam =
-                environment["PHONEPACK_IAM_ENDPOINT"] ?? config.value("iam_endpoint", profile: profile)
-                ?? "https://iam.\(region).myhuaweicloud.com"
-            projectID = try HuaweiIdentity(endpoint: iam, client: client, cacheDirectory: nil)
+            projectID = try HuaweiIdentity(endpoint: try iamEndpoint(config), client: client, cacheDirectory: nil)
                 .projectID(region: region, credentials: credentials)
         }
-        // AK/SK signing by default (what the official SDK does); an IAM token when the profile asks for one.
         let useToken =
             (environment["PHONEPACK_HUAWEI_AUTH"] ?? config.value("huawei_auth", profile: profile)) == "token"
         let auth: CPHEndpoint.Auth =
-            useToken ? .token(try iamToken(config: config, region: region, client: client)) : .accessKey(credentials)
+            useToken ? .token(try iamToken(config: config, client: client)) : .accessKey(credentials)
         let endpoint = try CPHEndpoint(url: url, projectID: projectID!, auth: auth)
         client.log?("using \(useToken ? "an IAM token" : credentials.description) for \(url), project \(projectID!)")
         return CPHClient(endpoint: endpoint, client: client)
     }
 
+    func iamEndpoint(_ config: CloudConfig) throws -> String {
+        try serviceEndpoint("iam", explicit: nil, config: config) {
+            "https://iam.\($0 ?? "cn-north-4").myhuaweicloud.com"
+        }
+    }
+
     /// A project-scoped IAM token for the profile's (or PHONEPACK_IAM_*) user, cached until shortly before it
     /// expires.
-    func iamToken(config: CloudConfig, region: String?, client: CloudClient) throws -> String {
+    func iamToken(config: CloudConfig, client: CloudClient) throws -> String {
         let value = { (key: String) in
             environment["PHONEPACK_IAM_\(key.uppercased())"] ?? config.value("huawei_\(key)", profile: profile)
         }
@@ -95,45 +112,31 @@ struct CloudOptions: ParsableArguments {
                 "an IAM token needs huawei_user and huawei_password (phonepack config set), or PHONEPACK_IAM_USER / PHONEPACK_IAM_PASSWORD"
             )
         }
-        let project = region ?? "cn-north-4"
-        let iam =
-            environment["PHONEPACK_IAM_ENDPOINT"] ?? config.value("iam_endpoint", profile: profile)
-            ?? "https://iam.\(project).myhuaweicloud.com"
-        try requireSafeScheme(iam)
         return try HuaweiIdentity(
-            endpoint: iam, client: client,
+            endpoint: try iamEndpoint(config), client: client,
             cacheDirectory: HuaweiIdentity.defaultCacheDirectory(environment: environment)
-        ).token(user: user, password: password, domain: value("domain") ?? user, project: project).value
+        ).token(
+            user: user, password: password, domain: value("domain") ?? user,
+            project: configuredRegion(config) ?? "cn-north-4"
+        ).value
     }
 
-    /// A KooPhone client: PHONEPACK_KOOPHONE_ENDPOINT or the profile's koophone_endpoint, else the public one;
-    /// an IAM token for the configured user.
+    /// A KooPhone client (one public endpoint) with an IAM token for the configured user.
     func kooPhoneClient() throws -> KooPhoneClient {
         let config = try loadConfig()
-        let url =
-            endpoint ?? environment["PHONEPACK_KOOPHONE_ENDPOINT"] ?? config.value(
-                "koophone_endpoint", profile: profile)
-            ?? "https://koophone.myhuaweicloud.com"
-        try requireSafeScheme(url)
+        let url = try serviceEndpoint("koophone", explicit: endpoint, config: config) { _ in
+            "https://koophone.myhuaweicloud.com"
+        }
         let client = httpClient()
-        let region = self.region ?? config.value("region", profile: profile) ?? environment["PHONEPACK_REGION"]
-        return try KooPhoneClient(
-            endpoint: url, token: iamToken(config: config, region: region, client: client), client: client)
+        return try KooPhoneClient(endpoint: url, token: iamToken(config: config, client: client), client: client)
     }
 
-    /// An Alibaba Cloud Phone (eds-aic) client: PHONEPACK_EDS_AIC_ENDPOINT, the profile's eds_aic_endpoint, or
-    /// the region's; Alibaba AK/SK from the environment or profile.
+    /// An Alibaba Cloud Phone (eds-aic) client, with Alibaba AK/SK from the environment or profile.
     func alibabaClient(endpointOverride: String? = nil) throws -> AlibabaPhoneClient {
         let config = try loadConfig()
-        let region = self.region ?? config.value("region", profile: profile) ?? environment["PHONEPACK_REGION"]
-        guard
-            let url = endpointOverride ?? environment["PHONEPACK_EDS_AIC_ENDPOINT"]
-                ?? config.value("eds_aic_endpoint", profile: profile)
-                ?? region.map({ "https://eds-aic.\($0).aliyuncs.com" })
-        else {
-            throw ValidationError("give --region (e.g. cn-shanghai), or set PHONEPACK_EDS_AIC_ENDPOINT")
+        let url = try serviceEndpoint("eds-aic", explicit: endpointOverride, config: config) {
+            $0.map { "https://eds-aic.\($0).aliyuncs.com" }
         }
-        try requireSafeScheme(url)
         let credentials = try CredentialResolver.resolve(
             for: .oss, environment: environment, config: config, profile: profile)
         return try AlibabaPhoneClient(endpoint: url, credentials: credentials, client: httpClient())

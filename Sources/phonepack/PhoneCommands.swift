@@ -321,24 +321,7 @@ struct JobsWait: ParsableCommand {
                     job.job_id.map { TargetOutcome(target: $0, state: .submitted, requestID: id, jobID: $0) }
                 }
             }
-            final = try FanOut.wait(outcomes, timeout: wait.timeout, progress: progress) {
-                (open) throws(PhonePackError) in
-                var states: [String: JobState] = [:]
-                for taskID in Set(open.compactMap(\.requestID)) {
-                    for job in try client.task(taskID) {
-                        guard let id = job.job_id else { continue }
-                        states[id] =
-                            job.status == 2
-                            ? JobState(state: .succeeded, output: job.execute_msg)
-                            : job.status == -1
-                                ? JobState(
-                                    state: .failed, errorCode: job.error_code, errorMessage: job.error_msg,
-                                    output: job.execute_msg)
-                                : JobState(state: .running)
-                    }
-                }
-                return states
-            }
+            final = try client.wait(outcomes, timeout: wait.timeout, progress: progress)
         case .alibaba:
             let client = try cloud.alibabaClient(endpointOverride: cloud.endpoint)
             let outcomes = ids.map { TargetOutcome(target: $0, state: .submitted, jobID: $0) }

@@ -8,12 +8,15 @@ import PhonePackCore
 struct PhonePack: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "phonepack",
-        abstract: "Build, verify and inspect app tarballs for Huawei CPH / KooPhone and Alibaba Cloud Phone.",
+        abstract: "Build, verify, ship and pull back app tarballs for Huawei CPH / KooPhone and Alibaba Cloud Phone.",
         discussion: """
             Typical flow:
               phonepack build myapp/ -o app.tar          # shared-app tar + app.tar.sha256
               phonepack verify app.tar --to obs://my-bucket/apps/app.tar
-              phonepack inspect app.tar --long
+              phonepack release myapp/ --to obs://my-bucket/apps/app.tar --servers @servers.txt
+              phonepack pull --phones ID --include /data/data/com.x --to obs://my-bucket/exports/ -C out/
+            Exit codes: 0 success, 1 a check or a phone failed, 2 usage or input error, 3 network or service
+            error, 130 interrupted.
             """,
         version: "0.1.0",
         subcommands: [
