@@ -47,7 +47,7 @@ run diff -r "$out/pulled/phone0002/data/data/$app" samples/demo-app/data
 # The Alibaba flavour: SendFile + AutoInstall, then FetchFile back.
 run "$bin" release samples/demo-app/base.apk --to oss://cloudphone-saved-bucket-demo/apps/demo.apk \
     --instances acp-0001,acp-0002
-run "$bin" pull --cloud-kind alibaba --phones acp-0001 --include /sdcard/Download \
+run "$bin" pull --cloud alibaba --phones acp-0001 --include /sdcard/Download \
     --to oss://cloudphone-saved-bucket-demo/pulls/ -C "$out/pulled-alibaba"
 run "$bin" exec koophone --instances kp0001,kp0002 -- getprop ro.product.model
 run "$bin" uploads ls obs://my-cph-bucket/

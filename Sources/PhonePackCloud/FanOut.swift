@@ -203,7 +203,7 @@ extension CPHBatchAnswer {
 }
 
 extension CPHJob {
-    var state: JobState {
+    public var state: JobState {
         switch status {
         case 2: JobState(state: .succeeded, output: execute_msg)
         case -1:

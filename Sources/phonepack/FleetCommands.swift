@@ -314,7 +314,7 @@ struct PullCommand: ParsableCommand {
     @Option(name: .customShort("C"), help: "Folder to unpack into (one subfolder per phone).")
     var directory: String
 
-    @Option(help: "huawei or alibaba.")
+    @Option(name: .customLong("cloud"), help: "huawei or alibaba.")
     var cloudKind: CloudKind = .huawei
 
     @OptionGroup var transfer: AlibabaTransferFlags

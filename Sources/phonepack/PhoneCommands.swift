@@ -238,6 +238,16 @@ struct PushAlibaba: ParsableCommand {
     @Flag(help: "Install the APK after it arrives (AutoInstall).")
     var install = false
 
+    @Option(
+        help: """
+            OSS (the instances read the object; bucket must be cloudphone-saved-bucket-*), DOWNLOAD_URL or \
+            OSS_BRIDGED (phonepack presigns the object, from any bucket, for --url-expires seconds).
+            """)
+    var uploadType = "OSS"
+
+    @Option(help: "Seconds a presigned URL stays valid (DOWNLOAD_URL, OSS_BRIDGED).")
+    var urlExpires = 3600
+
     @OptionGroup var transfer: AlibabaTransferFlags
     @OptionGroup var wait: WaitFlags
     @OptionGroup var cloud: CloudOptions
@@ -247,9 +257,19 @@ struct PushAlibaba: ParsableCommand {
         let url = try ObjectURL(parsing: file)
         guard url.scheme == .oss else { throw ValidationError("--file must be an oss:// URL") }
         let ids = try parseIDList(instances, flag: "--instances")
+        guard ["OSS", "DOWNLOAD_URL", "OSS_BRIDGED"].contains(uploadType) else {
+            throw ValidationError("--upload-type is OSS, DOWNLOAD_URL or OSS_BRIDGED")
+        }
+        guard (60...604_800).contains(urlExpires) else { throw ValidationError("--url-expires takes 60 to 604800") }
+        let presigned =
+            uploadType == "OSS" ? nil : try cloud.objectStore(for: url).presign(url.key, expires: urlExpires)
+        // A downloaded file needs its full path on the phone.
+        let phonePath = uploadType == "DOWNLOAD_URL" && to.hasSuffix("/") ? to + lastPathComponent(url.key) : to
         var probe = AlibabaFileCall(
-            action: "SendFile", instanceIDs: Array(ids.prefix(AlibabaRules.maxInstancesPerCall)), sourceFilePath: to,
-            uploadType: "OSS", uploadEndpoint: transfer.endpoint(cloud: cloud), uploadURL: url.description)
+            action: "SendFile", instanceIDs: Array(ids.prefix(AlibabaRules.maxInstancesPerCall)),
+            sourceFilePath: phonePath, uploadType: uploadType,
+            uploadEndpoint: uploadType == "DOWNLOAD_URL" ? "" : transfer.endpoint(cloud: cloud),
+            uploadURL: presigned ?? url.description)
         probe.autoInstall = install
         if let violation = AlibabaRules.check(probe).violation {
             throw ValidationError("\(violation); nothing was sent")
@@ -289,8 +309,11 @@ struct JobsWait: ParsableCommand {
     @Argument(help: "Request ids (huawei), task ids (koophone), or instance task ids (alibaba).")
     var ids: [String]
 
-    @Option(help: "Whose ids: huawei, koophone or alibaba.")
+    @Option(name: .customLong("cloud"), help: "Whose ids: huawei, koophone or alibaba.")
     var cloudKind: CloudKind = .huawei
+
+    @Flag(help: "The ids are CPH job ids (ShowJob), not request ids.")
+    var jobIds = false
 
     @OptionGroup var wait: WaitFlags
     @OptionGroup var cloud: CloudOptions
@@ -300,6 +323,18 @@ struct JobsWait: ParsableCommand {
         let progress = ProgressLine.make(quiet: outputOptions.json)
         let final: [TargetOutcome]
         switch cloudKind {
+        case .huawei where jobIds:
+            let client = try cloud.cphClient(endpointOverride: cloud.endpoint)
+            let outcomes = ids.map { TargetOutcome(target: $0, state: .submitted, jobID: $0) }
+            final = try FanOut.wait(outcomes, timeout: wait.timeout, progress: progress) {
+                (open) throws(PhonePackError) in
+                var states: [String: JobState] = [:]
+                for outcome in open {
+                    let job = try client.job(outcome.jobID!)
+                    states[job.job_id] = job.state
+                }
+                return states
+            }
         case .huawei:
             let client = try cloud.cphClient(endpointOverride: cloud.endpoint)
             // One ListJobs per request id: with several at once, the answer does not say which job is whose.

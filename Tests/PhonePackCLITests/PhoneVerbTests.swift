@@ -144,9 +144,26 @@ struct PhoneVerbTests {
             environment: env)
         #expect(push.status == 0, "\(push.output)")
 
+        // DOWNLOAD_URL: any bucket, through a presigned link phonepack makes.
+        #expect(
+            try CLI.run(
+                ["upload", CLI.repositoryRoot + "/samples/demo-app/base.apk", "oss://my-cph-bucket/any/linked.apk"],
+                environment: env
+            ).status == 0)
+        let linked = try CLI.run(
+            [
+                "push", "alibaba", "--file", "oss://my-cph-bucket/any/linked.apk", "--instances", "acp-0003",
+                "--upload-type", "DOWNLOAD_URL", "--install",
+            ],
+            environment: env)
+        #expect(linked.status == 0 && linked.stdout.contains("Installed"), "\(linked.output)")
+        let listed = try CLI.run(
+            ["exec", "alibaba", "--sync", "--instances", "acp-0003", "--", "ls", "/sdcard/Download"], environment: env)
+        #expect(listed.stdout.contains("linked.apk") && listed.stdout.contains("demo.apk"), "\(listed.output)")
+
         let pull = try CLI.run(
             [
-                "pull", "--cloud-kind", "alibaba", "--phones", "acp-0001", "--include", "/sdcard/Download", "--to",
+                "pull", "--cloud", "alibaba", "--phones", "acp-0001", "--include", "/sdcard/Download", "--to",
                 "oss://cloudphone-saved-bucket-demo/pulls/", "-C", tmp.file("pulled"),
             ],
             environment: env)

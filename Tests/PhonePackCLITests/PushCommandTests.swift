@@ -137,6 +137,9 @@ struct PushCommandTests {
         let waited = try CLI.run(["jobs", "wait", requestID], environment: env)
         #expect(waited.status == 0, "\(waited.output)")
         #expect(waited.stdout.contains("jobs: 2 targets: 2 succeeded"))
+        let jobID = try #require(outcomes.first?["jobID"] as? String)
+        let byJob = try CLI.run(["jobs", "wait", "--job-ids", jobID], environment: env)
+        #expect(byJob.status == 0 && byJob.stdout.contains("jobs: 1 targets: 1 succeeded"), "\(byJob.output)")
     }
 
     @Test("with 20 % injected faults a release still completes, or stops cleanly and completes on the rerun")
