@@ -255,13 +255,28 @@ public final class ObjectTransfer {
         let chosenPartSize = partSize
         let sourceBox = UncheckedSendable(source)
         let journalBox = UncheckedSendable(journal)
-        let outcome = forEachInParallel(pending) { (client, number) throws(PhonePackError) in
+        let range: @Sendable (Int) -> (offset: Int64, length: Int64) = { number in
             let offset = Int64(number - 1) * chosenPartSize
-            let length = min(chosenPartSize, size - offset)
+            return (offset, min(chosenPartSize, size - offset))
+        }
+        // Without CRC-64s to compute (OBS, S3), eight-lane MD5 ahead of the workers is the cheapest way to the
+        // Content-MD5s; OSS needs the CRC-64 pass over each part anyway.
+        let ahead =
+            !store.checksCRC64 && MultiMD5.isAccelerated
+            ? PartMD5Ahead(file: source, ranges: pending.map(range)) : nil
+        defer { ahead?.finish() }
+        let position = Dictionary(uniqueKeysWithValues: pending.enumerated().map { ($1, $0) })
+        let outcome = forEachInParallel(pending) { (client, number) throws(PhonePackError) in
+            let (offset, length) = range(number)
             var sent: Int64 = 0
             do throws(PhonePackError) {
-                let sums = try FileRangeChecksum.compute(
-                    file: sourceBox.value, offset: offset, length: length, crc64: client.checksCRC64)
+                let sums =
+                    if let ahead {
+                        (md5: try ahead.md5(position[number]!), crc64: UInt64?.none)
+                    } else {
+                        try FileRangeChecksum.compute(
+                            file: sourceBox.value, offset: offset, length: length, crc64: client.checksCRC64)
+                    }
                 let part = try client.uploadPart(
                     key, uploadID: id, number: number,
                     body: .fileRange(path: sourceBox.value.path, offset: offset, length: length), md5: sums.md5,

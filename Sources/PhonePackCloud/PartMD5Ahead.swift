@@ -1,0 +1,55 @@
+import Dispatch
+import PhonePackCore
+import Synchronization
+
+/// Computes the parts' MD5s ahead of the upload workers on one thread, eight parts at a time (``MultiMD5``),
+/// so each worker only waits for its part's digest instead of hashing it itself.
+final class PartMD5Ahead: @unchecked Sendable {
+    // Invariants behind @unchecked Sendable: `ready[i]` is signalled once, after `results[i]` is set under the lock;
+    // the file is read with pread only.
+    private let results: Mutex<[Result<[UInt8], PhonePackError>?]>
+    private let ready: [DispatchSemaphore]
+    private let stop = Atomic<Bool>(false)
+    private var thread: WorkerThreads.Group?
+
+    /// Starts hashing `ranges` of `file` in order.
+    init(file: OpenFile, ranges: [(offset: Int64, length: Int64)]) {
+        results = Mutex(Array(repeating: nil, count: ranges.count))
+        ready = ranges.map { _ in DispatchSemaphore(value: 0) }
+        let source = UncheckedSendable(file)
+        let ranges = UncheckedSendable(ranges)
+        thread = WorkerThreads.start(count: 1) { [self] _ in
+            var next = 0
+            do throws(PhonePackError) {
+                try MultiMD5.digests(file: source.value, ranges: ranges.value) { index, digest in
+                    publish(index, .success(digest))
+                    next = index + 1
+                    return !stop.load(ordering: .relaxed)
+                }
+            } catch {
+                for index in next..<ranges.value.count { publish(index, .failure(error)) }
+                return
+            }
+            let stopped = PhonePackError(.interrupted, operation: "hash parts", message: "stopped")
+            for index in next..<ranges.value.count { publish(index, .failure(stopped)) }
+        }
+    }
+
+    private func publish(_ index: Int, _ result: Result<[UInt8], PhonePackError>) {
+        results.withLock { $0[index] = result }
+        ready[index].signal()
+    }
+
+    /// The MD5 of range `index`, waiting until it is computed.
+    func md5(_ index: Int) throws(PhonePackError) -> [UInt8] {
+        ready[index].wait()
+        defer { ready[index].signal() }
+        return try results.withLock { $0[index]! }.get()
+    }
+
+    /// Stops hashing what no worker will ask for, and waits for the thread.
+    func finish() {
+        stop.store(true, ordering: .relaxed)
+        thread.take()?.join()
+    }
+}
