@@ -18,20 +18,25 @@ final class PartMD5Ahead: @unchecked Sendable {
         ready = ranges.map { _ in DispatchSemaphore(value: 0) }
         let source = UncheckedSendable(file)
         let ranges = UncheckedSendable(ranges)
-        thread = WorkerThreads.start(count: 1) { [self] _ in
+        // Two threads take alternate groups of eight, so hashing keeps pace with sending on two cores.
+        let threads = 2
+        thread = WorkerThreads.start(count: threads) { [self] worker in
+            let mine = stride(from: worker * 8, to: ranges.value.count, by: threads * 8).flatMap {
+                Array($0..<min($0 + 8, ranges.value.count))
+            }
             var next = 0
             do throws(PhonePackError) {
-                try MultiMD5.digests(file: source.value, ranges: ranges.value) { index, digest in
-                    publish(index, .success(digest))
+                try MultiMD5.digests(file: source.value, ranges: mine.map { ranges.value[$0] }) { index, digest in
+                    publish(mine[index], .success(digest))
                     next = index + 1
                     return !stop.load(ordering: .relaxed)
                 }
             } catch {
-                for index in next..<ranges.value.count { publish(index, .failure(error)) }
+                for index in mine[next...] { publish(index, .failure(error)) }
                 return
             }
             let stopped = PhonePackError(.interrupted, operation: "hash parts", message: "stopped")
-            for index in next..<ranges.value.count { publish(index, .failure(stopped)) }
+            for index in mine[next...] { publish(index, .failure(stopped)) }
         }
     }
 
