@@ -120,14 +120,7 @@ public enum HuaweiRelease {
 
     /// Deletes the work folder (flat: the tar and its .sha256).
     static func removeTree(_ path: String) {
-        guard let directory = opendir(path) else { return }
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) {
-                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != "." && name != ".." { unlink(joinPath(path, name)) }
-        }
-        closedir(directory)
+        for name in (try? sortedDirectoryEntries(path)) ?? [] { unlink(joinPath(path, name)) }
         rmdir(path)
     }
 }

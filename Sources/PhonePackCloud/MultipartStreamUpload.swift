@@ -119,7 +119,7 @@ public final class MultipartStreamUpload: ByteStreamOutput, @unchecked Sendable 
         let parts = (1..<nextNumber).map { outcome.parts[$0]! }
         let result = try store.completeMultipart(key, uploadID: uploadID!, parts: parts)
         uploadID = nil
-        let expected = Digest.multipartETag(partMD5s: parts.map { hexBytes($0.md5) })
+        let expected = Digest.multipartETag(partMD5s: parts.map { [UInt8](hexString: $0.md5) ?? [] })
         let info = try store.head(key)
         let etag = (result.etag ?? info.etag ?? "").replacing("\"", with: "").lowercased()
         guard info.size == size, !etag.contains("-") || etag == expected else {

@@ -305,7 +305,7 @@ public final class ObjectTransfer {
             throw failure
         }
         let parts = (1...count).map { storedParts[$0]! }
-        let expectedETag = Digest.multipartETag(partMD5s: parts.map { hexBytes($0.md5) })
+        let expectedETag = Digest.multipartETag(partMD5s: parts.map { [UInt8](hexString: $0.md5) ?? [] })
         let expectedCRC = parts.dropFirst().reduce(parts[0].crc64) { total, part in
             total.flatMap { total in part.crc64.map { CRC64.combine(total, $0, secondLength: part.size) } }
         }

@@ -104,11 +104,3 @@ extension Array where Element == UInt8 {
         self = bytes
     }
 }
-
-/// Bytes from hex text (`"0aff"` → `[0x0a, 0xff]`); invalid pairs become 0.
-public func hexBytes(_ text: String) -> [UInt8] {
-    let digits = Array(text.utf8)
-    return stride(from: 0, to: digits.count - 1, by: 2).map {
-        UInt8(String(decoding: digits[$0...$0 + 1], as: UTF8.self), radix: 16) ?? 0
-    }
-}

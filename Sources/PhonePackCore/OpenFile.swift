@@ -214,7 +214,7 @@ func retryingOnInterrupt<T: FixedWidthInteger>(_ call: () -> T) -> T {
 
 /// Lists a directory's entry names (without `.` and `..`) sorted by their bytes, the order reproducible archives
 /// use regardless of locale.
-func sortedDirectoryEntries(_ path: String) throws(PhonePackError) -> [String] {
+public func sortedDirectoryEntries(_ path: String) throws(PhonePackError) -> [String] {
     try sortedDirectoryEntriesWithStatus(path, status: false).map(\.name)
 }
 

@@ -24,11 +24,7 @@ extension CloudPhoneService {
             try checkField(FieldRules.packageName(delete.package_name), "package_name")
             return batch(serverIDs: delete.server_ids, requestID: requestID) { server in
                 for phone in phones(of: server) {
-                    for folder in ["/data/data/\(delete.package_name)", "/data/app/\(delete.package_name)-1"] {
-                        if let path = try? fleet.hostPath(phone, folder) {
-                            try? FileManager.default.removeItem(atPath: path)
-                        }
-                    }
+                    fleet.uninstall(delete.package_name, from: phone)
                 }
                 return (nil, nil)
             }
@@ -257,7 +253,7 @@ extension CloudPhoneService {
             let info = export.storage_infos.first { $0.phone_id == phone }!
             do {
                 let filter = try ExportPathFilter(includes: info.include_files, excludes: info.exclude_files ?? [])
-                let temporary = NSTemporaryDirectory() + "/phonepack-export-\(newID(16)).tar"
+                let temporary = NSTemporaryDirectory() + "/phonepack-export-\(randomHex(16)).tar"
                 defer { try? FileManager.default.removeItem(atPath: temporary) }
                 _ = try fleet.exportTar(phone, filter: filter, to: temporary)
                 guard obs.bucketExists(info.bucket_name) else {
@@ -296,9 +292,7 @@ extension CloudPhoneService {
                     result.output
                 )
             case "push":
-                let url = command.content.dropFirst("obs://".count)
-                let bucket = String(url.prefix { $0 != "/" })
-                guard let tar = obs.dataPath(bucket: bucket, key: String(url.dropFirst(bucket.count + 1))) else {
+                guard let tar = objectFile(command.content, in: obs) else {
                     return (
                         EmulatedFailure(code: "EMULATOR.NoSuchObject", message: "\(command.content) does not exist"),
                         nil
@@ -309,35 +303,28 @@ extension CloudPhoneService {
                 guard let apkURL = command.content.split(separator: " ").first(where: { $0.hasPrefix("obs://") }) else {
                     return (EmulatedFailure(code: "CPS.0118", message: "Parameter: content is invalid."), nil)
                 }
-                let url = apkURL.dropFirst("obs://".count)
-                let bucket = String(url.prefix { $0 != "/" })
-                guard let apk = obs.dataPath(bucket: bucket, key: String(url.dropFirst(bucket.count + 1))),
-                    let info = try? APKInfo.read(path: apk)
-                else {
-                    return (
-                        EmulatedFailure(code: "EMULATOR.InstallFailed", message: "\(apkURL) is not a readable APK"), nil
-                    )
+                guard let apk = objectFile(String(apkURL), in: obs) else {
+                    return (EmulatedFailure(code: "EMULATOR.InstallFailed", message: "\(apkURL) does not exist"), nil)
                 }
                 do {
-                    try fleet.place(file: apk, into: phone, at: "/data/app/\(info.packageName)-1/base.apk")
-                    try FileManager.default.createDirectory(
-                        atPath: try fleet.hostPath(phone, "/data/data/\(info.packageName)"),
-                        withIntermediateDirectories: true)
+                    _ = try fleet.install(apk: apk, into: phone)
                     return (nil, "Success")
                 } catch {
                     return (EmulatedFailure(code: "EMULATOR.InstallFailed", message: "\(error)"), nil)
                 }
             case "uninstall":
-                for folder in ["/data/data/\(command.content)", "/data/app/\(command.content)-1"] {
-                    if let path = try? fleet.hostPath(phone, folder) {
-                        try? FileManager.default.removeItem(atPath: path)
-                    }
-                }
+                fleet.uninstall(command.content, from: phone)
                 return (nil, "Success")
             default:
                 return (EmulatedFailure(code: "CPS.0117", message: "Parameter: command is invalid."), nil)
             }
         }
+    }
+
+    /// The emulator's file for an `obs://` / `oss://` URL in `storage`, or `nil` when there is no such object.
+    func objectFile(_ url: String, in storage: ObjectStorage) -> String? {
+        guard let url = try? ObjectURL(parsing: url) else { return nil }
+        return storage.dataPath(bucket: url.bucket, key: url.key)
     }
 
     /// Unpacks a tar into each phone (when the phone is next used: see ``PhoneFleet/schedule(tar:into:)``).

@@ -46,7 +46,7 @@ extension CloudPhoneService {
                 }
                 return encode(KooPhoneEnvelope(data: ["cmd_results": results]))
             }
-            let taskID = "task" + newID(24)
+            let taskID = "task" + randomHex(24)
             let submitted = submitJobs(group: taskID, targets: command.instance_ids) { id in
                 guard known.contains(id) else {
                     return (EmulatedFailure(code: "KOOPHONE.API.1001", message: "no permission on this instance"), nil)
@@ -113,7 +113,7 @@ extension CloudPhoneService {
             if let token = call.clientToken, let earlier = clientTokens.answer(for: token) {
                 return encode(earlier)
             }
-            let parent = "t-" + newID(17)
+            let parent = "t-" + randomHex(17)
             let submitted = submitJobs(group: parent, targets: ids) { id in
                 guard known.contains(id) else {
                     return (EmulatedFailure(code: "InvalidInstanceId.NotFound", message: "\(id) does not exist"), nil)
@@ -161,7 +161,7 @@ extension CloudPhoneService {
                 }
                 return encode(Answer(RequestId: requestID, TotalCount: data.count, Data: data))
             }
-            let parent = "t-" + newID(17)
+            let parent = "t-" + randomHex(17)
             let submitted = submitJobs(group: parent, targets: ids) { id in
                 guard known.contains(id) else {
                     return (EmulatedFailure(code: "InvalidInstanceId.NotFound", message: "\(id) does not exist"), nil)
@@ -304,11 +304,8 @@ extension CloudPhoneService {
         let source: String?
         let destination: String
         if call.uploadType == "OSS" {
-            let url = call.uploadURL.dropFirst("oss://".count)
-            let bucket = String(url.prefix { $0 != "/" })
-            let key = String(url.dropFirst(bucket.count + 1))
-            source = oss.dataPath(bucket: bucket, key: key)
-            let name = call.targetFileName.flatMap { $0.isEmpty ? nil : $0 } ?? lastPathComponent(key)
+            source = objectFile(call.uploadURL, in: oss)
+            let name = call.targetFileName.flatMap { $0.isEmpty ? nil : $0 } ?? lastPathComponent(call.uploadURL)
             destination =
                 call.sourceFilePath.hasSuffix("/") ? call.sourceFilePath + name : call.sourceFilePath + "/" + name
         } else {
@@ -325,11 +322,8 @@ extension CloudPhoneService {
         do {
             try fleet.place(file: source, into: id, at: destination)
             if call.autoInstall {
-                let info = try APKInfo.read(path: source)
-                try fleet.place(file: source, into: id, at: "/data/app/\(info.packageName)-1/base.apk")
-                try FileManager.default.createDirectory(
-                    atPath: try fleet.hostPath(id, "/data/data/\(info.packageName)"), withIntermediateDirectories: true)
-                return (nil, "{\"Success\": true, \"Installed\": \"\(info.packageName)\"}")
+                let package = try fleet.install(apk: source, into: id)
+                return (nil, "{\"Success\": true, \"Installed\": \"\(package)\"}")
             }
             return (nil, "{\"Success\": true}")
         } catch {
@@ -338,9 +332,11 @@ extension CloudPhoneService {
     }
 
     private func fetchFile(_ call: AlibabaFileCall, from id: String) -> (failure: EmulatedFailure?, output: String?) {
-        let url = call.uploadURL.dropFirst("oss://".count)
-        let bucket = String(url.prefix { $0 != "/" })
-        var folder = String(url.dropFirst(bucket.count + 1))
+        guard let url = try? ObjectURL(parsing: call.uploadURL) else {
+            return (EmulatedFailure(code: "FetchFileFailed", message: "\(call.uploadURL) is not an oss:// URL"), nil)
+        }
+        let bucket = url.bucket
+        var folder = url.key
         if !folder.isEmpty && !folder.hasSuffix("/") { folder += "/" }
         guard folder.isEmpty || oss.object(bucket: bucket, key: folder) != nil else {
             return (
@@ -359,7 +355,7 @@ extension CloudPhoneService {
             }
             let name = lastPathComponent(call.sourceFilePath)
             if isFolder.boolValue {
-                let temporary = NSTemporaryDirectory() + "/phonepack-fetch-\(newID(16)).tar"
+                let temporary = NSTemporaryDirectory() + "/phonepack-fetch-\(randomHex(16)).tar"
                 defer { try? FileManager.default.removeItem(atPath: temporary) }
                 var phonePath = call.sourceFilePath
                 if phonePath.hasPrefix("/sdcard") { phonePath = "/data/media/0" + phonePath.dropFirst(7) }

@@ -90,7 +90,7 @@ public struct CloudPhoneService: HTTPResponder {
         incoming.key = String(path.dropFirst())
         let api: API =
             path.hasPrefix("/v3/") ? .iam : path.hasPrefix("/v1/instances/") ? .koophone : path == "/" ? .edsaic : .cph
-        let requestID = newID(32)
+        let requestID = randomHex(32)
         var body: [UInt8] = []
         var response: Response
         var note: String?
@@ -171,7 +171,7 @@ public struct CloudPhoneService: HTTPResponder {
             guard user.name == iamUser, user.password == iamPassword else {
                 throw Failure(status: 401, code: "IAM.0002", message: "The username or password is wrong.")
             }
-            let token = "MII" + newID(60)
+            let token = "MII" + randomHex(60)
             let expires = CloudTime.now() + 86_400
             tokens.add(token, expires: expires)
             var response = encode(["token": ["expires_at": CloudTime.iso8601(expires).replacing("Z", with: ".000000Z")]]
@@ -259,12 +259,6 @@ public struct CloudPhoneService: HTTPResponder {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
-    }
-
-    func newID(_ length: Int) -> String {
-        String(
-            (0..<(length + 15) / 16).map { _ in String(UInt64.random(in: 0...UInt64.max) | 1 << 63, radix: 16) }
-                .joined().prefix(length))
     }
 }
 

@@ -199,14 +199,5 @@ public struct ObjectStorage: Sendable {
 
 /// Names in a folder, without `.` and `..`; empty when it cannot be read.
 func listDirectory(_ path: String) -> [String] {
-    guard let directory = opendir(path) else { return [] }
-    defer { closedir(directory) }
-    var names: [String] = []
-    while let entry = readdir(directory) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-        }
-        if name != "." && name != ".." { names.append(name) }
-    }
-    return names
+    (try? sortedDirectoryEntries(path)) ?? []
 }

@@ -386,7 +386,7 @@ public struct ObjectStoreService: HTTPResponder {
                 crc = offset == 0 ? part.crc64 : CRC64.combine(crc, part.crc64, secondLength: part.size)
                 offset += part.size
             }
-            let etag = Digest.multipartETag(partMD5s: chosen.map { hexBytes($0.md5) })
+            let etag = Digest.multipartETag(partMD5s: chosen.map { [UInt8](hexString: $0.md5) ?? [] })
             object = StoredObject(
                 key: key, size: offset, etag: storage.formatETag(etag), crc64: crc, contentType: upload.contentType,
                 metadata: upload.metadata, lastModified: CloudTime.now())

@@ -57,6 +57,23 @@ public struct PhoneFleet: Sendable {
         try fm.copyItem(atPath: file, toPath: destination)
     }
 
+    /// Installs an APK the way the phone would: `/data/app/<package>-1/base.apk` and an empty data folder.
+    /// Returns the package name from the APK's manifest.
+    func install(apk: String, into id: String) throws -> String {
+        let info = try APKInfo.read(path: apk)
+        try place(file: apk, into: id, at: "/data/app/\(info.packageName)-1/base.apk")
+        try FileManager.default.createDirectory(
+            atPath: try hostPath(id, "/data/data/\(info.packageName)"), withIntermediateDirectories: true)
+        return info.packageName
+    }
+
+    /// Removes an app's code and data folders from a phone.
+    func uninstall(_ package: String, from id: String) {
+        for folder in ["/data/data/\(package)", "/data/app/\(package)-1"] {
+            if let path = try? hostPath(id, folder) { try? FileManager.default.removeItem(atPath: path) }
+        }
+    }
+
     /// Writes a tar of the phone's `/data` and `/cache` entries that `filter` selects, with Android owners,
     /// modes and SELinux labels, the way the export API packs them.
     func exportTar(_ id: String, filter: ExportPathFilter, to output: String) throws -> Int {
