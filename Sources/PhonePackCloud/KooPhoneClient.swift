@@ -23,6 +23,17 @@ public struct KooPhoneResult: Codable, Sendable, Equatable {
     }
 }
 
+extension KooPhoneResult {
+    /// 2 succeeded, -1 failed (with the error and the output), anything else still running.
+    var state: JobState {
+        switch status {
+        case 2: JobState(state: .succeeded, output: execute_msg)
+        case -1: JobState(state: .failed, errorCode: error_code, errorMessage: error_msg, output: execute_msg)
+        default: JobState(state: .running)
+        }
+    }
+}
+
 /// KooPhone's documented limits, checked before sending.
 public enum KooPhoneRules {
     /// Instance ids per call. The current page allows 100, an earlier one 32; phonepack batches at 32 so

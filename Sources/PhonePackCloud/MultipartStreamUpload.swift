@@ -104,7 +104,7 @@ public final class MultipartStreamUpload: ByteStreamOutput, @unchecked Sendable 
     }
 
     public func finish(sha256: String, size: Int64) throws(PhonePackError) {
-        let sidecar = Array("\(sha256)  \(lastPathComponent(key))\n".utf8)
+        let sidecar = ChecksumLine.make(sha256: sha256, name: lastPathComponent(key))
         if uploadID == nil {
             // It all fitted in one part: one PUT, with the SHA-256 as metadata too.
             try store.put(key, body: .bytes(buffer), contentType: "application/x-tar", metadata: ["sha256": sha256])
@@ -116,19 +116,9 @@ public final class MultipartStreamUpload: ByteStreamOutput, @unchecked Sendable 
         stopWorkers()
         let outcome = state.withLock { $0 }
         if let failure = outcome.failure { throw failure }
-        let parts = (1..<nextNumber).map { outcome.parts[$0]! }
-        let result = try store.completeMultipart(key, uploadID: uploadID!, parts: parts)
+        _ = try store.completeAndCheck(
+            key, uploadID: uploadID!, parts: (1..<nextNumber).map { outcome.parts[$0]! }, size: size)
         uploadID = nil
-        let expected = Digest.multipartETag(partMD5s: parts.map { [UInt8](hexString: $0.md5) ?? [] })
-        let info = try store.head(key)
-        let etag = (result.etag ?? info.etag ?? "").replacing("\"", with: "").lowercased()
-        guard info.size == size, !etag.contains("-") || etag == expected else {
-            throw PhonePackError(
-                .checkFailed, operation: "check upload", path: name,
-                message:
-                    "the stored object (\(info.size) bytes, ETag \(etag)) is not what was sent (\(size) bytes, \(expected))"
-            )
-        }
         try store.put(key + ".sha256", body: .bytes(sidecar), contentType: "text/plain")
     }
 

@@ -91,6 +91,45 @@ extension ObjectStoreClient {
         return (etag, response.header("x-oss-hash-crc64ecma").flatMap { UInt64($0) })
     }
 
+    /// Completes the upload and checks the object against the parts sent: its size, its multipart ETag (MD5 of
+    /// the parts' MD5s, `-N`) where the store uses that form, and its CRC-64 where the store reports one. A retried
+    /// Complete whose first attempt succeeded answers NoSuchUpload; the object then decides.
+    public func completeAndCheck(_ key: String, uploadID: String, parts: [UploadedPart], size: Int64)
+        throws(PhonePackError) -> (info: ObjectInfo, etag: String?, crc64: UInt64?)
+    {
+        let expectedETag = Digest.multipartETag(partMD5s: parts.map { [UInt8](hexString: $0.md5) ?? [] })
+        let expectedCRC = parts.dropFirst().reduce(parts.first?.crc64) { total, part in
+            total.flatMap { total in part.crc64.map { CRC64.combine(total, $0, secondLength: part.size) } }
+        }
+        var completedETag: String?
+        do {
+            completedETag = try completeMultipart(key, uploadID: uploadID, parts: parts).etag
+        } catch  where error.vendorCode == "NoSuchUpload" {
+            completedETag = nil
+        }
+        let info = try head(key)
+        let what = "\(bucket)/\(key)"
+        guard info.size == size else {
+            throw PhonePackError(
+                .checkFailed, operation: "check upload", path: what,
+                message: "the stored object has \(info.size) bytes, not \(size)")
+        }
+        for candidate in [completedETag, info.etag].compactMap({ $0 }) {
+            let plain = candidate.replacing("\"", with: "").lowercased()
+            if plain.contains("-"), plain != expectedETag {
+                throw PhonePackError(
+                    .checkFailed, operation: "check upload", path: what,
+                    message: "the stored object's ETag \(plain) is not the MD5 of the parts sent (\(expectedETag))")
+            }
+        }
+        if let stored = info.crc64, let expectedCRC, stored != expectedCRC {
+            throw PhonePackError(
+                .checkFailed, operation: "check upload", path: what,
+                message: "the stored object's CRC-64 \(stored) is not that of the file (\(expectedCRC))")
+        }
+        return (info, completedETag, expectedCRC)
+    }
+
     public func abortMultipart(_ key: String, uploadID: String) throws(PhonePackError) {
         _ = try send(request("DELETE", key: key, query: [("uploadId", uploadID)]), key: key)
     }

@@ -227,8 +227,7 @@ public final class ObjectStoreClient {
         } catch  where error.vendorCode == "NoSuchKey" || error.message.contains("answered 404") {
             return nil
         }
-        let hex = String(decoding: response.body.prefix(64), as: UTF8.self)
-        return hex.count == 64 && hex.allSatisfy(\.isHexDigit) ? hex.lowercased() : nil
+        return ChecksumLine.sha256(in: response.body)
     }
 
     /// Reads `key` into `output`, from its current position.
@@ -309,35 +308,30 @@ public final class ObjectStoreClient {
         case .none: return (Digest.hash(.md5, []), crc64 ? 0 : nil)
         case .bytes(let bytes): return (Digest.hash(.md5, bytes), crc64 ? CRC64.checksum(bytes) : nil)
         case .fileRange(let path, let offset, let length):
-            return try FileRangeChecksum.compute(
-                file: OpenFile.forReading(path), offset: offset, length: length, crc64: crc64)
+            let sums = try RangeDigests.compute(
+                file: OpenFile.forReading(path), offset: offset, length: length, md5: true, crc64: crc64)
+            return (sums.md5!, sums.crc64)
         }
     }
 }
 
-/// MD5 (and CRC-64 when the store checks it) of a byte range of a file, read with `pread` in 1 MiB blocks.
-enum FileRangeChecksum {
-    static func compute(file: OpenFile, offset: Int64, length: Int64, crc64: Bool) throws(PhonePackError) -> (
-        md5: [UInt8], crc64: UInt64?
-    ) {
-        var digest = Digest(.md5)
+/// The digests asked for of a byte range of a file, in one `pread` pass.
+struct RangeDigests {
+    var md5: [UInt8]?
+    var sha256: [UInt8]?
+    var crc64: UInt64?
+
+    static func compute(
+        file: OpenFile, offset: Int64, length: Int64, md5: Bool, sha256: Bool = false, crc64: Bool
+    ) throws(PhonePackError) -> RangeDigests {
+        var md5Digest = md5 ? Digest(.md5) : nil
+        var shaDigest = sha256 ? Digest(.sha256) : nil
         var crc: CRC64? = crc64 ? CRC64() : nil
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        var done: Int64 = 0
-        while done < length {
-            let n = try file.read(into: &buffer, fromAbsoluteOffset: offset + done)
-            guard n > 0 else {
-                throw PhonePackError(
-                    .io, operation: "read", path: file.path, message: "ended early; did it change while being sent?")
-            }
-            let take = Int(min(Int64(n), length - done))
-            buffer.withUnsafeBytes {
-                let slice = UnsafeRawBufferPointer(rebasing: $0[0..<take])
-                digest.update(slice)
-                crc?.update(slice)
-            }
-            done += Int64(take)
+        try file.forEachBlock(offset: offset, length: length) { block in
+            md5Digest?.update(block)
+            shaDigest?.update(block)
+            crc?.update(block)
         }
-        return (digest.finalize(), crc?.value)
+        return RangeDigests(md5: md5Digest?.finalize(), sha256: shaDigest?.finalize(), crc64: crc?.value)
     }
 }

@@ -272,14 +272,14 @@ public final class ObjectTransfer {
             do throws(PhonePackError) {
                 let sums =
                     if let ahead {
-                        (md5: try ahead.md5(position[number]!), crc64: UInt64?.none)
+                        RangeDigests(md5: try ahead.md5(position[number]!))
                     } else {
-                        try FileRangeChecksum.compute(
-                            file: sourceBox.value, offset: offset, length: length, crc64: client.checksCRC64)
+                        try RangeDigests.compute(
+                            file: sourceBox.value, offset: offset, length: length, md5: true, crc64: client.checksCRC64)
                     }
                 let part = try client.uploadPart(
                     key, uploadID: id, number: number,
-                    body: .fileRange(path: sourceBox.value.path, offset: offset, length: length), md5: sums.md5,
+                    body: .fileRange(path: sourceBox.value.path, offset: offset, length: length), md5: sums.md5!,
                     crc64: sums.crc64,
                     progress: { up, _ in
                         progress.add(up - sent)
@@ -304,50 +304,11 @@ public final class ObjectTransfer {
                 "; \(storedParts.count) of \(count) parts are stored: run the same command again to resume"
             throw failure
         }
-        let parts = (1...count).map { storedParts[$0]! }
-        let expectedETag = Digest.multipartETag(partMD5s: parts.map { [UInt8](hexString: $0.md5) ?? [] })
-        let expectedCRC = parts.dropFirst().reduce(parts[0].crc64) { total, part in
-            total.flatMap { total in part.crc64.map { CRC64.combine(total, $0, secondLength: part.size) } }
-        }
-        var completedETag: String?
-        do {
-            completedETag = try store.completeMultipart(key, uploadID: id, parts: parts).etag
-        } catch  where error.vendorCode == "NoSuchUpload" {
-            // A retried Complete whose first attempt succeeded: the object decides.
-            completedETag = nil
-        }
-        let info = try store.head(key)
-        try checkObject(
-            info: info, etag: completedETag, expectedETag: expectedETag, size: status.size, crc64: expectedCRC,
-            what: "\(store.bucket)/\(key)")
+        let checked = try store.completeAndCheck(
+            key, uploadID: id, parts: (1...count).map { storedParts[$0]! }, size: status.size)
         journal.remove()
-        summary.etag = info.etag ?? completedETag
-        summary.crc64 = expectedCRC.map { String($0) }
-    }
-
-    /// Checks a completed multipart object: its size, its ETag (the MD5 of the parts' MD5s, `-N`) where the store
-    /// uses that form, and its CRC-64 where the store reports one.
-    private func checkObject(
-        info: ObjectInfo, etag: String?, expectedETag: String, size: Int64, crc64: UInt64?, what: String
-    ) throws(PhonePackError) {
-        guard info.size == size else {
-            throw PhonePackError(
-                .checkFailed, operation: "check upload", path: what,
-                message: "the stored object has \(info.size) bytes, not \(size)")
-        }
-        for candidate in [etag, info.etag].compactMap({ $0 }) {
-            let plain = candidate.replacing("\"", with: "").lowercased()
-            if plain.contains("-"), plain != expectedETag {
-                throw PhonePackError(
-                    .checkFailed, operation: "check upload", path: what,
-                    message: "the stored object's ETag \(plain) is not the MD5 of the parts sent (\(expectedETag))")
-            }
-        }
-        if let stored = info.crc64, let crc64, stored != crc64 {
-            throw PhonePackError(
-                .checkFailed, operation: "check upload", path: what,
-                message: "the stored object's CRC-64 \(stored) is not that of the file (\(crc64))")
-        }
+        summary.etag = checked.info.etag ?? checked.etag
+        summary.crc64 = checked.crc64.map { String($0) }
     }
 
     // MARK: Download
@@ -503,15 +464,16 @@ public final class ObjectTransfer {
         if wantedSHA == nil { wantedSHA = try store.sidecarSHA256(of: key) }
         let wantedMD5 = info.etag.flatMap { ObjectStoreClient.plainMD5($0) }
         if wantedSHA != nil || wantedMD5 != nil {
-            let sums = try FileDigests.compute(
-                file: output, length: size, md5: wantedMD5 != nil, sha256: wantedSHA != nil)
-            if let wantedMD5, sums.md5 != wantedMD5 {
-                throw fail("the bytes received have MD5 \(sums.md5 ?? ""), the object's ETag says \(wantedMD5)")
+            let sums = try RangeDigests.compute(
+                file: output, offset: 0, length: size, md5: wantedMD5 != nil, sha256: wantedSHA != nil, crc64: false)
+            let (md5, sha256) = (sums.md5?.hexString, sums.sha256?.hexString)
+            if let wantedMD5, md5 != wantedMD5 {
+                throw fail("the bytes received have MD5 \(md5 ?? ""), the object's ETag says \(wantedMD5)")
             }
-            if let wantedSHA, sums.sha256 != wantedSHA.lowercased() {
-                throw fail("the bytes received have SHA-256 \(sums.sha256 ?? ""), expected \(wantedSHA)")
+            if let wantedSHA, sha256 != wantedSHA.lowercased() {
+                throw fail("the bytes received have SHA-256 \(sha256 ?? ""), expected \(wantedSHA)")
             }
-            summary.sha256 = sums.sha256
+            summary.sha256 = sha256
         }
         guard fsync(output.descriptor) == 0, rename(partialPath, destination) == 0 else {
             throw .system("rename", errno: errno, path: destination, operation: "rename into place")
@@ -534,29 +496,6 @@ public final class ObjectTransfer {
                     "needs \(formatBytes(size)) but \(directory) has \(formatBytes(free)) free; free space or choose another folder"
             )
         }
-    }
-}
-
-/// MD5 and/or SHA-256 of a whole file in one sequential pass.
-enum FileDigests {
-    static func compute(file: OpenFile, length: Int64, md5: Bool, sha256: Bool) throws(PhonePackError) -> (
-        md5: String?, sha256: String?
-    ) {
-        var md5Digest = md5 ? Digest(.md5) : nil
-        var shaDigest = sha256 ? Digest(.sha256) : nil
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        var done: Int64 = 0
-        while done < length {
-            let n = try file.read(into: &buffer, fromAbsoluteOffset: done)
-            guard n > 0 else { break }
-            buffer.withUnsafeBytes {
-                let slice = UnsafeRawBufferPointer(rebasing: $0[0..<n])
-                md5Digest?.update(slice)
-                shaDigest?.update(slice)
-            }
-            done += Int64(n)
-        }
-        return (md5Digest?.finalize().hexString, shaDigest?.finalize().hexString)
     }
 }
 

@@ -226,10 +226,10 @@ extension KooPhoneClient {
             (client, chunk) throws(PhonePackError) in
             if !async {
                 return try client.syncCommand(command, instanceIDs: chunk).map { result in
-                    TargetOutcome(
-                        target: result.instance_id ?? "?",
-                        state: result.status == 2 ? .succeeded : result.status == -1 ? .failed : .running,
-                        errorCode: result.error_code, errorMessage: result.error_msg, output: result.execute_msg)
+                    let state = result.state
+                    return TargetOutcome(
+                        target: result.instance_id ?? "?", state: state.state, errorCode: state.errorCode,
+                        errorMessage: state.errorMessage, output: state.output)
                 }
             }
             let task = try client.asyncCommand(command, instanceIDs: chunk)
@@ -250,15 +250,7 @@ extension KooPhoneClient {
             for taskID in Set(open.compactMap(\.requestID)) {
                 for job in try task(taskID) {
                     guard let id = job.job_id else { continue }
-                    states[id] =
-                        switch job.status {
-                        case 2: JobState(state: .succeeded, output: job.execute_msg)
-                        case -1:
-                            JobState(
-                                state: .failed, errorCode: job.error_code, errorMessage: job.error_msg,
-                                output: job.execute_msg)
-                        default: JobState(state: .running)
-                        }
+                    states[id] = job.state
                 }
             }
             return states

@@ -60,6 +60,29 @@ public final class OpenFile {
         return OpenFile(adopting: fd, path: path)
     }
 
+    /// Reads `length` bytes from `offset` with `pread`, in blocks of up to `blockSize`, handing each to `body`.
+    /// Leaves the file position alone, so threads may share the file.
+    public func forEachBlock(
+        offset: Int64, length: Int64, blockSize: Int = 1 << 20,
+        _ body: (UnsafeRawBufferPointer) throws(PhonePackError) -> Void
+    ) throws(PhonePackError) {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 64)
+        defer { buffer.deallocate() }
+        var done: Int64 = 0
+        while done < length {
+            let want = Int(min(Int64(blockSize), length - done))
+            let n = try read(
+                fromAbsoluteOffset: offset + done, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want]))
+            guard n > 0 else {
+                throw PhonePackError(
+                    .io, operation: "read", path: path,
+                    message: "ended after \(done) of \(length) bytes; did it change while being read?")
+            }
+            try body(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+            done += Int64(n)
+        }
+    }
+
     /// Opens an existing file to append to (a journal).
     public static func forAppending(_ path: String) throws(PhonePackError) -> OpenFile {
         let fd = retryingOnInterrupt { open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC) }

@@ -277,7 +277,7 @@ public enum SharedAppBuilder {
             (sha256, size) throws(PhonePackError) in
             let checksumFile = options.output + ".sha256"
             try AtomicOutputFile.write(
-                Array("\(sha256)  \(lastPathComponent(options.output))\n".utf8), to: checksumFile)
+                ChecksumLine.make(sha256: sha256, name: lastPathComponent(options.output)), to: checksumFile)
             try output.commit()
             return checksumFile
         }

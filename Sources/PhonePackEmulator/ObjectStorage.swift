@@ -96,18 +96,12 @@ public struct ObjectStorage: Sendable {
         var md5 = Digest(.md5)
         var crc = CRC64()
         let temporary = try temporaryFile(bucket)
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
         var offset: Int64 = 0
-        while offset < size {
-            let n = try source.read(into: &buffer, fromAbsoluteOffset: offset)
-            guard n > 0 else { break }
-            buffer.withUnsafeBytes { raw in
-                let slice = UnsafeRawBufferPointer(rebasing: raw[0..<n])
-                md5.update(slice)
-                crc.update(slice)
-            }
-            try temporary.writeAll(Array(buffer[0..<n]))
-            offset += Int64(n)
+        try source.forEachBlock(offset: 0, length: size) { (block) throws(PhonePackError) in
+            md5.update(block)
+            crc.update(block)
+            try temporary.writeAll(block, atAbsoluteOffset: offset)
+            offset += Int64(block.count)
         }
         let object = StoredObject(
             key: key, size: offset, etag: formatETag(md5.finalize().hexString), crc64: crc.value,

@@ -370,18 +370,10 @@ public struct ObjectStoreService: HTTPResponder {
             var crc: UInt64 = 0
             for part in chosen {
                 let data = try OpenFile.forReading(storage.partDataPath(bucket: bucket, id: id, number: part.number))
-                var buffer = [UInt8](repeating: 0, count: 1 << 20)
                 var done: Int64 = 0
-                while done < part.size {
-                    let n = try data.read(into: &buffer, fromAbsoluteOffset: done)
-                    guard n > 0 else { break }
-                    let slice = Array(buffer[0..<n])
-                    try slice.withUnsafeBytes { raw throws in
-                        do { try output.writeAll(raw, atAbsoluteOffset: offset + done) } catch {
-                            throw error as any Error
-                        }
-                    }
-                    done += Int64(n)
+                try data.forEachBlock(offset: 0, length: part.size) { (block) throws(PhonePackError) in
+                    try output.writeAll(block, atAbsoluteOffset: offset + done)
+                    done += Int64(block.count)
                 }
                 crc = offset == 0 ? part.crc64 : CRC64.combine(crc, part.crc64, secondLength: part.size)
                 offset += part.size

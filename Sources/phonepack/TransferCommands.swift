@@ -37,7 +37,7 @@ struct TransferFlags: ParsableArguments {
             settings.limitRate = rate
         }
         if let sha256 {
-            guard sha256.count == 64, sha256.allSatisfy(\.isHexDigit) else {
+            guard ChecksumLine.isSHA256(sha256) else {
                 throw ValidationError("--sha256 takes 64 hex digits, not '\(sha256)'")
             }
             settings.sha256 = sha256.lowercased()
@@ -88,8 +88,7 @@ struct UploadCommand: ParsableCommand {
             let sidecarTime = try? sidecar.status().mtimeNanoseconds,
             let fileTime = try? FileStatus.of(path).mtimeNanoseconds, sidecarTime >= fileTime
         else { return nil }
-        let hex = String(decoding: text.prefix { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\n") }, as: UTF8.self)
-        return hex.count == 64 && hex.allSatisfy(\.isHexDigit) ? hex.lowercased() : nil
+        return ChecksumLine.sha256(in: text)
     }
 }
 

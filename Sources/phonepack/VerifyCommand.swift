@@ -44,7 +44,7 @@ struct VerifyCommand: ParsableCommand {
     @OptionGroup var outputOptions: OutputOptions
 
     func run() throws {
-        if let sha256, sha256.count != 64 || [UInt8](hexString: sha256) == nil {
+        if let sha256, !ChecksumLine.isSHA256(sha256) {
             throw ValidationError("--sha256 must be 64 hex digits")
         }
         var options = VerifyOptions(
