@@ -34,9 +34,13 @@ struct WaitFlags: ParsableArguments {
 }
 
 /// Prints per-target outcomes as a table (or JSON) and exits 1 when any target failed.
-func reportOutcomes(_ outcomes: [TargetOutcome], json: Bool, what: String) throws {
+/// With `json`, prints `document` (the outcomes themselves unless a command has a fuller report).
+func reportOutcomes(
+    _ outcomes: [TargetOutcome], json: Bool, what: String, document: (any Encodable)? = nil
+) throws {
     if json {
-        print(JSONOutput.string(outcomes))
+        let value: any Encodable = document ?? outcomes
+        print(JSONOutput.string(value))
     } else {
         let width = max(6, outcomes.map(\.target.count).max() ?? 0)
         print("\("TARGET".padded(to: width))  STATE      JOB / ERROR")
@@ -453,14 +457,6 @@ struct ReleaseCommand: ParsableCommand {
         case .s3:
             throw ValidationError("--to must be obs:// (Huawei) or oss:// (Alibaba)")
         }
-        if quiet {
-            print(JSONOutput.string(report))
-            if report.outcomes.contains(where: { $0.state == .failed || $0.state == .rejected || $0.state == .running })
-            {
-                throw ExitCode(ExitStatus.checkFailed)
-            }
-            return
-        }
-        try reportOutcomes(report.outcomes, json: false, what: "release")
+        try reportOutcomes(report.outcomes, json: quiet, what: "release", document: report)
     }
 }
