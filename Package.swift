@@ -41,6 +41,7 @@ let package = Package(
             dependencies: [
                 "PhonePackCore",
                 "PhonePackCloud",
+                "CLinuxExtras",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -81,7 +82,7 @@ let package = Package(
         .testTarget(
             name: "PhonePackCLITests",
             dependencies: ["PhonePackCore"],
-            exclude: ["craft.py", "attacks.py"],
+            exclude: ["craft.py", "attacks.py", "hostile_server.py"],
             swiftSettings: strictSettings
         ),
     ]

@@ -157,20 +157,21 @@ public enum AlibabaRules {
 /// signed with ACS3-HMAC-SHA256 (a fresh nonce and time each attempt); SendFile and FetchFile carry a
 /// ClientToken so a retry never runs them twice.
 public final class AlibabaPhoneClient {
-    public let scheme: String
-    public let host: String
+    public let endpoint: ServiceURL
     public let credentials: Credentials
     public let client: CloudClient
     static let version = "2023-09-30"
+    var scheme: String { endpoint.scheme }
+    var host: String { endpoint.host }
 
-    public init(endpoint: String, credentials: Credentials, client: CloudClient) throws(PhonePackError) {
-        (scheme, host) = try parseServiceURL(endpoint, service: "eds-aic")
+    public init(endpoint: ServiceURL, credentials: Credentials, client: CloudClient) {
+        self.endpoint = endpoint
         self.credentials = credentials
         self.client = client
     }
 
     public func sibling() -> AlibabaPhoneClient {
-        try! AlibabaPhoneClient(endpoint: "\(scheme)://\(host)", credentials: credentials, client: client.sibling())
+        AlibabaPhoneClient(endpoint: endpoint, credentials: credentials, client: client.sibling())
     }
 
     /// Sends `action` with flattened `parameters`; `idempotent` when a retry cannot repeat the effect.
@@ -224,12 +225,14 @@ public final class AlibabaPhoneClient {
         precondition(taskIDs.count <= AlibabaRules.maxTaskIDsPerQuery)
         var tasks: [AlibabaTask] = []
         var next: String?
+        // At most 100 tasks were asked for: a few pages at most.
+        var pages = PageGuard("DescribeTasks", limit: 100)
         repeat {
             var parameters = Self.flatten("TaskIds", taskIDs) + [("MaxResults", "100")]
             if let next { parameters.append(("NextToken", next)) }
             let page = try call("DescribeTasks", parameters, as: AlibabaTaskPage.self, idempotent: true)
             tasks += page.Data
-            next = page.NextToken.flatMap { $0.isEmpty ? nil : $0 }
+            next = try pages.next(page.NextToken)
         } while next != nil
         return tasks
     }
@@ -297,12 +300,13 @@ public final class AlibabaPhoneClient {
         }
         var instances: [AlibabaInstance] = []
         var next: String?
+        var pages = PageGuard("DescribeAndroidInstances")
         repeat {
             var parameters: [(name: String, value: String?)] = [("MaxResults", "100")]
             if let next { parameters.append(("NextToken", next)) }
             let page = try call("DescribeAndroidInstances", parameters, as: Answer.self, idempotent: true)
             instances += page.InstanceModel ?? []
-            next = page.NextToken.flatMap { $0.isEmpty ? nil : $0 }
+            next = try pages.next(page.NextToken)
         } while next != nil
         return instances
     }

@@ -124,13 +124,14 @@ public struct CPHEndpoint: Sendable {
         case token(String)
     }
 
-    public var scheme: String
-    public var host: String
+    public var url: ServiceURL
     public var projectID: String
     public var auth: Auth
+    public var scheme: String { url.scheme }
+    public var host: String { url.host }
 
-    public init(url: String, projectID: String, auth: Auth) throws(PhonePackError) {
-        (scheme, host) = try parseServiceURL(url, service: "CPH")
+    public init(url: ServiceURL, projectID: String, auth: Auth) {
+        self.url = url
         self.projectID = projectID
         self.auth = auth
     }
@@ -314,13 +315,14 @@ public final class CPHClient {
         }
         var images: [CPHImage] = []
         var marker: String?
+        var pages = PageGuard("list images", limit: 1_000)
         repeat {
             var query: [(name: String, value: String?)] = [("image_type", type), ("limit", "500")]
             if let marker { query.append(("marker", marker)) }
             let answer = try decode(
                 Answer.self, send("GET", "cloud-phone/phone-images", query: query), operation: "list images")
             images += answer.phone_images
-            marker = answer.page_info?.next_marker.flatMap { $0.isEmpty ? nil : $0 }
+            marker = try pages.next(answer.page_info?.next_marker)
         } while marker != nil
         return images
     }
@@ -332,12 +334,14 @@ public final class CPHClient {
             var count: Int?
         }
         var phones: [CPHPhone] = []
+        var pages = PageGuard("list phones", limit: 1_000)
         while true {
             var query: [(name: String, value: String?)] = [("offset", String(phones.count)), ("limit", "200")]
             if let serverID { query.append(("server_id", serverID)) }
             let answer = try decode(
                 Answer.self, send("GET", "cloud-phone/phones", query: query), operation: "list phones")
             phones += answer.phones
+            try pages.next(ids: answer.phones.map(\.phone_id))
             if answer.phones.count < 200 || phones.count >= (answer.count ?? Int.max) { return phones }
         }
     }
@@ -351,6 +355,8 @@ public final class CPHClient {
         }
         var jobs: [CPHJob] = []
         var offset = 0
+        // A request has at most one job per server or phone it named (100 per call, 1,000 for phone commands).
+        var pages = PageGuard("list jobs", limit: requestIDs.count * 10 + 1)
         while true {
             let response = try send(
                 "GET", "cloud-phone/jobs",
@@ -359,6 +365,7 @@ public final class CPHClient {
                 ])
             let page = try decode(Answer.self, response, operation: "list jobs").jobs
             jobs += page
+            try pages.next(ids: page.map(\.job_id))
             if page.count < 100 || (stopAtRunning && page.contains { $0.status != 2 && $0.status != -1 }) {
                 return jobs
             }
@@ -373,11 +380,13 @@ public final class CPHClient {
             var count: Int?
         }
         var servers: [CPHServer] = []
+        var pages = PageGuard("list servers", limit: 1_000)
         while true {
             let response = try send(
                 "GET", "cloud-phone/servers", query: [("offset", String(servers.count)), ("limit", "100")])
             let answer = try decode(Answer.self, response, operation: "list servers")
             servers += answer.servers
+            try pages.next(ids: answer.servers.map(\.server_id))
             if answer.servers.count < 100 || servers.count >= (answer.count ?? Int.max) { return servers }
         }
     }
@@ -473,11 +482,3 @@ public enum CPHCommandRules {
 }
 
 /// `https://host[:port][/…]` → (scheme, host[:port]); the error names the service whose endpoint it is.
-func parseServiceURL(_ url: String, service: String) throws(PhonePackError) -> (scheme: String, host: String) {
-    let parts = url.split(separator: "://", maxSplits: 1).map(String.init)
-    guard parts.count == 2, parts[0] == "https" || parts[0] == "http", !parts[1].isEmpty else {
-        throw PhonePackError(
-            .invalidInput, operation: "parse \(service) endpoint", path: url, message: "is not an http(s) URL")
-    }
-    return (parts[0], String(parts[1].prefix { $0 != "/" }))
-}

@@ -37,6 +37,9 @@ public final class CloudClient {
     public private(set) var lastAttempts = 0
     /// Requests sent again over the client's life (for the transfer summaries).
     public private(set) var retries = 0
+    /// A monotonic time (``CloudTime/monotonicSeconds()``) after which no request is started and none runs
+    /// on: a `--timeout` holds inside a poll, whatever the server does. `nil`: no deadline.
+    public var deadline: Double?
 
     public init(options: HTTPOptions = HTTPOptions(), retry: RetryPolicy = RetryPolicy()) {
         curl = CurlEasy(options: options)
@@ -49,6 +52,7 @@ public final class CloudClient {
         copy.log = log
         copy.debugSigning = debugSigning
         copy.clockOffset = clockOffset
+        copy.deadline = deadline
         return copy
     }
 
@@ -71,12 +75,13 @@ public final class CloudClient {
             let details = sign(&signed, CloudTime.now() + clockOffset)
             var url = "\(scheme)://\(signed.host)\(signed.encodedPath)"
             if !signed.query.isEmpty { url += "?" + signed.encodedQuery }
+            let remaining = try timeLeft(for: signed.method, url: url)
             let started = CloudTime.monotonicMilliseconds()
             let response: HTTPResponse
             do throws(PhonePackError) {
                 response = try curl.perform(
                     method: signed.method, url: url, headers: signed.headers, body: body, sink: sink,
-                    progress: progress)
+                    progress: progress, timeout: remaining)
             } catch  where error.code == .network {
                 log?("\(signed.method) \(redactedURL(url)) failed: \(error.message)")
                 let transient = (error.cause as? CurlError)?.isTransient ?? false
@@ -115,8 +120,13 @@ public final class CloudClient {
             }
             if debugSigning && (failure.code == "SignatureDoesNotMatch" || failure.code == "APIGW.0301") {
                 log?(
-                    "our canonical request:\n\(details.canonicalRequest)\nour string to sign:\n\(details.stringToSign)")
-                if let server = failure.serverStringToSign { log?("the server's string to sign:\n\(server)") }
+                    "our canonical request:\n\(redactingTokens(details.canonicalRequest))\nour string to sign:\n\(redactingTokens(details.stringToSign))"
+                )
+                if let server = failure.serverStringToSign {
+                    log?(
+                        "the server's string to sign:\n\(TerminalText.escape(redactingTokens(server), keepingNewlines: true))"
+                    )
+                }
             }
             var message = "\(signed.method) answered \(response.status)"
             if let text = failure.message, !text.isEmpty { message += ": \(text)" }
@@ -126,11 +136,49 @@ public final class CloudClient {
                 .service, operation: "\(signed.method) request", path: redactedURL(url), message: message)
             error.vendorCode = failure.code
             error.requestID = failure.requestID
+            error.httpStatus = response.status
             throw error
         }
     }
 
+    /// Signing text with the values of security tokens (`x-obs-/x-amz-/x-oss-security-token` headers, the
+    /// same names as query parameters, Alibaba's `SecurityToken`) replaced: they are credentials, shown no more
+    /// than a secret key is.
+    func redactingTokens(_ text: String) -> String {
+        let isToken = { (name: Substring) in
+            let lower = name.lowercased()
+            return lower.hasSuffix("security-token") || lower.hasSuffix("securitytoken")
+                || lower.hasSuffix("security%2dtoken")
+        }
+        return text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            // A header line `name:value`.
+            if let colon = line.firstIndex(of: ":"), isToken(line[..<colon]) {
+                return line[...colon] + "(hidden)"
+            }
+            // A query line `a=1&b=2`.
+            guard line.contains("=") else { return String(line) }
+            return line.split(separator: "&", omittingEmptySubsequences: false).map { pair -> String in
+                guard let equals = pair.firstIndex(of: "="), isToken(pair[..<equals]) else { return String(pair) }
+                return pair[...equals] + "(hidden)"
+            }.joined(separator: "&")
+        }.joined(separator: "\n")
+    }
+
+    /// Seconds until the deadline (`nil` without one); throws once it has passed.
+    private func timeLeft(for method: String, url: String) throws(PhonePackError) -> Double? {
+        guard let deadline else { return nil }
+        let left = deadline - CloudTime.monotonicSeconds()
+        guard left > 0 else {
+            throw PhonePackError(
+                .timedOut, operation: "\(method) request", path: redactedURL(url).terminalSafe,
+                message: "the time allowed (--timeout) ran out before the service answered")
+        }
+        return left
+    }
+
     private func pause(_ seconds: Double) {
+        var seconds = seconds
+        if let deadline { seconds = min(seconds, deadline - CloudTime.monotonicSeconds()) }
         guard seconds > 0 else { return }
         usleep(useconds_t(seconds * 1_000_000))
     }

@@ -60,15 +60,26 @@ public struct HTTPResponse: Sendable {
 /// Settings shared by every request of a client.
 public struct HTTPOptions: Sendable {
     public var connectTimeout: Int = 10
-    /// Abort when slower than `lowSpeedLimit` bytes/s for `lowSpeedTime` seconds (a stalled connection).
-    public var lowSpeedLimit: Int = 1
+    /// Abort when slower than `lowSpeedLimit` bytes/s for `lowSpeedTime` seconds: a stalled connection, or a
+    /// server that trickles a few bytes a second to keep it open. 1 KiB/s is far below any real link.
+    public var lowSpeedLimit: Int = 1024
     public var lowSpeedTime: Int = 30
+    /// The longest an API call (a small request answered in memory: a listing, a job poll) may take in all.
+    /// Transfers have no total limit; the stall limit above bounds them.
+    public var requestTimeout: Int = 120
     /// A CA bundle to trust instead of the system's (`--ca-bundle`); verification is never turned off.
     public var caBundle: String?
     /// Largest response body kept in memory (error documents, listings); larger ones go to a file.
     public var maxMemoryBody: Int = 64 << 20
 
     public init() {}
+
+    /// The defaults, with `PHONEPACK_STALL_TIMEOUT` (seconds) changing `lowSpeedTime`.
+    public init(environment: [String: String]) {
+        if let text = environment["PHONEPACK_STALL_TIMEOUT"], let seconds = Int(text), seconds > 0 {
+            lowSpeedTime = seconds
+        }
+    }
 }
 
 /// Where a successful response body goes when it is not kept in memory: called with each block and its position
@@ -103,9 +114,11 @@ public final class CurlEasy {
     ///   - url: the full URL, already encoded.
     ///   - sink: where a successful (2xx) body goes; `nil` keeps it in memory.
     ///   - progress: called with bytes sent and received so far; return `false` to cancel.
+    ///   - timeout: the most seconds the whole request may take (a deadline); `nil`: API calls get
+    ///     `requestTimeout`, transfers only the stall limit.
     public func perform(
         method: String, url: String, headers: [(name: String, value: String)], body: HTTPBody,
-        sink: BodySink? = nil, progress: ((Int64, Int64) -> Bool)? = nil
+        sink: BodySink? = nil, progress: ((Int64, Int64) -> Bool)? = nil, timeout: Double? = nil
     ) throws(PhonePackError) -> HTTPResponse {
         curl_easy_reset(handle)
         let transfer = try Transfer(
@@ -126,6 +139,12 @@ public final class CurlEasy {
         _ = cswift_curl_easy_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, options.connectTimeout)
         _ = cswift_curl_easy_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, options.lowSpeedLimit)
         _ = cswift_curl_easy_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, options.lowSpeedTime)
+        let isAPICall = sink == nil && body.length <= 1 << 20
+        if let limit = [timeout, isAPICall ? Double(options.requestTimeout) : nil].compactMap({ $0 }).min() {
+            _ = cswift_curl_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, max(1, Int(limit * 1000)))
+        }
+        // The path goes exactly as given and signed: curl must not collapse `..` or `.` segments of a key.
+        _ = cswift_curl_easy_setopt_long(handle, CURLOPT_PATH_AS_IS, 1)
         _ = cswift_curl_easy_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
         _ = cswift_curl_easy_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
         if let caBundle = options.caBundle { _ = cswift_curl_easy_setopt_string(handle, CURLOPT_CAINFO, caBundle) }

@@ -78,11 +78,7 @@ public enum FanOut {
                 let chunk = chunks[index]
                 var outcomes: [TargetOutcome]
                 do throws(PhonePackError) {
-                    outcomes = try call(boxed.value[worker], chunk)
-                    let answered = Set(outcomes.map(\.target))
-                    outcomes += chunk.filter { !answered.contains($0) }.map {
-                        TargetOutcome(target: $0, state: .rejected, errorMessage: "the answer has no job for this id")
-                    }
+                    outcomes = accepted(try call(boxed.value[worker], chunk), asked: chunk)
                 } catch {
                     outcomes = chunk.map {
                         TargetOutcome(
@@ -97,32 +93,69 @@ public enum FanOut {
         return (0..<chunks.count).flatMap { outcomes[$0] ?? [] }
     }
 
-    /// Polls with pauses growing by 30 % (1 s up to 10 s) until every open job has ended or `timeout` seconds pass. `poll` gets the
-    /// open outcomes and returns the state of each job it found, by job id.
+    /// The outcomes of an answer, checked against the ids that were asked for (compared as bytes: Swift's
+    /// `String` equality would take another Unicode spelling for the same id). An answer that names an id nobody
+    /// asked for is not believed at all: every id of the chunk fails with an error naming the stranger, so a
+    /// server-chosen name never reaches a local path. Ids the answer leaves out are rejected.
+    static func accepted(_ outcomes: [TargetOutcome], asked chunk: [String]) -> [TargetOutcome] {
+        let asked = Set(chunk.map { Array($0.utf8) })
+        if let stranger = outcomes.first(where: { !asked.contains(Array($0.target.utf8)) }) {
+            return chunk.map {
+                TargetOutcome(
+                    target: $0, state: .failed, requestID: stranger.requestID, errorCode: "PHONEPACK.UnexpectedTarget",
+                    errorMessage:
+                        "the service answered for \"\(stranger.target.terminalSafe)\", which was not asked for; its answer for this batch was ignored"
+                )
+            }
+        }
+        var seen = Set<[UInt8]>()
+        var result = outcomes.filter { seen.insert(Array($0.target.utf8)).inserted }
+        result += chunk.filter { !seen.contains(Array($0.utf8)) }.map {
+            TargetOutcome(target: $0, state: .rejected, errorMessage: "the answer has no job for this id")
+        }
+        return result
+    }
+
+    /// Polls with pauses growing by 30 % (1 s up to 10 s) until every open job has ended or `timeout` seconds pass.
+    /// `poll` gets the open outcomes and returns the state of each job it found, by job id. `client`'s deadline
+    /// is set to the timeout, so a poll that hangs, trickles or pages without end cannot outlast it.
     public static func wait(
-        _ outcomes: [TargetOutcome], timeout: Double, firstPause: Double = 1, maxPause: Double = 10,
-        progress: (Int, Int) -> Void = { _, _ in },
+        _ outcomes: [TargetOutcome], timeout: Double, client: CloudClient, firstPause: Double = 1,
+        maxPause: Double = 10, progress: (Int, Int) -> Void = { _, _ in },
         poll: ([TargetOutcome]) throws(PhonePackError) -> [String: JobState]
     ) throws(PhonePackError) -> [TargetOutcome] {
         var results = outcomes
-        let started = CloudTime.monotonicSeconds()
+        let saved = client.deadline
+        let deadline = min(saved ?? .infinity, CloudTime.monotonicSeconds() + timeout)
+        client.deadline = deadline
+        defer { client.deadline = saved }
         var pause = firstPause
         let total = results.filter { $0.jobID != nil }.count
+        let stillRunning = { (results: inout [TargetOutcome]) in
+            for index in results.indices where results[index].isOpen {
+                results[index].state = .running
+                results[index].errorMessage =
+                    "still running after \(Int(timeout)) s (phonepack jobs wait \(results[index].requestID ?? results[index].jobID ?? ""))"
+            }
+        }
         while true {
             let open = results.filter { $0.isOpen && $0.jobID != nil }
             progress(total - open.count, total)
             if open.isEmpty { return results }
-            if CloudTime.monotonicSeconds() - started > timeout {
-                for index in results.indices where results[index].isOpen {
-                    results[index].state = .running
-                    results[index].errorMessage =
-                        "still running after \(Int(timeout)) s (phonepack jobs wait \(results[index].requestID ?? results[index].jobID ?? ""))"
-                }
+            let left = deadline - CloudTime.monotonicSeconds()
+            if left <= 0 {
+                stillRunning(&results)
                 return results
             }
-            usleep(useconds_t(pause * 1_000_000))
+            usleep(useconds_t(min(pause, left) * 1_000_000))
             pause = min(maxPause, pause * 1.3)
-            let states = try poll(open)
+            let states: [String: JobState]
+            do {
+                states = try poll(open)
+            } catch  where CloudTime.monotonicSeconds() >= deadline {
+                stillRunning(&results)
+                return results
+            }
             for index in results.indices {
                 guard let id = results[index].jobID, let state = states[id] else { continue }
                 results[index].state = state.state
@@ -174,7 +207,8 @@ extension CPHClient {
     public func wait(_ outcomes: [TargetOutcome], timeout: Double, progress: (Int, Int) -> Void = { _, _ in })
         throws(PhonePackError) -> [TargetOutcome]
     {
-        try FanOut.wait(outcomes, timeout: timeout, progress: progress) { (open) throws(PhonePackError) in
+        try FanOut.wait(outcomes, timeout: timeout, client: client, progress: progress) {
+            (open) throws(PhonePackError) in
             let requestIDs = Set(open.compactMap(\.requestID)).sorted()
             var states: [String: JobState] = [:]
             for start in stride(from: 0, to: requestIDs.count, by: CPHRequestRules.maxRequestIDsPerListJobs) {

@@ -15,17 +15,16 @@ public struct IAMToken: Sendable, Codable, CustomStringConvertible {
 public final class HuaweiIdentity {
     public let client: CloudClient
     /// `https://iam.<region>.myhuaweicloud.com`, or a test server.
-    public let scheme: String
-    public let host: String
+    public let endpoint: ServiceURL
     /// Where tokens are cached (0600 files); `nil` disables the cache.
     public let cacheDirectory: String?
     /// A cached token is reused until this many seconds before it expires.
     public static let renewalMargin: Int64 = 300
+    var scheme: String { endpoint.scheme }
+    var host: String { endpoint.host }
 
-    public init(endpoint: String, client: CloudClient, cacheDirectory: String?) {
-        let parts = endpoint.split(separator: "://", maxSplits: 1).map(String.init)
-        scheme = parts.count == 2 ? parts[0] : "https"
-        host = String((parts.count == 2 ? parts[1] : parts[0]).prefix { $0 != "/" })
+    public init(endpoint: ServiceURL, client: CloudClient, cacheDirectory: String?) {
+        self.endpoint = endpoint
         self.client = client
         self.cacheDirectory = cacheDirectory
     }

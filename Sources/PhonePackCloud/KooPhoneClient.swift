@@ -58,20 +58,20 @@ public enum KooPhoneRules {
 /// The KooPhone API (`https://koophone.myhuaweicloud.com`): shell commands on instances, sync or async, with a
 /// project-scoped IAM token and a fresh `x-request-id` per request.
 public final class KooPhoneClient {
-    public let scheme: String
-    public let host: String
+    public let endpoint: ServiceURL
     public let token: String
     public let client: CloudClient
+    var scheme: String { endpoint.scheme }
+    var host: String { endpoint.host }
 
-    public init(endpoint: String, token: String, client: CloudClient) throws(PhonePackError) {
-        (scheme, host) = try parseServiceURL(endpoint, service: "KooPhone")
+    public init(endpoint: ServiceURL, token: String, client: CloudClient) {
+        self.endpoint = endpoint
         self.token = token
         self.client = client
     }
 
     public func sibling() -> KooPhoneClient {
-        // The endpoint was valid when this client was made.
-        try! KooPhoneClient(endpoint: "\(scheme)://\(host)", token: token, client: client.sibling())
+        KooPhoneClient(endpoint: endpoint, token: token, client: client.sibling())
     }
 
     private struct Envelope<T: Decodable>: Decodable {

@@ -140,6 +140,8 @@ extension ObjectStoreClient {
     {
         var parts: [(number: Int, size: Int64, etag: String)] = []
         var marker: String?
+        // An upload has at most 10,000 parts: 1,000 per page.
+        var pages = PageGuard("list the parts of upload \(uploadID.terminalSafe)", limit: 20)
         repeat {
             var query: [(name: String, value: String?)] = []
             if let marker { query.append(("part-number-marker", marker)) }
@@ -156,9 +158,9 @@ extension ObjectStoreClient {
                         ServiceError.xmlValue("ETag", in: entry) ?? ""
                     ))
             }
-            marker =
+            marker = try pages.next(
                 ServiceError.xmlValue("IsTruncated", in: text) == "true"
-                ? ServiceError.xmlValue("NextPartNumberMarker", in: text) : nil
+                    ? ServiceError.xmlValue("NextPartNumberMarker", in: text) : nil)
         } while marker != nil
         return parts
     }
@@ -167,6 +169,7 @@ extension ObjectStoreClient {
     public func listMultipartUploads(prefix: String) throws(PhonePackError) -> [PendingUpload] {
         var uploads: [PendingUpload] = []
         var markers: (key: String, id: String)?
+        var pages = PageGuard("list unfinished uploads of \(bucket.terminalSafe)")
         repeat {
             var query: [(name: String, value: String?)] = []
             if let markers { query.append(("key-marker", markers.key)) }
@@ -186,7 +189,8 @@ extension ObjectStoreClient {
                 let key = ServiceError.xmlValue("NextKeyMarker", in: text),
                 let id = ServiceError.xmlValue("NextUploadIdMarker", in: text)
             {
-                markers = (key, id)
+                // Both markers together name the next page: the pair must never repeat.
+                markers = try pages.next("\(key)\u{0}\(id)").map { _ in (key, id) }
             } else {
                 markers = nil
             }

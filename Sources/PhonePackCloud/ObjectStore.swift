@@ -34,7 +34,7 @@ public struct ObjectStoreEndpoint: Sendable {
         let configured =
             explicit ?? environment["PHONEPACK_\(store.uppercased())_ENDPOINT"]
             ?? config.value("\(store)_endpoint", profile: profile)
-        var text: String
+        let text: String
         if let configured {
             text = configured
         } else {
@@ -50,23 +50,7 @@ public struct ObjectStoreEndpoint: Sendable {
                 case .s3: "https://s3.\(region).amazonaws.com"
                 }
         }
-        if !text.contains("://") { text = "https://" + text }
-        let parts = text.split(separator: "://", maxSplits: 1).map(String.init)
-        let scheme = parts[0].lowercased()
-        let host = String(parts[1].prefix { $0 != "/" })
-        guard scheme == "https" || scheme == "http", !host.isEmpty else {
-            throw PhonePackError(
-                .invalidInput, operation: "parse endpoint", path: text, message: "is not an http(s) URL")
-        }
-        let hostName = host.hasPrefix("[") ? String(host.prefix { $0 != "]" }) + "]" : String(host.prefix { $0 != ":" })
-        let loopback = hostName == "localhost" || hostName.hasPrefix("127.") || hostName == "[::1]"
-        if scheme == "http" && !loopback && !allowInsecureHTTP {
-            throw PhonePackError(
-                .invalidInput, operation: "check endpoint", path: text,
-                message:
-                    "plain http sends your requests unencrypted; use https, or --allow-insecure-http if you mean it")
-        }
-        let isIP = hostName.hasPrefix("[") || hostName.split(separator: ".").allSatisfy { UInt8($0) != nil }
+        let service = try ServiceURL(parsing: text, service: store.uppercased(), allowInsecureHTTP: allowInsecureHTTP)
         let defaultSignature: Signature =
             switch url.scheme {
             case .obs: .obs
@@ -74,8 +58,8 @@ public struct ObjectStoreEndpoint: Sendable {
             case .s3: .v4
             }
         return ObjectStoreEndpoint(
-            store: url.scheme, scheme: scheme, host: host, region: region ?? "us-east-1",
-            pathStyle: isIP || hostName == "localhost",
+            store: url.scheme, scheme: service.scheme, host: service.host, region: region ?? "us-east-1",
+            pathStyle: service.isIPLiteral || service.hostName.lowercased() == "localhost",
             signature: signature ?? defaultSignature)
     }
 }
@@ -162,7 +146,7 @@ public final class ObjectStoreClient {
         let response: HTTPResponse
         do {
             response = try send(request("HEAD", key: key), key: key)
-        } catch  where error.vendorCode == nil && error.message.contains("answered 404") {
+        } catch  where error.vendorCode == nil && error.httpStatus == 404 {
             var error = error
             error.vendorCode = "NoSuchKey"
             error.message += "; no object with that key (list the prefix with phonepack ls)"
@@ -224,7 +208,8 @@ public final class ObjectStoreClient {
         let response: HTTPResponse
         do {
             response = try send(request("GET", key: key + ".sha256"), key: key + ".sha256")
-        } catch  where error.vendorCode == "NoSuchKey" || error.message.contains("answered 404") {
+        } catch  where error.isNotFound || error.httpStatus == 403 {
+            // S3 and OBS answer 403 for a missing key when the caller may not list the bucket: absent either way.
             return nil
         }
         return ChecksumLine.sha256(in: response.body)
@@ -248,6 +233,7 @@ public final class ObjectStoreClient {
         var objects: [ObjectInfo] = []
         var prefixes: [String] = []
         var marker: String?
+        var pages = PageGuard("list \(bucket.terminalSafe)/\(prefix.terminalSafe)")
         repeat {
             var query: [(name: String, value: String?)] = []
             let useV2 = endpoint.signature != .obs
@@ -269,11 +255,10 @@ public final class ObjectStoreClient {
                 if let value = ServiceError.xmlValue("Prefix", in: String(block)) { prefixes.append(value) }
             }
             let truncated = ServiceError.xmlValue("IsTruncated", in: text) == "true"
-            marker =
+            marker = try pages.next(
                 truncated
-                ? (ServiceError.xmlValue("NextContinuationToken", in: text) ?? ServiceError.xmlValue(
-                    "NextMarker", in: text)
-                    ?? objects.last?.key) : nil
+                    ? (ServiceError.xmlValue("NextContinuationToken", in: text)
+                        ?? ServiceError.xmlValue("NextMarker", in: text) ?? objects.last?.key) : nil)
         } while marker != nil
         return (objects, prefixes)
     }

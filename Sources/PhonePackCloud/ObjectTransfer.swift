@@ -229,7 +229,7 @@ public final class ObjectTransfer {
                     notice?(
                         "resuming upload \(header.uploadID): \(finished.count) of \((status.size + partSize - 1) / partSize) parts already stored"
                     )
-                } catch  where error.vendorCode == "NoSuchUpload" || error.message.contains("answered 404") {
+                } catch  where error.isNotFound {
                     notice?("the interrupted upload is no longer on the server; starting over")
                     journal.remove()
                 }
@@ -356,22 +356,46 @@ public final class ObjectTransfer {
             endpoint: endpointName, bucket: store.bucket, key: key, etag: info.etag ?? "", size: size,
             rangeSize: rangeSize, partialFile: partialPath)
         var finished: [Int: UInt64] = [:]
+        var resumed: OpenFile?
         if let (old, entries) = journal.load(), FileStatus.exists(partialPath) {
             if old == header {
-                for entry in entries { finished[entry.index] = entry.crc64 }
+                // The journal says which ranges were done; the bytes on disk must still say so too. Each range is
+                // read back and kept only when its CRC-64 is the one journaled when it was written.
+                let file = try OpenFile.reopeningOwn(partialPath)
+                let journaled = Dictionary(entries.map { ($0.index, $0.crc64) }, uniquingKeysWith: { $1 })
+                var changed = 0
+                for (index, crc) in journaled where index >= 0 && index < count {
+                    let offset = Int64(index) * rangeSize
+                    let onDisk = try RangeDigests.compute(
+                        file: file, offset: offset, length: min(rangeSize, size - offset), md5: false, crc64: true)
+                    if onDisk.crc64 == crc { finished[index] = crc } else { changed += 1 }
+                }
+                if changed > 0 {
+                    notice?("\(changed) finished ranges of \(partialPath) changed on disk; downloading them again")
+                }
                 notice?("resuming download: \(finished.count) of \(count) ranges already here")
+                resumed = file
             } else {
                 notice?(
                     "\(store.bucket)/\(key) changed since the interrupted download (or the range size did); starting over"
                 )
             }
         }
-        if finished.isEmpty {
-            unlink(partialPath)
+        let output: OpenFile
+        if let resumed {
+            output = resumed
+        } else {
+            // A new partial file: an old one (ours, or one someone planted in a shared folder) is removed first,
+            // and the new one is created exclusively, so nobody else's file ever receives the data.
+            guard unlink(partialPath) == 0 || errno == ENOENT else {
+                throw .system(
+                    "unlink", errno: errno, path: partialPath, operation: "remove the old partial download",
+                    hint: "remove it by hand, or download into a folder only you can write to")
+            }
             try requireFreeSpace(size, in: directory, for: destination)
             try journal.start(header)
+            output = try OpenFile.creatingPrivate(partialPath)
         }
-        let output = try OpenFile.forUpdating(partialPath)
         guard ftruncate(output.descriptor, off_t(size)) == 0 else {
             throw .system("ftruncate", errno: errno, path: partialPath, operation: "size the download")
         }
@@ -383,19 +407,20 @@ public final class ObjectTransfer {
         let outputBox = UncheckedSendable(output)
         let journalBox = UncheckedSendable(journal)
         let etag = info.etag
-        // Only OSS reports a CRC-64 to compare with; elsewhere the pass would be wasted.
+        // Only OSS reports a CRC-64 of the whole object to compare with; every range's CRC-64 is journaled anyway,
+        // so that a resume can tell whether the bytes on disk are still the ones received.
         let wantCRC = info.crc64 != nil
         let outcome = forEachInParallel(pending) { (client, index) throws(PhonePackError) in
             let offset = Int64(index) * rangeSize
             let length = min(rangeSize, size - offset)
-            var crc: CRC64? = wantCRC ? CRC64() : nil
+            var crc = CRC64()
             var received: Int64 = 0
             do throws(PhonePackError) {
                 if length > 0 {
                     let range = count == 1 && offset == 0 ? nil : offset...(offset + length - 1)
                     try client.get(key, range: range, ifMatch: etag) { (bytes, position) throws(PhonePackError) in
                         if position == 0 {
-                            crc = wantCRC ? CRC64() : nil
+                            crc = CRC64()
                             progress.done.subtract(received, ordering: .relaxed)
                             received = 0
                         }
@@ -407,7 +432,7 @@ public final class ObjectTransfer {
                             throw error
                         }
                         try outputBox.value.writeAll(bytes, atAbsoluteOffset: offset + position)
-                        crc?.update(bytes)
+                        crc.update(bytes)
                         received += Int64(bytes.count)
                         progress.add(Int64(bytes.count))
                     }
@@ -417,7 +442,11 @@ public final class ObjectTransfer {
                             message: "range \(index) ended after \(received) of \(length) bytes")
                     }
                 }
-                let value = crc?.value ?? 0
+                let value = crc.value
+                // Durable before journaled: a range the journal calls done survives a crash.
+                guard fdatasync(outputBox.value.descriptor) == 0 else {
+                    throw .system("fdatasync", errno: errno, path: partialPath, operation: "write the download")
+                }
                 try crcs.withLock { (crcs) throws(PhonePackError) in
                     crcs[index] = value
                     try journalBox.value.append(DownloadedRange(index: index, crc64: value))

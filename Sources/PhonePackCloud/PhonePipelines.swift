@@ -22,6 +22,7 @@ public enum PullPipeline {
         progress: @escaping (Int, Int) -> Void = { _, _ in }
     ) throws(PhonePackError) -> [PulledPhone] {
         _ = try ExportPathFilter(includes: includes, excludes: excludes)
+        try requireFolderNames(phones)
         let base = prefix.key.isEmpty || prefix.key.hasSuffix("/") ? prefix.key : prefix.key + "/"
         let key: @Sendable (String) -> String = { base + $0 + ".tar" }
         let entry: @Sendable (String) -> CPHStorageInfo = { phone in
@@ -46,6 +47,7 @@ public enum PullPipeline {
         phones: AlibabaPhoneClient, store: ObjectStoreClient, transfer: TransferSettings, timeout: Double,
         progress: @escaping (Int, Int) -> Void = { _, _ in }
     ) throws(PhonePackError) -> [PulledPhone] {
+        try requireFolderNames(instances)
         let base = prefix.key.isEmpty || prefix.key.hasSuffix("/") ? prefix.key : prefix.key + "/"
         if !base.isEmpty, (try? store.head(base)) == nil {
             // FetchFile wants the folder to exist: a zero-byte object named like it.
@@ -60,8 +62,21 @@ public enum PullPipeline {
             return try client.fileCall(call)
         }
         return try collect(outcomes, into: folder, store: store, transfer: transfer) { instance in
-            let listing = try? store.list(prefix: base + instance + "/")
-            return listing?.objects.first?.key ?? base + instance + "/"
+            // Only a key under the folder asked for is taken from the listing.
+            let folder = base + instance + "/"
+            let listing = try? store.list(prefix: folder)
+            return listing?.objects.first { $0.key.utf8.starts(with: folder.utf8) }?.key ?? folder
+        }
+    }
+
+    /// Each phone's data lands in `DIR/<id>/`: an id that is not a plain folder name is refused before anything
+    /// is sent.
+    static func requireFolderNames(_ ids: [String]) throws(PhonePackError) {
+        if let bad = ids.first(where: { !isSafeFileName($0) }) {
+            throw PhonePackError(
+                .invalidInput, operation: "pull", path: bad.terminalSafe,
+                message:
+                    "is not an id that can name a folder (no '/', '.', '..' or control characters); nothing was sent")
         }
     }
 
@@ -92,7 +107,9 @@ public enum PullPipeline {
                     pulled.apps = try ArchiveInspector.inspect(path: archive, listEntries: false, exportSummary: true)
                         .export?.apps
                 } else {
-                    let target = joinPath(destination, lastPathComponent(objectKey))
+                    // The key came from a listing: its last part names the file only when it is a plain name.
+                    let name = lastPathComponent(objectKey)
+                    let target = joinPath(destination, isSafeFileName(name) ? name : "fetched-file")
                     guard rename(archive, target) == 0 else {
                         throw .system("rename", errno: errno, path: target, operation: "keep the fetched file")
                     }
@@ -184,7 +201,8 @@ extension AlibabaPhoneClient {
     public func wait(_ outcomes: [TargetOutcome], timeout: Double, progress: (Int, Int) -> Void = { _, _ in })
         throws(PhonePackError) -> [TargetOutcome]
     {
-        try FanOut.wait(outcomes, timeout: timeout, progress: progress) { (open) throws(PhonePackError) in
+        try FanOut.wait(outcomes, timeout: timeout, client: client, progress: progress) {
+            (open) throws(PhonePackError) in
             let ids = open.compactMap(\.jobID)
             var states: [String: JobState] = [:]
             for start in stride(from: 0, to: ids.count, by: AlibabaRules.maxTaskIDsPerQuery) {
@@ -245,7 +263,8 @@ extension KooPhoneClient {
     public func wait(_ outcomes: [TargetOutcome], timeout: Double, progress: (Int, Int) -> Void = { _, _ in })
         throws(PhonePackError) -> [TargetOutcome]
     {
-        try FanOut.wait(outcomes, timeout: timeout, progress: progress) { (open) throws(PhonePackError) in
+        try FanOut.wait(outcomes, timeout: timeout, client: client, progress: progress) {
+            (open) throws(PhonePackError) in
             var states: [String: JobState] = [:]
             for taskID in Set(open.compactMap(\.requestID)) {
                 for job in try task(taskID) {

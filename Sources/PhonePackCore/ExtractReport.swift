@@ -9,8 +9,28 @@ public struct ExtractOptions: Sendable {
     public var preservePermissions = false
     /// Give files the archive's numeric owners (root only).
     public var sameOwner = false
-    /// Apply extended attributes (SELinux labels and others) from the archive.
+    /// Apply the archive's `user.*` extended attributes.
     public var xattrs = false
+    /// Apply SELinux labels (`security.selinux`).
+    public var selinux = false
+    /// Apply POSIX ACLs (`system.posix_acl_access`, `system.posix_acl_default`).
+    public var acls = false
+    /// Apply every extended attribute, those that grant privileges too (`security.capability`, `trusted.*`).
+    public var privilegedXattrs = false
+
+    /// Whether the attribute `name` from the archive may be set. File capabilities and the other
+    /// `security.*`/`trusted.*` attributes can make a file run with privileges, like a setuid bit: they are set
+    /// only with ``privilegedXattrs``.
+    public func allowsXattr(_ name: String) -> Bool {
+        if privilegedXattrs { return true }
+        if name.hasPrefix("user.") { return xattrs }
+        if name == "security.selinux" { return selinux }
+        if name == "system.posix_acl_access" || name == "system.posix_acl_default" { return acls }
+        return false
+    }
+
+    /// Whether any kind of extended attribute was asked for.
+    var wantsXattrs: Bool { xattrs || selinux || acls || privilegedXattrs }
     public var maxEntries: Int = 1_000_000
     public var maxTotalSize: Int64?
     public var maxEntrySize: Int64?
@@ -43,6 +63,10 @@ public struct ExtractReport: Sendable, Codable {
     public var notSelected = 0
     /// Symlinks whose targets lie outside the destination: written as links, never followed.
     public var symlinksPointingOutside = 0
+    /// Extended attributes in the archive that were not set because no flag asked for their kind
+    /// (`security.capability`, `trusted.*`, … are set only with `--privileged-xattrs`). Counted when any
+    /// xattr flag was given.
+    public var droppedXattrs = 0
     public var warnings: [String] = []
 
     init(archive: String, destination: String) {

@@ -60,6 +60,31 @@ public final class OpenFile {
         return OpenFile(adopting: fd, path: path)
     }
 
+    /// Creates a new file to write at chosen offsets and read back (`O_EXCL`: a file already at `path`, planted
+    /// or not, is never reused; never following a symlink), readable by its owner only.
+    public static func creatingPrivate(_ path: String) throws(PhonePackError) -> OpenFile {
+        let fd = retryingOnInterrupt { open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600) }
+        guard fd >= 0 else { throw .system("open", errno: errno, path: path, operation: "create") }
+        return OpenFile(adopting: fd, path: path)
+    }
+
+    /// Reopens a file this user made earlier (a partial download to resume): a regular file with one link,
+    /// owned by this user. In a shared folder anyone could have left a file under that name; it is refused.
+    public static func reopeningOwn(_ path: String) throws(PhonePackError) -> OpenFile {
+        let fd = retryingOnInterrupt { open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC) }
+        guard fd >= 0 else { throw .system("open", errno: errno, path: path, operation: "open for writing") }
+        let file = OpenFile(adopting: fd, path: path)
+        let status = try file.status()
+        guard status.isRegular, status.links == 1, status.uid == geteuid() else {
+            throw PhonePackError(
+                .permissionDenied, operation: "resume", path: path,
+                message:
+                    "is not a file this user made (another owner, a link or not a regular file); remove it and run again"
+            )
+        }
+        return file
+    }
+
     /// Reads `length` bytes from `offset` with `pread`, in blocks of up to `blockSize`, handing each to `body`.
     /// Leaves the file position alone, so threads may share the file.
     public func forEachBlock(
@@ -174,6 +199,8 @@ public struct FileStatus: Sendable {
     /// Modification time in nanoseconds and inode: with the size, what tells a resumed transfer its file changed.
     public var mtimeNanoseconds: Int64
     public var inode: UInt64
+    /// Hard links to the file.
+    public var links: UInt64
 
     init(_ st: stat) {
         mode = st.st_mode
@@ -183,6 +210,7 @@ public struct FileStatus: Sendable {
         inode = UInt64(st.st_ino)
         uid = st.st_uid
         gid = st.st_gid
+        links = UInt64(st.st_nlink)
     }
 
     public var isDirectory: Bool { mode & S_IFMT == S_IFDIR }
@@ -290,6 +318,15 @@ func sortedDirectoryEntriesWithStatus(_ path: String, status wantStatus: Bool = 
 public func joinPath(_ base: String, _ name: String) -> String {
     if base.isEmpty { return name }
     return base.hasSuffix("/") ? base + name : base + "/" + name
+}
+
+/// Whether `name` can stand as one file or folder name under a folder the user chose: not empty, not `.` or
+/// `..`, no `/`, NUL or control character, at most 255 bytes. Checked before any id or key a server or user
+/// supplied becomes part of a local path.
+public func isSafeFileName(_ name: String) -> Bool {
+    let bytes = name.utf8
+    return !bytes.isEmpty && bytes.count <= 255 && name != "." && name != ".."
+        && !bytes.contains { $0 < 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "/") }
 }
 
 /// The final component of a path.

@@ -16,6 +16,7 @@ public struct PhonePackError: Error, Sendable, CustomStringConvertible {
             case unsupported = "unsupported"
             case checkFailed = "check failed"
             case interrupted = "interrupted"
+            case timedOut = "timed out"
             case network = "network error"
             case service = "service error"
         }
@@ -34,6 +35,8 @@ public struct PhonePackError: Error, Sendable, CustomStringConvertible {
         /// A check the user asked for ran and did not pass (verify found violations, checksums differ).
         public static var checkFailed: Code { Code(.checkFailed) }
         public static var interrupted: Code { Code(.interrupted) }
+        /// A deadline the user set (`--timeout`) or a stall limit ran out.
+        public static var timedOut: Code { Code(.timedOut) }
         /// The connection failed or broke (after retries).
         public static var network: Code { Code(.network) }
         /// The service answered with an error (after retries): access denied, a bad request, a missing object.
@@ -54,6 +57,8 @@ public struct PhonePackError: Error, Sendable, CustomStringConvertible {
     /// The vendor's error code (`AccessDenied`, `CPS.0004`, `APIGW.0301`) and request id, when a service answered.
     public var vendorCode: String?
     public var requestID: String?
+    /// The HTTP status of the refusal when a service answered one (404, 403, …): callers test this, never the text.
+    public var httpStatus: Int?
 
     public init(
         _ code: Code, operation: String, path: String? = nil, message: String, cause: (any Error & Sendable)? = nil
@@ -63,6 +68,11 @@ public struct PhonePackError: Error, Sendable, CustomStringConvertible {
         self.path = path
         self.message = message
         self.cause = cause
+    }
+
+    /// The service answered 404, or a vendor code that means "no such object".
+    public var isNotFound: Bool {
+        httpStatus == 404 || ["NoSuchKey", "NoSuchUpload", "NotFound"].contains(vendorCode ?? "")
     }
 
     /// One line: `path: message (cause)`.

@@ -414,8 +414,12 @@ private struct ExtractionRun {
             // chown may clear setuid/setgid; put the mode back.
             fchmod(file.descriptor, mode_t(mode))
         }
-        if options.xattrs {
+        if options.wantsXattrs {
             for xattr in entry.xattrs {
+                guard options.allowsXattr(xattr.name) else {
+                    report.droppedXattrs += 1
+                    continue
+                }
                 let status = xattr.value.withUnsafeBytes { raw in
                     fsetxattr(file.descriptor, xattr.name, raw.baseAddress, raw.count, 0)
                 }

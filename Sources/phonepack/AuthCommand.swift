@@ -21,6 +21,8 @@ struct AuthCommand: ParsableCommand {
         @Option(help: "Region, e.g. cn-north-4.") var region: String?
         @Option(help: "IAM endpoint (else PHONEPACK_IAM_ENDPOINT, the profile's iam_endpoint, or the region's).")
         var iamEndpoint: String?
+        @Flag(help: "Allow plain http:// to an IAM endpoint that is not on this machine.")
+        var allowInsecureHttp = false
         @Flag(name: .shortAndLong, help: "Log each request.") var verbose = false
 
         func run() throws {
@@ -29,20 +31,21 @@ struct AuthCommand: ParsableCommand {
             guard let region = region ?? config.value("region", profile: profile) else {
                 throw ValidationError("give --region (e.g. cn-north-4) or set region in the profile")
             }
-            let endpoint =
-                iamEndpoint ?? environment["PHONEPACK_IAM_ENDPOINT"]
-                ?? config.value("iam_endpoint", profile: profile) ?? "https://iam.\(region).myhuaweicloud.com"
-            let client = CloudClient()
-            if verbose { client.log = { writeToStandardError("phonepack: \($0)\n") } }
+            let endpoint = try ServiceURL(
+                parsing: iamEndpoint ?? environment["PHONEPACK_IAM_ENDPOINT"]
+                    ?? config.value("iam_endpoint", profile: profile) ?? "https://iam.\(region).myhuaweicloud.com",
+                service: "IAM", allowInsecureHTTP: allowInsecureHttp)
+            let client = CloudClient(options: HTTPOptions(environment: environment))
+            if verbose { client.log = logLine }
             let identity = HuaweiIdentity(
                 endpoint: endpoint, client: client,
                 cacheDirectory: HuaweiIdentity.defaultCacheDirectory(environment: environment))
             if let id = config.value("huawei_project_id", profile: profile) {
-                print("project \(region): \(id) (from profile \(profile))")
+                say("project \(region): \(id) (from profile \(profile))")
             } else {
                 let credentials = try CredentialResolver.resolve(
                     for: .obs, environment: environment, config: config, profile: profile)
-                print(
+                say(
                     "project \(region): \(try identity.projectID(region: region, credentials: credentials)) (looked up)"
                 )
             }
@@ -50,13 +53,13 @@ struct AuthCommand: ParsableCommand {
                 let domain = config.value("huawei_domain", profile: profile),
                 let password = config.value("huawei_password", profile: profile)
             else {
-                print(
+                say(
                     "token: no huawei_user/huawei_domain/huawei_password in profile \(profile); requests are signed with AK/SK"
                 )
                 return
             }
             let token = try identity.token(user: user, password: password, domain: domain, project: region)
-            print("token: \(token)")
+            say("token: \(token)")
         }
     }
 }

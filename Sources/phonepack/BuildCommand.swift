@@ -68,12 +68,12 @@ struct BuildCommand: ParsableCommand {
             print(JSONOutput.string(result))
             return
         }
-        print("built \(result.output): \(result.package.packageName) \(result.package.versionDescription)")
-        print("  \(result.entries) entries, \(result.files) files, \(formatBytes(result.size))")
-        print("  sha256 \(result.sha256)  (\(result.checksumFile))")
-        if let manifestFile = result.manifestFile { print("  manifest \(manifestFile)") }
+        say("built \(result.output): \(result.package.packageName) \(result.package.versionDescription)")
+        say("  \(result.entries) entries, \(result.files) files, \(formatBytes(result.size))")
+        say("  sha256 \(result.sha256)  (\(result.checksumFile))")
+        if let manifestFile = result.manifestFile { say("  manifest \(manifestFile)") }
         if result.droppedEntries > 0 {
-            print("  \(result.droppedEntries) export entries left out (not part of \(result.package.packageName))")
+            say("  \(result.droppedEntries) export entries left out (not part of \(result.package.packageName))")
         }
     }
 }

@@ -40,11 +40,11 @@ struct CloudOptions: ParsableArguments {
 
     /// A client with `--ca-bundle` and the `-v` / `--debug-signing` logging applied.
     func httpClient() -> CloudClient {
-        var options = HTTPOptions()
+        var options = HTTPOptions(environment: environment)
         options.caBundle = caBundle
         let client = CloudClient(options: options)
         client.debugSigning = debugSigning
-        if verbose || debugSigning { client.log = { writeToStandardError("phonepack: \($0)\n") } }
+        if verbose || debugSigning { client.log = logLine }
         return client
     }
 
@@ -56,7 +56,7 @@ struct CloudOptions: ParsableArguments {
     /// `<name>_endpoint`, else `regional(region)`; plain http only to this machine.
     func serviceEndpoint(
         _ name: String, explicit: String?, config: CloudConfig, regional: (String?) -> String?
-    ) throws -> String {
+    ) throws -> ServiceURL {
         let variable = "PHONEPACK_\(name.uppercased().replacing("-", with: "_"))_ENDPOINT"
         guard
             let url = explicit ?? environment[variable]
@@ -65,8 +65,7 @@ struct CloudOptions: ParsableArguments {
         else {
             throw ValidationError("give --region, or set \(variable)")
         }
-        try requireSafeScheme(url)
-        return url
+        return try ServiceURL(parsing: url, service: name, allowInsecureHTTP: allowInsecureHttp)
     }
 
     /// A CPH client: AK/SK signing (what the official SDK does) unless `huawei_auth = "token"` asks for an IAM
@@ -90,12 +89,12 @@ struct CloudOptions: ParsableArguments {
             (environment["PHONEPACK_HUAWEI_AUTH"] ?? config.value("huawei_auth", profile: profile)) == "token"
         let auth: CPHEndpoint.Auth =
             useToken ? .token(try iamToken(config: config, client: client)) : .accessKey(credentials)
-        let endpoint = try CPHEndpoint(url: url, projectID: projectID!, auth: auth)
+        let endpoint = CPHEndpoint(url: url, projectID: projectID!, auth: auth)
         client.log?("using \(useToken ? "an IAM token" : credentials.description) for \(url), project \(projectID!)")
         return CPHClient(endpoint: endpoint, client: client)
     }
 
-    func iamEndpoint(_ config: CloudConfig) throws -> String {
+    func iamEndpoint(_ config: CloudConfig) throws -> ServiceURL {
         try serviceEndpoint("iam", explicit: nil, config: config) {
             "https://iam.\($0 ?? "cn-north-4").myhuaweicloud.com"
         }
@@ -128,7 +127,7 @@ struct CloudOptions: ParsableArguments {
             "https://koophone.myhuaweicloud.com"
         }
         let client = httpClient()
-        return try KooPhoneClient(endpoint: url, token: iamToken(config: config, client: client), client: client)
+        return KooPhoneClient(endpoint: url, token: try iamToken(config: config, client: client), client: client)
     }
 
     /// An Alibaba Cloud Phone (eds-aic) client, with Alibaba AK/SK from the environment or profile.
@@ -139,17 +138,7 @@ struct CloudOptions: ParsableArguments {
         }
         let credentials = try CredentialResolver.resolve(
             for: .oss, environment: environment, config: config, profile: profile)
-        return try AlibabaPhoneClient(endpoint: url, credentials: credentials, client: httpClient())
-    }
-
-    /// Plain http only to this machine, unless `--allow-insecure-http`.
-    func requireSafeScheme(_ url: String) throws {
-        guard url.hasPrefix("http://"), !allowInsecureHttp else { return }
-        let rest = url.dropFirst(7)
-        guard rest.hasPrefix("localhost") || rest.hasPrefix("127.") || rest.hasPrefix("[::1]") else {
-            throw ValidationError(
-                "\(url): plain http sends your requests unencrypted; use https, or --allow-insecure-http")
-        }
+        return AlibabaPhoneClient(endpoint: url, credentials: credentials, client: httpClient())
     }
 
     /// A client for the bucket of `url`, with credentials, endpoint and logging resolved.

@@ -3,6 +3,23 @@ import Foundation
 import PhonePackCloud
 import PhonePackCore
 
+/// A line from standard input; on a terminal, after `prompt` and with echo off (as `passwd` does), so the
+/// secret never shows on screen or in a terminal's scroll-back.
+func readSecretLine(prompt: String) -> String {
+    guard isatty(0) != 0 else { return readLine(strippingNewline: true) ?? "" }
+    writeToStandardError(prompt)
+    var saved = termios()
+    let haveSettings = tcgetattr(0, &saved) == 0
+    if haveSettings {
+        var quiet = saved
+        quiet.c_lflag &= ~tcflag_t(ECHO)
+        quiet.c_lflag |= tcflag_t(ECHONL)
+        tcsetattr(0, TCSAFLUSH, &quiet)
+    }
+    defer { if haveSettings { tcsetattr(0, TCSAFLUSH, &saved) } }
+    return readLine(strippingNewline: true) ?? ""
+}
+
 struct ConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
@@ -22,11 +39,11 @@ struct ConfigCommand: ParsableCommand {
         func run() throws {
             let path = CloudConfig.defaultPath(environment: ProcessInfo.processInfo.environment)
             let config = try CloudConfig.load(path: path)
-            print("\(path) [\(profile)]")
+            say("\(path) [\(profile)]")
             let values = config.profiles[profile] ?? [:]
             for key in Swift.Set(values.keys).union(CloudConfig.knownKeys.keys).sorted() {
                 let shown = values[key].map { CloudConfig.isSecret(key) ? "(set, hidden)" : $0 } ?? "-"
-                print("  \(key.padded(to: 26)) \(shown)")
+                say("  \(key.padded(to: 26)) \(shown)")
             }
         }
     }
@@ -43,7 +60,7 @@ struct ConfigCommand: ParsableCommand {
                 throw PhonePackError(
                     .notFound, operation: "config get", path: key, message: "is not set in profile \(profile)")
             }
-            print(CloudConfig.isSecret(key) ? "(set, hidden)" : value)
+            say(CloudConfig.isSecret(key) ? "(set, hidden)" : value)
         }
     }
 
@@ -65,8 +82,7 @@ struct ConfigCommand: ParsableCommand {
                     throw ValidationError(
                         "\(key) is a secret: leave it off the command line and type or pipe it on standard input")
                 }
-                if isatty(0) != 0 { writeToStandardError("\(key): ") }
-                newValue = (readLine(strippingNewline: true) ?? "").trimmingCharacters(in: .whitespaces)
+                newValue = readSecretLine(prompt: "\(key): ").trimmingCharacters(in: .whitespaces)
             } else {
                 guard let value else { throw ValidationError("give the value: phonepack config set \(key) VALUE") }
                 newValue = value
@@ -76,7 +92,7 @@ struct ConfigCommand: ParsableCommand {
             var config = try CloudConfig.load(path: path)
             config.profiles[profile, default: [:]][key] = newValue
             try config.save(path: path)
-            print("set \(key) in profile \(profile) (\(path))")
+            say("set \(key) in profile \(profile) (\(path))")
         }
     }
 }

@@ -33,10 +33,10 @@ struct DiffCommand: ParsableCommand {
         if outputOptions.json {
             print(JSONOutput.string(report))
         } else {
-            for path in report.added { print("+ \(path)") }
-            for path in report.removed { print("- \(path)") }
-            for change in report.changed { print("~ \(change.path): \(change.differences.joined(separator: ", "))") }
-            print(
+            for path in report.added { say("+ \(path)") }
+            for path in report.removed { say("- \(path)") }
+            for change in report.changed { say("~ \(change.path): \(change.differences.joined(separator: ", "))") }
+            say(
                 report.identical
                     ? "diff: \(left) and \(right) match"
                     : "diff: \(report.added.count) added, \(report.removed.count) removed, \(report.changed.count) changed"

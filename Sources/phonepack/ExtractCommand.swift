@@ -14,7 +14,10 @@ struct ExtractCommand: ParsableCommand {
 
             Symlinks are written as symlinks and never followed. setuid/setgid/sticky and world-write bits
             are cleared and the owner keeps read/write, unless --preserve-permissions; owners only with
-            --same-owner as root; SELinux labels and other xattrs only with --xattrs. DIR keeps its own
+            --same-owner as root. Extended attributes only when asked for, by kind: --xattrs sets user.*,
+            --selinux sets SELinux labels (security.selinux), --acls sets POSIX ACLs. Attributes that can
+            grant privileges (file capabilities security.capability, other security.*, trusted.*) are dropped
+            like setuid bits and counted in the report; only --privileged-xattrs sets them. DIR keeps its own
             mode, owner and times; folders that already exist are left as they are.
 
             The archive is scanned before anything is written: damage, the limits and the free space are
@@ -50,8 +53,17 @@ struct ExtractCommand: ParsableCommand {
     @Flag(help: "Give files the archive's numeric owners (root only).")
     var sameOwner = false
 
-    @Flag(help: "Apply SELinux labels and other extended attributes.")
+    @Flag(help: "Set the archive's user.* extended attributes.")
     var xattrs = false
+
+    @Flag(help: "Set SELinux labels (security.selinux).")
+    var selinux = false
+
+    @Flag(help: "Set POSIX ACLs (system.posix_acl_*).")
+    var acls = false
+
+    @Flag(help: "Set every extended attribute, file capabilities and trusted.* included (they can grant root).")
+    var privilegedXattrs = false
 
     @Option(help: "Refuse archives with more entries than this.")
     var maxEntries = 1_000_000
@@ -75,6 +87,9 @@ struct ExtractCommand: ParsableCommand {
         options.preservePermissions = preservePermissions
         options.sameOwner = sameOwner
         options.xattrs = xattrs
+        options.selinux = selinux
+        options.acls = acls
+        options.privilegedXattrs = privilegedXattrs
         options.maxEntries = maxEntries
         options.maxTotalSize = try maxTotalSize.map { try parseByteCount($0, flag: "--max-total-size") }
         options.maxEntrySize = try maxEntrySize.map { try parseByteCount($0, flag: "--max-entry-size") }
@@ -89,15 +104,20 @@ struct ExtractCommand: ParsableCommand {
     }
 
     private func printReport(_ r: ExtractReport) {
-        print(
+        say(
             "extracted \(r.archive) into \(r.destination): \(r.files) files, \(r.directories) folders, \(r.symlinks) symlinks, \(r.hardlinks) hard links, \(formatBytes(r.bytes))"
         )
         if r.notSelected > 0 {
-            print("  \(r.notSelected) entries not selected by --include/--exclude/--strip-components")
+            say("  \(r.notSelected) entries not selected by --include/--exclude/--strip-components")
         }
         for (title, notes) in [("skipped", r.skipped), ("refused", r.refused)] where !notes.isEmpty {
-            print("  \(title) \(notes.count):")
-            for note in notes { print("    \(note.entry): \(note.reason)") }
+            say("  \(title) \(notes.count):")
+            for note in notes { say("    \(note.entry): \(note.reason)") }
+        }
+        if r.droppedXattrs > 0 {
+            printWarning(
+                "\(r.droppedXattrs) extended attributes were not set: their kind was not asked for, and security.capability, trusted.* and the other privilege-bearing ones need --privileged-xattrs"
+            )
         }
         if r.symlinksPointingOutside > 0 {
             printWarning(

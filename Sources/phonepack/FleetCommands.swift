@@ -238,7 +238,7 @@ struct ImagesCommand: ParsableCommand {
         let images = try cloud.cphClient(endpointOverride: cloud.endpoint).images(type: type)
         if outputOptions.json { return print(JSONOutput.string(images)) }
         for image in images {
-            print(
+            say(
                 "\(image.image_id.padded(to: 34)) \((image.image_label ?? "").padded(to: 18)) \(image.image_name ?? "")"
             )
         }
@@ -264,12 +264,12 @@ struct PhonesCommand: ParsableCommand {
         case "huawei-servers":
             let servers = try cloud.cphClient(endpointOverride: cloud.endpoint).listServers()
             if outputOptions.json { return print(JSONOutput.string(servers)) }
-            for server in servers { print("\(server.server_id.padded(to: 34)) \(server.server_name ?? "")") }
+            for server in servers { say("\(server.server_id.padded(to: 34)) \(server.server_name ?? "")") }
         case "huawei":
             let phones = try cloud.cphClient(endpointOverride: cloud.endpoint).listPhones(serverID: server)
             if outputOptions.json { return print(JSONOutput.string(phones)) }
             for phone in phones {
-                print(
+                say(
                     "\(phone.phone_id.padded(to: 34)) \((phone.server_id ?? "").padded(to: 34)) \(phone.phone_name ?? "")"
                 )
             }
@@ -277,7 +277,7 @@ struct PhonesCommand: ParsableCommand {
             let instances = try cloud.alibabaClient(endpointOverride: cloud.endpoint).describeInstances()
             if outputOptions.json { return print(JSONOutput.string(instances)) }
             for instance in instances {
-                print(
+                say(
                     "\(instance.AndroidInstanceId.padded(to: 28)) \((instance.AndroidInstanceStatus ?? "").padded(to: 10)) \(instance.AndroidInstanceName ?? "")"
                 )
             }
@@ -353,12 +353,12 @@ struct PullCommand: ParsableCommand {
         } else {
             for phone in pulled {
                 guard phone.outcome.state == .succeeded, let folder = phone.folder else {
-                    print(
+                    say(
                         "\(phone.outcome.target): \(phone.outcome.state.rawValue) \(phone.outcome.errorCode ?? "") \(phone.outcome.errorMessage ?? "")"
                     )
                     continue
                 }
-                print(
+                say(
                     "\(phone.outcome.target): \(phone.files ?? 0) files, \(formatBytes(phone.bytes ?? 0)) in \(folder) (from \(phone.object ?? ""))"
                 )
                 for app in phone.apps ?? [] {
@@ -366,7 +366,7 @@ struct PullCommand: ParsableCommand {
                     if app.externalDataBytes > 0 { line += ", external \(formatBytes(app.externalDataBytes))" }
                     if let uid = app.ownerUID { line += ", uid \(uid)" }
                     if let label = app.selinuxLabel { line += ", \(label)" }
-                    print(line)
+                    say(line)
                 }
             }
         }

@@ -47,34 +47,34 @@ struct InspectCommand: ParsableCommand {
     private func printExport(_ e: ExportSummary) {
         for app in e.apps {
             let version = [app.versionName, app.versionCode.map { "(\($0))" }].compactMap { $0 }.joined(separator: " ")
-            print("  app          \(app.packageName)\(version.isEmpty ? "" : " " + version)")
-            print(
+            say("  app          \(app.packageName)\(version.isEmpty ? "" : " " + version)")
+            say(
                 "                 data \(formatBytes(app.appDataBytes)), external \(formatBytes(app.externalDataBytes)), obb \(formatBytes(app.obbBytes))"
             )
             if let uid = app.ownerUID {
-                print("                 uid \(uid)\(app.selinuxLabel.map { ", label \($0)" } ?? "")")
+                say("                 uid \(uid)\(app.selinuxLabel.map { ", label \($0)" } ?? "")")
             }
         }
         if !e.largestDirectories.isEmpty {
-            print("  largest folders")
+            say("  largest folders")
             for folder in e.largestDirectories {
-                print("    \(formatBytes(folder.bytes).padded(to: 10)) \(folder.path)/")
+                say("    \(formatBytes(folder.bytes).padded(to: 10)) \(folder.path)/")
             }
         }
-        print("  links        \(e.symlinks) symlinks, \(e.hardlinks) hard links, \(e.specialFiles) special files")
-        print("  suspicious   \(e.suspiciousCount) (entries extract would refuse)")
-        for note in e.suspicious { print("    \(note.entry): \(note.reason)") }
+        say("  links        \(e.symlinks) symlinks, \(e.hardlinks) hard links, \(e.specialFiles) special files")
+        say("  suspicious   \(e.suspiciousCount) (entries extract would refuse)")
+        for note in e.suspicious { say("    \(note.entry): \(note.reason)") }
     }
 
     private func printAPK(_ apk: APKInfo) {
-        print("\(file): APK")
-        print("  package      \(apk.packageName)")
-        if let split = apk.splitName { print("  split        \(split)") }
-        print("  version      \(apk.versionDescription)")
-        print(
+        say("\(file): APK")
+        say("  package      \(apk.packageName)")
+        if let split = apk.splitName { say("  split        \(split)") }
+        say("  version      \(apk.versionDescription)")
+        say(
             "  sdk          min \(apk.minSdk.map(String.init) ?? "?"), target \(apk.targetSdk.map(String.init) ?? "?")")
-        print("  abis         \(apk.abis.isEmpty ? "none (no native code)" : apk.abis.joined(separator: " "))")
-        print(
+        say("  abis         \(apk.abis.isEmpty ? "none (no native code)" : apk.abis.joined(separator: " "))")
+        say(
             "  permissions  \(apk.permissions.isEmpty ? "none" : apk.permissions.joined(separator: "\n               "))"
         )
     }
@@ -97,7 +97,7 @@ struct InspectCommand: ParsableCommand {
         line += String(repeating: " ", count: max(0, 20 - ownerAndSize.count)) + ownerAndSize
         line += " \(formatUTCMinute(entry.mtime)) \(entry.path)"
         if let target = entry.linkTarget { line += entry.type == .hardlink ? " link to \(target)" : " -> \(target)" }
-        print(line)
+        say(line)
     }
 
     private func printTree(_ root: PathTree) {
@@ -108,36 +108,36 @@ struct InspectCommand: ParsableCommand {
                 var label = child.name
                 if let entry = child.entry, entry.type == .symlink { label += " -> \(entry.linkTarget ?? "")" }
                 if !child.children.isEmpty || child.entry?.type == .directory { label += "/" }
-                print("\(prefix)\(last ? "└── " : "├── ")\(label)  (\(formatBytes(child.size)))")
+                say("\(prefix)\(last ? "└── " : "├── ")\(label)  (\(formatBytes(child.size)))")
                 visit(child, prefix + (last ? "    " : "│   "))
             }
         }
-        print(".  (\(formatBytes(root.size)))")
+        say(".  (\(formatBytes(root.size)))")
         visit(root, "")
     }
 
     private func printSummary(_ report: InspectReport, _ s: InspectReport.Summary) {
-        print("\(report.file): \(report.format ?? "tar"), \(formatBytes(report.size))")
-        print(
+        say("\(report.file): \(report.format ?? "tar"), \(formatBytes(report.size))")
+        say(
             "  entries      \(s.entries): \(s.files) files, \(s.directories) folders, \(s.symlinks) symlinks, \(s.hardlinks) hard links, \(s.specialFiles) special"
         )
-        print("  file bytes   \(s.totalBytes) (\(formatBytes(s.totalBytes)))")
+        say("  file bytes   \(s.totalBytes) (\(formatBytes(s.totalBytes)))")
         if s.packages.isEmpty {
-            print("  apps         none (no data/app/*/base.apk)")
+            say("  apps         none (no data/app/*/base.apk)")
         }
         for app in s.packages {
             if let error = app.error {
-                print("  app          \(app.apkPath): unreadable: \(error)")
+                say("  app          \(app.apkPath): unreadable: \(error)")
                 continue
             }
             let version = [app.versionName, app.versionCode.map { "(\($0))" }].compactMap { $0 }.joined(separator: " ")
             let abis = app.abis.isEmpty ? "no native code" : app.abis.joined(separator: " ")
-            print("  app          \(app.packageName) \(version), \(abis)  [\(app.apkPath)]")
+            say("  app          \(app.packageName) \(version), \(abis)  [\(app.apkPath)]")
         }
         if !s.largestFiles.isEmpty {
-            print("  largest files")
+            say("  largest files")
             for item in s.largestFiles {
-                print("    \(formatBytes(item.size).padded(to: 10)) \(item.path)")
+                say("    \(formatBytes(item.size).padded(to: 10)) \(item.path)")
             }
         }
     }

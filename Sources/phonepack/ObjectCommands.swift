@@ -27,9 +27,9 @@ struct ListCommand: ParsableCommand {
             print(JSONOutput.string(Listing(objects: listing.objects, prefixes: listing.prefixes)))
             return
         }
-        for prefix in listing.prefixes { print("                          DIR  \(prefix)") }
+        for prefix in listing.prefixes { say("                          DIR  \(prefix)") }
         for object in listing.objects {
-            print("\((object.lastModified ?? "").padded(to: 24)) \(String(object.size).leftAligned(12)) \(object.key)")
+            say("\((object.lastModified ?? "").padded(to: 24)) \(String(object.size).leftAligned(12)) \(object.key)")
         }
     }
 }
@@ -51,12 +51,12 @@ struct StatCommand: ParsableCommand {
             print(JSONOutput.string(info))
             return
         }
-        print("\(url)")
-        print("  size          \(info.size) (\(formatBytes(info.size)))")
-        if let etag = info.etag { print("  etag          \(etag)") }
-        if let modified = info.lastModified { print("  last modified \(modified)") }
-        if let type = info.contentType { print("  content type  \(type)") }
-        for (name, value) in info.metadata.sorted(by: { $0.key < $1.key }) { print("  meta \(name) = \(value)") }
+        say("\(url)")
+        say("  size          \(info.size) (\(formatBytes(info.size)))")
+        if let etag = info.etag { say("  etag          \(etag)") }
+        if let modified = info.lastModified { say("  last modified \(modified)") }
+        if let type = info.contentType { say("  content type  \(type)") }
+        for (name, value) in info.metadata.sorted(by: { $0.key < $1.key }) { say("  meta \(name) = \(value)") }
     }
 }
 
@@ -74,7 +74,7 @@ struct RemoveCommand: ParsableCommand {
             throw ValidationError("give one object's key, not a bucket or prefix: \(url)")
         }
         try cloud.objectStore(for: target).delete(target.key)
-        print("deleted \(url)")
+        say("deleted \(url)")
     }
 }
 

@@ -43,14 +43,14 @@ func reportOutcomes(
         print(JSONOutput.string(value))
     } else {
         let width = max(6, outcomes.map(\.target.count).max() ?? 0)
-        print("\("TARGET".padded(to: width))  STATE      JOB / ERROR")
+        say("\("TARGET".padded(to: width))  STATE      JOB / ERROR")
         for outcome in outcomes {
             var detail = outcome.jobID ?? ""
             if let code = outcome.errorCode { detail += (detail.isEmpty ? "" : "  ") + code }
             if let message = outcome.errorMessage { detail += (detail.isEmpty ? "" : "  ") + message }
-            print("\(outcome.target.padded(to: width))  \(outcome.state.rawValue.padded(to: 9))  \(detail)")
+            say("\(outcome.target.padded(to: width))  \(outcome.state.rawValue.padded(to: 9))  \(detail)")
             if let output = outcome.output, !output.isEmpty {
-                for line in output.split(separator: "\n", omittingEmptySubsequences: false) { print("    \(line)") }
+                for line in output.split(separator: "\n", omittingEmptySubsequences: false) { say("    \(line)") }
             }
         }
         var counts: [TargetOutcome.State: Int] = [:]
@@ -58,7 +58,7 @@ func reportOutcomes(
         let summary = TargetOutcome.State.allCasesInOrder.compactMap { state in
             counts[state].map { "\($0) \(state.rawValue)" }
         }
-        print("\(what): \(outcomes.count) targets: \(summary.joined(separator: ", "))")
+        say("\(what): \(outcomes.count) targets: \(summary.joined(separator: ", "))")
     }
     let bad = outcomes.filter { $0.state == .failed || $0.state == .rejected }
     if !bad.isEmpty {
@@ -185,8 +185,8 @@ struct PushHuawei: ParsableCommand {
             }
         }
         if dryRun {
-            for batch in batches { print("\(description), server_ids: [\(batch.count) ids, \(batch.first!) …]}") }
-            print("dry run: \(batches.count) requests for \(ids.count) servers; nothing sent")
+            for batch in batches { say("\(description), server_ids: [\(batch.count) ids, \(batch.first!) …]}") }
+            say("dry run: \(batches.count) requests for \(ids.count) servers; nothing sent")
             return
         }
         let outcomes = try cloud.cphClient(endpointOverride: cloud.endpoint).fanOut(
@@ -326,11 +326,14 @@ struct JobsWait: ParsableCommand {
     func run() throws {
         let progress = ProgressLine.make(quiet: outputOptions.json)
         let final: [TargetOutcome]
+        // --timeout bounds the whole command, the first listing of the jobs included.
+        let deadline = CloudTime.monotonicSeconds() + wait.timeout
         switch cloudKind {
         case .huawei where jobIds:
             let client = try cloud.cphClient(endpointOverride: cloud.endpoint)
+            client.client.deadline = deadline
             let outcomes = ids.map { TargetOutcome(target: $0, state: .submitted, jobID: $0) }
-            final = try FanOut.wait(outcomes, timeout: wait.timeout, progress: progress) {
+            final = try FanOut.wait(outcomes, timeout: wait.timeout, client: client.client, progress: progress) {
                 (open) throws(PhonePackError) in
                 var states: [String: JobState] = [:]
                 for outcome in open {
@@ -341,6 +344,7 @@ struct JobsWait: ParsableCommand {
             }
         case .huawei:
             let client = try cloud.cphClient(endpointOverride: cloud.endpoint)
+            client.client.deadline = deadline
             // One ListJobs per request id: with several at once, the answer does not say which job is whose.
             var outcomes: [TargetOutcome] = []
             for id in ids {
@@ -354,6 +358,7 @@ struct JobsWait: ParsableCommand {
             final = try client.wait(outcomes, timeout: wait.timeout, progress: progress)
         case .koophone:
             let client = try cloud.kooPhoneClient()
+            client.client.deadline = deadline
             var outcomes: [TargetOutcome] = []
             for id in ids {
                 outcomes += try client.task(id).compactMap { job in
@@ -363,6 +368,7 @@ struct JobsWait: ParsableCommand {
             final = try client.wait(outcomes, timeout: wait.timeout, progress: progress)
         case .alibaba:
             let client = try cloud.alibabaClient(endpointOverride: cloud.endpoint)
+            client.client.deadline = deadline
             let outcomes = ids.map { TargetOutcome(target: $0, state: .submitted, jobID: $0) }
             final = try client.wait(outcomes, timeout: wait.timeout, progress: progress)
         }
@@ -429,7 +435,7 @@ struct ReleaseCommand: ParsableCommand {
         let destination = try ObjectURL(parsing: to)
         let quiet = outputOptions.json
         let settings = TransferSettings(stateDirectory: transferStateDirectory(environment: cloud.environment))
-        let notice: (String) -> Void = { if !quiet { print("release: \($0)") } }
+        let notice: (String) -> Void = { if !quiet { say("release: \($0)") } }
         let report: ReleaseReport
         switch destination.scheme {
         case .obs:

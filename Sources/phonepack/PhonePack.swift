@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLinuxExtras
 import Dispatch
 import Glibc
 import PhonePackCore
@@ -33,6 +34,9 @@ struct PhonePack: ParsableCommand {
 @main
 enum Main {
     static func main() {
+        // Secret keys, tokens and passwords pass through memory: no core dump may hold them, and no other
+        // process of this user may read them through ptrace or /proc.
+        _ = phonepack_set_not_dumpable()
         installInterruptHandler()
         do {
             var command = try PhonePack.parseAsRoot()
@@ -50,7 +54,7 @@ enum Main {
                 Glibc.exit(0)
             }
             // ArgumentParser's usage errors: its message, then the exit code DESIGN.md gives them.
-            printError(message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message)
+            printError(message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message, keepingNewlines: true)
             Glibc.exit(ExitStatus.usage)
         }
     }
@@ -88,20 +92,37 @@ enum ExitStatus {
         switch error.code {
         case .checkFailed: checkFailed
         case .interrupted: interrupted
-        case .network, .service: network
+        case .network, .service, .timedOut: network
         default: usage
         }
     }
 }
 
-func printError(_ message: String) {
-    var line = "phonepack: error: \(message)"
-    if !line.hasSuffix("\n") { line += "\n" }
-    writeToStandardError(line)
+/// One error line. Messages carry names, keys and vendor text from archives and servers: control characters are
+/// escaped, so the line stays one line and cannot drive the terminal.
+/// Prints one line of human output. Names, keys, ids, vendor messages and command output in it come from
+/// archives and servers: control characters are escaped, so a line stays one line and cannot drive the terminal
+/// (window titles, clearing the screen, fake lines). `--json` output is printed as is: JSON escapes them itself.
+func say(_ line: String) {
+    print(line.terminalSafe)
+}
+
+/// `keepingNewlines` is for the argument parser's own multi-line usage text.
+func printError(_ message: String, keepingNewlines: Bool = false) {
+    var text = Substring(message)
+    while text.hasSuffix("\n") { text = text.dropLast() }
+    writeToStandardError(
+        "phonepack: error: \(TerminalText.escape(String(text), keepingNewlines: keepingNewlines))\n")
+}
+
+/// A `-v` log entry or a notice on stderr; multi-line entries (the signing dumps) keep their lines, and any other
+/// control character from a server is escaped.
+func logLine(_ text: String) {
+    writeToStandardError("phonepack: \(TerminalText.escape(text, keepingNewlines: true))\n")
 }
 
 func printWarning(_ message: String) {
-    writeToStandardError("phonepack: warning: \(message)\n")
+    writeToStandardError("phonepack: warning: \(message.terminalSafe)\n")
 }
 
 func writeToStandardError(_ text: String) {

@@ -33,7 +33,12 @@ struct TransferFlags: ParsableArguments {
         settings.partSize = try partSize.map { try parseByteCount($0, flag: "--part-size") }
         if let limitRate {
             let rate = try parseByteCount(limitRate, flag: "--limit-rate")
-            guard rate >= 1024 else { throw ValidationError("--limit-rate must be at least 1K per second") }
+            // Each connection must move at least 1 KiB/s or it counts as stalled (a trickling server is cut off).
+            guard rate >= 2048 * Int64(jobs) else {
+                throw ValidationError(
+                    "--limit-rate must be at least \(2 * jobs)K per second with --jobs \(jobs) (2K per connection); lower --jobs for a slower rate"
+                )
+            }
             settings.limitRate = rate
         }
         if let sha256 {
@@ -141,7 +146,7 @@ struct TransferRunner {
         _ body: (ObjectTransfer) throws -> TransferSummary
     ) throws -> TransferSummary {
         let transfer = ObjectTransfer(store: store, settings: settings)
-        transfer.notice = { writeToStandardError("phonepack: \($0)\n") }
+        transfer.notice = logLine
         let showBar = flags.progress ?? (!json && isatty(2) != 0)
         let bar = showBar ? ProgressBar(progress: transfer.progress) : nil
         defer { bar?.stop() }
@@ -161,12 +166,12 @@ extension TransferSummary {
         if resumedParts > 0 { line += ", \(resumedParts) resumed" }
         if retries > 0 { line += ", \(retries) retries" }
         line += ")"
-        Swift.print(line)
+        say(line)
         var checks: [String] = []
         if let etag { checks.append("etag \(etag)") }
         if let crc64 { checks.append("crc64 \(crc64)") }
         if let sha256 { checks.append("sha256 \(sha256)") }
-        if !checks.isEmpty { Swift.print("  " + checks.joined(separator: "  ")) }
+        if !checks.isEmpty { say("  " + checks.joined(separator: "  ")) }
     }
 }
 
@@ -234,8 +239,8 @@ struct UploadsList: ParsableCommand {
             print(JSONOutput.string(uploads))
             return
         }
-        for upload in uploads { print("\((upload.initiated ?? "").padded(to: 26)) \(upload.uploadID)  \(upload.key)") }
-        if uploads.isEmpty { print("no unfinished uploads under \(url)") }
+        for upload in uploads { say("\((upload.initiated ?? "").padded(to: 26)) \(upload.uploadID)  \(upload.key)") }
+        if uploads.isEmpty { say("no unfinished uploads under \(url)") }
     }
 }
 
@@ -268,8 +273,8 @@ struct UploadsAbort: ParsableCommand {
             : [PendingUpload(key: target.key, uploadID: uploadId!, initiated: nil)]
         for upload in uploads {
             try store.abortMultipart(upload.key, uploadID: upload.uploadID)
-            print("aborted \(upload.uploadID)  \(upload.key)")
+            say("aborted \(upload.uploadID)  \(upload.key)")
         }
-        if uploads.isEmpty { print("no unfinished uploads under \(url)") }
+        if uploads.isEmpty { say("no unfinished uploads under \(url)") }
     }
 }

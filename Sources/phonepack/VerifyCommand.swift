@@ -64,20 +64,20 @@ struct VerifyCommand: ParsableCommand {
     private func printReport(_ report: VerifyReport) {
         var heading = "\(report.file): \(report.profile.rawValue), \(formatBytes(report.size))"
         if let sha = report.sha256 { heading += ", sha256 \(sha)" }
-        print(heading)
+        say(heading)
         let width = report.rules.map(\.id.count).max() ?? 10
         for rule in report.rules {
             let id = rule.id.padded(to: width)
-            print("  \(rule.status.rawValue.uppercased().padded(to: 4))  \(id)  \(rule.detail)")
+            say("  \(rule.status.rawValue.uppercased().padded(to: 4))  \(id)  \(rule.detail)")
             for offender in rule.offenders {
-                print("          \(offender.entry): \(offender.reason)")
+                say("          \(offender.entry): \(offender.reason)")
             }
             if rule.offenderCount > rule.offenders.count {
-                print("          … and \(rule.offenderCount - rule.offenders.count) more (see --json)")
+                say("          … and \(rule.offenderCount - rule.offenders.count) more (see --json)")
             }
         }
         let failed = report.rules.filter { $0.status == .fail }.count
-        print(report.passed ? "verify: OK" : "verify: FAILED (\(failed) of \(report.rules.count) rules)")
+        say(report.passed ? "verify: OK" : "verify: FAILED (\(failed) of \(report.rules.count) rules)")
     }
 }
 

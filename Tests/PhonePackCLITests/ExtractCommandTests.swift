@@ -81,7 +81,9 @@ struct ExtractCommandTests {
             try String(contentsOfFile: "\(plain)/\(data)/shared_prefs/prefs.xml", encoding: .utf8).contains("level"))
 
         let faithful = tmp.file("faithful")
-        result = try CLI.run(["extract", tar, "-C", faithful, "--same-owner", "--preserve-permissions", "--xattrs"])
+        result = try CLI.run([
+            "extract", tar, "-C", faithful, "--same-owner", "--preserve-permissions", "--xattrs", "--selinux",
+        ])
         #expect(result.status == 0, "\(result.output)")
         #expect(attributes("\(faithful)/\(data)/cache").map { [$0.mode, $0.uid, $0.gid] } == [0o2771, 10057, 20057])
         #expect(attributes("\(faithful)/\(data)").map { [$0.mode, $0.uid] } == [0o700, 10057])

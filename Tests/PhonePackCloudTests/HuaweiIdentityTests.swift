@@ -5,9 +5,9 @@ import Testing
 
 @Suite("Huawei IAM tokens and project ids against a local IAM stand-in")
 struct HuaweiIdentityTests {
-    func identity(_ server: LocalServer, cache: String?) -> HuaweiIdentity {
+    func identity(_ server: LocalServer, cache: String?) throws -> HuaweiIdentity {
         HuaweiIdentity(
-            endpoint: "http://127.0.0.1:\(server.port)",
+            endpoint: try ServiceURL(parsing: "http://127.0.0.1:\(server.port)", service: "IAM"),
             client: CloudClient(retry: RetryPolicy(maxAttempts: 2, baseDelay: 0.05)),
             cacheDirectory: cache)
     }
