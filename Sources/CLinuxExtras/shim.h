@@ -4,8 +4,40 @@
    (variadic in C, so wrapped). */
 #include <sys/xattr.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/ioctl.h>
+#include <sys/vfs.h>
+#include <linux/fs.h>
+#include <unistd.h>
 
 /* Marks the process not dumpable: no core file, and no other process of the same user may ptrace it or read
    its memory through /proc. Returns 0 on success. */
 static inline int phonepack_set_not_dumpable(void) { return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); }
+/* renameat2(RENAME_NOREPLACE): moves a finished file to its name only if nothing is there, atomically. Returns
+   -1 with errno EEXIST when something is, EINVAL where the file system cannot do it. */
+static inline int phonepack_renameat_noreplace(int olddirfd, const char *oldpath, int newdirfd, const char *newpath) {
+    return (int)syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath, 1u /* RENAME_NOREPLACE */);
+}
+/* Whether names in the folder open as fd are compared without case (and Unicode form): file systems that always
+   fold (FAT, exFAT, NTFS, SMB, HFS), or an ext4/f2fs folder with the casefold attribute (chattr +F). Asks the
+   file system; writes nothing. */
+static inline int phonepack_folds_case(int fd) {
+    struct statfs fs;
+    if (fstatfs(fd, &fs) == 0) {
+        switch ((unsigned long)fs.f_type) {
+        case 0x4d44UL:      /* MSDOS / vfat */
+        case 0x2011BAB0UL:  /* exFAT */
+        case 0x5346544eUL:  /* NTFS (ntfs3) */
+        case 0xFF534D42UL:  /* CIFS */
+        case 0xFE534D42UL:  /* SMB2 */
+        case 0x517BUL:      /* SMB */
+        case 0x4244UL:      /* HFS */
+        case 0x482bUL:      /* HFS+ */
+            return 1;
+        }
+    }
+    int flags = 0;
+    if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 && (flags & 0x40000000 /* FS_CASEFOLD_FL */)) return 1;
+    return 0;
+}
 #endif

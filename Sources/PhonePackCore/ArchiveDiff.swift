@@ -29,20 +29,16 @@ public enum ArchiveDiff {
         let a = try records(of: left)
         let b = try records(of: right)
         var report = Report(left: left, right: right)
-        let byName: (String, String) -> Bool = { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         // A folder a tar only implies (it lists data/x/f but not data/x) is not "added" by a folder that has it.
         let impliedA = ancestors(of: a.keys)
         let impliedB = ancestors(of: b.keys)
-        report.removed = a.keys.filter {
-            b[$0] == nil && !(a[$0]?.type == .directory && impliedB.contains(Substring($0)))
-        }
-        .sorted(by: byName)
-        report.added = b.keys.filter {
-            a[$0] == nil && !(b[$0]?.type == .directory && impliedA.contains(Substring($0)))
-        }
-        .sorted(by: byName)
-        for path in a.keys.sorted(by: byName) {
-            guard let x = a[path], let y = b[path] else { continue }
+        report.removed = a.keys.filter { b[$0] == nil && !(a[$0]?.type == .directory && impliedB.contains($0)) }
+            .sorted().map(\.name)
+        report.added = b.keys.filter { a[$0] == nil && !(b[$0]?.type == .directory && impliedA.contains($0)) }
+            .sorted().map(\.name)
+        for key in a.keys.sorted() {
+            let path = key.name
+            guard let x = a[key], let y = b[key] else { continue }
             var differences: [String] = []
             func note(_ aspect: Aspect, _ before: String, _ after: String) {
                 if before != after && !ignoring.contains(aspect) {
@@ -62,12 +58,14 @@ public enum ArchiveDiff {
         return report
     }
 
-    static func ancestors(of paths: Dictionary<String, EntryRecord>.Keys) -> Set<Substring> {
-        var result: Set<Substring> = []
-        for path in paths {
-            var end = path.endIndex
-            while let slash = path[..<end].lastIndex(of: "/") {
-                guard result.insert(path[..<slash]).inserted else { break }
+    /// Every folder above the paths, each found once (a walk up stops at the first folder already seen).
+    static func ancestors(of paths: Dictionary<NameKey, EntryRecord>.Keys) -> Set<NameKey> {
+        var result: Set<NameKey> = []
+        for key in paths {
+            let path = key.name
+            var end = path.utf8.endIndex
+            while let slash = path.utf8[..<end].lastIndex(of: UInt8(ascii: "/")) {
+                guard result.insert(NameKey(path[..<slash])).inserted else { break }
                 end = slash
             }
         }
@@ -75,49 +73,49 @@ public enum ArchiveDiff {
     }
 
     /// Every entry of a tar, or every file of a folder, by normalised path, with its content's SHA-256.
-    static func records(of path: String) throws(PhonePackError) -> [String: EntryRecord] {
+    static func records(of path: String) throws(PhonePackError) -> [NameKey: EntryRecord] {
         let status = try FileStatus.of(path)
         return status.isDirectory ? try folderRecords(path) : try tarRecords(path)
     }
 
-    static func tarRecords(_ path: String) throws(PhonePackError) -> [String: EntryRecord] {
+    static func tarRecords(_ path: String) throws(PhonePackError) -> [NameKey: EntryRecord] {
         let reader = try TarReader(file: try OpenFile.forReading(path), readAhead: true)
         var digest = Digest(.sha256)
-        var result: [String: EntryRecord] = [:]
-        var fileDigests: [String: String] = [:]
+        var result: [NameKey: EntryRecord] = [:]
+        var fileDigests: [NameKey: String] = [:]
         while let entry = try reader.next() {
             let name = EntryPath.normalize(entry.path).path
             guard !name.isEmpty else { continue }
             var facts = EntryRecord(entry)
             facts.path = name
             if entry.kind == .file {
-                try reader.forEachDataBlock { digest.update($0) }
+                // The file's contents, holes of a sparse file as zeros: the same digest as the file stored whole.
+                try reader.forEachContentBlock(size: entry.size) { digest.update($0) }
                 facts.sha256 = digest.finalize().hexString
-                fileDigests[name] = facts.sha256
+                fileDigests[NameKey(name)] = facts.sha256
             } else if entry.kind == .hardlink {
                 // Compared as the file it names, as a folder would show it.
-                let target = EntryPath.normalize(entry.linkTarget ?? "").path
+                let target = NameKey(EntryPath.normalize(entry.linkTarget ?? "").path)
                 facts.type = .file
                 facts.linkTarget = nil
                 facts.sha256 = fileDigests[target]
                 facts.size = result[target]?.size ?? 0
             }
-            result[name] = facts
+            result[NameKey(name)] = facts
         }
         _ = try reader.finish()
         return result
     }
 
-    static func folderRecords(_ root: String) throws(PhonePackError) -> [String: EntryRecord] {
-        var result: [String: EntryRecord] = [:]
+    static func folderRecords(_ root: String) throws(PhonePackError) -> [NameKey: EntryRecord] {
+        var result: [NameKey: EntryRecord] = [:]
         var digest = Digest(.sha256)
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         for entry in try DirectoryWalk.entries(of: root) {
             let st = entry.status
-            let kind: TarEntry.Kind =
-                st.isRegular ? .file : st.isDirectory ? .directory : st.isSymlink ? .symlink : .unknown
             var facts = EntryRecord(
-                path: entry.relativePath, type: kind, size: st.isRegular ? st.size : 0, mode: octalMode(st.permissions),
+                path: entry.relativePath, type: st.kind, size: st.isRegular ? st.size : 0,
+                mode: octalMode(st.permissions),
                 uid: Int64(st.uid), gid: Int64(st.gid), mtime: st.mtime, linkTarget: entry.linkTarget)
             if st.isRegular {
                 let file = try OpenFile.forReading(joinPath(entry.directory, entry.name))
@@ -128,7 +126,7 @@ public enum ArchiveDiff {
                 }
                 facts.sha256 = digest.finalize().hexString
             }
-            result[entry.relativePath] = facts
+            result[NameKey(entry.relativePath)] = facts
         }
         return result
     }

@@ -51,7 +51,32 @@ public enum JSONOutput {
     }
 
     public static func string(_ value: some Encodable) -> String {
-        (try? encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        guard let data = try? encode(value) else { return "{}" }
+        return surrogateEscaped(Array(data))
+    }
+
+    /// A byte of a name that is not UTF-8 travels inside phonepack as a private-use scalar (see ``ArchiveName``);
+    /// in JSON it becomes `\udcNN`, the lone surrogate Python's `surrogateescape` uses, so `json.loads` gives
+    /// the same string as `tarfile` and `os.fsencode` gives the original bytes back.
+    static func surrogateEscaped(_ bytes: [UInt8]) -> String {
+        // U+10FF00+b is F4 8F BC/BD/BE/BF xx in UTF-8.
+        guard bytes.contains(0xF4) else { return String(decoding: bytes, as: UTF8.self) }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var index = 0
+        let hex = Array("0123456789abcdef".utf8)
+        while index < bytes.count {
+            if bytes[index] == 0xF4, index + 3 < bytes.count, bytes[index + 1] == 0x8F, bytes[index + 2] >= 0xBC {
+                let scalar = (UInt32(bytes[index + 2] & 0x3F) << 6) | UInt32(bytes[index + 3] & 0x3F)
+                let byte = UInt8(truncatingIfNeeded: scalar - 0xF00)
+                out += Array("\\udc".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+                index += 4
+            } else {
+                out.append(bytes[index])
+                index += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

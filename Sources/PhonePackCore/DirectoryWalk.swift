@@ -23,9 +23,9 @@ enum DirectoryWalk {
                 if status.isSymlink {
                     let path = joinPath(directory, name)
                     var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-                    let n = readlink(path, &buffer, buffer.count - 1)
+                    let n = fsName(path) { readlink($0, &buffer, buffer.count - 1) }
                     guard n >= 0 else { throw .system("readlink", errno: errno, path: path, operation: "read link") }
-                    entry.linkTarget = String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                    entry.linkTarget = ArchiveName.decode(buffer.prefix(n).map { UInt8(bitPattern: $0) })
                 }
                 result.append(entry)
                 if status.isDirectory { try visit(joinPath(directory, name), relative) }

@@ -9,14 +9,15 @@ public enum EntryReader {
     public static func copyEntry(_ path: String, from archivePath: String, to output: Int32) throws(PhonePackError)
         -> Int64
     {
-        let wanted = EntryPath.normalize(path).path
+        let wanted = NameKey(EntryPath.normalize(path).path)
         let file = try OpenFile.forReading(archivePath)
-        let reader = try TarReader(file: file)
+        // First pass, headers only: the last entry of the name, and for a hard link the file it names.
+        var reader = try TarReader(file: file)
         var match: TarEntry?
-        var fileOffsets: [String: (offset: Int64, size: Int64)] = [:]
+        var files: [NameKey: TarEntry] = [:]
         while let entry = try reader.next() {
-            let name = EntryPath.normalize(entry.path).path
-            if entry.kind == .file { fileOffsets[name] = (entry.dataOffset, entry.size) }
+            let name = NameKey(EntryPath.normalize(entry.path).path)
+            if entry.kind == .file { files[name] = entry }
             if name == wanted { match = entry }
         }
         _ = try reader.finish()
@@ -25,17 +26,20 @@ public enum EntryReader {
                 .notFound, operation: "find entry", path: "\(archivePath):\(path)",
                 message: "no such entry; list the names with: phonepack inspect \(archivePath) --long")
         }
-        let range: (offset: Int64, size: Int64)
+        let source: TarEntry
         switch entry.kind {
         case .file:
-            range = (entry.dataOffset, entry.size)
+            source = entry
         case .hardlink:
-            guard let target = fileOffsets[EntryPath.normalize(entry.linkTarget ?? "").path] else {
+            guard let target = files[NameKey(EntryPath.normalize(entry.linkTarget ?? "").path)],
+                target.index < entry.index
+            else {
                 throw PhonePackError(
                     .corruptArchive, operation: "read entry", path: "\(archivePath):\(entry.path)",
-                    message: "is a hard link to \(entry.linkTarget ?? ""), which is not a file of this archive")
+                    message: "is a hard link to \(entry.linkTarget ?? ""), which is not an earlier file of this archive"
+                )
             }
-            range = target
+            source = target
         case .symlink:
             throw PhonePackError(
                 .invalidInput, operation: "read entry", path: "\(archivePath):\(entry.path)",
@@ -45,28 +49,13 @@ public enum EntryReader {
                 .invalidInput, operation: "read entry", path: "\(archivePath):\(entry.path)",
                 message: "is a \(entry.kind.rawValue), which has no data to print")
         }
-        if entry.isSparse {
-            throw PhonePackError(
-                .unsupported, operation: "read entry", path: "\(archivePath):\(entry.path)",
-                message: "is a sparse file; extract it instead")
-        }
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        // Second pass to that entry: its contents through the reader, so a sparse file's holes come out as zeros.
+        reader = try TarReader(file: file)
+        while let next = try reader.next(), next.index < source.index {}
         var copied: Int64 = 0
-        while copied < range.size {
-            let n = try file.read(into: &buffer, fromAbsoluteOffset: range.offset + copied)
-            guard n > 0 else {
-                throw PhonePackError(
-                    .corruptArchive, operation: "read entry", path: "\(archivePath):\(entry.path)",
-                    message: "the archive ends inside this entry")
-            }
-            let count = Int(min(Int64(n), range.size - copied))
-            try buffer.withUnsafeBytes { raw in
-                Result { () throws(PhonePackError) in
-                    try writeFully(
-                        descriptor: output, UnsafeRawBufferPointer(rebasing: raw[0..<count]), path: "standard output")
-                }
-            }.get()
-            copied += Int64(count)
+        try reader.forEachContentBlock(size: source.size) { (block) throws(PhonePackError) in
+            try writeFully(descriptor: output, block, path: "standard output")
+            copied += Int64(block.count)
         }
         return copied
     }

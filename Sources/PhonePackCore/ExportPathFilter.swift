@@ -39,10 +39,12 @@ public struct ExportPathFilter: Sendable {
         return includes.isEmpty || includes.contains { Self.matches(phonePath, $0) }
     }
 
+    /// Compared as bytes, as the phone compares names: `/data/data/café` does not select `cafe\u{301}`.
     static func matches(_ phonePath: String, _ pattern: String) -> Bool {
+        let path = phonePath.utf8
         if pattern.hasSuffix("*") {
-            return phonePath.hasPrefix(pattern.dropLast())
+            return path.starts(with: pattern.utf8.dropLast())
         }
-        return phonePath == pattern || phonePath.hasPrefix(pattern + "/")
+        return path.elementsEqual(pattern.utf8) || path.starts(with: (pattern + "/").utf8)
     }
 }

@@ -40,8 +40,9 @@ public struct ExportSummary: Sendable, Codable {
         var summary = ExportSummary()
         var apps: [String: App] = [:]
         var apks: [String: TarEntry] = [:]
-        var directoryBytes: [Substring: Int64] = [:]
-        var directoryChildren: [Substring: Set<Substring>] = [:]
+        var directoryBytes: [NameKey: Int64] = [:]
+        /// Each folder's first child, and whether it has more than one (all "passes through" needs to know).
+        var directoryChild: [NameKey: (first: NameKey, more: Bool)] = [:]
         var policy = ExtractionPolicy(filter: try ExportPathFilter())
         while let entry = try reader.next() {
             if case .refuse(let reason) = policy.judge(entry) {
@@ -54,13 +55,19 @@ public struct ExportSummary: Sendable, Codable {
             case .characterDevice, .blockDevice, .fifo, .socket, .unknown: summary.specialFiles += 1
             default: break
             }
-            let path = EntryPath.normalize(entry.path).path
-            // Every ancestor folder gets the file's size and knows which child leads here.
-            var end = path.endIndex
-            while let slash = path[..<end].lastIndex(of: "/") {
-                let folder = path[..<slash]
+            let (path, problem) = EntryPath.normalize(entry.path)
+            // Every ancestor folder gets the file's size and knows which child leads here; a name no file system
+            // takes (too long, too deep) is counted above but given no folders, so the work stays linear.
+            var end = path.utf8.endIndex
+            while problem == nil, let slash = path.utf8[..<end].lastIndex(of: UInt8(ascii: "/")) {
+                let folder = NameKey(path[..<slash])
                 if entry.kind == .file { directoryBytes[folder, default: 0] += entry.size }
-                directoryChildren[folder, default: []].insert(path[path.index(after: slash)..<end])
+                let child = NameKey(path[path.utf8.index(after: slash)..<end])
+                if let known = directoryChild[folder] {
+                    if known.first != child { directoryChild[folder] = (known.first, true) }
+                } else {
+                    directoryChild[folder] = (child, false)
+                }
                 end = slash
             }
             guard let package = SharedAppLayout.packageMentioned(in: path) else { continue }
@@ -95,15 +102,15 @@ public struct ExportSummary: Sendable, Codable {
         }
         summary.apps = apps.values.sorted { $0.packageName < $1.packageName }
         // A folder whose only child is a folder of the same size (data/media/0/Android/…) says nothing new.
-        func passesThrough(_ folder: Substring, _ bytes: Int64) -> Bool {
-            guard let children = directoryChildren[folder], children.count == 1 else { return false }
-            return directoryBytes[Substring(folder + "/" + children.first!)] == bytes
+        func passesThrough(_ folder: NameKey, _ bytes: Int64) -> Bool {
+            guard let child = directoryChild[folder], !child.more else { return false }
+            return directoryBytes[NameKey(folder.name + "/" + child.first.name)] == bytes
         }
         summary.largestDirectories =
             directoryBytes
             .filter { !passesThrough($0.key, $0.value) }
-            .map { Directory(path: String($0.key), bytes: $0.value) }
-            .sorted { $0.bytes != $1.bytes ? $0.bytes > $1.bytes : $0.path < $1.path }
+            .map { Directory(path: $0.key.name, bytes: $0.value) }
+            .sorted { $0.bytes != $1.bytes ? $0.bytes > $1.bytes : NameKey($0.path) < NameKey($1.path) }
             .prefix(shownDirectories).map { $0 }
         return summary
     }

@@ -55,10 +55,14 @@ public struct ExtractReport: Sendable, Codable {
     public var symlinks = 0
     public var hardlinks = 0
     public var bytes: Int64 = 0
-    /// Entries left out for a harmless reason (devices, existing files without --overwrite, the root entry).
+    /// Entries left out for a harmless reason (devices, existing files without --overwrite, the root entry);
+    /// the first 1,000 are listed, `skippedCount` counts them all.
     public var skipped: [Note] = []
-    /// Entries left out because they were unsafe or inconsistent.
+    public var skippedCount = 0
+    /// Entries left out because they were unsafe or inconsistent; the first 1,000 are listed, `refusedCount`
+    /// counts them all.
     public var refused: [Note] = []
+    public var refusedCount = 0
     /// Entries not selected by --include/--exclude/--strip-components (counted, not listed).
     public var notSelected = 0
     /// Symlinks whose targets lie outside the destination: written as links, never followed.

@@ -18,12 +18,20 @@ public struct ExtractionPolicy {
     public var stripComponents: Int
     public var maxEntrySize: Int64?
 
-    /// Case-folded names seen so far (Swift's `String` equality is canonical, so NFC/NFD twins collide too).
-    private var seenKeys: [String: String] = [:]
+    /// Whether the destination's file system folds case (and Unicode forms): then `Pod/` and `pod/`, or `é` and
+    /// `e\u{301}`, are one name there and the later one is refused. Linux file systems usually do not, and then
+    /// names are compared as bytes only.
+    public var foldsCase = false
+    /// Names seen so far, as bytes.
+    private var seen: [NameKey: String] = [:]
+    /// With ``foldsCase``: names seen so far, case-folded (Swift's `String` equality also folds Unicode forms).
+    private var seenFolded: [String: String] = [:]
     /// Paths created as symlinks: nothing may be created through them.
-    private var symlinks: Set<String> = []
+    private var symlinks: Set<NameKey> = []
     /// Paths created as regular files: the only valid hard-link targets.
-    private var files: Set<String> = []
+    private var files: Set<NameKey> = []
+    /// Folders refused: nothing inside them is created either.
+    private var refusedFolders: Set<NameKey> = []
 
     public init(filter: ExportPathFilter, stripComponents: Int = 0, maxEntrySize: Int64? = nil) {
         self.filter = filter
@@ -46,8 +54,6 @@ public struct ExtractionPolicy {
         switch entry.kind {
         case .characterDevice, .blockDevice, .fifo, .socket, .unknown:
             return .skip(reason: "\(entry.kind.rawValue) not created")
-        case .file where entry.isSparse:
-            return .refuse(reason: "sparse file (its apparent size can be a bomb); not extracted")
         default:
             break
         }
@@ -57,12 +63,15 @@ public struct ExtractionPolicy {
         if let through = symlinkPrefix(of: path) {
             return .refuse(reason: "goes through \(through), a symlink earlier in the archive")
         }
-        let key = path.lowercased()
-        if let first = seenKeys[key] {
+        if let folder = refusedAncestor(of: path) {
+            return .refuse(reason: "inside \(folder), which was refused")
+        }
+        if let first = seen[NameKey(path)] ?? (foldsCase ? seenFolded[path.lowercased()] : nil) {
+            if entry.kind == .directory { refusedFolders.insert(NameKey(path)) }
             return .refuse(
-                reason: first == path
+                reason: NameKey(first) == NameKey(path)
                     ? "duplicate entry (a later copy would replace the earlier one)"
-                    : "collides with \(first) (same name after Unicode normalisation or case folding)")
+                    : "collides with \(first) on this file system, which folds case and Unicode forms")
         }
         if entry.kind == .hardlink {
             let target = EntryPath.normalize(entry.linkTarget ?? "")
@@ -70,15 +79,16 @@ public struct ExtractionPolicy {
                 return .refuse(reason: "hard link to \(entry.linkTarget ?? ""): \(target.problem!)")
             }
             let stripped = target.path.split(separator: "/").dropFirst(stripComponents).joined(separator: "/")
-            guard files.contains(stripped) else {
+            guard files.contains(NameKey(stripped)) else {
                 return .refuse(
                     reason: "hard link to \(entry.linkTarget ?? ""), which is not an earlier file of the archive")
             }
         }
-        seenKeys[key] = path
+        seen[NameKey(path)] = path
+        if foldsCase { seenFolded[path.lowercased()] = path }
         switch entry.kind {
-        case .symlink: symlinks.insert(path)
-        case .file: files.insert(path)
+        case .symlink: symlinks.insert(NameKey(path))
+        case .file: files.insert(NameKey(path))
         default: break
         }
         return .extract(path: path)
@@ -90,7 +100,19 @@ public struct ExtractionPolicy {
         var prefix = Substring()
         for component in path.split(separator: "/").dropLast() {
             prefix = prefix.isEmpty ? component : Substring(prefix + "/" + component)
-            if symlinks.contains(String(prefix)) { return String(prefix) }
+            if symlinks.contains(NameKey(prefix)) { return String(prefix) }
+        }
+        return nil
+    }
+
+    /// The refused folder that `path` lies in, if any.
+    private func refusedAncestor(of path: String) -> String? {
+        guard !refusedFolders.isEmpty else { return nil }
+        var end = path.utf8.endIndex
+        while let slash = path.utf8[..<end].lastIndex(of: UInt8(ascii: "/")) {
+            let folder = String(path[..<slash])
+            if refusedFolders.contains(NameKey(folder)) { return folder }
+            end = slash
         }
         return nil
     }

@@ -16,7 +16,7 @@ public final class OpenFile {
 
     /// Opens an existing file for reading. Refuses directories with a clear message.
     public static func forReading(_ path: String) throws(PhonePackError) -> OpenFile {
-        let fd = retryingOnInterrupt { open(path, O_RDONLY | O_CLOEXEC) }
+        let fd = retryingOnInterrupt { fsName(path) { open($0, O_RDONLY | O_CLOEXEC) } }
         guard fd >= 0 else {
             throw .system("open", errno: errno, path: path, operation: "open for reading")
         }
@@ -29,7 +29,9 @@ public final class OpenFile {
 
     /// Opens `name` inside the directory open as `directory`, never following a symlink in the last component.
     static func forReading(_ name: String, in directory: OpenFile) throws(PhonePackError) -> OpenFile {
-        let fd = retryingOnInterrupt { openat(directory.descriptor, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }
+        let fd = retryingOnInterrupt {
+            fsName(name) { openat(directory.descriptor, $0, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }
+        }
         guard fd >= 0 else {
             throw .system("openat", errno: errno, path: joinPath(directory.path, name), operation: "open for reading")
         }
@@ -38,14 +40,16 @@ public final class OpenFile {
 
     /// Opens a directory to use as the base of ``forReading(_:in:)``.
     static func directory(_ path: String) throws(PhonePackError) -> OpenFile {
-        let fd = retryingOnInterrupt { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        let fd = retryingOnInterrupt { fsName(path) { open($0, O_RDONLY | O_DIRECTORY | O_CLOEXEC) } }
         guard fd >= 0 else { throw .system("open", errno: errno, path: path, operation: "open folder") }
         return OpenFile(adopting: fd, path: path)
     }
 
     /// Creates a new file that must not exist yet (`O_EXCL`), never following a symlink at `path`.
     static func creatingNew(_ path: String, permissions: mode_t = 0o644) throws(PhonePackError) -> OpenFile {
-        let fd = retryingOnInterrupt { open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, permissions) }
+        let fd = retryingOnInterrupt {
+            fsName(path) { open($0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, permissions) }
+        }
         guard fd >= 0 else {
             throw .system("open", errno: errno, path: path, operation: "create")
         }
@@ -55,7 +59,9 @@ public final class OpenFile {
     /// Opens (creating if needed, never following a symlink) a file to write at chosen offsets, keeping what is
     /// there: the partial file of a resumable download.
     public static func forUpdating(_ path: String, permissions: mode_t = 0o644) throws(PhonePackError) -> OpenFile {
-        let fd = retryingOnInterrupt { open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, permissions) }
+        let fd = retryingOnInterrupt {
+            fsName(path) { open($0, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, permissions) }
+        }
         guard fd >= 0 else { throw .system("open", errno: errno, path: path, operation: "open for writing") }
         return OpenFile(adopting: fd, path: path)
     }
@@ -63,7 +69,9 @@ public final class OpenFile {
     /// Creates a new file to write at chosen offsets and read back (`O_EXCL`: a file already at `path`, planted
     /// or not, is never reused; never following a symlink), readable by its owner only.
     public static func creatingPrivate(_ path: String) throws(PhonePackError) -> OpenFile {
-        let fd = retryingOnInterrupt { open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600) }
+        let fd = retryingOnInterrupt {
+            fsName(path) { open($0, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600) }
+        }
         guard fd >= 0 else { throw .system("open", errno: errno, path: path, operation: "create") }
         return OpenFile(adopting: fd, path: path)
     }
@@ -71,7 +79,7 @@ public final class OpenFile {
     /// Reopens a file this user made earlier (a partial download to resume): a regular file with one link,
     /// owned by this user. In a shared folder anyone could have left a file under that name; it is refused.
     public static func reopeningOwn(_ path: String) throws(PhonePackError) -> OpenFile {
-        let fd = retryingOnInterrupt { open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC) }
+        let fd = retryingOnInterrupt { fsName(path) { open($0, O_RDWR | O_NOFOLLOW | O_CLOEXEC) } }
         guard fd >= 0 else { throw .system("open", errno: errno, path: path, operation: "open for writing") }
         let file = OpenFile(adopting: fd, path: path)
         let status = try file.status()
@@ -110,7 +118,7 @@ public final class OpenFile {
 
     /// Opens an existing file to append to (a journal).
     public static func forAppending(_ path: String) throws(PhonePackError) -> OpenFile {
-        let fd = retryingOnInterrupt { open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC) }
+        let fd = retryingOnInterrupt { fsName(path) { open($0, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC) } }
         guard fd >= 0 else { throw .system("open", errno: errno, path: path, operation: "open for appending") }
         return OpenFile(adopting: fd, path: path)
     }
@@ -218,10 +226,24 @@ public struct FileStatus: Sendable {
     public var isSymlink: Bool { mode & S_IFMT == S_IFLNK }
     public var permissions: UInt32 { UInt32(mode & 0o7777) }
 
+    /// The kind of file, named as tar names it (a FIFO in a folder compares equal to a FIFO entry).
+    public var kind: TarEntry.Kind {
+        switch mode & S_IFMT {
+        case S_IFREG: .file
+        case S_IFDIR: .directory
+        case S_IFLNK: .symlink
+        case S_IFIFO: .fifo
+        case S_IFCHR: .characterDevice
+        case S_IFBLK: .blockDevice
+        case S_IFSOCK: .socket
+        default: .unknown
+        }
+    }
+
     /// `lstat` of a path: symlinks are described, not followed.
     public static func of(_ path: String) throws(PhonePackError) -> FileStatus {
         var st = stat()
-        guard lstat(path, &st) == 0 else {
+        guard fsName(path, { lstat($0, &st) }) == 0 else {
             throw .system("lstat", errno: errno, path: path, operation: "stat")
         }
         return FileStatus(st)
@@ -230,13 +252,13 @@ public struct FileStatus: Sendable {
     /// Whether anything (even a dangling symlink) is at `path`.
     public static func exists(_ path: String) -> Bool {
         var st = stat()
-        return lstat(path, &st) == 0
+        return fsName(path) { lstat($0, &st) } == 0
     }
 
     /// `lstat`, or `nil` when nothing is at `path`.
     public static func ifExists(_ path: String) throws(PhonePackError) -> FileStatus? {
         var st = stat()
-        if lstat(path, &st) == 0 { return FileStatus(st) }
+        if fsName(path, { lstat($0, &st) }) == 0 { return FileStatus(st) }
         if errno == ENOENT { return nil }
         throw .system("lstat", errno: errno, path: path, operation: "stat")
     }
@@ -296,15 +318,12 @@ func sortedDirectoryEntriesWithStatus(_ path: String, status wantStatus: Bool = 
     var result: [(name: String, status: FileStatus?)] = []
     result.reserveCapacity(names.count)
     for raw in names {
-        guard let name = String(validating: raw, as: UTF8.self) else {
-            throw PhonePackError(
-                .invalidInput, operation: "list directory", path: path,
-                message: "holds a file whose name is not valid UTF-8; Android paths must be UTF-8, rename it")
-        }
+        // Losslessly, whatever the bytes (see ArchiveName); build refuses names that are not UTF-8.
+        let name = ArchiveName.decode(raw)
         var status: FileStatus?
         if wantStatus {
             var st = stat()
-            guard fstatat(directoryFD, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else {
+            guard fsName(name, { fstatat(directoryFD, $0, &st, AT_SYMLINK_NOFOLLOW) }) == 0 else {
                 throw .system("fstatat", errno: errno, path: joinPath(path, name), operation: "stat")
             }
             status = FileStatus(st)

@@ -102,7 +102,8 @@ struct VerifyState {
         }
         var offenses = Offenses()
         var paths: [String] = []
-        var seen: Set<String> = []
+        // Names by their bytes: two Unicode spellings of a name are two files on the phone.
+        var seen: Set<[UInt8]> = []
         var files: Set<String> = []
         var symlinks: [(path: String, target: String)] = []
         var apks: [TarEntry] = []
@@ -116,8 +117,11 @@ struct VerifyState {
                 report.entries += 1
                 let (path, problem) = EntryPath.normalize(entry.path)
                 let name = entry.path
-                if let problem { offenses.add("safe-paths", name, problem.description) }
-                if !seen.insert(path).inserted && !path.isEmpty {
+                // `./`, the entry for the archive's root that GNU tar writes, names no file: as extract, skip it.
+                if let problem, !(problem == .empty && entry.kind == .directory) {
+                    offenses.add("safe-paths", name, problem.description)
+                }
+                if !seen.insert(Array(path.utf8)).inserted && !path.isEmpty {
                     offenses.add("unique-names", name, "appears more than once (a later copy replaces the earlier)")
                 }
                 paths.append(path)
@@ -166,7 +170,7 @@ struct VerifyState {
         }
         report.format = format
         if let manifest {
-            for entry in manifest.entries where !seen.contains(EntryPath.normalize(entry.path).path) {
+            for entry in manifest.entries where !seen.contains(Array(EntryPath.normalize(entry.path).path.utf8)) {
                 offenses.add("manifest-entries", entry.path, "is in the manifest but not in the tar")
             }
         }

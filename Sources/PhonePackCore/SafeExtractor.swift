@@ -18,7 +18,8 @@ import Glibc
 public enum SafeExtractor {
     public static func extract(archive path: String, options: ExtractOptions) throws(PhonePackError) -> ExtractReport {
         let file = try OpenFile.forReading(path)
-        let scan = try prescan(file, options: options)
+        let foldsCase = destinationFoldsCase(options.destination)
+        let scan = try prescan(file, options: options, foldsCase: foldsCase)
         let root = try openDestination(options.destination)
         try checkFreeSpace(root: root, needed: scan.bytes, entries: scan.entries, destination: options.destination)
         // DIR keeps its times: creating entries in it moves its mtime, which is put back at the end.
@@ -33,31 +34,60 @@ public enum SafeExtractor {
         defer { umask(savedMask) }
         var run = ExtractionRun(
             options: options, root: root, report: ExtractReport(archive: path, destination: options.destination))
+        run.policy.foldsCase = foldsCase
         try run.extract(from: file)
         try run.finishDirectories()
         return run.report
     }
 
     struct Prescan {
+        /// Entries of the archive and folders it only implies (`a/b/c` with no `a/` or `a/b/` entry): each is
+        /// an inode and a block on disk.
         var entries = 0
         var bytes: Int64 = 0
+        /// Apparent sizes, sparse files' holes included: what `--max-total-size` limits.
+        var apparentBytes: Int64 = 0
+        /// Folders that will exist, by their bytes, so each implied one is counted once.
+        var folders = Set<[UInt8]>()
+
+        /// Counts `path` (an entry to create) and the folders above it that nothing created yet.
+        mutating func add(_ path: String, isFolder: Bool) {
+            let bytes = Array(path.utf8)
+            if isFolder && !folders.insert(bytes).inserted { entries -= 1 }
+            var end = bytes.count
+            while let slash = bytes[..<end].lastIndex(of: UInt8(ascii: "/")) {
+                guard folders.insert(Array(bytes[..<slash])).inserted else { break }
+                entries += 1
+                end = slash
+            }
+        }
     }
 
     /// Reads every header (data is skipped with seeks) and applies the limits before anything is written.
-    static func prescan(_ file: OpenFile, options: ExtractOptions) throws(PhonePackError) -> Prescan {
+    static func prescan(_ file: OpenFile, options: ExtractOptions, foldsCase: Bool) throws(PhonePackError) -> Prescan {
         let reader = try TarReader(file: file)
         var policy = ExtractionPolicy(
             filter: options.filter, stripComponents: options.stripComponents, maxEntrySize: options.maxEntrySize)
+        policy.foldsCase = foldsCase
         var scan = Prescan()
         do throws(PhonePackError) {
             while let entry = try reader.next() {
                 scan.entries += 1
+                if case .extract(let path) = policy.judge(entry) {
+                    if entry.kind == .file {
+                        // Free space is needed for the data blocks only: a sparse file's holes take none.
+                        scan.bytes += entry.storedSize
+                        scan.apparentBytes += entry.size
+                    }
+                    scan.add(path, isFolder: entry.kind == .directory)
+                }
                 if scan.entries > options.maxEntries {
                     throw PhonePackError(
                         .invalidInput, operation: "extract", path: file.path,
-                        message: "has more than \(options.maxEntries) entries (--max-entries); nothing was written")
+                        message:
+                            "has more than \(options.maxEntries) entries and implied folders (--max-entries); nothing was written"
+                    )
                 }
-                if case .extract = policy.judge(entry), entry.kind == .file { scan.bytes += entry.size }
             }
             _ = try reader.finish()
         } catch  where error.code == .corruptArchive {
@@ -65,14 +95,28 @@ public enum SafeExtractor {
             error.message += "; nothing was written"
             throw error
         }
-        if let limit = options.maxTotalSize, scan.bytes > limit {
+        if let limit = options.maxTotalSize, scan.apparentBytes > limit {
             throw PhonePackError(
                 .invalidInput, operation: "extract", path: file.path,
                 message:
-                    "would write \(scan.bytes) bytes, over --max-total-size \(limit); take less with --include, or raise the limit; nothing was written"
+                    "would write \(scan.apparentBytes) bytes (sparse files at their full size), over --max-total-size \(limit); take less with --include, or raise the limit; nothing was written"
             )
         }
         return scan
+    }
+
+    /// Whether the file system of `destination` (or, while it does not exist, of its nearest existing parent)
+    /// takes `a` and `A` for one name. Asked of the file system (its type, the folder's casefold attribute), so
+    /// nothing is written to find out.
+    static func destinationFoldsCase(_ destination: String) -> Bool {
+        var folder = destination
+        while (try? FileStatus.ifExists(folder))?.isDirectory != true {
+            let parent = parentDirectory(folder)
+            guard parent != folder else { return false }
+            folder = parent
+        }
+        guard let directory = try? OpenFile.directory(folder) else { return false }
+        return phonepack_folds_case(directory.descriptor) != 0
     }
 
     static func openDestination(_ path: String) throws(PhonePackError) -> OpenFile {
@@ -137,6 +181,8 @@ private struct ExtractionRun {
 
     mutating func note(_ list: WritableKeyPath<ExtractReport, [ExtractReport.Note]>, _ entry: String, _ reason: String)
     {
+        // Counted always; listed up to a limit.
+        if list == \ExtractReport.refused { report.refusedCount += 1 } else { report.skippedCount += 1 }
         if report[keyPath: list].count < Self.listLimit {
             report[keyPath: list].append(.init(entry: entry, reason: reason))
         }
@@ -218,7 +264,7 @@ private struct ExtractionRun {
     mutating func directory(_ components: [Substring]) throws(PhonePackError) -> Result<OpenFile, Refusal> {
         var common = 0
         while common < min(components.count, openDirectories.count),
-            openDirectories[common].name == components[common]
+            openDirectories[common].name.utf8.elementsEqual(components[common].utf8)
         {
             common += 1
         }
@@ -243,7 +289,7 @@ private struct ExtractionRun {
     > {
         for attempt in 0..<2 {
             let fd = retryingOnInterrupt {
-                openat(parent.descriptor, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                fsName(name) { openat(parent.descriptor, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
             }
             if fd >= 0 { return .success(OpenFile(adopting: fd, path: joinPath(parent.path, name))) }
             switch errno {
@@ -251,7 +297,7 @@ private struct ExtractionRun {
             case ENOTDIR: return .failure(Refusal(reason: "is a file in the destination, not a folder"))
             case ENOENT where create && attempt == 0:
                 // A folder the archive did not list: created with the usual 0755.
-                if mkdirat(parent.descriptor, name, 0o755) != 0 && errno != EEXIST {
+                if fsName(name, { mkdirat(parent.descriptor, $0, 0o755) }) != 0 && errno != EEXIST {
                     throw .system(
                         "mkdirat", errno: errno, path: joinPath(parent.path, name), operation: "create folder")
                 }
@@ -265,7 +311,7 @@ private struct ExtractionRun {
     /// What is already at `name`: nil, or its `lstat`.
     func existing(_ name: String, in parent: OpenFile) -> FileStatus? {
         var st = stat()
-        return fstatat(parent.descriptor, name, &st, AT_SYMLINK_NOFOLLOW) == 0 ? FileStatus(st) : nil
+        return fsName(name) { fstatat(parent.descriptor, $0, &st, AT_SYMLINK_NOFOLLOW) } == 0 ? FileStatus(st) : nil
     }
 
     /// The name to create for an entry: `name` itself when free; a temporary name to rename over it when it
@@ -286,7 +332,7 @@ private struct ExtractionRun {
     mutating func createDirectory(_ entry: TarEntry, name: String, path: String, in parent: OpenFile)
         throws(PhonePackError)
     {
-        if mkdirat(parent.descriptor, name, 0o700) == 0 {
+        if fsName(name, { mkdirat(parent.descriptor, $0, 0o700) }) == 0 {
             createdDirectories.append((path, entry))
             report.directories += 1
             return
@@ -302,41 +348,109 @@ private struct ExtractionRun {
         }
     }
 
+    /// The hidden name a file is written under until complete: fixed per name, so a rerun after a crash
+    /// replaces what a killed run left (and a name too long to extend gets a short one).
+    static func partialName(_ name: String) -> String {
+        guard name.utf8.count <= 200 else {
+            return ".phonepack-\(Digest.hash(.sha256, Array(name.utf8)).hexString.prefix(16)).partial"
+        }
+        return ".\(name).phonepack-partial"
+    }
+
+    /// Creates the hidden partial file for `name`; one left by a killed run (a regular file) is removed first.
+    func createPartial(_ target: String, mode: UInt32, in parent: OpenFile) throws(PhonePackError) -> OpenFile {
+        for attempt in 0..<2 {
+            let fd = retryingOnInterrupt {
+                fsName(target) {
+                    openat(parent.descriptor, $0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode_t(mode))
+                }
+            }
+            if fd >= 0 { return OpenFile(adopting: fd, path: joinPath(parent.path, target)) }
+            guard errno == EEXIST, attempt == 0, existing(target, in: parent)?.isRegular == true,
+                fsName(target, { unlinkat(parent.descriptor, $0, 0) }) == 0
+            else { break }
+        }
+        throw .system("openat", errno: errno, path: joinPath(parent.path, target), operation: "create file")
+    }
+
+    /// Gives the finished partial file its name: over the old file with --overwrite, else only if the name is
+    /// still free (`RENAME_NOREPLACE`; `link` + `unlink` where the file system lacks it). False: the name was
+    /// taken meanwhile.
+    func moveIntoPlace(_ partial: String, _ name: String, replacing: Bool, in parent: OpenFile)
+        throws(PhonePackError) -> Bool
+    {
+        if replacing {
+            if fsNames(partial, name, { renameat(parent.descriptor, $0, parent.descriptor, $1) }) == 0 { return true }
+        } else {
+            if fsNames(partial, name, { phonepack_renameat_noreplace(parent.descriptor, $0, parent.descriptor, $1) })
+                == 0
+            {
+                return true
+            }
+            if errno == EINVAL || errno == ENOSYS {
+                if fsNames(partial, name, { linkat(parent.descriptor, $0, parent.descriptor, $1, 0) }) == 0 {
+                    _ = fsName(partial) { unlinkat(parent.descriptor, $0, 0) }
+                    return true
+                }
+            }
+            if errno == EEXIST { return false }
+        }
+        throw .system("renameat", errno: errno, path: joinPath(parent.path, name), operation: "put file in place")
+    }
+
     mutating func createFile(_ entry: TarEntry, name: String, path: String, in parent: OpenFile, reader: TarReader)
         throws(PhonePackError)
     {
+        // Every file is written under a hidden name and renamed when complete, so a crash never leaves a
+        // truncated file under its final name (and a rerun finishes the job).
         guard let target = creationName(for: entry, name, in: parent) else { return }
+        let replacing = target != name
+        let partial = replacing ? target : Self.partialName(name)
         let mode = fileMode(entry.permissions)
-        let fd = retryingOnInterrupt {
-            openat(parent.descriptor, target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode_t(mode))
-        }
-        guard fd >= 0 else {
-            throw .system("openat", errno: errno, path: joinPath(parent.path, name), operation: "create file")
-        }
-        let output = OpenFile(adopting: fd, path: joinPath(parent.path, target))
+        let output = try createPartial(partial, mode: mode, in: parent)
         // Registered so Ctrl-C removes it; removed here too if the archive ends early.
         TemporaryFiles.register(output.path)
         do throws(PhonePackError) {
             var written: Int64 = 0
             let alreadyWritten = report.bytes
             let limit = options.maxTotalSize ?? .max
-            try reader.forEachDataBlock { (block) throws(PhonePackError) in
-                written += Int64(block.count)
-                // Counted from the data itself, not the header: the archive may have changed since the scan.
-                if alreadyWritten + written > limit {
-                    throw PhonePackError(
-                        .invalidInput, operation: "extract", path: entry.path,
-                        message: "the data written would pass --max-total-size \(limit)")
+            let tooMuch = PhonePackError(
+                .invalidInput, operation: "extract", path: entry.path,
+                message: "the data written would pass --max-total-size \(limit)")
+            if entry.isSparse {
+                // Data blocks at their offsets, holes left as holes; the file then gets its full apparent size.
+                if alreadyWritten + entry.size > limit { throw tooMuch }
+                try reader.forEachDataBlockWithOffset { (block, offset) throws(PhonePackError) in
+                    guard offset >= 0, offset + Int64(block.count) <= entry.size else {
+                        throw PhonePackError(
+                            .corruptArchive, operation: "extract", path: entry.path,
+                            message: "a data block of this sparse file lies beyond its size")
+                    }
+                    written += Int64(block.count)
+                    try output.writeAll(block, atAbsoluteOffset: offset)
                 }
-                try output.writeAll(block)
+                guard ftruncate(output.descriptor, off_t(entry.size)) == 0 else {
+                    throw .system("ftruncate", errno: errno, path: output.path, operation: "size the sparse file")
+                }
+                written = entry.size
+            } else {
+                try reader.forEachDataBlock { (block) throws(PhonePackError) in
+                    written += Int64(block.count)
+                    // Counted from the data itself, not the header: the archive may have changed since the scan.
+                    if alreadyWritten + written > limit { throw tooMuch }
+                    try output.writeAll(block)
+                }
             }
             try applyMetadata(entry, to: output, mode: mode)
-            if target != name, renameat(parent.descriptor, target, parent.descriptor, name) != 0 {
-                throw .system("renameat", errno: errno, path: joinPath(parent.path, name), operation: "replace file")
+            guard try moveIntoPlace(partial, name, replacing: replacing, in: parent) else {
+                _ = fsName(partial) { unlinkat(parent.descriptor, $0, 0) }
+                TemporaryFiles.unregister(output.path)
+                note(\.skipped, entry.path, "exists in the destination (use --overwrite to replace it)")
+                return
             }
             report.bytes += written
         } catch {
-            unlinkat(parent.descriptor, target, 0)
+            _ = fsName(partial) { unlinkat(parent.descriptor, $0, 0) }
             TemporaryFiles.unregister(output.path)
             throw stopped(error)
         }
@@ -349,19 +463,21 @@ private struct ExtractionRun {
     {
         let linkTarget = entry.linkTarget ?? ""
         guard let target = creationName(for: entry, name, in: parent) else { return }
-        guard symlinkat(linkTarget, parent.descriptor, target) == 0 else {
+        guard fsNames(linkTarget, target, { symlinkat($0, parent.descriptor, $1) }) == 0 else {
             throw .system("symlinkat", errno: errno, path: joinPath(parent.path, name), operation: "create symlink")
         }
         if options.sameOwner && isRoot {
-            fchownat(
-                parent.descriptor, target, uid_t(clamping: entry.uid), gid_t(clamping: entry.gid), AT_SYMLINK_NOFOLLOW)
+            _ = fsName(target) {
+                fchownat(
+                    parent.descriptor, $0, uid_t(clamping: entry.uid), gid_t(clamping: entry.gid), AT_SYMLINK_NOFOLLOW)
+            }
         }
         var times = [
             timespec(tv_sec: time_t(entry.mtime), tv_nsec: 0), timespec(tv_sec: time_t(entry.mtime), tv_nsec: 0),
         ]
-        utimensat(parent.descriptor, target, &times, AT_SYMLINK_NOFOLLOW)
-        if target != name, renameat(parent.descriptor, target, parent.descriptor, name) != 0 {
-            unlinkat(parent.descriptor, target, 0)
+        _ = fsName(target) { utimensat(parent.descriptor, $0, &times, AT_SYMLINK_NOFOLLOW) }
+        if target != name, fsNames(target, name, { renameat(parent.descriptor, $0, parent.descriptor, $1) }) != 0 {
+            _ = fsName(target) { unlinkat(parent.descriptor, $0, 0) }
             throw .system("renameat", errno: errno, path: joinPath(parent.path, name), operation: "replace symlink")
         }
         if linkTarget.hasPrefix("/") || EntryPath.resolveLink(at: path, target: linkTarget) == nil {
@@ -383,14 +499,15 @@ private struct ExtractionRun {
         }
         guard let linkName = creationName(for: entry, name, in: parent) else { return }
         // No AT_SYMLINK_FOLLOW: the link is to the file itself, never through a link.
-        guard linkat(targetParent.descriptor, targetName, parent.descriptor, linkName, 0) == 0 else {
+        guard fsNames(targetName, linkName, { linkat(targetParent.descriptor, $0, parent.descriptor, $1, 0) }) == 0
+        else {
             note(
                 \.refused, entry.path,
                 "hard link to \(entry.linkTarget ?? "") failed: \(String(cString: strerror(errno)))")
             return
         }
-        if linkName != name, renameat(parent.descriptor, linkName, parent.descriptor, name) != 0 {
-            unlinkat(parent.descriptor, linkName, 0)
+        if linkName != name, fsNames(linkName, name, { renameat(parent.descriptor, $0, parent.descriptor, $1) }) != 0 {
+            _ = fsName(linkName) { unlinkat(parent.descriptor, $0, 0) }
             throw .system("renameat", errno: errno, path: joinPath(parent.path, name), operation: "replace file")
         }
         report.hardlinks += 1

@@ -347,16 +347,19 @@ public enum SharedAppBuilder {
         let (digest, size) = try writer.finish()
         let sha256 = digest!.hexString
         let name = lastPathComponent(options.output)
-        var manifestFile: String?
+        // The manifest is written first but given its name only after the tar has its own: a build that fails
+        // (a full disk) leaves neither behind.
+        var manifestOutput: AtomicOutputFile?
         if options.writeManifest {
             let document = BuildManifest(
                 archive: .init(name: name, size: size, sha256: sha256), package: plan.package,
                 entries: manifest, totals: .init(entries: plan.entries.count, files: fileCount, bytes: payload))
-            let path = options.output + ".manifest.json"
-            try AtomicOutputFile.write(try document.encoded(), to: path)
-            manifestFile = path
+            manifestOutput = try AtomicOutputFile(destination: options.output + ".manifest.json")
+            try manifestOutput!.file.writeAll(try document.encoded())
         }
         let checksumFile = try finish(sha256, size)
+        try manifestOutput?.commit()
+        let manifestFile = manifestOutput?.destination
         return BuildResult(
             output: options.output, sha256: sha256, size: size, package: plan.package, entries: plan.entries.count,
             files: fileCount, payloadBytes: payload, checksumFile: checksumFile, manifestFile: manifestFile,
@@ -393,17 +396,34 @@ struct BuildPlan {
         var previous: String?
         for entry in entries {
             let path = entry.header.path
-            if path == previous {
+            // Names are compared as bytes: two Unicode spellings of one name are two files to Linux and Android.
+            if let previous, path.utf8.elementsEqual(previous.utf8) {
                 throw PhonePackError(
                     .invalidInput, operation: "plan tar", path: path, message: "would be in the tar twice")
             }
             previous = path
+            if ArchiveName.hasEscapes(path) {
+                throw PhonePackError(
+                    .invalidInput, operation: "plan tar", path: path.terminalSafe,
+                    message: "has a name that is not valid UTF-8; Android paths are UTF-8, rename it")
+            }
+            // What verify and extract refuse is never written: a newline or ESC in a name, an over-long name.
+            if let problem = EntryPath.normalize(path).problem {
+                throw PhonePackError(
+                    .invalidInput, operation: "plan tar", path: path.terminalSafe,
+                    message: "has a name phonepack verify refuses (\(problem)); rename it")
+            }
             guard layout.area(of: path) != nil else {
                 throw PhonePackError(
                     .invalidInput, operation: "plan tar", path: path,
                     message: "is outside the areas of \(layout.packageName)")
             }
             if case .symlink(let target) = entry.header.kind {
+                if target.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+                    throw PhonePackError(
+                        .invalidInput, operation: "plan tar", path: path.terminalSafe,
+                        message: "is a symlink whose target has a control character; fix the link")
+                }
                 guard let resolved = EntryPath.resolveLink(at: path, target: target), layout.area(of: resolved) != nil
                 else {
                     throw PhonePackError(

@@ -27,6 +27,9 @@ public struct TarEntry: Sendable {
     public var linkTarget: String?
     public var xattrs: [XAttr]
     public var isSparse: Bool
+    /// Bytes of data the archive holds for the entry: `size` for a regular file, the data blocks of a sparse file's
+    /// map (its holes take no room in the archive, nor on disk when extracted).
+    public var storedSize: Int64
     public var deviceMajor: UInt32
     public var deviceMinor: UInt32
     /// Byte offset of the entry's data in the archive file (for ranged reads such as the APK inside a tar).
@@ -110,11 +113,22 @@ public final class TarReader {
         entry = entryPointer
         let index = entryCount
         entryCount += 1
-        guard let pathPointer = ArchiveLocale.pathname(entryPointer), let path = String(validatingCString: pathPointer)
-        else {
+        // ASCII names come through libarchive unchanged; any other name is read again from the header itself, as
+        // libarchive normalises UTF-8 to NFC and cannot give a name that is not UTF-8 (see RawTarNames).
+        var raw: RawTarNames.Names?? = nil
+        let rawNames = { () -> RawTarNames.Names? in
+            if raw == nil { raw = RawTarNames.read(self.file, at: archive_read_header_position(self.archive)) }
+            return raw!
+        }
+        let path: String
+        if let pointer = ArchiveLocale.pathname(entryPointer), Self.isASCII(pointer) {
+            path = String(cString: pointer)
+        } else if let bytes = rawNames()?.path {
+            path = ArchiveName.decode(bytes)
+        } else {
             throw PhonePackError(
                 .corruptArchive, operation: "read header", path: file.path,
-                message: "entry #\(index + 1)\(afterPrevious) has a name that is not valid UTF-8")
+                message: "entry #\(index + 1)\(afterPrevious) has a name that cannot be read from its header")
         }
         previousPath = path
         let type = archive_entry_filetype(entryPointer)
@@ -130,12 +144,14 @@ public final class TarReader {
             default: .unknown
             }
         var linkTarget: String?
-        if let hardlink = ArchiveLocale.hardlink(entryPointer) {
-            kind = .hardlink
-            linkTarget = String(
-                decoding: UnsafeRawBufferPointer(start: hardlink, count: strlen(hardlink)), as: UTF8.self)
-        } else if kind == .symlink, let symlink = ArchiveLocale.symlink(entryPointer) {
-            linkTarget = String(decoding: UnsafeRawBufferPointer(start: symlink, count: strlen(symlink)), as: UTF8.self)
+        let hardlink = ArchiveLocale.hardlink(entryPointer)
+        if hardlink != nil { kind = .hardlink }
+        if let link = hardlink ?? (kind == .symlink ? ArchiveLocale.symlink(entryPointer) : nil) {
+            linkTarget = Self.isASCII(link) ? String(cString: link) : rawNames()?.link.map(ArchiveName.decode)
+        } else if kind == .symlink || (raw != nil && rawNames()?.type == UInt8(ascii: "1")) {
+            // A link target libarchive could not convert: the header has it.
+            if kind != .symlink { kind = .hardlink }
+            linkTarget = rawNames()?.link.map(ArchiveName.decode)
         }
         var xattrs: [TarEntry.XAttr] = []
         if archive_entry_xattr_reset(entryPointer) > 0 {
@@ -147,16 +163,34 @@ public final class TarReader {
                 xattrs.append(.init(name: String(cString: name), value: bytes))
             }
         }
+        let sparseCount = archive_entry_sparse_reset(entryPointer)
+        let fileSize = archive_entry_size_is_set(entryPointer) != 0 ? archive_entry_size(entryPointer) : 0
+        var storedSize = fileSize
+        if sparseCount > 0 {
+            storedSize = 0
+            var offset: la_int64_t = 0
+            var length: la_int64_t = 0
+            while archive_entry_sparse_next(entryPointer, &offset, &length) == ARCHIVE_OK { storedSize += length }
+        }
         return TarEntry(
             index: index, path: path, kind: kind,
             size: archive_entry_size_is_set(entryPointer) != 0 ? archive_entry_size(entryPointer) : 0,
             permissions: UInt32(archive_entry_perm(entryPointer)) & 0o7777,
             uid: archive_entry_uid(entryPointer), gid: archive_entry_gid(entryPointer),
             mtime: Int64(archive_entry_mtime(entryPointer)), linkTarget: linkTarget, xattrs: xattrs,
-            isSparse: archive_entry_sparse_count(entryPointer) > 0,
+            isSparse: sparseCount > 0, storedSize: storedSize,
             deviceMajor: UInt32(archive_entry_rdevmajor(entryPointer)),
             deviceMinor: UInt32(archive_entry_rdevminor(entryPointer)),
             dataOffset: archive_filter_bytes(archive, 0))
+    }
+
+    static func isASCII(_ pointer: UnsafePointer<CChar>) -> Bool {
+        var p = pointer
+        while p.pointee != 0 {
+            if p.pointee < 0 { return false }
+            p += 1
+        }
+        return true
     }
 
     /// The next block of the current entry's data, valid until the next call; `nil` at the end of the entry.
@@ -169,6 +203,66 @@ public final class TarReader {
         if status == ARCHIVE_EOF { return nil }
         guard status == ARCHIVE_OK else { throw failure(status, "read data of \(previousPath ?? "?")") }
         return UnsafeRawBufferPointer(start: buffer, count: size)
+    }
+
+    /// The current entry's contents as the file they describe, in order: each data block, and the holes of a
+    /// sparse file (between blocks and up to its apparent `size`) as runs of zeros. What cat, diff and digests
+    /// read, so a file stored sparse and the same file stored whole read the same.
+    public func forEachContentBlock(size: Int64, _ body: (UnsafeRawBufferPointer) throws(PhonePackError) -> Void)
+        throws(PhonePackError)
+    {
+        var position: Int64 = 0
+        while true {
+            var buffer: UnsafeRawPointer?
+            var count = 0
+            var offset: la_int64_t = 0
+            let status = archive_read_data_block(archive, &buffer, &count, &offset)
+            if status == ARCHIVE_EOF { break }
+            guard status == ARCHIVE_OK else { throw failure(status, "read data of \(previousPath ?? "?")") }
+            if offset > position {
+                try Self.zeros(offset - position, body)
+                position = offset
+            }
+            try body(UnsafeRawBufferPointer(start: buffer, count: count))
+            position += Int64(count)
+        }
+        if size > position { try Self.zeros(size - position, body) }
+    }
+
+    /// Reads the current entry's data blocks with their offsets in the file (a sparse file's holes are left out).
+    public func forEachDataBlockWithOffset(_ body: (UnsafeRawBufferPointer, Int64) throws(PhonePackError) -> Void)
+        throws(PhonePackError)
+    {
+        while true {
+            var buffer: UnsafeRawPointer?
+            var count = 0
+            var offset: la_int64_t = 0
+            let status = archive_read_data_block(archive, &buffer, &count, &offset)
+            if status == ARCHIVE_EOF { return }
+            guard status == ARCHIVE_OK else { throw failure(status, "read data of \(previousPath ?? "?")") }
+            try body(UnsafeRawBufferPointer(start: buffer, count: count), offset)
+        }
+    }
+
+    /// 64 KiB of zeros for holes, allocated once and never written after.
+    private struct ZeroBlock: @unchecked Sendable {
+        let bytes: UnsafeRawBufferPointer = {
+            let block = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+            block.initializeMemory(as: UInt8.self, repeating: 0)
+            return UnsafeRawBufferPointer(block)
+        }()
+    }
+    private static let zeroBlock = ZeroBlock()
+
+    private static func zeros(_ count: Int64, _ body: (UnsafeRawBufferPointer) throws(PhonePackError) -> Void)
+        throws(PhonePackError)
+    {
+        var left = count
+        while left > 0 {
+            let n = Int(min(left, Int64(zeroBlock.bytes.count)))
+            try body(UnsafeRawBufferPointer(rebasing: zeroBlock.bytes[0..<n]))
+            left -= Int64(n)
+        }
     }
 
     /// Reads the current entry's data to the end, handing each block to `body`.

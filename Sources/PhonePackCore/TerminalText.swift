@@ -43,6 +43,11 @@ public enum TerminalText {
     }
 
     static func appendEscaped(_ scalar: Unicode.Scalar, to out: inout String) {
+        if let byte = ArchiveName.escapedByte(scalar) {
+            // A byte of a name that is not UTF-8 (see ``ArchiveName``).
+            out += hex(byte)
+            return
+        }
         switch scalar.value {
         case 0x09: out += "\\t"
         case 0x0A: out += "\\n"

@@ -110,9 +110,11 @@ struct ExtractCommand: ParsableCommand {
         if r.notSelected > 0 {
             say("  \(r.notSelected) entries not selected by --include/--exclude/--strip-components")
         }
-        for (title, notes) in [("skipped", r.skipped), ("refused", r.refused)] where !notes.isEmpty {
-            say("  \(title) \(notes.count):")
+        for (title, notes, count) in [("skipped", r.skipped, r.skippedCount), ("refused", r.refused, r.refusedCount)]
+        where count > 0 {
+            say("  \(title) \(count):")
             for note in notes { say("    \(note.entry): \(note.reason)") }
+            if count > notes.count { say("    … and \(count - notes.count) more") }
         }
         if r.droppedXattrs > 0 {
             printWarning(
@@ -124,8 +126,8 @@ struct ExtractCommand: ParsableCommand {
                 "\(r.symlinksPointingOutside) symlinks point outside \(r.destination) (written as links, not followed)")
         }
         for warning in r.warnings { printWarning(warning) }
-        if !r.refused.isEmpty {
-            printError("\(r.refused.count) entries were refused as unsafe; the archive deserves a closer look")
+        if r.refusedCount > 0 {
+            printError("\(r.refusedCount) entries were refused as unsafe; the archive deserves a closer look")
         }
     }
 }

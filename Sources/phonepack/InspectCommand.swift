@@ -40,7 +40,8 @@ struct InspectCommand: ParsableCommand {
         }
         if long, let entries = report.entries { entries.forEach(printListing) }
         if tree, let entries = report.entries { printTree(PathTree.build(entries)) }
-        if let summary = report.summary { printSummary(report, summary) }
+        // --long is the listing alone, as `tar tv` prints it (scripts read it line by line).
+        if let summary = report.summary, !long { printSummary(report, summary) }
         if let export = report.export { printExport(export) }
     }
 

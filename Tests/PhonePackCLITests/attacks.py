@@ -165,9 +165,10 @@ write_raw("c23-nul-path", [pax_block([(b"path", b"ok.txt\0" + rel_to_outside.enc
                            raw_header(b"benign.txt", size=8), pad(b"payload\n")], [])
 # c24: a GNU long name that climbs out
 build("c24-gnu-longname", [f(rel_to_outside + "/" + "x" * 120 + "/owned.txt")], [rel_to_outside], fmt=tarfile.GNU_FORMAT)
-# c26: names that differ only in case, and NFC/NFD twins
+# c26: names that differ only in case, and NFC/NFD twins: four files on a case-sensitive Linux file system (names are
+# bytes), each with its own data; only a file system that folds case would make them collide.
 build("c26-collisions", [f("Data/x", b"one\n"), f("data/x", b"two\n"), f("caf\u00e9", b"nfc\n"), f("cafe\u0301", b"nfd\n")],
-      ["data/x", "caf"])
+      [], fails=False)
 # c27: symlink named with a trailing slash, then a path through it
 build("c27-trailing-slash", [sym("linkdir/", o), f("linkdir/owned.txt")], ["linkdir/owned.txt"])
 # c28: './' with mode 0777 must not touch DIR
@@ -205,7 +206,8 @@ with open(os.path.join(sparse_src, "bomb.img"), "wb") as out:
     out.write(b"!")
 sparse_tar = os.path.join(outdir, "x08-sparse-bomb.tar")
 subprocess.run(["tar", "--sparse", "--format=pax", "-cf", sparse_tar, "-C", sparse_src, "bomb.img"], check=True)
-cases.append({"name": "x08-sparse-bomb", "archive": sparse_tar, "names": ["bomb.img"], "prepare": [], "runs": 1,
-              "extra": [], "fails": True})
+# A sparse file is extracted sparse within the limits; the apparent size counts against --max-total-size.
+cases.append({"name": "x08-sparse-bomb", "archive": sparse_tar, "names": ["--max-total-size"], "prepare": [],
+              "runs": 1, "extra": ["--max-total-size", "100M"], "fails": True})
 
 json.dump(cases, sys.stdout)

@@ -1,0 +1,101 @@
+/// Archive names are bytes. These two pieces keep them so while the code handles them as `String`s:
+///
+/// - ``ArchiveName`` carries any byte sequence losslessly in a `String`: valid UTF-8 exactly as it is (never
+///   normalised: `e` + U+0301 stays two scalars), and each byte of an invalid sequence (a Latin-1 name from an
+///   old tool) as one scalar of the plane-16 private-use block U+10FF00+byte, which no real name uses. At every
+///   system call the name goes back to its exact bytes; on a terminal such a byte shows as `\xNN`, in JSON as
+///   `\udcNN` (Python's surrogateescape, so `tarfile` listings compare equal).
+/// - ``NameKey`` is a name as a set or dictionary key, equal only when the bytes are equal: Swift's `String`
+///   equality is Unicode canonical equivalence, which takes `é` and `e\u{301}` for one name.
+public enum ArchiveName {
+    static let escapeBase: UInt32 = 0x10FF00
+
+    /// The name of `bytes` (see the type's description).
+    public static func decode(_ bytes: some Collection<UInt8>) -> String {
+        if let text = String(validating: bytes, as: UTF8.self) { return text }
+        let array = Array(bytes)
+        var out = String.UnicodeScalarView()
+        var index = 0
+        while index < array.count {
+            var iterator = array[index...].makeIterator()
+            var decoder = UTF8()
+            if case .scalarValue(let scalar) = decoder.decode(&iterator) {
+                out.append(scalar)
+                index += UTF8.width(scalar)
+            } else {
+                out.append(Unicode.Scalar(escapeBase + UInt32(array[index]))!)
+                index += 1
+            }
+        }
+        return String(out)
+    }
+
+    /// The exact bytes of a name made by ``decode(_:)``.
+    public static func bytes(of name: String) -> [UInt8] {
+        guard hasEscapes(name) else { return Array(name.utf8) }
+        var out: [UInt8] = []
+        out.reserveCapacity(name.utf8.count)
+        for scalar in name.unicodeScalars {
+            if let byte = escapedByte(scalar) {
+                out.append(byte)
+            } else {
+                out.append(contentsOf: String(scalar).utf8)
+            }
+        }
+        return out
+    }
+
+    /// The byte a private-use escape scalar stands for, else `nil`.
+    static func escapedByte(_ scalar: Unicode.Scalar) -> UInt8? {
+        scalar.value >= escapeBase && scalar.value <= escapeBase + 0xFF ? UInt8(scalar.value - escapeBase) : nil
+    }
+
+    /// Whether the name holds escaped bytes (cheap: plane-16 scalars start with the byte 0xF4 in UTF-8).
+    public static func hasEscapes(_ name: String) -> Bool {
+        name.utf8.contains(0xF4) && name.unicodeScalars.contains { escapedByte($0) != nil }
+    }
+
+    /// Calls `body` with the name as the C string a system call wants: its exact bytes.
+    public static func withCString<T>(_ name: String, _ body: (UnsafePointer<CChar>) throws -> T) rethrows -> T {
+        guard hasEscapes(name) else { return try name.withCString(body) }
+        var bytes = bytes(of: name)
+        bytes.append(0)
+        return try bytes.withUnsafeBufferPointer { buffer in
+            try buffer.withMemoryRebound(to: CChar.self) { try body($0.baseAddress!) }
+        }
+    }
+}
+
+/// A name as a key: equal, hashed and ordered by its bytes, never by Unicode equivalence.
+public struct NameKey: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let name: String
+
+    public init(_ name: String) { self.name = name }
+    public init(_ name: Substring) { self.name = String(name) }
+
+    public static func == (a: NameKey, b: NameKey) -> Bool { a.name.utf8.elementsEqual(b.name.utf8) }
+
+    public func hash(into hasher: inout Hasher) {
+        if name.utf8.withContiguousStorageIfAvailable({ hasher.combine(bytes: UnsafeRawBufferPointer($0)) }) == nil {
+            for byte in name.utf8 { hasher.combine(byte) }
+        }
+        hasher.combine(name.utf8.count)
+    }
+
+    public static func < (a: NameKey, b: NameKey) -> Bool { a.name.utf8.lexicographicallyPrecedes(b.name.utf8) }
+
+    public var description: String { name }
+}
+
+/// Calls `body` with `name`'s exact bytes as a C string (see ``ArchiveName``): the form every system call that
+/// takes an archive name gets.
+@inline(__always)
+func fsName<T>(_ name: String, _ body: (UnsafePointer<CChar>) -> T) -> T {
+    ArchiveName.withCString(name, body)
+}
+
+/// ``fsName(_:_:)`` for calls that take two names.
+@inline(__always)
+func fsNames<T>(_ first: String, _ second: String, _ body: (UnsafePointer<CChar>, UnsafePointer<CChar>) -> T) -> T {
+    ArchiveName.withCString(first) { a in ArchiveName.withCString(second) { b in body(a, b) } }
+}
