@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(
             name: "PhonePackCLITests",
             dependencies: ["PhonePackCore"],
-            exclude: ["craft.py", "attacks.py", "hostile_server.py"],
+            exclude: ["craft.py", "attacks.py", "hostile_server.py", "fidelity_corpus.py"],
             swiftSettings: strictSettings
         ),
     ]

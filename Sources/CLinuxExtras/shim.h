@@ -9,6 +9,16 @@
 #include <sys/vfs.h>
 #include <linux/fs.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <errno.h>
+#include <stdio.h>
+/* Linux values, for headers read without _GNU_SOURCE. */
+#ifndef O_TMPFILE
+#define O_TMPFILE (020000000 | O_DIRECTORY)
+#endif
+#ifndef AT_EMPTY_PATH
+#define AT_EMPTY_PATH 0x1000
+#endif
 
 /* Marks the process not dumpable: no core file, and no other process of the same user may ptrace it or read
    its memory through /proc. Returns 0 on success. */
@@ -18,6 +28,22 @@ static inline int phonepack_set_not_dumpable(void) { return prctl(PR_SET_DUMPABL
 static inline int phonepack_renameat_noreplace(int olddirfd, const char *oldpath, int newdirfd, const char *newpath) {
     return (int)syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath, 1u /* RENAME_NOREPLACE */);
 }
+/* An unnamed file in the folder open as dirfd (O_TMPFILE): it gets a name only through phonepack_link_unnamed,
+   so a crash leaves nothing behind. -1 where the file system cannot (EOPNOTSUPP, EISDIR, EINVAL). */
+static inline int phonepack_open_unnamed(int dirfd, unsigned int mode) {
+    return openat(dirfd, ".", O_WRONLY | O_TMPFILE | O_CLOEXEC, mode);
+}
+
+/* Gives the unnamed file fd the name `name` in dirfd; fails with EEXIST if the name is taken (never replaces).
+   AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; without it the /proc/self/fd path does the same. */
+static inline int phonepack_link_unnamed(int fd, int dirfd, const char *name) {
+    if (linkat(fd, "", dirfd, name, AT_EMPTY_PATH) == 0) return 0;
+    if (errno != EPERM && errno != ENOENT) return -1;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    return linkat(AT_FDCWD, path, dirfd, name, AT_SYMLINK_FOLLOW);
+}
+
 /* Whether names in the folder open as fd are compared without case (and Unicode form): file systems that always
    fold (FAT, exFAT, NTFS, SMB, HFS), or an ext4/f2fs folder with the casefold attribute (chattr +F). Asks the
    file system; writes nothing. */

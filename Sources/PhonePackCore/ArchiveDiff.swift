@@ -63,6 +63,8 @@ public enum ArchiveDiff {
         var result: Set<NameKey> = []
         for key in paths {
             let path = key.name
+            // A name no file system takes (a hostile 32,000-level one) implies no folders: linear work.
+            guard path.utf8.count <= EntryPath.maxPathBytes else { continue }
             var end = path.utf8.endIndex
             while let slash = path.utf8[..<end].lastIndex(of: UInt8(ascii: "/")) {
                 guard result.insert(NameKey(path[..<slash])).inserted else { break }

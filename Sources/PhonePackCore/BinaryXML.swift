@@ -148,13 +148,31 @@ private struct BinaryXMLParser {
         let end = start + size
         var result: [String] = []
         result.reserveCapacity(count)
+        // Offsets may repeat (a hostile pool points a million entries at one huge string): each string is decoded
+        // once and shared, and all of them together may not decode to more than the budget.
+        var decoded: [Int: String] = [:]
+        var budget = Self.maxDecodedStringBytes
         for i in 0..<count {
             let at = start + stringsStart + Int(try u32(start + headerSize + 4 * i))
             guard at < end else { throw BinaryXMLError(offset: at, reason: "string \(i) is outside its pool") }
-            result.append(isUTF8 ? try utf8String(at: at, end: end) : try utf16String(at: at, end: end))
+            if let known = decoded[at] {
+                result.append(known)
+                continue
+            }
+            let text = isUTF8 ? try utf8String(at: at, end: end) : try utf16String(at: at, end: end)
+            budget -= text.utf8.count
+            guard budget >= 0 else {
+                throw BinaryXMLError(
+                    offset: at, reason: "the string pool decodes to more than \(Self.maxDecodedStringBytes >> 20) MiB")
+            }
+            decoded[at] = text
+            result.append(text)
         }
         return result
     }
+
+    /// What all strings of a manifest may decode to; real manifests need a few hundred KiB.
+    static let maxDecodedStringBytes = 16 << 20
 
     /// UTF-8 pool entry: UTF-16 length (1 or 2 bytes), UTF-8 byte length (1 or 2 bytes), bytes, NUL.
     func utf8String(at start: Int, end: Int) throws(BinaryXMLError) -> String {

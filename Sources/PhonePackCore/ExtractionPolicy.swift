@@ -47,9 +47,12 @@ public struct ExtractionPolicy {
         }
         if let problem { return .refuse(reason: problem.description) }
         guard filter.selects(normalized) else { return .skip(reason: "not selected by --include/--exclude") }
-        let components = normalized.split(separator: "/")
-        guard components.count > stripComponents else { return .skip(reason: "removed by --strip-components") }
-        let path = components.dropFirst(stripComponents).joined(separator: "/")
+        var path = normalized
+        if stripComponents > 0 {
+            let components = normalized.split(separator: "/")
+            guard components.count > stripComponents else { return .skip(reason: "removed by --strip-components") }
+            path = components.dropFirst(stripComponents).joined(separator: "/")
+        }
 
         switch entry.kind {
         case .characterDevice, .blockDevice, .fifo, .socket, .unknown:

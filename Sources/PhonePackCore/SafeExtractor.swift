@@ -48,15 +48,20 @@ public enum SafeExtractor {
         /// Apparent sizes, sparse files' holes included: what `--max-total-size` limits.
         var apparentBytes: Int64 = 0
         /// Folders that will exist, by their bytes, so each implied one is counted once.
-        var folders = Set<[UInt8]>()
+        var folders = Set<NameKey>()
+        /// The folder of the previous entry: tars list a folder's files together, so most entries need no walk.
+        var lastFolder = ""
 
         /// Counts `path` (an entry to create) and the folders above it that nothing created yet.
         mutating func add(_ path: String, isFolder: Bool) {
-            let bytes = Array(path.utf8)
-            if isFolder && !folders.insert(bytes).inserted { entries -= 1 }
-            var end = bytes.count
-            while let slash = bytes[..<end].lastIndex(of: UInt8(ascii: "/")) {
-                guard folders.insert(Array(bytes[..<slash])).inserted else { break }
+            if isFolder && !folders.insert(NameKey(path)).inserted { entries -= 1 }
+            guard let lastSlash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return }
+            let folder = path[..<lastSlash]
+            if folder.utf8.elementsEqual(lastFolder.utf8) { return }
+            lastFolder = String(folder)
+            var end = path.utf8.endIndex
+            while let slash = path.utf8[..<end].lastIndex(of: UInt8(ascii: "/")) {
+                guard folders.insert(NameKey(path[..<slash])).inserted else { break }
                 entries += 1
                 end = slash
             }
@@ -373,43 +378,69 @@ private struct ExtractionRun {
         throw .system("openat", errno: errno, path: joinPath(parent.path, target), operation: "create file")
     }
 
-    /// Gives the finished partial file its name: over the old file with --overwrite, else only if the name is
-    /// still free (`RENAME_NOREPLACE`; `link` + `unlink` where the file system lacks it). False: the name was
-    /// taken meanwhile.
+    enum Placement { case placed, nameTaken, folderInTheWay }
+
+    /// Gives the finished partial file its name: over the old file with --overwrite (never over a folder), else
+    /// only if the name is free (`RENAME_NOREPLACE`; `link` + `unlink` where the file system lacks it), decided
+    /// atomically by the rename itself rather than by a look beforehand.
     func moveIntoPlace(_ partial: String, _ name: String, replacing: Bool, in parent: OpenFile)
-        throws(PhonePackError) -> Bool
+        throws(PhonePackError) -> Placement
     {
         if replacing {
-            if fsNames(partial, name, { renameat(parent.descriptor, $0, parent.descriptor, $1) }) == 0 { return true }
+            if fsNames(partial, name, { renameat(parent.descriptor, $0, parent.descriptor, $1) }) == 0 {
+                return .placed
+            }
+            if errno == EISDIR || errno == ENOTEMPTY || errno == EEXIST { return .folderInTheWay }
         } else {
             if fsNames(partial, name, { phonepack_renameat_noreplace(parent.descriptor, $0, parent.descriptor, $1) })
                 == 0
             {
-                return true
+                return .placed
             }
             if errno == EINVAL || errno == ENOSYS {
                 if fsNames(partial, name, { linkat(parent.descriptor, $0, parent.descriptor, $1, 0) }) == 0 {
                     _ = fsName(partial) { unlinkat(parent.descriptor, $0, 0) }
-                    return true
+                    return .placed
                 }
             }
-            if errno == EEXIST { return false }
+            if errno == EEXIST { return .nameTaken }
         }
         throw .system("renameat", errno: errno, path: joinPath(parent.path, name), operation: "put file in place")
+    }
+
+    /// Links the finished unnamed file in under `name`, never over anything already there.
+    func nameUnnamed(_ file: OpenFile, _ name: String, in parent: OpenFile) throws(PhonePackError) -> Placement {
+        if fsName(name, { phonepack_link_unnamed(file.descriptor, parent.descriptor, $0) }) == 0 { return .placed }
+        if errno == EEXIST { return .nameTaken }
+        throw .system("linkat", errno: errno, path: joinPath(parent.path, name), operation: "put file in place")
     }
 
     mutating func createFile(_ entry: TarEntry, name: String, path: String, in parent: OpenFile, reader: TarReader)
         throws(PhonePackError)
     {
         // Every file is written under a hidden name and renamed when complete, so a crash never leaves a
-        // truncated file under its final name (and a rerun finishes the job).
-        guard let target = creationName(for: entry, name, in: parent) else { return }
-        let replacing = target != name
-        let partial = replacing ? target : Self.partialName(name)
+        // truncated file under its final name (and a rerun finishes the job). Whether the name is free is
+        // decided by that rename: no look beforehand, which would cost a system call per file and could be
+        // overtaken anyway.
         let mode = fileMode(entry.permissions)
-        let output = try createPartial(partial, mode: mode, in: parent)
-        // Registered so Ctrl-C removes it; removed here too if the archive ends early.
-        TemporaryFiles.register(output.path)
+        // Best: an unnamed file (O_TMPFILE) that gets its name only when complete; a crash leaves nothing at all.
+        // Where the file system cannot, a hidden partial name.
+        let unnamedFD = options.overwrite ? -1 : phonepack_open_unnamed(parent.descriptor, mode)
+        let partial = Self.partialName(name)
+        let output =
+            unnamedFD >= 0
+            ? OpenFile(adopting: unnamedFD, path: joinPath(parent.path, partial))
+            : try createPartial(partial, mode: mode, in: parent)
+        // A named partial file is registered so Ctrl-C removes it, and removed here if the archive ends early;
+        // an unnamed one vanishes by itself when closed.
+        let named = unnamedFD < 0
+        let discard = { () in
+            if named {
+                _ = fsName(partial) { unlinkat(parent.descriptor, $0, 0) }
+                TemporaryFiles.unregister(output.path)
+            }
+        }
+        if named { TemporaryFiles.register(output.path) }
         do throws(PhonePackError) {
             var written: Int64 = 0
             let alreadyWritten = report.bytes
@@ -420,7 +451,7 @@ private struct ExtractionRun {
             if entry.isSparse {
                 // Data blocks at their offsets, holes left as holes; the file then gets its full apparent size.
                 if alreadyWritten + entry.size > limit { throw tooMuch }
-                try reader.forEachDataBlockWithOffset { (block, offset) throws(PhonePackError) in
+                while let (block, offset) = try reader.nextDataBlock() {
                     guard offset >= 0, offset + Int64(block.count) <= entry.size else {
                         throw PhonePackError(
                             .corruptArchive, operation: "extract", path: entry.path,
@@ -442,19 +473,25 @@ private struct ExtractionRun {
                 }
             }
             try applyMetadata(entry, to: output, mode: mode)
-            guard try moveIntoPlace(partial, name, replacing: replacing, in: parent) else {
-                _ = fsName(partial) { unlinkat(parent.descriptor, $0, 0) }
-                TemporaryFiles.unregister(output.path)
-                note(\.skipped, entry.path, "exists in the destination (use --overwrite to replace it)")
+            let placement =
+                unnamedFD >= 0
+                ? try nameUnnamed(output, name, in: parent)
+                : try moveIntoPlace(partial, name, replacing: options.overwrite, in: parent)
+            guard placement == .placed else {
+                discard()
+                if placement == .nameTaken {
+                    note(\.skipped, entry.path, "exists in the destination (use --overwrite to replace it)")
+                } else {
+                    note(\.refused, entry.path, "a folder of that name exists in the destination")
+                }
                 return
             }
             report.bytes += written
         } catch {
-            _ = fsName(partial) { unlinkat(parent.descriptor, $0, 0) }
-            TemporaryFiles.unregister(output.path)
+            discard()
             throw stopped(error)
         }
-        TemporaryFiles.unregister(output.path)
+        if named { TemporaryFiles.unregister(output.path) }
         report.files += 1
     }
 

@@ -109,7 +109,14 @@ public final class TarReader {
         var entryPointer: OpaquePointer?
         let status = archive_read_next_header(archive, &entryPointer)
         if status == ARCHIVE_EOF { return nil }
-        guard status == ARCHIVE_OK, let entryPointer else { throw failure(status, "read header") }
+        // The one warning that is not damage: a name libarchive cannot convert to the locale (GNU tar's pax
+        // `hdrcharset=BINARY` for a Latin-1 name). The name is read from the header itself below.
+        let unconvertibleName =
+            status == ARCHIVE_WARN && archive_errno(archive) == EILSEQ
+            && (archive_error_string(archive).map { String(cString: $0).contains("can't be converted") } ?? false)
+        guard status == ARCHIVE_OK || unconvertibleName, let entryPointer else {
+            throw failure(status, "read header")
+        }
         entry = entryPointer
         let index = entryCount
         entryCount += 1
@@ -193,16 +200,21 @@ public final class TarReader {
         return true
     }
 
-    /// The next block of the current entry's data, valid until the next call; `nil` at the end of the entry.
-    /// A truncated archive throws, naming the entry.
-    public func readDataBlock() throws(PhonePackError) -> UnsafeRawBufferPointer? {
+    /// The next block of the current entry's data and its offset in the file (a sparse file's holes are skipped),
+    /// valid until the next call; `nil` at the end of the entry. A truncated archive throws, naming the entry.
+    public func nextDataBlock() throws(PhonePackError) -> (bytes: UnsafeRawBufferPointer, offset: Int64)? {
         var buffer: UnsafeRawPointer?
         var size = 0
         var offset: la_int64_t = 0
         let status = archive_read_data_block(archive, &buffer, &size, &offset)
         if status == ARCHIVE_EOF { return nil }
         guard status == ARCHIVE_OK else { throw failure(status, "read data of \(previousPath ?? "?")") }
-        return UnsafeRawBufferPointer(start: buffer, count: size)
+        return (UnsafeRawBufferPointer(start: buffer, count: size), offset)
+    }
+
+    /// The next block of the current entry's data, valid until the next call; `nil` at the end of the entry.
+    public func readDataBlock() throws(PhonePackError) -> UnsafeRawBufferPointer? {
+        try nextDataBlock()?.bytes
     }
 
     /// The current entry's contents as the file they describe, in order: each data block, and the holes of a
@@ -212,36 +224,15 @@ public final class TarReader {
         throws(PhonePackError)
     {
         var position: Int64 = 0
-        while true {
-            var buffer: UnsafeRawPointer?
-            var count = 0
-            var offset: la_int64_t = 0
-            let status = archive_read_data_block(archive, &buffer, &count, &offset)
-            if status == ARCHIVE_EOF { break }
-            guard status == ARCHIVE_OK else { throw failure(status, "read data of \(previousPath ?? "?")") }
+        while let (block, offset) = try nextDataBlock() {
             if offset > position {
                 try Self.zeros(offset - position, body)
                 position = offset
             }
-            try body(UnsafeRawBufferPointer(start: buffer, count: count))
-            position += Int64(count)
+            try body(block)
+            position += Int64(block.count)
         }
         if size > position { try Self.zeros(size - position, body) }
-    }
-
-    /// Reads the current entry's data blocks with their offsets in the file (a sparse file's holes are left out).
-    public func forEachDataBlockWithOffset(_ body: (UnsafeRawBufferPointer, Int64) throws(PhonePackError) -> Void)
-        throws(PhonePackError)
-    {
-        while true {
-            var buffer: UnsafeRawPointer?
-            var count = 0
-            var offset: la_int64_t = 0
-            let status = archive_read_data_block(archive, &buffer, &count, &offset)
-            if status == ARCHIVE_EOF { return }
-            guard status == ARCHIVE_OK else { throw failure(status, "read data of \(previousPath ?? "?")") }
-            try body(UnsafeRawBufferPointer(start: buffer, count: count), offset)
-        }
     }
 
     /// 64 KiB of zeros for holes, allocated once and never written after.

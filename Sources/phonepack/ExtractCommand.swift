@@ -8,8 +8,9 @@ struct ExtractCommand: ParsableCommand {
         discussion: """
             Meant for archives from devices you do not control. Refused (and reported, exit status 1):
             absolute paths, '..', paths through a symlink (in the archive or already in DIR), hard links
-            to anything but an earlier file of the archive, duplicate names and names that collide after
-            Unicode normalisation or case folding, sparse files. Skipped (reported, exit status 0):
+            to anything but an earlier file of the archive, duplicate names (as bytes; names that differ in case
+            or Unicode form collide only where DIR's file system folds case). Sparse files are written sparse.
+            Skipped (reported, exit status 0):
             devices, FIFOs and sockets (never created), existing files (unless --overwrite).
 
             Symlinks are written as symlinks and never followed. setuid/setgid/sticky and world-write bits

@@ -1,0 +1,316 @@
+import Foundation
+import Testing
+
+/// Runs a command under Python and reports its wall time, peak memory and output size, so a test can bound them.
+struct Measured {
+    var status: Int32
+    var seconds: Double
+    var maxRSSMiB: Double
+    var stdoutBytes: Int
+    var stderr: String
+
+    static func run(_ arguments: [String], timeout: Double = 60) throws -> Measured {
+        let script = """
+            import json, resource, subprocess, sys, time
+            t = time.time()
+            try:
+                p = subprocess.run(sys.argv[2:], capture_output=True, timeout=float(sys.argv[1]))
+                status, out, err = p.returncode, len(p.stdout), p.stderr.decode('utf-8', 'replace')[-2000:]
+            except subprocess.TimeoutExpired:
+                status, out, err = -9, 0, 'timed out'
+            rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            print(json.dumps([status, time.time() - t, rss, out, err]))
+            """
+        let result = try CLI.runTool("python3", ["-c", script, String(timeout), CLI.binary] + arguments)
+        let values = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [Any])
+        return Measured(
+            status: Int32(values[0] as? Int ?? -1), seconds: values[1] as? Double ?? 0,
+            maxRSSMiB: values[2] as? Double ?? 0, stdoutBytes: values[3] as? Int ?? 0,
+            stderr: values[4] as? String ?? "")
+    }
+}
+
+@Suite("Archives come out exactly as they went in (issue 12)")
+struct ArchiveFidelityTests {
+    static let isRoot = geteuid() == 0
+
+    @Test(
+        "one tree (NFD/NFC twins, Latin-1, case pairs, sparse, FIFO, links, long name, odd modes) through GNU tar, bsdtar and Python tarfile: listings equal tarfile's, extraction equals GNU tar's, no diff anywhere"
+    )
+    func corpus() throws {
+        let tmp = try TemporaryDirectory()
+        let result = try CLI.runTool(
+            "python3", [CLI.repositoryRoot + "/Tests/PhonePackCLITests/fidelity_corpus.py", CLI.binary, tmp.file("w")])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let report = try CLI.parseJSON(result.stdout)
+        #expect((report["archives"] as? [String])?.count == 10, "\(result.stdout)")
+        #expect((report["failures"] as? [String]) == [], "\(result.stdout)")
+    }
+
+    @Test("each spelling of café is its own file: cat and extract keep them apart, byte for byte")
+    func twins() throws {
+        let tmp = try TemporaryDirectory()
+        let tar = tmp.file("twins.tar")
+        try CLI.tool(
+            "python3",
+            [
+                "-c",
+                """
+                import io, sys, tarfile
+                with tarfile.open(sys.argv[1], 'w', format=tarfile.PAX_FORMAT) as t:
+                    for name, data in [('caf\\u00e9.txt', b'composed\\n'), ('cafe\\u0301.txt', b'decomposed\\n')]:
+                        i = tarfile.TarInfo(name); i.size = len(data); t.addfile(i, io.BytesIO(data))
+                """, tar,
+            ])
+        #expect(try CLI.run(["cat", tar, "caf\u{e9}.txt"]).stdout == "composed\n")
+        #expect(try CLI.run(["cat", tar, "cafe\u{301}.txt"]).stdout == "decomposed\n")
+        let extracted = try CLI.run(["extract", tar, "-C", tmp.file("out")])
+        #expect(extracted.status == 0, "\(extracted.output)")
+        let names = try CLI.tool(
+            "python3",
+            [
+                "-c",
+                "import os,sys; d=os.fsencode(sys.argv[1]); print([(n, open(os.path.join(d, n),'rb').read()) for n in sorted(os.listdir(d))])",
+                tmp.file("out"),
+            ])
+        #expect(
+            names.trimmingCharacters(in: .whitespacesAndNewlines)
+                == "[(b'cafe\\xcc\\x81.txt', b'decomposed\\n'), (b'caf\\xc3\\xa9.txt', b'composed\\n')]")
+    }
+
+    @Test("a sparse file: extract keeps its holes within the limits; cat of it and of a hard link to it is the file")
+    func sparse() throws {
+        let tmp = try TemporaryDirectory()
+        try CLI.tool(
+            "python3",
+            [
+                "-c",
+                """
+                import os, sys
+                os.makedirs(sys.argv[1])
+                with open(sys.argv[1] + '/disk.img', 'wb') as f:
+                    f.truncate(20 << 20); f.seek(5 << 20); f.write(b'island'); f.seek((20 << 20) - 3); f.write(b'end')
+                os.link(sys.argv[1] + '/disk.img', sys.argv[1] + '/same.img')
+                """, tmp.file("tree"),
+            ])
+        let tar = tmp.file("sparse.tar")
+        try CLI.tool("tar", ["-S", "--format=posix", "-cf", tar, "-C", tmp.file("tree"), "disk.img", "same.img"])
+        let original = try #require(FileManager.default.contents(atPath: tmp.file("tree/disk.img")))
+        for name in ["disk.img", "same.img"] {
+            let cat = try CLI.runTool(
+                "/bin/sh", ["-c", "\"$0\" cat \"$1\" \"$2\" > \"$3\"", CLI.binary, tar, name, tmp.file("cat-\(name)")])
+            #expect(cat.status == 0, "\(cat.stderr)")
+            #expect(FileManager.default.contents(atPath: tmp.file("cat-\(name)")) == original, "cat \(name)")
+        }
+        let out = tmp.file("out")
+        #expect(try CLI.run(["extract", tar, "-C", out]).status == 0)
+        #expect(FileManager.default.contents(atPath: out + "/disk.img") == original)
+        var st = stat()
+        #expect(stat(out + "/disk.img", &st) == 0)
+        #expect(Int(st.st_blocks) * 512 < 1 << 20, "the holes were filled: \(st.st_blocks) blocks")
+        let limited = try CLI.run(["extract", tar, "-C", tmp.file("limited"), "--max-total-size", "10M"])
+        #expect(limited.status == 2, "\(limited.output)")
+        #expect(limited.stderr.contains("--max-total-size"))
+        #expect(!FileManager.default.fileExists(atPath: tmp.file("limited/disk.img")))
+    }
+
+    @Test("names differing only in case are two folders on Linux: extract writes both, verify's unique-names agrees")
+    func casePairs() throws {
+        let tmp = try TemporaryDirectory()
+        try tmp.write("tree/data/local/tmp/terminfo/a/ansi", "lower\n")
+        try tmp.write("tree/data/local/tmp/terminfo/A/Apple_Terminal", "upper\n")
+        let tar = tmp.file("case.tar")
+        try CLI.tool("tar", ["--format=gnu", "-cf", tar, "-C", tmp.file("tree"), "."])
+        let result = try CLI.run(["extract", tar, "-C", tmp.file("out")])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(FileManager.default.fileExists(atPath: tmp.file("out/data/local/tmp/terminfo/a/ansi")))
+        #expect(FileManager.default.fileExists(atPath: tmp.file("out/data/local/tmp/terminfo/A/Apple_Terminal")))
+        let verify = try CLI.parseJSON(
+            try CLI.run(["verify", tar, "--profile", "huawei-push-file", "--json"]).stdout)
+        let rules = try #require(verify["rules"] as? [[String: Any]])
+        for id in ["unique-names", "safe-paths"] {
+            #expect(rules.first { $0["id"] as? String == id }?["status"] as? String == "pass", "\(id): \(rules)")
+        }
+    }
+
+    // MARK: bounded work on hostile trees
+
+    @Test("a 32,000-level name: inspect --tree, --summary and diff finish quickly with bounded output and memory")
+    func deepName() throws {
+        let tmp = try TemporaryDirectory()
+        let tar = tmp.file("deep.tar")
+        try CLI.tool(
+            "python3",
+            [
+                "-c",
+                """
+                import io, sys, tarfile
+                with tarfile.open(sys.argv[1], 'w', format=tarfile.PAX_FORMAT) as t:
+                    i = tarfile.TarInfo('a/' * 32000 + 'f'); i.size = 1; t.addfile(i, io.BytesIO(b'x'))
+                    for n in range(300):
+                        i = tarfile.TarInfo(('d%d/' % n) * 100 + 'f'); i.size = 1; t.addfile(i, io.BytesIO(b'y'))
+                """, tar,
+            ])
+        for arguments in [["inspect", tar, "--tree"], ["inspect", tar, "--summary"], ["diff", tar, tar]] {
+            let run = try Measured.run(arguments)
+            #expect(run.status >= 0 && run.status <= 2, "\(arguments): \(run.stderr)")
+            #expect(run.seconds < 10, "\(arguments) took \(run.seconds) s")
+            #expect(run.stdoutBytes < 20 << 20, "\(arguments) printed \(run.stdoutBytes) bytes")
+            #expect(run.maxRSSMiB < 300, "\(arguments) peaked at \(run.maxRSSMiB) MiB")
+        }
+    }
+
+    @Test("a 10 MiB tar of 20,000 folders: --summary and diff stay linear in time and small in memory")
+    func manyFolders() throws {
+        let tmp = try TemporaryDirectory()
+        let tar = tmp.file("wide.tar")
+        try CLI.tool(
+            "python3",
+            [
+                "-c",
+                """
+                import io, sys, tarfile
+                with tarfile.open(sys.argv[1], 'w', format=tarfile.PAX_FORMAT) as t:
+                    for n in range(20000):
+                        i = tarfile.TarInfo('data/data/com.x/f%05d/%s/file' % (n, 'x' * 40)); i.size = 1
+                        t.addfile(i, io.BytesIO(b'x'))
+                """, tar,
+            ])
+        for arguments in [["inspect", tar, "--summary"], ["diff", tar, tar]] {
+            let run = try Measured.run(arguments)
+            #expect(run.status == 0, "\(arguments): \(run.stderr)")
+            #expect(run.seconds < 20, "\(arguments) took \(run.seconds) s")
+            #expect(run.maxRSSMiB < 200, "\(arguments) peaked at \(run.maxRSSMiB) MiB")
+        }
+    }
+
+    @Test("an APK whose string pool points a million entries at one huge string: inspect stays bounded")
+    func stringPoolBomb() throws {
+        let tmp = try TemporaryDirectory()
+        let apk = tmp.file("bomb.apk")
+        try CLI.tool(
+            "python3",
+            [
+                "-c",
+                """
+                import struct, sys, zipfile
+                count, units = 1_000_000, 2_000_000
+                string = struct.pack('<HH', 0x8000 | (units >> 16), units & 0xFFFF) + b'A\\0' * units + b'\\0\\0'
+                header = 28
+                pool_size = header + 4 * count + len(string)
+                pool = struct.pack('<HHIIIIII', 1, header, pool_size, count, 0, 0, header + 4 * count, 0)
+                pool += b'\\0\\0\\0\\0' * count + string
+                doc = struct.pack('<HHI', 3, 8, 8 + len(pool)) + pool
+                with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:
+                    z.writestr('AndroidManifest.xml', doc)
+                """, apk,
+            ])
+        let run = try Measured.run(["inspect", apk])
+        #expect(run.status != 0 || run.stdoutBytes > 0, "\(run.stderr)")
+        #expect(run.seconds < 15, "took \(run.seconds) s")
+        #expect(run.maxRSSMiB < 400, "peaked at \(run.maxRSSMiB) MiB")
+    }
+
+    @Test(
+        "implied folders count as entries and inodes before anything is written",
+        .enabled(if: isRoot, "mounts a tmpfs with few inodes"))
+    func impliedFolders() throws {
+        let tmp = try TemporaryDirectory()
+        let tar = tmp.file("implied.tar")
+        try CLI.tool(
+            "python3",
+            [
+                "-c",
+                """
+                import io, sys, tarfile
+                with tarfile.open(sys.argv[1], 'w', format=tarfile.PAX_FORMAT) as t:
+                    for n in range(200):
+                        i = tarfile.TarInfo('/'.join('p%d-%d' % (n, k) for k in range(124)) + '/f')
+                        i.size = 1; t.addfile(i, io.BytesIO(b'x'))
+                """, tar,
+            ])
+        let mount = tmp.file("small")
+        try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
+        try CLI.tool("mount", ["-t", "tmpfs", "-o", "size=512m,nr_inodes=5000", "tmpfs", mount])
+        defer { _ = try? CLI.runTool("umount", [mount]) }
+        let result = try CLI.run(["extract", tar, "-C", mount + "/out"])
+        #expect(result.status == 2, "\(result.output)")
+        #expect(result.stderr.contains("inodes"), "\(result.stderr)")
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: mount + "/out"))?.isEmpty ?? true)
+    }
+
+    // MARK: crash safety
+
+    @Test("extract killed with -9 leaves no truncated file under its final name, and a rerun finishes the job")
+    func killedExtract() throws {
+        let tmp = try TemporaryDirectory()
+        let big = tmp.file("tree/big.bin")
+        try FileManager.default.createDirectory(atPath: tmp.file("tree"), withIntermediateDirectories: true)
+        _ = try writeRandomFile(big, size: 256 << 20)
+        try tmp.write("tree/small.txt", "small\n")
+        let tar = tmp.file("big.tar")
+        try CLI.tool("tar", ["-cf", tar, "-C", tmp.file("tree"), "small.txt", "big.bin"])
+        let out = tmp.file("out")
+        let process = try startPhonepack(["extract", tar, "-C", out], environment: [:])
+        usleep(150_000)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        if let size = try? FileManager.default.attributesOfItem(atPath: out + "/big.bin")[.size] as? Int {
+            #expect(size == 256 << 20, "a truncated big.bin (\(size) bytes) has its final name")
+        }
+        let rerun = try CLI.run(["extract", tar, "-C", out])
+        #expect(rerun.status == 0, "\(rerun.output)")
+        #expect(FileManager.default.contentsEqual(atPath: out + "/big.bin", andPath: big))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out).sorted() == ["big.bin", "small.txt"])
+    }
+
+    @Test("build refuses input names verify would refuse, and a failed build leaves no manifest")
+    func buildNames() throws {
+        let tmp = try TemporaryDirectory()
+        let app = try CLI.makeApp(in: tmp.file("app"))
+        try tmp.write("app/data/bad\nname", "x")
+        let result = try CLI.run(["build", app, "-o", tmp.file("app.tar"), "--manifest"])
+        #expect(result.status == 2, "\(result.output)")
+        #expect(result.stderr.contains("bad\\nname"), "\(result.stderr)")
+        #expect(try tmp.listing().filter { $0.hasPrefix("app.tar") }.isEmpty)
+    }
+
+    @Test(
+        "a build that runs out of space leaves neither tar nor manifest",
+        .enabled(if: isRoot, "mounts a small tmpfs"))
+    func buildOutOfSpace() throws {
+        let tmp = try TemporaryDirectory()
+        let app = try CLI.makeApp(in: tmp.file("app"))
+        _ = try writeRandomFile(tmp.file("app/data/blob.bin"), size: 3 << 20)
+        let mount = tmp.file("small")
+        try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
+        try CLI.tool("mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", mount])
+        defer { _ = try? CLI.runTool("umount", [mount]) }
+        let result = try CLI.run(["build", app, "-o", mount + "/app.tar", "--manifest"])
+        #expect(result.status != 0, "\(result.output)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: mount) == [], "left behind")
+    }
+
+    @Test("extract reports the true number of refused entries past the 1,000 it lists")
+    func refusedCount() throws {
+        let tmp = try TemporaryDirectory()
+        let tar = tmp.file("many.tar")
+        try CLI.tool(
+            "python3",
+            [
+                "-c",
+                """
+                import io, sys, tarfile
+                with tarfile.open(sys.argv[1], 'w', format=tarfile.PAX_FORMAT) as t:
+                    for n in range(1500):
+                        i = tarfile.TarInfo('../up%d' % n); i.size = 1; t.addfile(i, io.BytesIO(b'x'))
+                """, tar,
+            ])
+        let text = try CLI.run(["extract", tar, "-C", tmp.file("out")])
+        #expect(text.status == 1)
+        #expect(text.stderr.contains("1500 entries were refused"), "\(text.stderr)")
+        let json = try CLI.parseJSON(try CLI.run(["extract", tar, "-C", tmp.file("out2"), "--json"]).stdout)
+        #expect(json["refusedCount"] as? Int == 1500)
+        #expect((json["refused"] as? [Any])?.count == 1000)
+    }
+}
