@@ -30,6 +30,19 @@ struct Measured {
     }
 }
 
+extension Measured {
+    /// Runs `phonepack arguments` and expects it to end (a clear exit 0–2, no crash) within the bounds.
+    static func expectBounded(
+        _ arguments: [String], seconds: Double, rssMiB: Double, outputBytes: Int = 100 << 20, succeeds: Bool = false
+    ) throws {
+        let run = try Measured.run(arguments)
+        #expect(succeeds ? run.status == 0 : (0...2).contains(run.status), "\(arguments): \(run.stderr)")
+        #expect(run.seconds < seconds, "\(arguments) took \(run.seconds) s")
+        #expect(run.stdoutBytes < outputBytes, "\(arguments) printed \(run.stdoutBytes) bytes")
+        #expect(run.maxRSSMiB < rssMiB, "\(arguments) peaked at \(run.maxRSSMiB) MiB")
+    }
+}
+
 @Suite("Archives come out exactly as they went in (issue 12)")
 struct ArchiveFidelityTests {
     static let isRoot = geteuid() == 0
@@ -51,17 +64,13 @@ struct ArchiveFidelityTests {
     func twins() throws {
         let tmp = try TemporaryDirectory()
         let tar = tmp.file("twins.tar")
-        try CLI.tool(
-            "python3",
-            [
-                "-c",
-                """
-                import io, sys, tarfile
-                with tarfile.open(sys.argv[1], 'w', format=tarfile.PAX_FORMAT) as t:
-                    for name, data in [('caf\\u00e9.txt', b'composed\\n'), ('cafe\\u0301.txt', b'decomposed\\n')]:
-                        i = tarfile.TarInfo(name); i.size = len(data); t.addfile(i, io.BytesIO(data))
-                """, tar,
-            ])
+        try CLI.python(
+            """
+            import io, sys, tarfile
+            with tarfile.open(sys.argv[1], 'w', format=tarfile.PAX_FORMAT) as t:
+                for name, data in [('caf\\u00e9.txt', b'composed\\n'), ('cafe\\u0301.txt', b'decomposed\\n')]:
+                    i = tarfile.TarInfo(name); i.size = len(data); t.addfile(i, io.BytesIO(data))
+            """, tar)
         #expect(try CLI.run(["cat", tar, "caf\u{e9}.txt"]).stdout == "composed\n")
         #expect(try CLI.run(["cat", tar, "cafe\u{301}.txt"]).stdout == "decomposed\n")
         let extracted = try CLI.run(["extract", tar, "-C", tmp.file("out")])
@@ -81,18 +90,14 @@ struct ArchiveFidelityTests {
     @Test("a sparse file: extract keeps its holes within the limits; cat of it and of a hard link to it is the file")
     func sparse() throws {
         let tmp = try TemporaryDirectory()
-        try CLI.tool(
-            "python3",
-            [
-                "-c",
-                """
-                import os, sys
-                os.makedirs(sys.argv[1])
-                with open(sys.argv[1] + '/disk.img', 'wb') as f:
-                    f.truncate(20 << 20); f.seek(5 << 20); f.write(b'island'); f.seek((20 << 20) - 3); f.write(b'end')
-                os.link(sys.argv[1] + '/disk.img', sys.argv[1] + '/same.img')
-                """, tmp.file("tree"),
-            ])
+        try CLI.python(
+            """
+            import os, sys
+            os.makedirs(sys.argv[1])
+            with open(sys.argv[1] + '/disk.img', 'wb') as f:
+                f.truncate(20 << 20); f.seek(5 << 20); f.write(b'island'); f.seek((20 << 20) - 3); f.write(b'end')
+            os.link(sys.argv[1] + '/disk.img', sys.argv[1] + '/same.img')
+            """, tmp.file("tree"))
         let tar = tmp.file("sparse.tar")
         try CLI.tool("tar", ["-S", "--format=posix", "-cf", tar, "-C", tmp.file("tree"), "disk.img", "same.img"])
         let original = try #require(FileManager.default.contents(atPath: tmp.file("tree/disk.img")))
@@ -139,24 +144,16 @@ struct ArchiveFidelityTests {
     func deepName() throws {
         let tmp = try TemporaryDirectory()
         let tar = tmp.file("deep.tar")
-        try CLI.tool(
-            "python3",
-            [
-                "-c",
-                """
-                import io, sys, tarfile
-                with tarfile.open(sys.argv[1], 'w', format=tarfile.PAX_FORMAT) as t:
-                    i = tarfile.TarInfo('a/' * 32000 + 'f'); i.size = 1; t.addfile(i, io.BytesIO(b'x'))
-                    for n in range(300):
-                        i = tarfile.TarInfo(('d%d/' % n) * 100 + 'f'); i.size = 1; t.addfile(i, io.BytesIO(b'y'))
-                """, tar,
-            ])
+        try CLI.python(
+            """
+            import io, sys, tarfile
+            with tarfile.open(sys.argv[1], 'w', format=tarfile.PAX_FORMAT) as t:
+                i = tarfile.TarInfo('a/' * 32000 + 'f'); i.size = 1; t.addfile(i, io.BytesIO(b'x'))
+                for n in range(300):
+                    i = tarfile.TarInfo(('d%d/' % n) * 100 + 'f'); i.size = 1; t.addfile(i, io.BytesIO(b'y'))
+            """, tar)
         for arguments in [["inspect", tar, "--tree"], ["inspect", tar, "--summary"], ["diff", tar, tar]] {
-            let run = try Measured.run(arguments)
-            #expect(run.status >= 0 && run.status <= 2, "\(arguments): \(run.stderr)")
-            #expect(run.seconds < 10, "\(arguments) took \(run.seconds) s")
-            #expect(run.stdoutBytes < 20 << 20, "\(arguments) printed \(run.stdoutBytes) bytes")
-            #expect(run.maxRSSMiB < 300, "\(arguments) peaked at \(run.maxRSSMiB) MiB")
+            try Measured.expectBounded(arguments, seconds: 10, rssMiB: 300, outputBytes: 20 << 20)
         }
     }
 
@@ -164,23 +161,16 @@ struct ArchiveFidelityTests {
     func manyFolders() throws {
         let tmp = try TemporaryDirectory()
         let tar = tmp.file("wide.tar")
-        try CLI.tool(
-            "python3",
-            [
-                "-c",
-                """
-                import io, sys, tarfile
-                with tarfile.open(sys.argv[1], 'w', format=tarfile.PAX_FORMAT) as t:
-                    for n in range(20000):
-                        i = tarfile.TarInfo('data/data/com.x/f%05d/%s/file' % (n, 'x' * 40)); i.size = 1
-                        t.addfile(i, io.BytesIO(b'x'))
-                """, tar,
-            ])
+        try CLI.python(
+            """
+            import io, sys, tarfile
+            with tarfile.open(sys.argv[1], 'w', format=tarfile.PAX_FORMAT) as t:
+                for n in range(20000):
+                    i = tarfile.TarInfo('data/data/com.x/f%05d/%s/file' % (n, 'x' * 40)); i.size = 1
+                    t.addfile(i, io.BytesIO(b'x'))
+            """, tar)
         for arguments in [["inspect", tar, "--summary"], ["diff", tar, tar]] {
-            let run = try Measured.run(arguments)
-            #expect(run.status == 0, "\(arguments): \(run.stderr)")
-            #expect(run.seconds < 20, "\(arguments) took \(run.seconds) s")
-            #expect(run.maxRSSMiB < 200, "\(arguments) peaked at \(run.maxRSSMiB) MiB")
+            try Measured.expectBounded(arguments, seconds: 20, rssMiB: 200, succeeds: true)
         }
     }
 
@@ -188,27 +178,20 @@ struct ArchiveFidelityTests {
     func stringPoolBomb() throws {
         let tmp = try TemporaryDirectory()
         let apk = tmp.file("bomb.apk")
-        try CLI.tool(
-            "python3",
-            [
-                "-c",
-                """
-                import struct, sys, zipfile
-                count, units = 1_000_000, 2_000_000
-                string = struct.pack('<HH', 0x8000 | (units >> 16), units & 0xFFFF) + b'A\\0' * units + b'\\0\\0'
-                header = 28
-                pool_size = header + 4 * count + len(string)
-                pool = struct.pack('<HHIIIIII', 1, header, pool_size, count, 0, 0, header + 4 * count, 0)
-                pool += b'\\0\\0\\0\\0' * count + string
-                doc = struct.pack('<HHI', 3, 8, 8 + len(pool)) + pool
-                with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:
-                    z.writestr('AndroidManifest.xml', doc)
-                """, apk,
-            ])
-        let run = try Measured.run(["inspect", apk])
-        #expect(run.status != 0 || run.stdoutBytes > 0, "\(run.stderr)")
-        #expect(run.seconds < 15, "took \(run.seconds) s")
-        #expect(run.maxRSSMiB < 400, "peaked at \(run.maxRSSMiB) MiB")
+        try CLI.python(
+            """
+            import struct, sys, zipfile
+            count, units = 1_000_000, 2_000_000
+            string = struct.pack('<HH', 0x8000 | (units >> 16), units & 0xFFFF) + b'A\\0' * units + b'\\0\\0'
+            header = 28
+            pool_size = header + 4 * count + len(string)
+            pool = struct.pack('<HHIIIIII', 1, header, pool_size, count, 0, 0, header + 4 * count, 0)
+            pool += b'\\0\\0\\0\\0' * count + string
+            doc = struct.pack('<HHI', 3, 8, 8 + len(pool)) + pool
+            with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:
+                z.writestr('AndroidManifest.xml', doc)
+            """, apk)
+        try Measured.expectBounded(["inspect", apk], seconds: 15, rssMiB: 400)
     }
 
     @Test(
@@ -217,18 +200,14 @@ struct ArchiveFidelityTests {
     func impliedFolders() throws {
         let tmp = try TemporaryDirectory()
         let tar = tmp.file("implied.tar")
-        try CLI.tool(
-            "python3",
-            [
-                "-c",
-                """
-                import io, sys, tarfile
-                with tarfile.open(sys.argv[1], 'w', format=tarfile.PAX_FORMAT) as t:
-                    for n in range(200):
-                        i = tarfile.TarInfo('/'.join('p%d-%d' % (n, k) for k in range(124)) + '/f')
-                        i.size = 1; t.addfile(i, io.BytesIO(b'x'))
-                """, tar,
-            ])
+        try CLI.python(
+            """
+            import io, sys, tarfile
+            with tarfile.open(sys.argv[1], 'w', format=tarfile.PAX_FORMAT) as t:
+                for n in range(200):
+                    i = tarfile.TarInfo('/'.join('p%d-%d' % (n, k) for k in range(124)) + '/f')
+                    i.size = 1; t.addfile(i, io.BytesIO(b'x'))
+            """, tar)
         let mount = tmp.file("small")
         try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
         try CLI.tool("mount", ["-t", "tmpfs", "-o", "size=512m,nr_inodes=5000", "tmpfs", mount])
@@ -295,17 +274,13 @@ struct ArchiveFidelityTests {
     func refusedCount() throws {
         let tmp = try TemporaryDirectory()
         let tar = tmp.file("many.tar")
-        try CLI.tool(
-            "python3",
-            [
-                "-c",
-                """
-                import io, sys, tarfile
-                with tarfile.open(sys.argv[1], 'w', format=tarfile.PAX_FORMAT) as t:
-                    for n in range(1500):
-                        i = tarfile.TarInfo('../up%d' % n); i.size = 1; t.addfile(i, io.BytesIO(b'x'))
-                """, tar,
-            ])
+        try CLI.python(
+            """
+            import io, sys, tarfile
+            with tarfile.open(sys.argv[1], 'w', format=tarfile.PAX_FORMAT) as t:
+                for n in range(1500):
+                    i = tarfile.TarInfo('../up%d' % n); i.size = 1; t.addfile(i, io.BytesIO(b'x'))
+            """, tar)
         let text = try CLI.run(["extract", tar, "-C", tmp.file("out")])
         #expect(text.status == 1)
         #expect(text.stderr.contains("1500 entries were refused"), "\(text.stderr)")

@@ -72,6 +72,12 @@ enum CLI {
         return result.stdout
     }
 
+    /// Runs a Python script (the tests' way to craft archives and read bytes back) and returns what it printed.
+    @discardableResult
+    static func python(_ script: String, _ arguments: String...) throws -> String {
+        try tool("python3", ["-c", script] + arguments)
+    }
+
     /// Makes an app folder (real APK from aapt plus data) with `samples/make-sample.sh`.
     @discardableResult
     static func makeApp(in directory: String, _ options: [String] = []) throws -> String {

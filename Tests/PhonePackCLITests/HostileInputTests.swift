@@ -126,21 +126,17 @@ struct HostileInputTests {
         let tar = tmp.file("caps.tar")
         // A 0755 program with cap_setuid=ep (VFS_CAP_REVISION_2), a trusted.* and a user.* attribute, archived by
         // GNU tar as it would archive a real system's files.
-        try CLI.tool(
-            "python3",
-            [
-                "-c",
-                """
-                import os, sys
-                os.makedirs(sys.argv[1] + '/bin')
-                path = sys.argv[1] + '/bin/tool'
-                with open(path, 'w') as f: f.write('#!/bin/sh\\nid -u\\n')
-                os.chmod(path, 0o755)
-                os.setxattr(path, 'security.capability', bytes([1, 0, 0, 2, 0x80, 0, 0, 0] + [0] * 12))
-                os.setxattr(path, 'trusted.evil', b'x')
-                os.setxattr(path, 'user.note', b'kept')
-                """, tmp.file("tree"),
-            ])
+        try CLI.python(
+            """
+            import os, sys
+            os.makedirs(sys.argv[1] + '/bin')
+            path = sys.argv[1] + '/bin/tool'
+            with open(path, 'w') as f: f.write('#!/bin/sh\\nid -u\\n')
+            os.chmod(path, 0o755)
+            os.setxattr(path, 'security.capability', bytes([1, 0, 0, 2, 0x80, 0, 0, 0] + [0] * 12))
+            os.setxattr(path, 'trusted.evil', b'x')
+            os.setxattr(path, 'user.note', b'kept')
+            """, tmp.file("tree"))
         try CLI.tool(
             "tar", ["--xattrs", "--xattrs-include=*", "--format=posix", "-cf", tar, "-C", tmp.file("tree"), "bin"])
         let read = { (path: String, name: String) throws -> String in
@@ -267,18 +263,14 @@ struct HostileInputTests {
         let server = try HostileServer(mode: "terminal", in: tmp)
         let env = server.environment(tmp)
         let tar = tmp.file("evil.tar")
-        try CLI.tool(
-            "python3",
-            [
-                "-c",
-                """
-                import io, sys, tarfile
-                with tarfile.open(sys.argv[1], 'w', format=tarfile.PAX_FORMAT) as t:
-                    for name in ['a\\x1b]0;pwned\\x07.txt', 'b\\nphonepack: FAKE LINE', 'c\\x1b[2J']:
-                        i = tarfile.TarInfo(name); i.size = 1; t.addfile(i, io.BytesIO(b'x'))
-                    l = tarfile.TarInfo('link'); l.type = tarfile.SYMTYPE; l.linkname = 'x\\x1b[31mred'; t.addfile(l)
-                """, tar,
-            ])
+        try CLI.python(
+            """
+            import io, sys, tarfile
+            with tarfile.open(sys.argv[1], 'w', format=tarfile.PAX_FORMAT) as t:
+                for name in ['a\\x1b]0;pwned\\x07.txt', 'b\\nphonepack: FAKE LINE', 'c\\x1b[2J']:
+                    i = tarfile.TarInfo(name); i.size = 1; t.addfile(i, io.BytesIO(b'x'))
+                l = tarfile.TarInfo('link'); l.type = tarfile.SYMTYPE; l.linkname = 'x\\x1b[31mred'; t.addfile(l)
+            """, tar)
         let runs: [([String], [String: String])] = [
             (["ls", "obs://b1/"], env), (["download", "obs://b1/x.tar", tmp.file("dl.tar")], env), (["images"], env),
             (["phones", "huawei"], env), (["inspect", tar, "--long"], [:]), (["inspect", tar, "--tree"], [:]),
