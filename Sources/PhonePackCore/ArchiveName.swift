@@ -2,7 +2,9 @@
 ///
 /// - ``ArchiveName`` carries any byte sequence losslessly in a `String`: valid UTF-8 exactly as it is (never
 ///   normalised: `e` + U+0301 stays two scalars), and each byte of an invalid sequence (a Latin-1 name from an
-///   old tool) as one scalar of the plane-16 private-use block U+10FF00+byte, which no real name uses. At every
+///   old tool) as one scalar of the plane-16 private-use block U+10FF00+byte (bytes 0x80–0xFF only: ASCII is
+///   always valid). A name that itself holds a scalar of that block has that scalar's four bytes escaped too,
+///   so every escape stands for exactly one byte of the name and none can become a `/` or a NUL. At every
 ///   system call the name goes back to its exact bytes; on a terminal such a byte shows as `\xNN`, in JSON as
 ///   `\udcNN` (Python's surrogateescape, so `tarfile` listings compare equal).
 /// - ``NameKey`` is a name as a set or dictionary key, equal only when the bytes are equal: Swift's `String`
@@ -12,14 +14,15 @@ public enum ArchiveName {
 
     /// The name of `bytes` (see the type's description).
     public static func decode(_ bytes: some Collection<UInt8>) -> String {
-        if let text = String(validating: bytes, as: UTF8.self) { return text }
+        // Plane-16 scalars start with 0xF4: without one, valid UTF-8 is taken as it is.
+        if !bytes.contains(0xF4), let text = String(validating: bytes, as: UTF8.self) { return text }
         let array = Array(bytes)
         var out = String.UnicodeScalarView()
         var index = 0
         while index < array.count {
             var iterator = array[index...].makeIterator()
             var decoder = UTF8()
-            if case .scalarValue(let scalar) = decoder.decode(&iterator) {
+            if case .scalarValue(let scalar) = decoder.decode(&iterator), !isEscapeRange(scalar) {
                 out.append(scalar)
                 index += UTF8.width(scalar)
             } else {
@@ -45,9 +48,13 @@ public enum ArchiveName {
         return out
     }
 
-    /// The byte a private-use escape scalar stands for, else `nil`.
+    /// The byte a private-use escape scalar stands for (0x80–0xFF), else `nil`.
     static func escapedByte(_ scalar: Unicode.Scalar) -> UInt8? {
-        scalar.value >= escapeBase && scalar.value <= escapeBase + 0xFF ? UInt8(scalar.value - escapeBase) : nil
+        isEscapeRange(scalar) ? UInt8(scalar.value - escapeBase) : nil
+    }
+
+    static func isEscapeRange(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value >= escapeBase + 0x80 && scalar.value <= escapeBase + 0xFF
     }
 
     /// Whether the name holds escaped bytes (cheap: plane-16 scalars start with the byte 0xF4 in UTF-8).

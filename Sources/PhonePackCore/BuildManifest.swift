@@ -59,14 +59,14 @@ public enum JSONOutput {
     /// in JSON it becomes `\udcNN`, the lone surrogate Python's `surrogateescape` uses, so `json.loads` gives
     /// the same string as `tarfile` and `os.fsencode` gives the original bytes back.
     static func surrogateEscaped(_ bytes: [UInt8]) -> String {
-        // U+10FF00+b is F4 8F BC/BD/BE/BF xx in UTF-8.
+        // U+10FF80–U+10FFFF (the escapes of bytes 0x80–0xFF) are F4 8F BE/BF xx in UTF-8.
         guard bytes.contains(0xF4) else { return String(decoding: bytes, as: UTF8.self) }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var index = 0
         let hex = Array("0123456789abcdef".utf8)
         while index < bytes.count {
-            if bytes[index] == 0xF4, index + 3 < bytes.count, bytes[index + 1] == 0x8F, bytes[index + 2] >= 0xBC {
+            if bytes[index] == 0xF4, index + 3 < bytes.count, bytes[index + 1] == 0x8F, bytes[index + 2] >= 0xBE {
                 let scalar = (UInt32(bytes[index + 2] & 0x3F) << 6) | UInt32(bytes[index + 3] & 0x3F)
                 let byte = UInt8(truncatingIfNeeded: scalar - 0xF00)
                 out += Array("\\udc".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]

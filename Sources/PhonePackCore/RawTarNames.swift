@@ -26,7 +26,8 @@ enum RawTarNames {
             if block.allSatisfy({ $0 == 0 }) { return nil }
             let type = block[156]
             let size = number(block[124..<136])
-            guard size >= 0 else { return nil }
+            // A header claims what it likes: sizes beyond the file are damage (and must not overflow below).
+            guard size >= 0, size <= 1 << 50 else { return nil }
             let dataStart = position + 512
             position = dataStart + (size + 511) / 512 * 512
             switch type {

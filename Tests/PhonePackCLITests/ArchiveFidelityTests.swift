@@ -87,6 +87,30 @@ struct ArchiveFidelityTests {
                 == "[(b'cafe\\xcc\\x81.txt', b'decomposed\\n'), (b'caf\\xc3\\xa9.txt', b'composed\\n')]")
     }
 
+    @Test("names that hold the private-use scalars phonepack uses for raw bytes are written byte for byte")
+    func escapeScalarsInNames() throws {
+        let tmp = try TemporaryDirectory()
+        let tar = tmp.file("pua.tar")
+        // U+10FF2F and U+10FFAF: were they taken as escapes, one would become '/' and climb out with '..'.
+        try CLI.python(
+            """
+            import io, sys, tarfile
+            with tarfile.open(sys.argv[1], 'w', format=tarfile.PAX_FORMAT) as t:
+                for name in ['x\\U0010FF2F..\\U0010FF2F..\\U0010FF2Fescaped', 'y\\U0010FFAF', b'z\\xe9'.decode('latin-1')]:
+                    i = tarfile.TarInfo(name); i.size = 1; t.addfile(i, io.BytesIO(b'p'))
+            """, tar)
+        try FileManager.default.createDirectory(atPath: tmp.file("box"), withIntermediateDirectories: true)
+        let result = try CLI.run(["extract", tar, "-C", tmp.file("box/out")])
+        #expect(result.status == 0, "\(result.output)")
+        let names = try CLI.python(
+            "import os,sys; print(sorted(os.listdir(os.fsencode(sys.argv[1]))))", tmp.file("box/out"))
+        #expect(
+            names.trimmingCharacters(in: .whitespacesAndNewlines)
+                == "[b'x\\xf4\\x8f\\xbc\\xaf..\\xf4\\x8f\\xbc\\xaf..\\xf4\\x8f\\xbc\\xafescaped', b'y\\xf4\\x8f\\xbe\\xaf', b'z\\xc3\\xa9']")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.file("box")) == ["out"])
+        #expect(try CLI.run(["diff", tar, tmp.file("box/out")]).status == 0)
+    }
+
     @Test("a sparse file: extract keeps its holes within the limits; cat of it and of a hard link to it is the file")
     func sparse() throws {
         let tmp = try TemporaryDirectory()
