@@ -106,7 +106,8 @@ struct ArchiveFidelityTests {
             "import os,sys; print(sorted(os.listdir(os.fsencode(sys.argv[1]))))", tmp.file("box/out"))
         #expect(
             names.trimmingCharacters(in: .whitespacesAndNewlines)
-                == "[b'x\\xf4\\x8f\\xbc\\xaf..\\xf4\\x8f\\xbc\\xaf..\\xf4\\x8f\\xbc\\xafescaped', b'y\\xf4\\x8f\\xbe\\xaf', b'z\\xc3\\xa9']")
+                == "[b'x\\xf4\\x8f\\xbc\\xaf..\\xf4\\x8f\\xbc\\xaf..\\xf4\\x8f\\xbc\\xafescaped', b'y\\xf4\\x8f\\xbe\\xaf', b'z\\xc3\\xa9']"
+        )
         #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.file("box")) == ["out"])
         #expect(try CLI.run(["diff", tar, tmp.file("box/out")]).status == 0)
     }
