@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PhonePackCloud
 import PhonePackCore
+import Synchronization
 
 /// A line from standard input; on a terminal, after `prompt` and with echo off (as `passwd` does), so the
 /// secret never shows on screen or in a terminal's scroll-back.
@@ -14,9 +15,16 @@ func readSecretLine(prompt: String) -> String {
         var quiet = saved
         quiet.c_lflag &= ~tcflag_t(ECHO)
         quiet.c_lflag |= tcflag_t(ECHONL)
+        // Ctrl-C at the prompt exits through the interrupt handler: it puts echo back too.
+        TerminalSettings.saved.withLock { $0 = saved }
         tcsetattr(0, TCSAFLUSH, &quiet)
     }
-    defer { if haveSettings { tcsetattr(0, TCSAFLUSH, &saved) } }
+    defer {
+        if haveSettings {
+            tcsetattr(0, TCSAFLUSH, &saved)
+            TerminalSettings.saved.withLock { $0 = nil }
+        }
+    }
     return readLine(strippingNewline: true) ?? ""
 }
 

@@ -3,6 +3,7 @@ import CLinuxExtras
 import Dispatch
 import Glibc
 import PhonePackCore
+import Synchronization
 
 /// The root command. Parsing and exit codes follow DESIGN.md: 0 success, 1 a check failed, 2 usage or input
 /// error, 3 network or service error, 130 interrupted.
@@ -66,12 +67,25 @@ enum Main {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
             source.setEventHandler {
+                TerminalSettings.restore()
                 TemporaryFiles.removeAll()
                 printError("interrupted; partial output removed")
                 _exit(ExitStatus.interrupted)
             }
             source.resume()
             SignalSources.keep(source)
+        }
+    }
+}
+
+/// The terminal's settings while a secret is read with echo off, so an interrupt can put them back.
+enum TerminalSettings {
+    static let saved = Mutex<termios?>(nil)
+
+    static func restore() {
+        saved.withLock { settings in
+            if var settings { tcsetattr(0, TCSAFLUSH, &settings) }
+            settings = nil
         }
     }
 }
