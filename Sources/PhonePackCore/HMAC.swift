@@ -25,8 +25,10 @@ public enum HMAC {
                 OSSL_PARAM_construct_utf8_string("digest", UnsafeMutablePointer(mutating: namePointer), 0),
                 OSSL_PARAM_construct_end(),
             ]
-            let status = key.withUnsafeBufferPointer { keyBytes in
-                EVP_MAC_init(context, keyBytes.baseAddress ?? UnsafePointer([0]), keyBytes.count, &params)
+            // An empty key still needs a valid pointer (OpenSSL refuses NULL): one byte, of which 0 are used.
+            let material = key.isEmpty ? [UInt8(0)] : key
+            let status = material.withUnsafeBufferPointer { keyBytes in
+                EVP_MAC_init(context, keyBytes.baseAddress, key.count, &params)
             }
             precondition(status == 1, "EVP_MAC_init failed")
         }
