@@ -42,7 +42,8 @@ enum ExportRepacker {
         }
         let layout = SharedAppLayout(packageName: package)
         var plan = BuildPlan(layout: layout, package: APKInfo(packageName: package, abis: [], permissions: []))
-        var keptFiles: [String: TarEntry] = [:]
+        // By bytes: a hard link names exactly one earlier file, never another spelling of it.
+        var keptFiles: [NameKey: TarEntry] = [:]
         var hardlinks: [TarEntry] = []
         var baseAPK: TarEntry?
         for entry in candidates where layout.area(of: entry.path) != nil {
@@ -61,7 +62,7 @@ enum ExportRepacker {
                 plan.entries.append(PlannedEntry(header: header, source: .none))
             case .file:
                 header.kind = .file(size: entry.size)
-                keptFiles[entry.path] = entry
+                keptFiles[NameKey(entry.path)] = entry
                 plan.entries.append(PlannedEntry(header: header, source: .archive(offset: entry.dataOffset)))
                 if layout.area(of: entry.path) == .app, entry.path.split(separator: "/").count == 4,
                     entry.path.hasSuffix("/base.apk")
@@ -83,7 +84,7 @@ enum ExportRepacker {
         // A hard link becomes a copy of its target's data: sorting may put it before the target, and a tar's hard
         // link must name an earlier entry.
         for link in hardlinks {
-            guard let target = link.linkTarget.flatMap({ keptFiles[$0] }) else {
+            guard let target = link.linkTarget.flatMap({ keptFiles[NameKey($0)] }) else {
                 throw PhonePackError(
                     .invalidInput, operation: "read export", path: "\(file.path):\(link.path)",
                     message: "is a hard link to \(link.linkTarget ?? "?"), which is not part of \(package)")

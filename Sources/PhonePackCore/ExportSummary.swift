@@ -38,8 +38,9 @@ public struct ExportSummary: Sendable, Codable {
     static func summarize(_ file: OpenFile) throws(PhonePackError) -> ExportSummary {
         let reader = try TarReader(file: file)
         var summary = ExportSummary()
-        var apps: [String: App] = [:]
-        var apks: [String: TarEntry] = [:]
+        // Package names from paths, by bytes: a look-alike spelling is another package.
+        var apps: [NameKey: App] = [:]
+        var apks: [NameKey: TarEntry] = [:]
         var directoryBytes: [NameKey: Int64] = [:]
         /// Each folder's first child, and whether it has more than one (all "passes through" needs to know).
         var directoryChild: [NameKey: (first: NameKey, more: Bool)] = [:]
@@ -72,7 +73,7 @@ public struct ExportSummary: Sendable, Codable {
             }
             guard let package = SharedAppLayout.packageMentioned(in: path) else { continue }
             let layout = SharedAppLayout(packageName: package)
-            var app = apps[package] ?? App(packageName: package)
+            var app = apps[NameKey(package)] ?? App(packageName: package)
             switch layout.area(of: path) {
             case .data?:
                 if entry.kind == .file { app.appDataBytes += entry.size }
@@ -86,12 +87,12 @@ public struct ExportSummary: Sendable, Codable {
                 if entry.kind == .file { app.obbBytes += entry.size }
             case .app?:
                 if entry.kind == .file, path.hasSuffix("/base.apk"), path.split(separator: "/").count == 4 {
-                    apks[package] = entry
+                    apks[NameKey(package)] = entry
                 }
             case nil:
                 break
             }
-            apps[package] = app
+            apps[NameKey(package)] = app
         }
         _ = try reader.finish()
         for (package, apk) in apks {
@@ -100,7 +101,7 @@ public struct ExportSummary: Sendable, Codable {
                 apps[package]?.versionCode = info.versionCode
             }
         }
-        summary.apps = apps.values.sorted { $0.packageName < $1.packageName }
+        summary.apps = apps.sorted { $0.key < $1.key }.map(\.value)
         // A folder whose only child is a folder of the same size (data/media/0/Android/…) says nothing new.
         func passesThrough(_ folder: NameKey, _ bytes: Int64) -> Bool {
             guard let child = directoryChild[folder], !child.more else { return false }
