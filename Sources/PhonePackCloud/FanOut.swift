@@ -98,8 +98,8 @@ public enum FanOut {
     /// asked for is not believed at all: every id of the chunk fails with an error naming the stranger, so a
     /// server-chosen name never reaches a local path. Ids the answer leaves out are rejected.
     static func accepted(_ outcomes: [TargetOutcome], asked chunk: [String]) -> [TargetOutcome] {
-        let asked = Set(chunk.map { Array($0.utf8) })
-        if let stranger = outcomes.first(where: { !asked.contains(Array($0.target.utf8)) }) {
+        let asked = Set(chunk.map(NameKey.init))
+        if let stranger = outcomes.first(where: { !asked.contains(NameKey($0.target)) }) {
             return chunk.map {
                 TargetOutcome(
                     target: $0, state: .failed, requestID: stranger.requestID, errorCode: "PHONEPACK.UnexpectedTarget",
@@ -108,9 +108,9 @@ public enum FanOut {
                 )
             }
         }
-        var seen = Set<[UInt8]>()
-        var result = outcomes.filter { seen.insert(Array($0.target.utf8)).inserted }
-        result += chunk.filter { !seen.contains(Array($0.utf8)) }.map {
+        var seen = Set<NameKey>()
+        var result = outcomes.filter { seen.insert(NameKey($0.target)).inserted }
+        result += chunk.filter { !seen.contains(NameKey($0)) }.map {
             TargetOutcome(target: $0, state: .rejected, errorMessage: "the answer has no job for this id")
         }
         return result

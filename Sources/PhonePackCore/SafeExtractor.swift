@@ -418,13 +418,11 @@ private struct ExtractionRun {
     mutating func createFile(_ entry: TarEntry, name: String, path: String, in parent: OpenFile, reader: TarReader)
         throws(PhonePackError)
     {
-        // Every file is written under a hidden name and renamed when complete, so a crash never leaves a
-        // truncated file under its final name (and a rerun finishes the job). Whether the name is free is
-        // decided by that rename: no look beforehand, which would cost a system call per file and could be
-        // overtaken anyway.
         let mode = fileMode(entry.permissions)
-        // Best: an unnamed file (O_TMPFILE) that gets its name only when complete; a crash leaves nothing at all.
-        // Where the file system cannot, a hidden partial name.
+        // A file gets its name only when complete, so a crash never leaves a truncated file under it and a rerun
+        // finishes the job: an unnamed file (O_TMPFILE) linked in at the end, or, where the file system has none
+        // and for --overwrite, a hidden partial name renamed into place. Whether the name is free is decided by
+        // that link or rename, not by a look beforehand (a system call per file, and it could be overtaken).
         let unnamedFD = options.overwrite ? -1 : phonepack_open_unnamed(parent.descriptor, mode)
         let partial = Self.partialName(name)
         let output =
