@@ -1,0 +1,237 @@
+import PhonePackCore
+
+/// What `stat` shows of an object.
+public struct ObjectInfo: Sendable, Codable, Equatable {
+    public var key: String
+    public var size: Int64
+    public var etag: String?
+    public var lastModified: String?
+    public var contentType: String?
+    /// OSS's `x-oss-hash-crc64ecma`: CRC-64/XZ of the whole object.
+    public var crc64: UInt64?
+    /// `x-obs-meta-*` / `x-oss-meta-*` / `x-amz-meta-*`, without the prefix.
+    public var metadata: [String: String] = [:]
+}
+
+/// Single-request operations on one bucket of OBS, OSS or any S3 endpoint, signed with the endpoint's scheme.
+public final class ObjectStoreClient {
+    public let endpoint: ObjectStoreEndpoint
+    public let credentials: Credentials
+    public let client: CloudClient
+    public let bucket: String
+
+    public init(bucket: String, endpoint: ObjectStoreEndpoint, credentials: Credentials, client: CloudClient) {
+        self.bucket = bucket
+        self.endpoint = endpoint
+        self.credentials = credentials
+        self.client = client
+    }
+
+    /// The request for `key` ("" for the bucket), addressed path-style or virtual-hosted.
+    func request(_ method: String, key: String, query: [(name: String, value: String?)] = []) -> SignableRequest {
+        if endpoint.pathStyle {
+            return SignableRequest(method: method, host: endpoint.host, path: "/\(bucket)/\(key)", query: query)
+        }
+        return SignableRequest(method: method, host: "\(bucket).\(endpoint.host)", path: "/\(key)", query: query)
+    }
+
+    /// Signs `request` for the Unix time `time` with the endpoint's scheme.
+    func sign(_ request: inout SignableRequest, key: String, time: Int64) -> SigningDetails {
+        let objectKey: String? = key.isEmpty ? nil : key
+        switch endpoint.signature {
+        case .obs:
+            return OBSSigner(credentials: credentials)
+                .sign(
+                    &request, bucket: bucket, key: objectKey, pathStyle: endpoint.pathStyle,
+                    date: CloudTime.rfc1123(time))
+        case .v4:
+            return SigV4Signer(credentials: credentials, region: endpoint.region)
+                .sign(&request, amzDate: CloudTime.compact(time))
+        case .oss4:
+            return OSSV4Signer(credentials: credentials, region: endpoint.region)
+                .sign(&request, bucket: bucket, key: objectKey, ossDate: CloudTime.compact(time))
+        case .oss1:
+            return OSSV1Signer(credentials: credentials)
+                .sign(&request, bucket: bucket, key: objectKey, date: CloudTime.rfc1123(time))
+        }
+    }
+
+    func send(
+        _ request: SignableRequest, key: String, body: HTTPBody = .none, idempotent: Bool = true,
+        sink: BodySink? = nil, progress: ((Int64, Int64) -> Bool)? = nil
+    ) throws(PhonePackError) -> HTTPResponse {
+        try client.send(
+            request, scheme: endpoint.scheme, body: body, idempotent: idempotent, sink: sink, progress: progress
+        ) {
+            self.sign(&$0, key: key, time: $1)
+        }
+    }
+
+    /// Whether the store reports CRC-64s, so computing them is worth a pass over the bytes.
+    var checksCRC64: Bool { endpoint.store == .oss }
+
+    var metaPrefix: String {
+        switch endpoint.signature {
+        case .obs: "x-obs-meta-"
+        case .oss4, .oss1: "x-oss-meta-"
+        case .v4: "x-amz-meta-"
+        }
+    }
+
+    public func head(_ key: String) throws(PhonePackError) -> ObjectInfo {
+        let response: HTTPResponse
+        do {
+            response = try send(request("HEAD", key: key), key: key)
+        } catch  where error.vendorCode == nil && error.httpStatus == 404 {
+            var error = error
+            error.vendorCode = "NoSuchKey"
+            error.message += "; no object with that key (list the prefix with phonepack ls)"
+            throw error
+        }
+        var info = ObjectInfo(
+            key: key, size: Int64(response.header("Content-Length") ?? "") ?? 0,
+            etag: response.header("ETag"), lastModified: response.header("Last-Modified"),
+            contentType: response.header("Content-Type"),
+            crc64: response.header("x-oss-hash-crc64ecma").flatMap { UInt64($0) })
+        for header in response.headers where header.name.lowercased().hasPrefix(metaPrefix) {
+            info.metadata[String(header.name.lowercased().dropFirst(metaPrefix.count))] = header.value
+        }
+        return info
+    }
+
+    /// Stores `body` under `key` with Content-MD5 (except for a producer), and checks the returned ETag and, on
+    /// OSS, CRC-64 against what was sent.
+    @discardableResult
+    public func put(
+        _ key: String, body: HTTPBody, contentType: String = "application/octet-stream",
+        metadata: [String: String] = [:], progress: ((Int64, Int64) -> Bool)? = nil
+    ) throws(PhonePackError) -> (etag: String?, crc64: UInt64?) {
+        let sums = try Self.checksums(of: body, crc64: checksCRC64)
+        var request = request("PUT", key: key)
+        if let sums { request.setHeader("Content-MD5", sums.md5.base64String) }
+        request.setHeader("Content-Type", contentType)
+        for (name, value) in metadata.sorted(by: { $0.key < $1.key }) { request.setHeader(metaPrefix + name, value) }
+        let response = try send(request, key: key, body: body, progress: progress)
+        try checkStored(response, md5: sums?.md5.hexString, crc64: sums?.crc64, what: "\(bucket)/\(key)")
+        return (response.header("ETag"), sums?.crc64)
+    }
+
+    /// Reads `key`, or the byte range `range` of it, into `sink`. With `ifMatch`, the server refuses (412) if the
+    /// object changed since its ETag was read, so parallel ranges never mix two versions.
+    @discardableResult
+    public func get(
+        _ key: String, range: ClosedRange<Int64>? = nil, ifMatch: String? = nil, sink: @escaping BodySink,
+        progress: ((Int64, Int64) -> Bool)? = nil
+    ) throws(PhonePackError) -> HTTPResponse {
+        var request = request("GET", key: key)
+        if let range { request.setHeader("Range", "bytes=\(range.lowerBound)-\(range.upperBound)") }
+        if let ifMatch { request.setHeader("If-Match", ifMatch) }
+        let response = try send(request, key: key, sink: sink, progress: progress)
+        if let range, response.status != 206 {
+            var error = PhonePackError(
+                .service, operation: "GET range", path: "\(bucket)/\(key)",
+                message:
+                    "asked for bytes \(range.lowerBound)-\(range.upperBound) and got status \(response.status), not 206"
+            )
+            error.vendorCode = ObjectTransfer.rangeIgnored
+            throw error
+        }
+        return response
+    }
+
+    /// The SHA-256 in the `KEY.sha256` object beside `key` (`HEX  NAME`, as `build` writes it), or `nil`.
+    public func sidecarSHA256(of key: String) throws(PhonePackError) -> String? {
+        let response: HTTPResponse
+        do {
+            response = try send(request("GET", key: key + ".sha256"), key: key + ".sha256")
+        } catch  where error.isNotFound || error.httpStatus == 403 {
+            // S3 and OBS answer 403 for a missing key when the caller may not list the bucket: absent either way.
+            return nil
+        }
+        return ChecksumLine.sha256(in: response.body)
+    }
+
+    /// Reads `key` into `output`, from its current position.
+    public func get(_ key: String, to output: OpenFile) throws(PhonePackError) {
+        try get(key) { (bytes, position) throws(PhonePackError) in
+            try output.writeAll(bytes, atAbsoluteOffset: position)
+        }
+    }
+
+    public func delete(_ key: String) throws(PhonePackError) {
+        _ = try send(request("DELETE", key: key), key: key)
+    }
+
+    /// Every object under `prefix` (one level with `delimiter: "/"`), following continuation pages.
+    public func list(prefix: String, delimiter: String? = nil) throws(PhonePackError)
+        -> (objects: [ObjectInfo], prefixes: [String])
+    {
+        var objects: [ObjectInfo] = []
+        var prefixes: [String] = []
+        var marker: String?
+        var pages = PageGuard("list \(bucket.terminalSafe)/\(prefix.terminalSafe)")
+        repeat {
+            var query: [(name: String, value: String?)] = []
+            let useV2 = endpoint.signature != .obs
+            if useV2 { query.append(("list-type", "2")) }
+            query.append(("prefix", prefix))
+            if let delimiter { query.append(("delimiter", delimiter)) }
+            if let marker { query.append((useV2 ? "continuation-token" : "marker", marker)) }
+            let text = try send(request("GET", key: "", query: query), key: "").bodyText
+            for block in text.split(separator: "<Contents>").dropFirst() {
+                let entry = String(block)
+                guard let key = ServiceError.xmlValue("Key", in: entry) else { continue }
+                objects.append(
+                    ObjectInfo(
+                        key: key, size: Int64(ServiceError.xmlValue("Size", in: entry) ?? "") ?? 0,
+                        etag: ServiceError.xmlValue("ETag", in: entry),
+                        lastModified: ServiceError.xmlValue("LastModified", in: entry)))
+            }
+            for block in text.split(separator: "<CommonPrefixes>").dropFirst() {
+                if let value = ServiceError.xmlValue("Prefix", in: String(block)) { prefixes.append(value) }
+            }
+            let truncated = ServiceError.xmlValue("IsTruncated", in: text) == "true"
+            marker = try pages.next(
+                truncated
+                    ? (ServiceError.xmlValue("NextContinuationToken", in: text)
+                        ?? ServiceError.xmlValue("NextMarker", in: text) ?? objects.last?.key) : nil)
+        } while marker != nil
+        return (objects, prefixes)
+    }
+
+    /// A URL anyone can use for `expires` seconds, signed with the endpoint's scheme (native or V4).
+    public func presign(_ key: String, method: String = "GET", expires: Int, now: Int64 = CloudTime.now()) -> String {
+        var request = request(method, key: key)
+        switch endpoint.signature {
+        case .obs:
+            OBSSigner(credentials: credentials)
+                .presign(
+                    &request, bucket: bucket, key: key, pathStyle: endpoint.pathStyle, expires: now + Int64(expires))
+        case .v4:
+            SigV4Signer(credentials: credentials, region: endpoint.region)
+                .presign(&request, amzDate: CloudTime.compact(now), expires: expires)
+        case .oss4:
+            OSSV4Signer(credentials: credentials, region: endpoint.region)
+                .presign(
+                    &request, bucket: bucket, key: key, ossDate: CloudTime.compact(now), expires: expires,
+                    additionalHeaders: ["host"])
+        case .oss1:
+            OSSV1Signer(credentials: credentials)
+                .presign(&request, bucket: bucket, key: key, expires: now + Int64(expires))
+        }
+        return "\(endpoint.scheme)://\(request.host)\(request.encodedPath)?\(request.encodedQuery)"
+    }
+
+    /// The body's MD5 and CRC-64 in one pass, or `nil` for a producer (its bytes do not exist yet).
+    static func checksums(of body: HTTPBody, crc64: Bool) throws(PhonePackError) -> (md5: [UInt8], crc64: UInt64?)? {
+        switch body {
+        case .producer: return nil
+        case .none: return (Digest.hash(.md5, []), crc64 ? 0 : nil)
+        case .bytes(let bytes): return (Digest.hash(.md5, bytes), crc64 ? CRC64.checksum(bytes) : nil)
+        case .fileRange(let path, let offset, let length):
+            let sums = try RangeDigests.compute(
+                file: OpenFile.forReading(path), offset: offset, length: length, md5: true, crc64: crc64)
+            return (sums.md5!, sums.crc64)
+        }
+    }
+}

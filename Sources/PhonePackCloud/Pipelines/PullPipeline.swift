@@ -1,0 +1,127 @@
+import Glibc
+import PhonePackCore
+
+/// One phone's part of a `pull`: where its export went and what came out of it.
+public struct PulledPhone: Codable, Sendable {
+    public var outcome: TargetOutcome
+    public var object: String?
+    public var folder: String?
+    public var files: Int?
+    public var bytes: Int64?
+    /// Apps found in the export, with their sizes, owner and label (as `inspect --summary` shows them).
+    public var apps: [ExportSummary.App]?
+}
+
+/// Getting phone data back: export (or FetchFile) → wait → download → safe extract → summary, per phone, so one
+/// failed phone never hides what the others returned. Each phone's data lands in `DIR/<phone id>/`.
+public enum PullPipeline {
+    /// Huawei: BatchExportCloudPhoneData of `includes` (minus `excludes`) to `prefix/<phone>.tar` in OBS.
+    public static func huawei(
+        phones: [String], includes: [String], excludes: [String], to prefix: ObjectURL, into folder: String,
+        cph: CPHClient, store: ObjectStoreClient, transfer: TransferSettings, timeout: Double,
+        progress: @escaping (Int, Int) -> Void = { _, _ in }
+    ) throws(PhonePackError) -> [PulledPhone] {
+        _ = try ExportPathFilter(includes: includes, excludes: excludes)
+        try requireFolderNames(phones)
+        let base = prefix.key.isEmpty || prefix.key.hasSuffix("/") ? prefix.key : prefix.key + "/"
+        let key: @Sendable (String) -> String = { base + $0 + ".tar" }
+        let entry: @Sendable (String) -> CPHStorageInfo = { phone in
+            CPHStorageInfo(
+                phone_id: phone, include_files: includes, exclude_files: excludes.isEmpty ? nil : excludes,
+                bucket_name: prefix.bucket, object_path: key(phone))
+        }
+        for phone in phones { try CPHRequestRules.export(entry(phone)) }
+        let outcomes = try cph.fanOut(
+            phones, limit: CPHRequestRules.maxServersPerShareCall, waitTimeout: timeout, progress: progress
+        ) {
+            (client, chunk) throws(PhonePackError) in
+            try client.exportData(chunk.map(entry))
+        }
+        return try collect(outcomes, into: folder, store: store, transfer: transfer, key: key)
+    }
+
+    /// Alibaba: FetchFile of `path` into the `folder/` of a `cloudphone-saved-bucket-*` bucket (made if missing);
+    /// the key the service chose is found by listing `folder/<instance>/`.
+    public static func alibaba(
+        instances: [String], path: String, to prefix: ObjectURL, endpoint uploadEndpoint: String, into folder: String,
+        phones: AlibabaPhoneClient, store: ObjectStoreClient, transfer: TransferSettings, timeout: Double,
+        progress: @escaping (Int, Int) -> Void = { _, _ in }
+    ) throws(PhonePackError) -> [PulledPhone] {
+        try requireFolderNames(instances)
+        let base = prefix.key.isEmpty || prefix.key.hasSuffix("/") ? prefix.key : prefix.key + "/"
+        if !base.isEmpty, (try? store.head(base)) == nil {
+            // FetchFile wants the folder to exist: a zero-byte object named like it.
+            try store.put(base, body: .bytes([]), contentType: "application/x-directory")
+        }
+        let outcomes = try phones.fanOut(instances, waitTimeout: timeout, progress: progress) {
+            (client, chunk) throws(PhonePackError) in
+            var call = AlibabaFileCall(
+                action: "FetchFile", instanceIDs: chunk, sourceFilePath: path, uploadType: "OSS",
+                uploadEndpoint: uploadEndpoint, uploadURL: "oss://\(prefix.bucket)/\(base)")
+            call.clientToken = randomHex(32)
+            return try client.fileCall(call)
+        }
+        return try collect(outcomes, into: folder, store: store, transfer: transfer) { instance in
+            // Only a key under the folder asked for is taken from the listing.
+            let folder = base + instance + "/"
+            let listing = try? store.list(prefix: folder)
+            return listing?.objects.first { $0.key.utf8.starts(with: folder.utf8) }?.key ?? folder
+        }
+    }
+
+    /// Each phone's data lands in `DIR/<id>/`: an id that is not a plain folder name is refused before anything
+    /// is sent.
+    static func requireFolderNames(_ ids: [String]) throws(PhonePackError) {
+        if let bad = ids.first(where: { !isSafeFileName($0) }) {
+            throw PhonePackError(
+                .invalidInput, operation: "pull", path: bad.terminalSafe,
+                message:
+                    "is not an id that can name a folder (no '/', '.', '..' or control characters); nothing was sent")
+        }
+    }
+
+    /// Downloads and unpacks each succeeded phone's object; a failure of one phone is recorded on that phone.
+    static func collect(
+        _ outcomes: [TargetOutcome], into folder: String, store: ObjectStoreClient, transfer: TransferSettings,
+        key: (String) -> String
+    ) throws(PhonePackError) -> [PulledPhone] {
+        try makeDirectories(folder)
+        return outcomes.map { outcome in
+            var pulled = PulledPhone(outcome: outcome)
+            guard outcome.state == .succeeded else { return pulled }
+            let objectKey = key(outcome.target)
+            pulled.object = "\(store.endpoint.store.rawValue)://\(store.bucket)/\(objectKey)"
+            do throws(PhonePackError) {
+                let archive = joinPath(folder, "\(outcome.target).download")
+                defer { unlink(archive) }
+                _ = try ObjectTransfer(store: store, settings: transfer).download(objectKey, to: archive)
+                let destination = joinPath(folder, outcome.target)
+                try makeDirectories(destination)
+                let kind = try FileKind.sniff(OpenFile.forReading(archive))
+                if kind == .tar {
+                    var options = ExtractOptions(destination: destination, filter: try ExportPathFilter())
+                    options.overwrite = true
+                    let report = try SafeExtractor.extract(archive: archive, options: options)
+                    pulled.files = report.files
+                    pulled.bytes = report.bytes
+                    pulled.apps = try ArchiveInspector.inspect(path: archive, listEntries: false, exportSummary: true)
+                        .export?.apps
+                } else {
+                    // The key came from a listing: its last part names the file only when it is a plain name.
+                    let name = lastPathComponent(objectKey)
+                    let target = joinPath(destination, isSafeFileName(name) ? name : "fetched-file")
+                    guard rename(archive, target) == 0 else {
+                        throw .system("rename", errno: errno, path: target, operation: "keep the fetched file")
+                    }
+                    pulled.files = 1
+                    pulled.bytes = try FileStatus.of(target).size
+                }
+                pulled.folder = destination
+            } catch {
+                pulled.outcome.state = .failed
+                pulled.outcome.errorMessage = "\(error.operation): \(error.description)"
+            }
+            return pulled
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import CLinuxExtras
+import Glibc
+
+/// Lists a directory's entry names (without `.` and `..`) sorted by their bytes, the order reproducible archives
+/// use regardless of locale.
+public func sortedDirectoryEntries(_ path: String) throws(PhonePackError) -> [String] {
+    try sortedDirectoryEntriesWithStatus(path, status: false).map(\.name)
+}
+
+/// Like ``sortedDirectoryEntries(_:)``, with each entry's `lstat` taken relative to the open directory
+/// (`fstatat`), which spares the kernel a full path lookup per file.
+func sortedDirectoryEntriesWithStatus(_ path: String, status wantStatus: Bool = true) throws(PhonePackError)
+    -> [(name: String, status: FileStatus?)]
+{
+    guard let dir = opendir(path) else {
+        throw .system("opendir", errno: errno, path: path, operation: "list directory")
+    }
+    defer { closedir(dir) }
+    let directoryFD = dirfd(dir)
+    var names: [[UInt8]] = []
+    while true {
+        errno = 0
+        guard let entry = readdir(dir) else {
+            if errno != 0 { throw .system("readdir", errno: errno, path: path, operation: "list directory") }
+            break
+        }
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+            Array(raw.prefix(while: { $0 != 0 }))
+        }
+        if name == [UInt8(ascii: ".")] || name == [UInt8(ascii: "."), UInt8(ascii: ".")] { continue }
+        names.append(name)
+    }
+    names.sort { $0.lexicographicallyPrecedes($1) }
+    var result: [(name: String, status: FileStatus?)] = []
+    result.reserveCapacity(names.count)
+    for raw in names {
+        // Losslessly, whatever the bytes (see ArchiveName); build refuses names that are not UTF-8.
+        let name = ArchiveName.decode(raw)
+        var status: FileStatus?
+        if wantStatus {
+            var st = stat()
+            guard fsName(name, { fstatat(directoryFD, $0, &st, AT_SYMLINK_NOFOLLOW) }) == 0 else {
+                throw .system("fstatat", errno: errno, path: joinPath(path, name), operation: "stat")
+            }
+            status = FileStatus(st)
+        }
+        result.append((name, status))
+    }
+    return result
+}
+
+/// Joins path components with exactly one `/`.
+public func joinPath(_ base: String, _ name: String) -> String {
+    if base.isEmpty { return name }
+    return base.hasSuffix("/") ? base + name : base + "/" + name
+}
+
+/// Whether `name` can stand as one file or folder name under a folder the user chose: not empty, not `.` or
+/// `..`, no `/`, NUL or control character, at most 255 bytes. Checked before any id or key a server or user
+/// supplied becomes part of a local path.
+public func isSafeFileName(_ name: String) -> Bool {
+    let bytes = name.utf8
+    return !bytes.isEmpty && bytes.count <= 255 && name != "." && name != ".."
+        && !bytes.contains { $0 < 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "/") }
+}
+
+/// The final component of a path.
+public func lastPathComponent(_ path: String) -> String {
+    var bytes = path.utf8[...]
+    if bytes.last == UInt8(ascii: "/") { bytes = bytes.dropLast() }
+    guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")) else { return String(bytes)! }
+    return String(bytes[bytes.index(after: slash)...])!
+}
+
+/// The directory part of a path (`.` when there is none).
+public func parentDirectory(_ path: String) -> String {
+    let bytes = path.utf8
+    guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")) else { return "." }
+    if slash == bytes.startIndex { return "/" }
+    return String(bytes[..<slash])!
+}

@@ -1,0 +1,161 @@
+import FoundationEssentials
+import Glibc
+import HTTPTypes
+import Hummingbird
+import PhonePackCloud
+import PhonePackCore
+
+/// Multipart uploads: initiate, upload part, complete, list parts and uploads.
+extension ObjectStoreService {
+    func initiate(_ bucket: String, _ key: String, _ request: IncomingRequest) throws(Refusal) -> Response {
+        let metadata = request.userMetadata
+        let record = UploadRecord(
+            key: key, contentType: request.header("Content-Type") ?? "application/octet-stream", metadata: metadata,
+            initiated: CloudTime.now())
+        let id: String
+        do {
+            id = try storage.createUpload(bucket: bucket, record: record)
+        } catch {
+            throw Refusal(status: 500, code: "InternalError", message: "\(error)")
+        }
+        return xmlResponse(
+            "<InitiateMultipartUploadResult><Bucket>\(xmlEscape(bucket))</Bucket><Key>\(xmlEscape(key))</Key>"
+                + "<UploadId>\(id)</UploadId></InitiateMultipartUploadResult>")
+    }
+
+    func uploadPart(
+        _ bucket: String, _ key: String, _ id: String, _ request: IncomingRequest, _ body: RequestBody
+    ) async throws(Refusal) -> Response {
+        guard let number = request.queryValue("partNumber").flatMap({ Int($0) }), (1...10_000).contains(number) else {
+            throw Refusal(
+                status: 400, code: "InvalidArgument",
+                message: "Part number must be an integer between 1 and 10000, inclusive")
+        }
+        let upload = try requireUpload(bucket, id)
+        guard upload.key == key else {
+            throw Refusal(status: 400, code: "InvalidArgument", message: "the upload \(id) is for another key")
+        }
+        let received = try await receive(body, bucket: bucket, request: request)
+        let part = PartRecord(
+            number: number, size: received.size, md5: received.md5, crc64: received.crc64,
+            lastModified: CloudTime.now())
+        do {
+            try storage.commitPart(temporary: received.path, bucket: bucket, id: id, part: part)
+        } catch {
+            throw Refusal(status: 500, code: "InternalError", message: "\(error)")
+        }
+        var headers = HTTPFields()
+        headers[.eTag] = "\"\(storage.formatETag(received.md5))\""
+        if flavor == .oss { headers[HTTPField.Name("x-oss-hash-crc64ecma")!] = String(received.crc64) }
+        return Response(status: .ok, headers: headers)
+    }
+
+    func complete(_ bucket: String, _ key: String, _ id: String, _ body: RequestBody) async throws(Refusal)
+        -> Response
+    {
+        let upload = try requireUpload(bucket, id)
+        var text = ""
+        do {
+            for try await buffer in body { text += String(buffer: buffer) }
+        } catch {
+            throw Refusal(status: 400, code: "IncompleteBody", message: "the request body ended early")
+        }
+        let stored = Dictionary(storage.parts(bucket: bucket, id: id).map { ($0.number, $0) }, uniquingKeysWith: { $1 })
+        var chosen: [PartRecord] = []
+        for block in text.split(separator: "<Part>").dropFirst() {
+            let entry = String(block)
+            guard let number = ServiceError.xmlValue("PartNumber", in: entry).flatMap({ Int($0) }),
+                let etag = ServiceError.xmlValue("ETag", in: entry)
+            else {
+                throw Refusal(status: 400, code: "MalformedXML", message: "a Part lacks PartNumber or ETag")
+            }
+            guard chosen.last.map({ $0.number < number }) ?? true else {
+                throw Refusal(
+                    status: 400, code: "InvalidPartOrder", message: "The list of parts was not in ascending order.")
+            }
+            guard let part = stored[number],
+                etag.replacing("\"", with: "").replacing("&quot;", with: "").lowercased() == part.md5
+            else {
+                throw Refusal(
+                    status: 400, code: "InvalidPart",
+                    message:
+                        "One or more of the specified parts could not be found or the ETag did not match (part \(number))"
+                )
+            }
+            chosen.append(part)
+        }
+        guard !chosen.isEmpty else {
+            throw Refusal(status: 400, code: "MalformedXML", message: "the part list is empty")
+        }
+        for part in chosen.dropLast() where part.size < minimumPartSize {
+            throw Refusal(
+                status: 400, code: "EntityTooSmall",
+                message:
+                    "Your proposed upload is smaller than the minimum allowed object size (part \(part.number): \(part.size) bytes)"
+            )
+        }
+        let object: StoredObject
+        do {
+            let output = try storage.temporaryFile(bucket)
+            var offset: Int64 = 0
+            var crc: UInt64 = 0
+            for part in chosen {
+                let data = try OpenFile.forReading(storage.partDataPath(bucket: bucket, id: id, number: part.number))
+                var done: Int64 = 0
+                try data.forEachBlock(offset: 0, length: part.size) { (block) throws(PhonePackError) in
+                    try output.writeAll(block, atAbsoluteOffset: offset + done)
+                    done += Int64(block.count)
+                }
+                crc = offset == 0 ? part.crc64 : CRC64.combine(crc, part.crc64, secondLength: part.size)
+                offset += part.size
+            }
+            let etag = Digest.multipartETag(partMD5s: chosen.map { [UInt8](hexString: $0.md5) ?? [] })
+            object = StoredObject(
+                key: key, size: offset, etag: storage.formatETag(etag), crc64: crc, contentType: upload.contentType,
+                metadata: upload.metadata, lastModified: CloudTime.now())
+            try storage.commit(temporary: output.path, bucket: bucket, object: object)
+        } catch {
+            throw Refusal(status: 500, code: "InternalError", message: "\(error)")
+        }
+        storage.removeUpload(bucket: bucket, id: id)
+        var response = xmlResponse(
+            "<CompleteMultipartUploadResult><Location>/\(xmlEscape(bucket))/\(xmlEscape(key))</Location>"
+                + "<Bucket>\(xmlEscape(bucket))</Bucket><Key>\(xmlEscape(key))</Key>"
+                + "<ETag>&quot;\(object.etag)&quot;</ETag></CompleteMultipartUploadResult>")
+        if flavor == .oss { response.headers[HTTPField.Name("x-oss-hash-crc64ecma")!] = String(object.crc64) }
+        return response
+    }
+
+    func listParts(_ bucket: String, _ key: String, _ id: String, _ request: IncomingRequest) throws(Refusal)
+        -> Response
+    {
+        _ = try requireUpload(bucket, id)
+        let marker = Int(request.queryValue("part-number-marker") ?? "") ?? 0
+        let maxParts = min(Int(request.queryValue("max-parts") ?? "") ?? 1000, 1000)
+        let parts = storage.parts(bucket: bucket, id: id).filter { $0.number > marker }
+        let page = parts.prefix(maxParts)
+        var xml = "<ListPartsResult><Bucket>\(xmlEscape(bucket))</Bucket><Key>\(xmlEscape(key))</Key>"
+        xml += "<UploadId>\(id)</UploadId><PartNumberMarker>\(marker)</PartNumberMarker>"
+        xml += "<MaxParts>\(maxParts)</MaxParts><IsTruncated>\(parts.count > maxParts)</IsTruncated>"
+        if parts.count > maxParts, let last = page.last {
+            xml += "<NextPartNumberMarker>\(last.number)</NextPartNumberMarker>"
+        }
+        for part in page {
+            xml += "<Part><PartNumber>\(part.number)</PartNumber>"
+            xml += "<LastModified>\(CloudTime.iso8601(part.lastModified))</LastModified>"
+            xml += "<ETag>&quot;\(storage.formatETag(part.md5))&quot;</ETag><Size>\(part.size)</Size></Part>"
+        }
+        return xmlResponse(xml + "</ListPartsResult>")
+    }
+
+    func listUploads(_ bucket: String, _ request: IncomingRequest) -> Response {
+        let prefix = request.queryValue("prefix") ?? ""
+        var xml = "<ListMultipartUploadsResult><Bucket>\(xmlEscape(bucket))</Bucket>"
+        xml += "<Prefix>\(xmlEscape(prefix))</Prefix><IsTruncated>false</IsTruncated>"
+        for (id, record) in storage.uploads(bucket: bucket) where record.key.hasPrefix(prefix) {
+            xml += "<Upload><Key>\(xmlEscape(record.key))</Key><UploadId>\(id)</UploadId>"
+            xml += "<Initiated>\(CloudTime.iso8601(record.initiated))</Initiated></Upload>"
+        }
+        return xmlResponse(xml + "</ListMultipartUploadsResult>")
+    }
+}

@@ -1,0 +1,79 @@
+import ArgumentParser
+import Glibc
+import PhonePackCloud
+import PhonePackCore
+
+struct BuildCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "build",
+        abstract: "Build the tar CPH PushShareApps accepts, with its SHA-256.",
+        discussion: """
+            INPUT is one of:
+              a folder:   *.apk at the top (base + split APKs), and optionally
+                            lib/       -> data/app/<pkg>-1/lib/      (native libraries, e.g. lib/arm64/libx.so)
+                            data/      -> data/data/<pkg>/           (private app data)
+                            external/  -> data/media/0/Android/data/<pkg>/
+                            obb/       -> data/media/obb/<pkg>/
+              APK files:  the base APK and its splits (split_<name>.apk in the tar)
+              --from EXPORT.tar: a batch-storage export of a seed phone; only the package's
+                          paths are kept, with owners, modes, times and SELinux labels as exported.
+
+            The package name comes from the APK's AndroidManifest.xml; --package only confirms it.
+            The tar is reproducible: sorted entries, numeric owners, pax format, and one mtime
+            (--mtime, else SOURCE_DATE_EPOCH, else the newest input file). Beside it go
+            OUTPUT.sha256 (sha256sum format) and, with --manifest, OUTPUT.manifest.json.
+
+            Owners and modes follow Android (data/app 1000:1000 0755/0644; data 10000:10000 0771/0660,
+            its root 0700; external 1023:1023 and obb 1023:1079, 0771/0660). Change them with
+            --owner AREA=UID:GID and --mode AREA=DIRMODE:FILEMODE, AREA being app, data, external or obb.
+
+            With -o obs://bucket/app.tar (or oss://, s3://) the tar streams straight into a multipart upload,
+            no temporary file; its SHA-256 goes to the object KEY.sha256 beside it. Parts are kept in memory
+            ((--jobs + 1) x part size) so each can be retried; a failed build aborts the upload.
+            """
+    )
+
+    @OptionGroup var app: BuildInputFlags
+
+    @Option(name: .shortAndLong, help: "The tar to write: a file, or obs://bucket/key, oss://…, s3://… to upload it.")
+    var output: String
+
+    @Flag(help: "Also write OUTPUT.manifest.json: every entry with owner, mode and SHA-256.")
+    var manifest = false
+
+    @Option(name: .shortAndLong, help: "Parts in flight when -o is an object URL.")
+    var jobs = 4
+
+    @OptionGroup var outputOptions: OutputOptions
+    @OptionGroup(title: "Upload options (when -o is an object URL)") var cloud: CloudOptions
+
+    func run() throws {
+        var options = try app.options(output: output)
+        options.writeManifest = manifest
+        if output.contains("://") {
+            guard !manifest else { throw ValidationError("--manifest needs a local -o file") }
+            guard (1...64).contains(jobs) else { throw ValidationError("--jobs takes 1 to 64") }
+            let target = try ObjectURL(parsing: output)
+            let store = UncheckedSendable(try cloud.objectStore(for: target))
+            let jobs = self.jobs
+            options.stream = { (estimatedSize) throws(PhonePackError) in
+                try MultipartStreamUpload(
+                    store: store.value, key: target.key, name: target.description, estimatedSize: estimatedSize,
+                    jobs: jobs)
+            }
+        }
+
+        let result = try SharedAppBuilder.build(options)
+        if outputOptions.json {
+            print(JSONOutput.string(result))
+            return
+        }
+        say("built \(result.output): \(result.package.packageName) \(result.package.versionDescription)")
+        say("  \(result.entries) entries, \(result.files) files, \(formatBytes(result.size))")
+        say("  sha256 \(result.sha256)  (\(result.checksumFile))")
+        if let manifestFile = result.manifestFile { say("  manifest \(manifestFile)") }
+        if result.droppedEntries > 0 {
+            say("  \(result.droppedEntries) export entries left out (not part of \(result.package.packageName))")
+        }
+    }
+}

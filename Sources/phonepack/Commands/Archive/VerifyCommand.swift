@@ -1,0 +1,82 @@
+import ArgumentParser
+import PhonePackCore
+
+extension VerifyProfile: ExpressibleByArgument {}
+
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check a tar (or APK) against what a cloud API accepts, before anything is uploaded.",
+        discussion: """
+            One streaming pass, nothing extracted. Each rule prints PASS, FAIL, WARN or SKIP with the
+            offending entries. Exit status: 0 all rules pass, 1 a rule failed, 2 the file could not be read.
+
+            Profiles:
+              huawei-share-app   CPH PushShareApps: one package's data/app, data/data, external and obb areas,
+                                 a base.apk whose manifest names that package, no devices, setuid, unsafe links
+              huawei-share-file  CPH PushShareFiles: only data/ and cache/ trees
+              huawei-push-file   CPH PushFile: a tar of at most 6 GB, extracted at the phone's /
+              alibaba-sendfile   Alibaba SendFile: any file, checked as an APK or tar when it is one
+            """
+    )
+
+    @Argument(help: "The file to check.")
+    var file: String
+
+    @Option(help: "Which API the file is for: \(VerifyProfile.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var profile: VerifyProfile = .huaweiShareApp
+
+    @Option(help: "The package the file must be for (default: read from the layout).")
+    var package: String?
+
+    @Option(help: "Expected SHA-256 of the whole file (hex).")
+    var sha256: String?
+
+    @Option(help: "A manifest from 'phonepack build --manifest'; every entry is compared.")
+    var manifest: String?
+
+    @Option(help: "Free bytes on the server's shared storage (suffixes K, M, G, T = 1024-based).")
+    var sharedFree: String?
+
+    @Option(help: "The upload target (obs://bucket/key, oss://bucket/key); its names are checked.")
+    var to: String?
+
+    @OptionGroup var outputOptions: OutputOptions
+
+    func run() throws {
+        if let sha256, !ChecksumLine.isSHA256(sha256) {
+            throw ValidationError("--sha256 must be 64 hex digits")
+        }
+        var options = VerifyOptions(
+            profile: profile, packageName: package, expectedSHA256: sha256, manifestPath: manifest)
+        options.sharedFreeBytes = try sharedFree.map { try parseByteCount($0, flag: "--shared-free") }
+        options.destination = try to.map { try ObjectURL(parsing: $0) }
+
+        let report = try PackageVerifier.verify(path: file, options: options)
+        if outputOptions.json {
+            print(JSONOutput.string(report))
+        } else {
+            printReport(report)
+        }
+        if !report.passed { throw ExitCode(ExitStatus.checkFailed) }
+    }
+
+    private func printReport(_ report: VerifyReport) {
+        var heading = "\(report.file): \(report.profile.rawValue), \(formatBytes(report.size))"
+        if let sha = report.sha256 { heading += ", sha256 \(sha)" }
+        say(heading)
+        let width = report.rules.map(\.id.count).max() ?? 10
+        for rule in report.rules {
+            let id = rule.id.padded(to: width)
+            say("  \(rule.status.rawValue.uppercased().padded(to: 4))  \(id)  \(rule.detail)")
+            for offender in rule.offenders {
+                say("          \(offender.entry): \(offender.reason)")
+            }
+            if rule.offenderCount > rule.offenders.count {
+                say("          … and \(rule.offenderCount - rule.offenders.count) more (see --json)")
+            }
+        }
+        let failed = report.rules.filter { $0.status == .fail }.count
+        say(report.passed ? "verify: OK" : "verify: FAILED (\(failed) of \(report.rules.count) rules)")
+    }
+}

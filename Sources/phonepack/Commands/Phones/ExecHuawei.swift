@@ -1,0 +1,48 @@
+import ArgumentParser
+import Foundation
+import PhonePackCloud
+import PhonePackCore
+
+struct ExecHuawei: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "huawei",
+        abstract:
+            "CPH phone commands: a shell command (default), --install obs://x.apk, --push-file obs://x.tar, --uninstall P."
+    )
+
+    @Option(help: "Phone ids: id,id,… or @file.")
+    var phones: String
+
+    @Option(help: "Install this APK from OBS.")
+    var install: String?
+
+    @Option(help: "Unpack this tar from OBS at the phone's / (PushFile; put files under data/).")
+    var pushFile: String?
+
+    @Option(help: "Uninstall this package.")
+    var uninstall: String?
+
+    @Argument(help: "The shell command (after --).")
+    var command: [String] = []
+
+    @OptionGroup var wait: WaitFlags
+    @OptionGroup var cloud: CloudOptions
+    @OptionGroup var outputOptions: OutputOptions
+
+    func run() throws {
+        let (verb, content): (String, String) =
+            if let install { ("install", install) } else if let pushFile { ("push", pushFile) } else if let uninstall {
+                ("uninstall", uninstall)
+            } else { ("shell", command.joined(separator: " ")) }
+        try CPHRequestRules.check(
+            CPHCommandRules.check(command: verb, content: content), field: "content", value: content)
+        let ids = try parseIDList(phones, flag: "--phones")
+        let outcomes = try cloud.cphClient(endpointOverride: cloud.endpoint).fanOut(
+            ids, limit: CPHRequestRules.maxServersPerShareCall, concurrency: wait.concurrency,
+            waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.json)
+        ) { (client, chunk) throws(PhonePackError) in
+            try client.command(verb, content: content, phoneIDs: chunk)
+        }
+        try reportOutcomes(outcomes, json: outputOptions.json, what: "exec")
+    }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import PhonePackCloud
+import PhonePackCore
+
+struct ExecKooPhone: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "koophone",
+        abstract:
+            "KooPhone sync-command (default) or async-command (--async, then waited for) on instances, 32 per call.")
+
+    @Option(help: "Instance ids: id,id,… or @file.")
+    var instances: String
+
+    @Flag(help: "Use async-command and wait for the task (for commands that take a while).")
+    var async = false
+
+    @Argument(help: "The shell command (after --), at most 1024 bytes.")
+    var command: [String]
+
+    @OptionGroup var wait: WaitFlags
+    @OptionGroup var cloud: CloudOptions
+    @OptionGroup var outputOptions: OutputOptions
+
+    func run() throws {
+        let text = command.joined(separator: " ")
+        let ids = try parseIDList(instances, flag: "--instances")
+        if let violation = KooPhoneRules.check(
+            command: text, instanceIDs: Array(ids.prefix(KooPhoneRules.maxInstancesPerCall))
+        ).violation {
+            throw ValidationError("\(violation); nothing was sent")
+        }
+        let outcomes = try cloud.kooPhoneClient().run(
+            text, instanceIDs: ids, async: async, concurrency: wait.concurrency,
+            waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.json))
+        try reportOutcomes(outcomes, json: outputOptions.json, what: "exec")
+    }
+}

@@ -1,0 +1,9 @@
+import ArgumentParser
+import Foundation
+import PhonePackCloud
+import PhonePackCore
+
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export", abstract: "Export phone data to object storage.", subcommands: [ExportHuawei.self])
+}

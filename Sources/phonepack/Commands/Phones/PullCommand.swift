@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import PhonePackCloud
+import PhonePackCore
+
+struct PullCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pull",
+        abstract: "Export → wait → download → safe extract → summary: phone data into DIR/<phone>/.",
+        discussion: """
+            Huawei (default): BatchExportCloudPhoneData of --include/--exclude to obs://…/PREFIX/<phone>.tar.
+            Alibaba (--cloud alibaba): FetchFile of --include (one path) to oss://cloudphone-saved-bucket-…/PREFIX/.
+            Each phone's object is downloaded (checked), unpacked with every extract safety check into
+            DIR/<phone>/, and summarised (apps, sizes, owner uid, SELinux label). One failed phone does not stop
+            the others; exit 1 names the ones that failed.
+            """)
+
+    @Option(help: "Phone or instance ids: id,id,… or @file.")
+    var phones: String
+
+    @Option(help: "Phone path to bring back (repeatable for Huawei).")
+    var include: [String]
+
+    @Option(help: "Phone path to leave out (repeatable; Huawei).")
+    var exclude: [String] = []
+
+    @Option(help: "Where the exports go: obs://bucket/prefix/ or oss://cloudphone-saved-bucket-…/prefix/.")
+    var to: String
+
+    @Option(name: .customShort("C"), help: "Folder to unpack into (one subfolder per phone).")
+    var directory: String
+
+    @Option(name: .customLong("cloud"), help: "huawei or alibaba.")
+    var cloudKind: CloudKind = .huawei
+
+    @OptionGroup var transfer: AlibabaTransferFlags
+    @OptionGroup var wait: WaitFlags
+    @OptionGroup var cloud: CloudOptions
+    @OptionGroup var outputOptions: OutputOptions
+
+    func run() throws {
+        let ids = try parseIDList(phones, flag: "--phones")
+        let target = try ObjectURL(parsing: to)
+        let settings = TransferSettings(stateDirectory: transferStateDirectory(environment: cloud.environment))
+        let progress = ProgressLine.make(quiet: outputOptions.json)
+        let pulled: [PulledPhone]
+        switch cloudKind {
+        case .huawei:
+            _ = try obsURL(to, flag: "--to")
+            pulled = try PullPipeline.huawei(
+                phones: ids, includes: include, excludes: exclude, to: target, into: directory,
+                cph: cloud.cphClient(), store: cloud.objectStore(for: target), transfer: settings,
+                timeout: wait.timeout,
+                progress: progress)
+        case .alibaba:
+            guard target.scheme == .oss, include.count == 1 else {
+                throw ValidationError("--cloud alibaba takes one --include path and an oss:// --to")
+            }
+            pulled = try PullPipeline.alibaba(
+                instances: ids, path: include[0], to: target, endpoint: transfer.endpoint(cloud: cloud),
+                into: directory,
+                phones: cloud.alibabaClient(), store: cloud.objectStore(for: target), transfer: settings,
+                timeout: wait.timeout, progress: progress)
+        case .koophone:
+            throw ValidationError("KooPhone has no export API; use --cloud huawei or alibaba")
+        }
+        if outputOptions.json {
+            print(JSONOutput.string(pulled))
+        } else {
+            for phone in pulled {
+                guard phone.outcome.state == .succeeded, let folder = phone.folder else {
+                    say(
+                        "\(phone.outcome.target): \(phone.outcome.state.rawValue) \(phone.outcome.errorCode ?? "") \(phone.outcome.errorMessage ?? "")"
+                    )
+                    continue
+                }
+                say(
+                    "\(phone.outcome.target): \(phone.files ?? 0) files, \(formatBytes(phone.bytes ?? 0)) in \(folder) (from \(phone.object ?? ""))"
+                )
+                for app in phone.apps ?? [] {
+                    var line = "  \(app.packageName): data \(formatBytes(app.appDataBytes))"
+                    if app.externalDataBytes > 0 { line += ", external \(formatBytes(app.externalDataBytes))" }
+                    if let uid = app.ownerUID { line += ", uid \(uid)" }
+                    if let label = app.selinuxLabel { line += ", \(label)" }
+                    say(line)
+                }
+            }
+        }
+        let failed = pulled.filter { $0.outcome.state != .succeeded }
+        if !failed.isEmpty {
+            printError(
+                "\(failed.count) of \(pulled.count) phones failed: \(failed.prefix(5).map(\.outcome.target).joined(separator: ", "))"
+            )
+            throw ExitCode(ExitStatus.checkFailed)
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import PhonePackCloud
+import PhonePackCore
+
+struct PushAlibaba: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "alibaba",
+        abstract: "Alibaba SendFile: a file in a cloudphone-saved-bucket-* bucket onto every instance, then wait.",
+        discussion: """
+            UploadType OSS: the instances read oss://cloudphone-saved-bucket-…/KEY directly. With --install the
+            APK is installed once it is there (AutoInstall). Instance ids go 50 per call; each instance's task
+            is followed with DescribeTasks. Every call carries a ClientToken, so a retry never sends twice.
+            """)
+
+    @Option(help: "The file in OSS: oss://cloudphone-saved-bucket-…/path/app.apk.")
+    var file: String
+
+    @Option(help: "Instance ids (acp-…): id,id,… or @file.")
+    var instances: String
+
+    @Option(help: "Folder on the phone.")
+    var to = "/sdcard/Download/"
+
+    @Flag(help: "Install the APK after it arrives (AutoInstall).")
+    var install = false
+
+    @Option(
+        help: """
+            OSS (the instances read the object; bucket must be cloudphone-saved-bucket-*), DOWNLOAD_URL or \
+            OSS_BRIDGED (phonepack presigns the object, from any bucket, for --url-expires seconds).
+            """)
+    var uploadType = "OSS"
+
+    @Option(help: "Seconds a presigned URL stays valid (DOWNLOAD_URL, OSS_BRIDGED).")
+    var urlExpires = 3600
+
+    @OptionGroup var transfer: AlibabaTransferFlags
+    @OptionGroup var wait: WaitFlags
+    @OptionGroup var cloud: CloudOptions
+    @OptionGroup var outputOptions: OutputOptions
+
+    func run() throws {
+        let url = try ObjectURL(parsing: file)
+        guard url.scheme == .oss else { throw ValidationError("--file must be an oss:// URL") }
+        let ids = try parseIDList(instances, flag: "--instances")
+        guard ["OSS", "DOWNLOAD_URL", "OSS_BRIDGED"].contains(uploadType) else {
+            throw ValidationError("--upload-type is OSS, DOWNLOAD_URL or OSS_BRIDGED")
+        }
+        guard (60...604_800).contains(urlExpires) else { throw ValidationError("--url-expires takes 60 to 604800") }
+        let presigned =
+            uploadType == "OSS" ? nil : try cloud.objectStore(for: url).presign(url.key, expires: urlExpires)
+        // A downloaded file needs its full path on the phone.
+        let phonePath = uploadType == "DOWNLOAD_URL" && to.hasSuffix("/") ? to + lastPathComponent(url.key) : to
+        var probe = AlibabaFileCall(
+            action: "SendFile", instanceIDs: Array(ids.prefix(AlibabaRules.maxInstancesPerCall)),
+            sourceFilePath: phonePath, uploadType: uploadType,
+            uploadEndpoint: uploadType == "DOWNLOAD_URL" ? "" : transfer.endpoint(cloud: cloud),
+            uploadURL: presigned ?? url.description)
+        probe.autoInstall = install
+        if let violation = AlibabaRules.check(probe).violation {
+            throw ValidationError("\(violation); nothing was sent")
+        }
+        let template = probe
+        let outcomes = try cloud.alibabaClient(endpointOverride: cloud.endpoint).fanOut(
+            ids, concurrency: wait.concurrency, waitTimeout: wait.noWait ? nil : wait.timeout,
+            progress: ProgressLine.make(quiet: outputOptions.json)
+        ) { (client, chunk) throws(PhonePackError) in
+            var call = template
+            call.instanceIDs = chunk
+            call.clientToken = nil
+            return try client.fileCall(call)
+        }
+        try reportOutcomes(outcomes, json: outputOptions.json, what: "push")
+    }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+import Foundation
+import PhonePackCloud
+import PhonePackCore
+
+struct PushCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "push", abstract: "Push apps or files to cloud phones.",
+        subcommands: [PushHuawei.self, PushAlibaba.self])
+}

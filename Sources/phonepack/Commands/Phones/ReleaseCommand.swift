@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import PhonePackCloud
+import PhonePackCore
+
+struct ReleaseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "release",
+        abstract: "Build → verify → upload → push → wait: an app onto every listed phone in one command.",
+        discussion: """
+            Huawei (--to obs://…/app.tar --servers …): the shared-app tar is built in a temporary folder (deleted
+            at the end), verified with the huawei-share-app rules, uploaded with its SHA-256 as metadata, pushed
+            with PushShareApps and waited for.
+            Alibaba (--to oss://cloudphone-saved-bucket-…/app.apk --instances …): the APK is verified
+            (alibaba-sendfile), uploaded, sent with SendFile + AutoInstall and waited for with DescribeTasks.
+            Both skip the upload when the object already has the same SHA-256 (a rerun after a failed push does
+            not upload again), stop at the first stage that fails and say which; an interrupted upload resumes
+            on the next run. Endpoints come from PHONEPACK_<SERVICE>_ENDPOINT, the profile, or --region.
+            """)
+
+    @OptionGroup var app: BuildInputFlags
+
+    @Option(help: "Where the file goes: obs://bucket/path/app.tar (Huawei) or oss://cloudphone-saved-bucket-…/app.apk.")
+    var to: String
+
+    @Option(help: "CPH server ids: id,id,… or @file.")
+    var servers: String?
+
+    @Option(help: "Alibaba instance ids: id,id,… or @file.")
+    var instances: String?
+
+    @Flag(help: "Pre-install (Huawei): the app survives phone restarts and resets.")
+    var preInstall = false
+
+    @Option(help: "Server ids per push call (1 to 100).")
+    var batchSize = CPHRequestRules.maxServersPerShareCall
+
+    @Option(help: "Folder on the phone (Alibaba).")
+    var phonePath = "/sdcard/Download/"
+
+    @OptionGroup var transfer: AlibabaTransferFlags
+    @OptionGroup var wait: WaitFlags
+    @OptionGroup var cloud: CloudOptions
+    @OptionGroup var outputOptions: OutputOptions
+
+    func run() throws {
+        let destination = try ObjectURL(parsing: to)
+        let quiet = outputOptions.json
+        let settings = TransferSettings(stateDirectory: transferStateDirectory(environment: cloud.environment))
+        let notice: (String) -> Void = { if !quiet { say("release: \($0)") } }
+        let report: ReleaseReport
+        switch destination.scheme {
+        case .obs:
+            guard let servers else { throw ValidationError("a Huawei release (--to obs://…) needs --servers") }
+            var plan = ReleasePlan(
+                build: try app.options(output: lastPathComponent(destination.key)), destination: destination,
+                serverIDs: try parseIDList(servers, flag: "--servers"))
+            plan.preInstall = preInstall
+            plan.batchSize = batchSize
+            plan.concurrency = wait.concurrency
+            plan.waitTimeout = wait.noWait ? nil : wait.timeout
+            report = try HuaweiRelease.run(
+                plan, store: try cloud.objectStore(for: destination), cph: try cloud.cphClient(), transfer: settings,
+                notice: notice, progress: ProgressLine.make(quiet: quiet))
+        case .oss:
+            guard let instances else { throw ValidationError("an Alibaba release (--to oss://…) needs --instances") }
+            guard app.inputs.count == 1, app.inputs[0].hasSuffix(".apk") else {
+                throw ValidationError("an Alibaba release sends one APK (SendFile + AutoInstall): give its path")
+            }
+            report = try AlibabaRelease.run(
+                file: app.inputs[0], to: destination, instances: try parseIDList(instances, flag: "--instances"),
+                phonePath: phonePath, uploadEndpoint: transfer.endpoint(cloud: cloud),
+                phones: try cloud.alibabaClient(), store: try cloud.objectStore(for: destination), transfer: settings,
+                timeout: wait.noWait ? nil : wait.timeout, notice: notice, progress: ProgressLine.make(quiet: quiet))
+        case .s3:
+            throw ValidationError("--to must be obs:// (Huawei) or oss:// (Alibaba)")
+        }
+        try reportOutcomes(report.outcomes, json: quiet, what: "release", document: report)
+    }
+}

@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+import PhonePackCloud
+import PhonePackCore
+
+struct RestoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restore", abstract: "Restore phone data from object storage.", subcommands: [RestoreHuawei.self])
+}
+
+struct RestoreHuawei: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "huawei", abstract: "CPH BatchImportCloudPhoneData: a tar from OBS onto each phone, then wait.")
+
+    @Option(help: "Phone ids: id,id,… or @file.")
+    var phones: String
+
+    @Option(help: "The tar in OBS: obs://bucket/path/data.tar.")
+    var from: String
+
+    @OptionGroup var wait: WaitFlags
+    @OptionGroup var cloud: CloudOptions
+    @OptionGroup var outputOptions: OutputOptions
+
+    func run() throws {
+        let source = try obsURL(from, flag: "--from")
+        try CPHRequestRules.check(FieldRules.cphObjectPath(source.key), field: "object_path", value: source.key)
+        let ids = try parseIDList(phones, flag: "--phones")
+        let outcomes = try cloud.cphClient(endpointOverride: cloud.endpoint).fanOut(
+            ids, limit: CPHRequestRules.maxServersPerShareCall, concurrency: wait.concurrency,
+            waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.json)
+        ) { (client, chunk) throws(PhonePackError) in
+            try client.restoreData(phoneIDs: chunk, bucket: source.bucket, objectPath: source.key)
+        }
+        try reportOutcomes(outcomes, json: outputOptions.json, what: "restore")
+    }
+}

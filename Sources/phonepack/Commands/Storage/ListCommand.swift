@@ -1,0 +1,35 @@
+import ArgumentParser
+import PhonePackCloud
+import PhonePackCore
+
+struct ListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ls", abstract: "List objects under a prefix: obs://bucket/prefix, oss://…, s3://….")
+
+    @Argument(help: "obs://bucket/prefix, oss://bucket/prefix or s3://bucket/prefix.")
+    var url: String
+
+    @Flag(name: .shortAndLong, help: "Everything below the prefix, not just one level.")
+    var recursive = false
+
+    @OptionGroup var cloud: CloudOptions
+    @OptionGroup var outputOptions: OutputOptions
+
+    func run() throws {
+        let target = try ObjectURL(parsing: url)
+        let store = try cloud.objectStore(for: target)
+        let listing = try store.list(prefix: target.key, delimiter: recursive ? nil : "/")
+        if outputOptions.json {
+            struct Listing: Encodable {
+                var objects: [ObjectInfo]
+                var prefixes: [String]
+            }
+            print(JSONOutput.string(Listing(objects: listing.objects, prefixes: listing.prefixes)))
+            return
+        }
+        for prefix in listing.prefixes { say("                          DIR  \(prefix)") }
+        for object in listing.objects {
+            say("\((object.lastModified ?? "").padded(to: 24)) \(String(object.size).leftAligned(12)) \(object.key)")
+        }
+    }
+}

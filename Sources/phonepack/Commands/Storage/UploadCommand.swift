@@ -1,0 +1,52 @@
+import ArgumentParser
+import Dispatch
+import Glibc
+import PhonePackCloud
+import PhonePackCore
+import Synchronization
+
+struct UploadCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "upload",
+        abstract: "Upload a file to obs://, oss:// or s3://: parallel parts, resumable, checked end to end.",
+        discussion: """
+            Up to one part's size the file goes in one PUT; above, as a multipart upload with --jobs parts in
+            flight. Every request carries Content-MD5; each part's ETag (and on OSS its CRC-64) is compared with
+            what was sent, and the finished object's size, multipart ETag and CRC-64 are checked too.
+            If the upload is interrupted (network, Ctrl-C, kill -9), run the same command again: only the missing
+            parts are sent (the server's part list is checked first). A changed file starts over.
+            When FILE.sha256 exists (phonepack build writes it) or --sha256 is given, the SHA-256 is stored as
+            object metadata so download and release can check it without hashing twice.
+            """)
+
+    @Argument(help: "The file to upload.")
+    var file: String
+
+    @Argument(help: "obs://bucket/key, oss://bucket/key or s3://bucket/key (a key ending in / takes the file's name).")
+    var url: String
+
+    @OptionGroup var transfer: TransferFlags
+    @OptionGroup var cloud: CloudOptions
+    @OptionGroup var outputOptions: OutputOptions
+
+    func run() throws {
+        var target = try ObjectURL(parsing: url)
+        if target.key.isEmpty || target.key.hasSuffix("/") { target.key += lastPathComponent(file) }
+        var settings = try transfer.settings(environment: cloud.environment)
+        if settings.sha256 == nil { settings.sha256 = knownSHA256(of: file) }
+        let store = try cloud.objectStore(for: target)
+        let summary = try TransferRunner(flags: transfer, json: outputOptions.json).run(store, settings) {
+            try $0.upload(file: file, to: target.key)
+        }
+        summary.print(json: outputOptions.json, from: file, to: target.description)
+    }
+
+    /// The SHA-256 in `FILE.sha256` (as `phonepack build` and `sha256sum` write it) if it is not older than FILE.
+    func knownSHA256(of path: String) -> String? {
+        guard let sidecar = try? OpenFile.forReading(path + ".sha256"), let text = try? sidecar.readToEnd(limit: 4096),
+            let sidecarTime = try? sidecar.status().mtimeNanoseconds,
+            let fileTime = try? FileStatus.of(path).mtimeNanoseconds, sidecarTime >= fileTime
+        else { return nil }
+        return ChecksumLine.sha256(in: text)
+    }
+}

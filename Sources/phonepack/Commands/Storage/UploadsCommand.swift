@@ -1,0 +1,70 @@
+import ArgumentParser
+import Dispatch
+import Glibc
+import PhonePackCloud
+import PhonePackCore
+import Synchronization
+
+struct UploadsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "uploads",
+        abstract: "List or abort unfinished multipart uploads (they cost storage until completed or aborted).",
+        subcommands: [UploadsList.self, UploadsAbort.self])
+}
+
+struct UploadsList: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ls", abstract: "List unfinished uploads under a prefix.")
+
+    @Argument(help: "obs://bucket/prefix, oss://bucket/prefix or s3://bucket/prefix.")
+    var url: String
+
+    @OptionGroup var cloud: CloudOptions
+    @OptionGroup var outputOptions: OutputOptions
+
+    func run() throws {
+        let target = try ObjectURL(parsing: url)
+        let uploads = try cloud.objectStore(for: target).listMultipartUploads(prefix: target.key)
+        if outputOptions.json {
+            print(JSONOutput.string(uploads))
+            return
+        }
+        for upload in uploads { say("\((upload.initiated ?? "").padded(to: 26)) \(upload.uploadID)  \(upload.key)") }
+        if uploads.isEmpty { say("no unfinished uploads under \(url)") }
+    }
+}
+
+struct UploadsAbort: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "abort",
+        abstract: "Abort unfinished uploads: one (--upload-id) or every one under the prefix (--all).")
+
+    @Argument(help: "obs://bucket/key (with --upload-id) or obs://bucket/prefix (with --all).")
+    var url: String
+
+    @Option(help: "The upload to abort (from uploads ls).")
+    var uploadId: String?
+
+    @Flag(help: "Abort every unfinished upload under the prefix.")
+    var all = false
+
+    @OptionGroup var cloud: CloudOptions
+
+    func validate() throws {
+        guard (uploadId != nil) != all else { throw ValidationError("give --upload-id ID or --all") }
+    }
+
+    func run() throws {
+        let target = try ObjectURL(parsing: url)
+        let store = try cloud.objectStore(for: target)
+        let uploads =
+            all
+            ? try store.listMultipartUploads(prefix: target.key)
+            : [PendingUpload(key: target.key, uploadID: uploadId!, initiated: nil)]
+        for upload in uploads {
+            try store.abortMultipart(upload.key, uploadID: upload.uploadID)
+            say("aborted \(upload.uploadID)  \(upload.key)")
+        }
+        if uploads.isEmpty { say("no unfinished uploads under \(url)") }
+    }
+}

@@ -1,0 +1,20 @@
+import ArgumentParser
+import Foundation
+import PhonePackCloud
+import PhonePackCore
+
+/// Flags of the Alibaba file calls.
+struct AlibabaTransferFlags: ParsableArguments {
+    @Option(
+        help:
+            "OSS endpoint the phones use, e.g. oss-cn-shanghai-internal.aliyuncs.com (else the region's internal one).")
+    var uploadEndpoint: String?
+
+    func endpoint(cloud: CloudOptions) -> String {
+        if let uploadEndpoint { return uploadEndpoint }
+        if let configured = cloud.environment["PHONEPACK_OSS_ENDPOINT"] {
+            return String(configured.split(separator: "://").last ?? Substring(configured))
+        }
+        return "oss-\(cloud.region ?? "cn-shanghai")-internal.aliyuncs.com"
+    }
+}

@@ -1,0 +1,95 @@
+import ArgumentParser
+import Glibc
+import PhonePackCloud
+import PhonePackCore
+
+/// What to build an app tar from, shared by `build` and `release`.
+struct BuildInputFlags: ParsableArguments {
+    @Argument(help: "An app folder, or APK files (base and splits).")
+    var inputs: [String] = []
+
+    @Option(name: .customLong("from"), help: "Re-pack the app from a batch-storage export tar instead.")
+    var export: String?
+
+    @Option(help: "Expected package name; an error if the APK says otherwise.")
+    var package: String?
+
+    @Option(help: "Modification time of every entry: seconds since 1970 or YYYY-MM-DD[THH:MM:SSZ].")
+    var mtime: String?
+
+    @Option(help: "Owner for an area, e.g. data=10123:10123 (repeatable).")
+    var owner: [String] = []
+
+    @Option(help: "Folder and file modes for an area, e.g. data=0771:0660 (repeatable).")
+    var mode: [String] = []
+
+    func options(output: String) throws -> BuildOptions {
+        let input: BuildOptions.Input
+        switch (export, inputs.count) {
+        case (let export?, 0):
+            input = .export(export)
+        case (nil, 1) where !inputs[0].hasSuffix(".apk"):
+            input = .directory(inputs[0])
+        case (nil, 1...) where inputs.allSatisfy({ $0.hasSuffix(".apk") }):
+            input = .apks(inputs)
+        case (nil, 0):
+            throw ValidationError("give an app folder, APK files, or --from EXPORT.tar")
+        case (_?, _):
+            throw ValidationError("--from takes the place of the input folder or APKs; give one or the other")
+        default:
+            throw ValidationError("give either one folder or only .apk files")
+        }
+        guard output.hasSuffix(".tar") else {
+            throw ValidationError("the output must be an uncompressed .tar (CPH accepts nothing else): \(output)")
+        }
+        var options = BuildOptions(input: input, output: output, packageName: package)
+        options.mtime = try resolveMtime()
+        options.ownership = try parseOwnership()
+        return options
+    }
+
+    private func resolveMtime() throws -> Int64? {
+        if let mtime { return try parseTime(mtime, what: "--mtime") }
+        if let epoch = getenv("SOURCE_DATE_EPOCH").map({ String(cString: $0) }), !epoch.isEmpty {
+            guard let value = Int64(epoch), value >= 0 else {
+                throw ValidationError("SOURCE_DATE_EPOCH must be whole seconds since 1970, not '\(epoch)'")
+            }
+            return value
+        }
+        return nil
+    }
+
+    private func parseOwnership() throws -> [SharedAppLayout.Area: AreaOwnership] {
+        var result: [SharedAppLayout.Area: AreaOwnership] = [:]
+        func area(_ text: Substring, _ flag: String) throws -> SharedAppLayout.Area {
+            guard let area = SharedAppLayout.Area(rawValue: String(text)) else {
+                throw ValidationError("\(flag): area must be app, data, external or obb, not '\(text)'")
+            }
+            return area
+        }
+        for item in owner {
+            let parts = item.split(separator: "=", maxSplits: 1)
+            let ids = parts.count == 2 ? parts[1].split(separator: ":") : []
+            guard ids.count == 2, let uid = UInt32(ids[0]), let gid = UInt32(ids[1]) else {
+                throw ValidationError("--owner takes AREA=UID:GID, e.g. data=10123:10123, not '\(item)'")
+            }
+            let a = try area(parts[0], "--owner")
+            result[a, default: .androidDefault(a)].uid = uid
+            result[a, default: .androidDefault(a)].gid = gid
+        }
+        for item in mode {
+            let parts = item.split(separator: "=", maxSplits: 1)
+            let modes = parts.count == 2 ? parts[1].split(separator: ":") : []
+            guard modes.count == 2, let dir = UInt32(modes[0], radix: 8), let file = UInt32(modes[1], radix: 8),
+                dir <= 0o777, file <= 0o777
+            else {
+                throw ValidationError(
+                    "--mode takes AREA=DIRMODE:FILEMODE in octal without setuid bits, e.g. data=0771:0660")
+            }
+            let a = try area(parts[0], "--mode")
+            result[a, default: .androidDefault(a)].directoryMode = dir
+            result[a, default: .androidDefault(a)].fileMode = file
+        }
+        return result
+    }
+}

@@ -1,0 +1,12 @@
+import ArgumentParser
+import CLinuxExtras
+import Dispatch
+import Glibc
+import PhonePackCore
+import Synchronization
+
+/// Flags every command that prints a result has.
+struct OutputOptions: ParsableArguments {
+    @Flag(help: "Print one JSON document on stdout instead of text.")
+    var json = false
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+import PhonePackCloud
+import PhonePackCore
+
+extension String {
+    /// Pads with spaces on the left (right-aligns) to `width` characters.
+    func leftAligned(_ width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
+}
