@@ -23,6 +23,8 @@ let package = Package(
         .systemLibrary(name: "CLibArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CLibCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // Every XML answer of the object stores, and every XML body the emulator takes.
+        .systemLibrary(name: "CLibExpat", pkgConfig: "expat", providers: [.apt(["libexpat1-dev"])]),
         .systemLibrary(name: "CLinuxExtras"),
         // Eight MD5 streams at once with AVX2 / AVX-512VL (chosen at run time): Content-MD5 is most of an upload's CPU.
         .target(name: "CMultiMD5"),
@@ -33,7 +35,7 @@ let package = Package(
         ),
         .target(
             name: "PhonePackCloud",
-            dependencies: ["PhonePackCore", "CLibCurl"],
+            dependencies: ["PhonePackCore", "CLibCurl", "CLibExpat"],
             swiftSettings: strictSettings
         ),
         .executableTarget(

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(
-    pkg-config libarchive-dev libcurl4-openssl-dev libssl-dev   # build: the three C libraries
+    pkg-config libarchive-dev libcurl4-openssl-dev libssl-dev libexpat1-dev   # build: the four C libraries
     libarchive-tools tar python3 aapt android-framework-res      # tests: bsdtar, GNU tar, tarfile, real APKs
     curl                                                         # tests: fetch presigned URLs
 )

@@ -127,7 +127,9 @@ class Handler(BaseHTTPRequestHandler):
         if len(parts) == 1:  # a bucket: a listing
             return self.listing(query)
         if MODE == "terminal" and self.command == "GET":
-            return self.reply(403, "<Error><Code>AccessDenied</Code><Message>denied" + ESC +
+            # Well-formed XML can still carry a newline and a bidi override (an ESC would make it ill-formed,
+            # which the listing below tests: such an answer is refused whole).
+            return self.reply(403, "<Error><Code>AccessDenied</Code><Message>denied\u202e" +
                               "\nphonepack: everything is fine</Message></Error>", {"Content-Type": "application/xml"})
         headers = {"ETag": '"%s"' % OBJECT_MD5, "Last-Modified": "Mon, 01 Jan 2024 00:00:00 GMT",
                    "Content-Type": "application/x-tar"}

@@ -13,9 +13,10 @@ struct RcloneS3Tests {
 
     func store(_ server: LocalServer, secret: String = secretKey) throws -> ObjectStoreClient {
         let url = try ObjectURL(parsing: "s3://bucket1/")
-        let endpoint = try ObjectStoreEndpoint.resolve(
-            for: url, endpoint: "http://127.0.0.1:\(server.port)", region: nil, signature: nil, environment: [:],
-            config: CloudConfig(), profile: "default", allowInsecureHTTP: false)
+        var session = CloudSession(environment: [:])
+        session.endpoints[.s3] = "http://127.0.0.1:\(server.port)"
+        let endpoint = ObjectStoreEndpoint(
+            store: url.scheme, service: try session.endpoint(.s3, config: CloudConfig()), region: nil)
         #expect(endpoint.pathStyle && endpoint.signature == .v4)
         let credentials = Credentials(accessKey: Self.accessKey, secretKey: secret, source: "test")
         return ObjectStoreClient(

@@ -15,13 +15,14 @@ public struct ServiceError: Sendable, Equatable {
 
     public init(response: HTTPResponse) {
         status = response.status
-        let text = response.bodyText
-        if text.contains("<Error") {
-            code = Self.xmlValue("Code", in: text)
-            message = Self.xmlValue("Message", in: text)
-            requestID = Self.xmlValue("RequestId", in: text)
-            serverStringToSign = Self.xmlValue("StringToSign", in: text)
-            serverTime = Self.xmlValue("ServerTime", in: text)
+        if response.body.first == UInt8(ascii: "<"),
+            let error = try? XMLReader.parse(response.body, source: "error answer"), error.name == "Error"
+        {
+            code = error["Code"]
+            message = error["Message"]
+            requestID = error["RequestId"]
+            serverStringToSign = error["StringToSign"]
+            serverTime = error["ServerTime"]
         } else if let json = try? JSONDecoder().decode(JSONError.self, from: Data(response.body)) {
             code = json.error_code ?? json.Code ?? json.error?.code ?? json.code
             message = json.error_msg ?? json.Message ?? json.error?.message ?? json.message
@@ -47,14 +48,6 @@ public struct ServiceError: Sendable, Equatable {
         var error: Nested?
         var code: String?
         var message: String?
-    }
-
-    /// The text of the first `<name>…</name>`, with the five XML entities decoded.
-    public static func xmlValue(_ name: String, in text: String) -> String? {
-        guard let open = text.firstRange(of: "<\(name)>"),
-            let close = text[open.upperBound...].firstRange(of: "</\(name)>")
-        else { return nil }
-        return xmlUnescape(String(text[open.upperBound..<close.lowerBound]))
     }
 
     /// Request-time codes: the client clock is off by more than the service allows.
@@ -89,12 +82,4 @@ public struct ServiceError: Sendable, Equatable {
         default: nil
         }
     }
-}
-
-/// Decodes `&amp; &lt; &gt; &quot; &apos;`.
-func xmlUnescape(_ text: String) -> String {
-    guard text.contains("&") else { return text }
-    return text.replacing("&lt;", with: "<").replacing("&gt;", with: ">").replacing("&quot;", with: "\"")
-        .replacing("&#34;", with: "\"").replacing("&#x22;", with: "\"").replacing("&apos;", with: "'")
-        .replacing("&#39;", with: "'").replacing("&amp;", with: "&")
 }

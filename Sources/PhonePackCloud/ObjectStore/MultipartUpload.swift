@@ -42,8 +42,8 @@ extension ObjectStoreClient {
         var request = request("POST", key: key, query: [("uploads", nil)])
         request.setHeader("Content-Type", contentType)
         for (name, value) in metadata.sorted(by: { $0.key < $1.key }) { request.setHeader(metaPrefix + name, value) }
-        let text = try send(request, key: key).bodyText
-        guard let id = ServiceError.xmlValue("UploadId", in: text), !id.isEmpty else {
+        let answer = try xml(send(request, key: key), key: key)
+        guard let id = answer["UploadId"], !id.isEmpty else {
             throw PhonePackError(
                 .service, operation: "initiate multipart upload", path: "\(bucket)/\(key)",
                 message: "the answer has no UploadId")
@@ -70,24 +70,28 @@ extension ObjectStoreClient {
     public func completeMultipart(_ key: String, uploadID: String, parts: [UploadedPart]) throws(PhonePackError)
         -> (etag: String?, crc64: UInt64?)
     {
-        var xml = "<CompleteMultipartUpload>"
+        var list = "<CompleteMultipartUpload>"
         for part in parts.sorted(by: { $0.number < $1.number }) {
-            xml += "<Part><PartNumber>\(part.number)</PartNumber><ETag>\(xmlEscape(part.etag))</ETag></Part>"
+            list += "<Part><PartNumber>\(part.number)</PartNumber><ETag>\(xmlEscape(part.etag))</ETag></Part>"
         }
-        xml += "</CompleteMultipartUpload>"
-        let body = Array(xml.utf8)
+        list += "</CompleteMultipartUpload>"
+        let body = Array(list.utf8)
         var request = request("POST", key: key, query: [("uploadId", uploadID)])
         request.setHeader("Content-Type", "application/xml")
         request.setHeader("Content-MD5", Digest.hash(.md5, body).base64String)
         let response = try send(request, key: key, body: .bytes(body))
         // S3 may answer 200 and put the failure in the body.
-        if response.bodyText.contains("<Error>") {
+        let answer = response.body.isEmpty ? nil : try xml(response, key: key)
+        if answer?.name == "Error" {
             let failure = ServiceError(response: response)
-            throw PhonePackError(
+            var error = PhonePackError(
                 .service, operation: "complete multipart upload", path: "\(bucket)/\(key)",
                 message: "\(failure.code ?? ""): \(failure.message ?? "")")
+            error.vendorCode = failure.code
+            error.requestID = failure.requestID
+            throw error
         }
-        let etag = ServiceError.xmlValue("ETag", in: response.bodyText) ?? response.header("ETag")
+        let etag = answer?["ETag"] ?? response.header("ETag")
         return (etag, response.header("x-oss-hash-crc64ecma").flatMap { UInt64($0) })
     }
 
@@ -146,21 +150,12 @@ extension ObjectStoreClient {
             var query: [(name: String, value: String?)] = []
             if let marker { query.append(("part-number-marker", marker)) }
             query.append(("uploadId", uploadID))
-            let text = try send(request("GET", key: key, query: query), key: key).bodyText
-            for block in text.split(separator: "<Part>").dropFirst() {
-                let entry = String(block)
-                guard let number = ServiceError.xmlValue("PartNumber", in: entry).flatMap({ Int($0) }) else {
-                    continue
-                }
-                parts.append(
-                    (
-                        number, Int64(ServiceError.xmlValue("Size", in: entry) ?? "") ?? -1,
-                        ServiceError.xmlValue("ETag", in: entry) ?? ""
-                    ))
+            let answer = try xml(send(request("GET", key: key, query: query), key: key), key: key)
+            for part in answer.all("Part") {
+                guard let number = part["PartNumber"].flatMap({ Int($0) }) else { continue }
+                parts.append((number, Int64(part["Size"] ?? "") ?? -1, part["ETag"] ?? ""))
             }
-            marker = try pages.next(
-                ServiceError.xmlValue("IsTruncated", in: text) == "true"
-                    ? ServiceError.xmlValue("NextPartNumberMarker", in: text) : nil)
+            marker = try pages.next(answer["IsTruncated"] == "true" ? answer["NextPartNumberMarker"] : nil)
         } while marker != nil
         return parts
     }
@@ -176,18 +171,12 @@ extension ObjectStoreClient {
             query.append(("prefix", prefix))
             if let markers { query.append(("upload-id-marker", markers.id)) }
             query.append(("uploads", nil))
-            let text = try send(request("GET", key: "", query: query), key: "").bodyText
-            for block in text.split(separator: "<Upload>").dropFirst() {
-                let entry = String(block)
-                guard let key = ServiceError.xmlValue("Key", in: entry),
-                    let id = ServiceError.xmlValue("UploadId", in: entry)
-                else { continue }
-                uploads.append(
-                    PendingUpload(key: key, uploadID: id, initiated: ServiceError.xmlValue("Initiated", in: entry)))
+            let answer = try xml(send(request("GET", key: "", query: query), key: ""), key: "")
+            for upload in answer.all("Upload") {
+                guard let key = upload["Key"], let id = upload["UploadId"] else { continue }
+                uploads.append(PendingUpload(key: key, uploadID: id, initiated: upload["Initiated"]))
             }
-            if ServiceError.xmlValue("IsTruncated", in: text) == "true",
-                let key = ServiceError.xmlValue("NextKeyMarker", in: text),
-                let id = ServiceError.xmlValue("NextUploadIdMarker", in: text)
+            if answer["IsTruncated"] == "true", let key = answer["NextKeyMarker"], let id = answer["NextUploadIdMarker"]
             {
                 // Both markers together name the next page: the pair must never repeat.
                 markers = try pages.next("\(key)\u{0}\(id)").map { _ in (key, id) }

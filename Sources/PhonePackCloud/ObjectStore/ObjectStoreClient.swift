@@ -177,26 +177,25 @@ public final class ObjectStoreClient {
             query.append(("prefix", prefix))
             if let delimiter { query.append(("delimiter", delimiter)) }
             if let marker { query.append((useV2 ? "continuation-token" : "marker", marker)) }
-            let text = try send(request("GET", key: "", query: query), key: "").bodyText
-            for block in text.split(separator: "<Contents>").dropFirst() {
-                let entry = String(block)
-                guard let key = ServiceError.xmlValue("Key", in: entry) else { continue }
+            let answer = try xml(send(request("GET", key: "", query: query), key: ""), key: "")
+            for entry in answer.all("Contents") {
+                guard let key = entry["Key"] else { continue }
                 objects.append(
                     ObjectInfo(
-                        key: key, size: Int64(ServiceError.xmlValue("Size", in: entry) ?? "") ?? 0,
-                        etag: ServiceError.xmlValue("ETag", in: entry),
-                        lastModified: ServiceError.xmlValue("LastModified", in: entry)))
+                        key: key, size: Int64(entry["Size"] ?? "") ?? 0, etag: entry["ETag"],
+                        lastModified: entry["LastModified"]))
             }
-            for block in text.split(separator: "<CommonPrefixes>").dropFirst() {
-                if let value = ServiceError.xmlValue("Prefix", in: String(block)) { prefixes.append(value) }
-            }
-            let truncated = ServiceError.xmlValue("IsTruncated", in: text) == "true"
+            prefixes += answer.all("CommonPrefixes").compactMap { $0["Prefix"] }
             marker = try pages.next(
-                truncated
-                    ? (ServiceError.xmlValue("NextContinuationToken", in: text)
-                        ?? ServiceError.xmlValue("NextMarker", in: text) ?? objects.last?.key) : nil)
+                answer["IsTruncated"] == "true"
+                    ? (answer["NextContinuationToken"] ?? answer["NextMarker"] ?? objects.last?.key) : nil)
         } while marker != nil
         return (objects, prefixes)
+    }
+
+    /// The XML document of an answer about `key` (or the bucket, for `""`).
+    func xml(_ response: HTTPResponse, key: String) throws(PhonePackError) -> XMLNode {
+        try XMLReader.parse(response.body, source: "\(endpoint.scheme)://\(endpoint.host) answer for \(bucket)/\(key)")
     }
 
     /// A URL anyone can use for `expires` seconds, signed with the endpoint's scheme (native or V4).

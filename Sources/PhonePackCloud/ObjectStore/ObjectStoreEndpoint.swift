@@ -22,44 +22,20 @@ public struct ObjectStoreEndpoint: Sendable {
     public var pathStyle: Bool
     public var signature: Signature
 
-    /// Resolves the endpoint for `url`: `--endpoint`, else `PHONEPACK_<STORE>_ENDPOINT`, else the profile's,
-    /// else the public endpoint of the region. IP and `localhost` endpoints are addressed path-style.
-    /// Plain `http://` is accepted for loopback only, unless `allowInsecureHTTP`.
-    public static func resolve(
-        for url: ObjectURL, endpoint explicit: String?, region: String?, signature: Signature?,
-        environment: [String: String], config: CloudConfig, profile: String, allowInsecureHTTP: Bool
-    ) throws(PhonePackError) -> ObjectStoreEndpoint {
-        let store = url.scheme.rawValue
-        let region = region ?? config.value("region", profile: profile) ?? environment["PHONEPACK_REGION"]
-        let configured =
-            explicit ?? environment["PHONEPACK_\(store.uppercased())_ENDPOINT"]
-            ?? config.value("\(store)_endpoint", profile: profile)
-        let text: String
-        if let configured {
-            text = configured
-        } else {
-            guard let region else {
-                throw PhonePackError(
-                    .invalidInput, operation: "find endpoint", path: url.description,
-                    message: "no region or endpoint: give --region (e.g. cn-north-4) or --endpoint URL")
-            }
-            text =
-                switch url.scheme {
-                case .obs: "https://obs.\(region).myhuaweicloud.com"
-                case .oss: "https://oss-\(region).aliyuncs.com"
-                case .s3: "https://s3.\(region).amazonaws.com"
-                }
-        }
-        let service = try ServiceURL(parsing: text, service: store.uppercased(), allowInsecureHTTP: allowInsecureHTTP)
+    /// A store at `service`: IP and `localhost` endpoints are addressed path-style, DNS names virtual-hosted;
+    /// the signature is the store's own unless one is asked for.
+    public init(store: ObjectURL.Scheme, service: ServiceURL, region: String?, signature: Signature? = nil) {
         let defaultSignature: Signature =
-            switch url.scheme {
+            switch store {
             case .obs: .obs
             case .oss: .oss4
             case .s3: .v4
             }
-        return ObjectStoreEndpoint(
-            store: url.scheme, scheme: service.scheme, host: service.host, region: region ?? "us-east-1",
-            pathStyle: service.isIPLiteral || service.hostName.lowercased() == "localhost",
-            signature: signature ?? defaultSignature)
+        self.store = store
+        self.scheme = service.scheme
+        self.host = service.host
+        self.region = region ?? "us-east-1"
+        self.pathStyle = service.isIPLiteral || service.hostName.lowercased() == "localhost"
+        self.signature = signature ?? defaultSignature
     }
 }

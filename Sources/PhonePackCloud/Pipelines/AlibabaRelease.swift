@@ -2,45 +2,34 @@ import Glibc
 import PhonePackCore
 
 /// The Alibaba release: verify → upload to a `cloudphone-saved-bucket-*` bucket → SendFile (AutoInstall for an
-/// APK) → DescribeTasks, stopping at the first failing stage; the upload is skipped when the object already
-/// has the file's SHA-256.
+/// APK) → DescribeTasks (``ReleaseStages``).
 public enum AlibabaRelease {
     public static func run(
-        file: String, to destination: ObjectURL, instances: [String], phonePath: String, uploadEndpoint: String,
-        phones: AlibabaPhoneClient, store: ObjectStoreClient, transfer settings: TransferSettings, timeout: Double?,
+        _ plan: ReleasePlan, store: ObjectStoreClient, phones: AlibabaPhoneClient, transfer settings: TransferSettings,
         notice: (String) -> Void, progress: @escaping (Int, Int) -> Void = { _, _ in }
     ) throws(PhonePackError) -> ReleaseReport {
-        let report = try HuaweiRelease.stage("verify") { () throws(PhonePackError) in
+        guard case .apk(let file) = plan.app else { throw ReleaseStages.wrongApp("Alibaba", "one APK") }
+        let destination = plan.destination
+        let report = try ReleaseStages.stage("verify") { () throws(PhonePackError) in
             try PackageVerifier.verify(
                 path: file, options: VerifyOptions(profile: .alibabaSendFile, destination: destination))
         }
-        guard report.passed, let sha256 = report.sha256 else {
-            let failed = report.rules.filter { $0.status == .fail }.map { "\($0.id): \($0.detail)" }
-            throw PhonePackError(
-                .checkFailed, operation: "release", path: file,
-                message: "release stopped at verify: \(failed.joined(separator: "; ")); nothing was uploaded")
+        try ReleaseStages.requirePassed(report, path: file)
+        guard let sha256 = report.sha256 else {
+            throw PhonePackError(.io, operation: "release", path: file, message: "verify did not hash the file")
         }
         notice("verified \(file): \(report.rules.filter { $0.status == .pass }.count) rules pass")
-        let isAPK = report.apk != nil
-        let existing = try? store.head(destination.key)
-        var uploaded = false
-        if existing?.size == report.size, existing?.metadata["sha256"] == sha256 {
-            notice("\(destination) already holds this file (same SHA-256); upload skipped")
-        } else {
-            var transferSettings = settings
-            transferSettings.sha256 = sha256
-            _ = try HuaweiRelease.stage("upload") { () throws(PhonePackError) in
-                try ObjectTransfer(store: store, settings: transferSettings).upload(file: file, to: destination.key)
-            }
-            uploaded = true
-            notice("uploaded \(destination)")
-        }
-        let outcomes = try HuaweiRelease.stage("send") { () throws(PhonePackError) in
-            try phones.fanOut(instances, waitTimeout: timeout, progress: progress) {
-                (client, chunk) throws(PhonePackError) in
+        let uploaded = try ReleaseStages.upload(
+            file, size: report.size, sha256: sha256, to: destination, store: store, settings: settings,
+            notice: notice)
+        let (isAPK, phonePath, endpoint) = (report.apk != nil, plan.phonePath, plan.uploadEndpoint)
+        let outcomes = try ReleaseStages.stage("send") { () throws(PhonePackError) in
+            try phones.fanOut(
+                plan.targets, concurrency: plan.concurrency, waitTimeout: plan.waitTimeout, progress: progress
+            ) { (client, chunk) throws(PhonePackError) in
                 var call = AlibabaFileCall(
                     action: "SendFile", instanceIDs: chunk, sourceFilePath: phonePath, uploadType: "OSS",
-                    uploadEndpoint: uploadEndpoint, uploadURL: destination.description)
+                    uploadEndpoint: endpoint, uploadURL: destination.description)
                 call.autoInstall = isAPK
                 return try client.fileCall(call)
             }

@@ -21,23 +21,13 @@ public enum PullPipeline {
         cph: CPHClient, store: ObjectStoreClient, transfer: TransferSettings, timeout: Double,
         progress: @escaping (Int, Int) -> Void = { _, _ in }
     ) throws(PhonePackError) -> [PulledPhone] {
-        _ = try ExportPathFilter(includes: includes, excludes: excludes)
         try requireFolderNames(phones)
-        let base = prefix.key.isEmpty || prefix.key.hasSuffix("/") ? prefix.key : prefix.key + "/"
-        let key: @Sendable (String) -> String = { base + $0 + ".tar" }
-        let entry: @Sendable (String) -> CPHStorageInfo = { phone in
-            CPHStorageInfo(
-                phone_id: phone, include_files: includes, exclude_files: excludes.isEmpty ? nil : excludes,
-                bucket_name: prefix.bucket, object_path: key(phone))
+        let outcomes = try cph.exportData(
+            phoneIDs: phones, include: includes, exclude: excludes, to: prefix, waitTimeout: timeout,
+            progress: progress)
+        return try collect(outcomes, into: folder, store: store, transfer: transfer) {
+            CPHStorageInfo.export(phone: $0, include: includes, exclude: excludes, to: prefix).objectPath
         }
-        for phone in phones { try CPHRequestRules.export(entry(phone)) }
-        let outcomes = try cph.fanOut(
-            phones, limit: CPHRequestRules.maxServersPerShareCall, waitTimeout: timeout, progress: progress
-        ) {
-            (client, chunk) throws(PhonePackError) in
-            try client.exportData(chunk.map(entry))
-        }
-        return try collect(outcomes, into: folder, store: store, transfer: transfer, key: key)
     }
 
     /// Alibaba: FetchFile of `path` into the `folder/` of a `cloudphone-saved-bucket-*` bucket (made if missing);

@@ -175,3 +175,32 @@ public enum FieldRules {
         return .valid
     }
 }
+
+/// A value that breaks a vendor's documented field rule: the cause of the one "nothing was sent" error that every
+/// client-side check of a request throws. The emulator answers with `rule` in the vendor's own error shape.
+public struct RuleViolation: Error, Sendable, Equatable, CustomStringConvertible {
+    public var field: String
+    public var value: String
+    public var rule: String
+    public var description: String { "\(field) '\(value)': \(rule)" }
+}
+
+extension FieldCheck {
+    /// Throws the "nothing was sent" error when the value breaks its rule.
+    public func require(_ field: String, value: String) throws(PhonePackError) {
+        if let violation { throw PhonePackError.ruleViolation(field: field, value: value, rule: violation) }
+    }
+}
+
+extension PhonePackError {
+    /// `field: 'value' breaks the rule: rule; nothing was sent`, with the ``RuleViolation`` as cause.
+    public static func ruleViolation(field: String, value: String, rule: String) -> PhonePackError {
+        PhonePackError(
+            .invalidInput, operation: "check request", path: field,
+            message: "'\(value)' breaks the rule: \(rule); nothing was sent",
+            cause: RuleViolation(field: field, value: value, rule: rule))
+    }
+
+    /// The broken rule, when a client-side check refused the request.
+    public var ruleViolation: RuleViolation? { cause as? RuleViolation }
+}

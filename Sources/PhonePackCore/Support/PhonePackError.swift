@@ -82,7 +82,8 @@ public struct PhonePackError: Error, Sendable, CustomStringConvertible {
         line += message
         if let vendorCode { line += " [\(vendorCode)]" }
         if let requestID { line += " (request id \(requestID))" }
-        if let cause { line += " (\(cause))" }
+        // A broken field rule is the message itself; other causes (errno, libarchive, curl) add their detail.
+        if let cause, !(cause is RuleViolation) { line += " (\(cause))" }
         return line
     }
 

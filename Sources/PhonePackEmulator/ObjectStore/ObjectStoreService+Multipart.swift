@@ -54,19 +54,30 @@ extension ObjectStoreService {
         -> Response
     {
         let upload = try requireUpload(bucket, id)
-        var text = ""
+        // 10,000 parts of about 100 bytes each: a larger body is not a part list.
+        var bytes: [UInt8] = []
         do {
-            for try await buffer in body { text += String(buffer: buffer) }
+            for try await buffer in body {
+                bytes += buffer.readableBytesView
+                guard bytes.count <= 4 << 20 else {
+                    throw Refusal(status: 400, code: "MalformedXML", message: "the part list is larger than 4 MiB")
+                }
+            }
+        } catch let refusal as Refusal {
+            throw refusal
         } catch {
             throw Refusal(status: 400, code: "IncompleteBody", message: "the request body ended early")
         }
+        let document: XMLNode
+        do {
+            document = try XMLReader.parse(bytes, source: "CompleteMultipartUpload body")
+        } catch {
+            throw Refusal(status: 400, code: "MalformedXML", message: error.message)
+        }
         let stored = Dictionary(storage.parts(bucket: bucket, id: id).map { ($0.number, $0) }, uniquingKeysWith: { $1 })
         var chosen: [PartRecord] = []
-        for block in text.split(separator: "<Part>").dropFirst() {
-            let entry = String(block)
-            guard let number = ServiceError.xmlValue("PartNumber", in: entry).flatMap({ Int($0) }),
-                let etag = ServiceError.xmlValue("ETag", in: entry)
-            else {
+        for entry in document.all("Part") {
+            guard let number = entry["PartNumber"].flatMap({ Int($0) }), let etag = entry["ETag"] else {
                 throw Refusal(status: 400, code: "MalformedXML", message: "a Part lacks PartNumber or ETag")
             }
             guard chosen.last.map({ $0.number < number }) ?? true else {
@@ -74,7 +85,7 @@ extension ObjectStoreService {
                     status: 400, code: "InvalidPartOrder", message: "The list of parts was not in ascending order.")
             }
             guard let part = stored[number],
-                etag.replacing("\"", with: "").replacing("&quot;", with: "").lowercased() == part.md5
+                etag.replacing("\"", with: "").lowercased() == part.md5
             else {
                 throw Refusal(
                     status: 400, code: "InvalidPart",

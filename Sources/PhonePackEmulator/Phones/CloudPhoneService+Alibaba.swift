@@ -27,9 +27,7 @@ extension CloudPhoneService {
             call.targetFileName = parameters["TargetFileName"]
             call.autoInstall = parameters["AutoInstall"]?.lowercased() == "true"
             call.clientToken = parameters["ClientToken"]
-            if let violation = AlibabaRules.check(call).violation {
-                throw Failure(status: 400, code: "InvalidParameter", message: violation)
-            }
+            try Failure.refusing(code: "InvalidParameter") { () throws(PhonePackError) in try AlibabaRules.check(call) }
             if let token = call.clientToken, let earlier = clientTokens.answer(for: token) {
                 return encode(earlier)
             }
@@ -41,8 +39,8 @@ extension CloudPhoneService {
                 return action == "SendFile" ? sendFile(call, to: id) : fetchFile(call, from: id)
             }
             let answer = AlibabaBatchAnswer(
-                RequestId: requestID, TaskId: parent,
-                Data: submitted.map { .init(AndroidInstanceId: $0.target, TaskId: $0.jobID) })
+                requestID: requestID, taskID: parent,
+                items: submitted.map { .init(instanceID: $0.target, taskID: $0.jobID) })
             if let token = call.clientToken { clientTokens.remember(answer, for: token) }
             return encode(answer)
         case "DescribeTasks":
@@ -53,21 +51,21 @@ extension CloudPhoneService {
             let limit = min(Int(parameters["MaxResults"] ?? "") ?? 10, 100)
             let page = found.dropFirst(start).prefix(limit).map { job in
                 AlibabaTask(
-                    TaskId: job.id, ParentTaskId: job.group, Level: 2,
-                    TaskStatus: job.done(now) ? (job.failed ? "Failed" : "Finished") : "Processing",
-                    InstanceId: job.target, ErrorCode: job.done(now) ? job.errorCode : nil,
-                    ErrorMsg: job.done(now) ? job.errorMessage : nil, Result: job.done(now) ? job.output : nil)
+                    taskID: job.id, parentTaskID: job.group, level: 2,
+                    status: job.done(now) ? (job.failed ? "Failed" : "Finished") : "Processing",
+                    instanceID: job.target, errorCode: job.done(now) ? job.errorCode : nil,
+                    errorMessage: job.done(now) ? job.errorMessage : nil, result: job.done(now) ? job.output : nil)
             }
             let next = start + page.count < found.count ? String(start + page.count) : nil
-            return encode(AlibabaTaskPage(RequestId: requestID, TotalCount: found.count, NextToken: next, Data: page))
+            return encode(AlibabaTaskPage(requestID: requestID, totalCount: found.count, nextToken: next, tasks: page))
         case "RunCommand", "RunSyncCommand":
             let ids = list("InstanceIds")
             var content = parameters["CommandContent"] ?? ""
             if parameters["ContentEncoding"]?.lowercased() == "base64" {
                 content = Data(base64Encoded: content).map { String(decoding: $0, as: UTF8.self) } ?? content
             }
-            if let violation = AlibabaRules.checkCommand(content: content, instanceIDs: ids).violation {
-                throw Failure(status: 400, code: "InvalidParameter", message: violation)
+            try Failure.refusing(code: "InvalidParameter") { () throws(PhonePackError) in
+                try AlibabaRules.checkCommand(content: content, instanceIDs: ids)
             }
             if action == "RunSyncCommand" {
                 let data = ids.map { id -> [String: String] in
@@ -115,7 +113,7 @@ extension CloudPhoneService {
             let chosen = wanted.isEmpty ? aliInstances : aliInstances.filter(wanted.contains)
             let page = chosen.dropFirst(start).prefix(limit).map {
                 AlibabaInstance(
-                    AndroidInstanceId: $0, AndroidInstanceName: "emulated-\($0)", AndroidInstanceStatus: "RUNNING")
+                    instanceID: $0, name: "emulated-\($0)", status: "RUNNING")
             }
             struct Answer: Encodable {
                 var RequestId: String

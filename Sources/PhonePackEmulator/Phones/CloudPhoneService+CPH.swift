@@ -128,7 +128,7 @@ extension CloudPhoneService {
                 var servers: [CPHServer]
             }
             let page = servers.dropFirst(offset).prefix(limit).map {
-                CPHServer(server_id: $0, server_name: "emulated-\($0)", status: 5)
+                CPHServer(serverID: $0, serverName: "emulated-\($0)", status: 5)
             }
             return encode(Answer(request_id: requestID, count: servers.count, servers: Array(page)))
         case ("GET", "phones"):
@@ -142,8 +142,8 @@ extension CloudPhoneService {
             }
             let page = chosen.dropFirst(offset).prefix(limit).map { phone in
                 CPHPhone(
-                    phone_id: phone, phone_name: "emulated-\(phone)",
-                    server_id: servers.first { phones(of: $0).contains(phone) },
+                    phoneID: phone, phoneName: "emulated-\(phone)",
+                    serverID: servers.first { phones(of: $0).contains(phone) },
                     status: 2)
             }
             return encode(Answer(request_id: requestID, count: chosen.count, phones: Array(page)))
@@ -156,10 +156,10 @@ extension CloudPhoneService {
         let done = job.done(now)
         let isPhone = job.target.hasPrefix("phone")
         return CPHJob(
-            job_id: job.id, status: done ? (job.failed ? -1 : 2) : 1, server_id: isPhone ? nil : job.target,
-            phone_id: isPhone ? job.target : nil, error_code: done ? job.errorCode : nil,
-            error_msg: done ? job.errorMessage : nil, execute_msg: done ? job.output : nil,
-            begin_time: CloudTime.iso8601(job.created), end_time: done ? CloudTime.iso8601(CloudTime.now()) : nil)
+            jobID: job.id, status: done ? (job.failed ? -1 : 2) : 1, serverID: isPhone ? nil : job.target,
+            phoneID: isPhone ? job.target : nil, errorCode: done ? job.errorCode : nil,
+            errorMessage: done ? job.errorMessage : nil, executeMessage: done ? job.output : nil,
+            beginTime: CloudTime.iso8601(job.created), endTime: done ? CloudTime.iso8601(CloudTime.now()) : nil)
     }
 
     /// Jobs for server ids; unknown servers get CPS.0016 in their entry instead of a job.
@@ -167,8 +167,8 @@ extension CloudPhoneService {
         -> Response
     {
         jobEntries(serverIDs, known: Set(servers), requestID: requestID, outcome) { id, job in
-            job.map { CPHJobEntry(server_id: id, job_id: $0) }
-                ?? CPHJobEntry(server_id: id, error_code: "CPS.0016", error_msg: "server_id is invalid.")
+            job.map { CPHJobEntry(serverID: id, jobID: $0) }
+                ?? CPHJobEntry(serverID: id, errorCode: "CPS.0016", errorMessage: "server_id is invalid.")
         }
     }
 
@@ -177,8 +177,8 @@ extension CloudPhoneService {
         -> Response
     {
         jobEntries(phoneIDs, known: Set(allPhones), requestID: requestID, outcome) { id, job in
-            job.map { CPHJobEntry(phone_id: id, job_id: $0) }
-                ?? CPHJobEntry(phone_id: id, error_code: "CPS.0005", error_msg: "Phone is not found.")
+            job.map { CPHJobEntry(phoneID: id, jobID: $0) }
+                ?? CPHJobEntry(phoneID: id, errorCode: "CPS.0005", errorMessage: "Phone is not found.")
         }
     }
 
@@ -189,7 +189,7 @@ extension CloudPhoneService {
     ) -> Response {
         let submitted = submitJobs(group: requestID, targets: ids.filter(known.contains)) { outcome($0) }
         let byTarget = Dictionary(submitted.map { ($0.target, $0.jobID) }, uniquingKeysWith: { first, _ in first })
-        return encode(CPHBatchAnswer(request_id: requestID, jobs: ids.map { entry($0, byTarget[$0]) }))
+        return encode(CPHBatchAnswer(requestID: requestID, jobs: ids.map { entry($0, byTarget[$0]) }))
     }
 
     private func pushShareApps(_ body: [UInt8], requestID: String) throws -> Response {

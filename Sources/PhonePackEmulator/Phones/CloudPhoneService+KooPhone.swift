@@ -26,23 +26,21 @@ extension CloudPhoneService {
                 throw Failure(
                     status: 400, code: "KOOPHONE.API.1000", message: "the body must be {command, instance_ids}")
             }
-            if let violation = KooPhoneRules.check(command: command.command, instanceIDs: command.instance_ids)
-                .violation
-            {
-                throw Failure(status: 400, code: "KOOPHONE.API.1000", message: violation)
+            try Failure.refusing(code: "KOOPHONE.API.1000") { () throws(PhonePackError) in
+                try KooPhoneRules.check(command: command.command, instanceIDs: command.instance_ids)
             }
             if path == "/v1/instances/sync-command" {
                 let results = command.instance_ids.map { id -> KooPhoneResult in
                     guard known.contains(id) else {
                         return KooPhoneResult(
-                            instance_id: id, status: -1, error_code: "KOOPHONE.API.1001",
-                            error_msg: "no permission on this instance")
+                            instanceID: id, status: -1, errorCode: "KOOPHONE.API.1001",
+                            errorMessage: "no permission on this instance")
                     }
                     let result = fleet.shell(id, command.command)
                     return KooPhoneResult(
-                        instance_id: id, status: result.ok ? 2 : -1, error_code: result.ok ? nil : "KOOPHONE.API.9999",
-                        error_msg: result.ok ? nil : "command failed",
-                        execute_msg: String(result.output.utf8.prefix(1024)) ?? "")
+                        instanceID: id, status: result.ok ? 2 : -1, errorCode: result.ok ? nil : "KOOPHONE.API.9999",
+                        errorMessage: result.ok ? nil : "command failed",
+                        executeMessage: String(result.output.utf8.prefix(1024)) ?? "")
                 }
                 return encode(KooPhoneEnvelope(data: ["cmd_results": results]))
             }
@@ -73,9 +71,10 @@ extension CloudPhoneService {
             let now = CloudTime.monotonicSeconds()
             let results = group.map { job in
                 KooPhoneResult(
-                    instance_id: nil, job_id: job.id, status: job.done(now) ? (job.failed ? -1 : 2) : 1,
-                    error_code: job.done(now) ? job.errorCode : nil, error_msg: job.done(now) ? job.errorMessage : nil,
-                    execute_msg: job.done(now) ? job.output : nil)
+                    instanceID: nil, jobID: job.id, status: job.done(now) ? (job.failed ? -1 : 2) : 1,
+                    errorCode: job.done(now) ? job.errorCode : nil,
+                    errorMessage: job.done(now) ? job.errorMessage : nil,
+                    executeMessage: job.done(now) ? job.output : nil)
             }
             return encode(KooPhoneEnvelope(data: ["jobs": results]))
         default:

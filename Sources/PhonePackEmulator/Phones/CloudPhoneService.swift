@@ -78,6 +78,17 @@ public struct CloudPhoneService: HTTPResponder {
         var status: Int
         var code: String
         var message: String
+
+        /// Runs a shared field-rule check; a broken rule becomes a 400 with `code` and "FIELD RULE", as the
+        /// service words it.
+        static func refusing(code: String, _ check: () throws(PhonePackError) -> Void) throws(Failure) {
+            do {
+                try check()
+            } catch {
+                let message = error.ruleViolation.map { "\($0.field) \($0.rule)" } ?? error.message
+                throw Failure(status: 400, code: code, message: message)
+            }
+        }
     }
 
     enum API: String { case iam, cph, koophone, edsaic = "eds-aic" }

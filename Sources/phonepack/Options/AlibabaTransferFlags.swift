@@ -11,10 +11,6 @@ struct AlibabaTransferFlags: ParsableArguments {
     var uploadEndpoint: String?
 
     func endpoint(cloud: CloudOptions) -> String {
-        if let uploadEndpoint { return uploadEndpoint }
-        if let configured = cloud.environment["PHONEPACK_OSS_ENDPOINT"] {
-            return String(configured.split(separator: "://").last ?? Substring(configured))
-        }
-        return "oss-\(cloud.region ?? "cn-shanghai")-internal.aliyuncs.com"
+        cloud.session().phoneSideOSSEndpoint(explicit: uploadEndpoint)
     }
 }

@@ -5,8 +5,6 @@ import Glibc
 import PhonePackCore
 import Synchronization
 
-/// One error line. Messages carry names, keys and vendor text from archives and servers: control characters are
-/// escaped, so the line stays one line and cannot drive the terminal.
 /// Prints one line of human output. Names, keys, ids, vendor messages and command output in it come from
 /// archives and servers: control characters are escaped, so a line stays one line and cannot drive the terminal
 /// (window titles, clearing the screen, fake lines). `--json` output is printed as is: JSON escapes them itself.
@@ -14,6 +12,8 @@ func say(_ line: String) {
     print(line.terminalSafe)
 }
 
+/// One error line. Messages carry names, keys and vendor text from archives and servers: control characters are
+/// escaped, so the line stays one line and cannot drive the terminal.
 /// `keepingNewlines` is for the argument parser's own multi-line usage text.
 func printError(_ message: String, keepingNewlines: Bool = false) {
     var text = Substring(message)

@@ -27,75 +27,121 @@ public struct AlibabaFileCall: Sendable, Equatable {
 
 /// What SendFile / FetchFile answer: the batch task and one task per instance.
 public struct AlibabaBatchAnswer: Codable, Sendable {
+    /// One instance's task.
     public struct Item: Codable, Sendable {
-        public var AndroidInstanceId: String
-        public var TaskId: String
-        public init(AndroidInstanceId: String, TaskId: String) {
-            self.AndroidInstanceId = AndroidInstanceId
-            self.TaskId = TaskId
+        public var instanceID: String
+        public var taskID: String
+
+        public init(instanceID: String, taskID: String) {
+            self.instanceID = instanceID
+            self.taskID = taskID
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case instanceID = "AndroidInstanceId"
+            case taskID = "TaskId"
         }
     }
-    public var RequestId: String
-    public var TaskId: String?
-    public var Data: [Item]
+    public var requestID: String
+    public var taskID: String?
+    public var items: [Item]
 
-    public init(RequestId: String, TaskId: String?, Data: [Item]) {
-        self.RequestId = RequestId
-        self.TaskId = TaskId
-        self.Data = Data
+    public init(requestID: String, taskID: String?, items: [Item]) {
+        self.requestID = requestID
+        self.taskID = taskID
+        self.items = items
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case requestID = "RequestId"
+        case taskID = "TaskId"
+        case items = "Data"
     }
 }
 
-/// One task as DescribeTasks reports it. `TaskStatus`: Processing, Finished, Failed.
+/// One task as DescribeTasks reports it. `TaskStatus`: Processing, Finished, Failed (``state`` decodes it).
 public struct AlibabaTask: Codable, Sendable, Equatable {
-    public var TaskId: String
-    public var ParentTaskId: String?
-    public var Level: Int?
-    public var TaskStatus: String?
-    public var InstanceId: String?
-    public var ErrorCode: String?
-    public var ErrorMsg: String?
-    public var Result: String?
+    public var taskID: String
+    public var parentTaskID: String?
+    public var level: Int?
+    public var status: String?
+    public var instanceID: String?
+    public var errorCode: String?
+    public var errorMessage: String?
+    public var result: String?
 
     public init(
-        TaskId: String, ParentTaskId: String?, Level: Int?, TaskStatus: String?, InstanceId: String?,
-        ErrorCode: String?,
-        ErrorMsg: String?, Result: String?
+        taskID: String, parentTaskID: String? = nil, level: Int? = nil, status: String? = nil,
+        instanceID: String? = nil, errorCode: String? = nil, errorMessage: String? = nil, result: String? = nil
     ) {
-        self.TaskId = TaskId
-        self.ParentTaskId = ParentTaskId
-        self.Level = Level
-        self.TaskStatus = TaskStatus
-        self.InstanceId = InstanceId
-        self.ErrorCode = ErrorCode
-        self.ErrorMsg = ErrorMsg
-        self.Result = Result
+        self.taskID = taskID
+        self.parentTaskID = parentTaskID
+        self.level = level
+        self.status = status
+        self.instanceID = instanceID
+        self.errorCode = errorCode
+        self.errorMessage = errorMessage
+        self.result = result
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case taskID = "TaskId"
+        case parentTaskID = "ParentTaskId"
+        case level = "Level"
+        case status = "TaskStatus"
+        case instanceID = "InstanceId"
+        case errorCode = "ErrorCode"
+        case errorMessage = "ErrorMsg"
+        case result = "Result"
+    }
+
+    /// Finished succeeded, Failed failed (with the error and the output), anything else still running.
+    public var state: JobState {
+        switch status?.lowercased() {
+        case "finished": JobState(state: .succeeded, output: result)
+        case "failed": JobState(state: .failed, errorCode: errorCode, errorMessage: errorMessage, output: result)
+        default: JobState(state: .running)
+        }
     }
 }
 
+/// A page of DescribeTasks.
 public struct AlibabaTaskPage: Codable, Sendable {
-    public var RequestId: String
-    public var TotalCount: Int?
-    public var NextToken: String?
-    public var Data: [AlibabaTask]
+    public var requestID: String
+    public var totalCount: Int?
+    public var nextToken: String?
+    public var tasks: [AlibabaTask]
 
-    public init(RequestId: String, TotalCount: Int?, NextToken: String?, Data: [AlibabaTask]) {
-        self.RequestId = RequestId
-        self.TotalCount = TotalCount
-        self.NextToken = NextToken
-        self.Data = Data
+    public init(requestID: String, totalCount: Int?, nextToken: String?, tasks: [AlibabaTask]) {
+        self.requestID = requestID
+        self.totalCount = totalCount
+        self.nextToken = nextToken
+        self.tasks = tasks
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case requestID = "RequestId"
+        case totalCount = "TotalCount"
+        case nextToken = "NextToken"
+        case tasks = "Data"
     }
 }
 
 /// An instance as DescribeAndroidInstances reports it (the fields phonepack shows).
 public struct AlibabaInstance: Codable, Sendable, Equatable {
-    public var AndroidInstanceId: String
-    public var AndroidInstanceName: String?
-    public var AndroidInstanceStatus: String?
+    public var instanceID: String
+    public var name: String?
+    public var status: String?
 
-    public init(AndroidInstanceId: String, AndroidInstanceName: String?, AndroidInstanceStatus: String?) {
-        self.AndroidInstanceId = AndroidInstanceId
-        self.AndroidInstanceName = AndroidInstanceName
-        self.AndroidInstanceStatus = AndroidInstanceStatus
+    public init(instanceID: String, name: String?, status: String?) {
+        self.instanceID = instanceID
+        self.name = name
+        self.status = status
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case instanceID = "AndroidInstanceId"
+        case name = "AndroidInstanceName"
+        case status = "AndroidInstanceStatus"
     }
 }

@@ -52,10 +52,7 @@ public final class AlibabaPhoneClient {
     public func fileCall(_ call: AlibabaFileCall) throws(PhonePackError) -> AlibabaBatchAnswer {
         var call = call
         if call.clientToken == nil { call.clientToken = randomHex(32) }
-        if let violation = AlibabaRules.check(call).violation {
-            throw PhonePackError(
-                .invalidInput, operation: "check request", path: call.action, message: "\(violation); nothing was sent")
-        }
+        try AlibabaRules.check(call)
         var parameters = Self.flatten("AndroidInstanceIdList", call.instanceIDs)
         parameters += [
             ("SourceFilePath", call.sourceFilePath), ("UploadType", call.uploadType), ("UploadUrl", call.uploadURL),
@@ -78,19 +75,15 @@ public final class AlibabaPhoneClient {
             var parameters = Self.flatten("TaskIds", taskIDs) + [("MaxResults", "100")]
             if let next { parameters.append(("NextToken", next)) }
             let page = try call("DescribeTasks", parameters, as: AlibabaTaskPage.self, idempotent: true)
-            tasks += page.Data
-            next = try pages.next(page.NextToken)
+            tasks += page.tasks
+            next = try pages.next(page.nextToken)
         } while next != nil
         return tasks
     }
 
     /// RunCommand (async): one task per instance, its output in the task's Result.
     public func runCommand(_ content: String, instanceIDs: [String]) throws(PhonePackError) -> AlibabaBatchAnswer {
-        if let violation = AlibabaRules.checkCommand(content: content, instanceIDs: instanceIDs).violation {
-            throw PhonePackError(
-                .invalidInput, operation: "check request", path: "RunCommand", message: "\(violation); nothing was sent"
-            )
-        }
+        try AlibabaRules.checkCommand(content: content, instanceIDs: instanceIDs)
         struct Answer: Decodable {
             struct Info: Decodable {
                 var InstanceId: String
@@ -106,9 +99,9 @@ public final class AlibabaPhoneClient {
             ]
         let answer = try call("RunCommand", parameters, as: Answer.self, idempotent: false)
         return AlibabaBatchAnswer(
-            RequestId: answer.RequestId, TaskId: answer.TaskId,
-            Data: (answer.RunCommandInfos ?? []).map {
-                .init(AndroidInstanceId: $0.InstanceId, TaskId: $0.ChildTaskId ?? "")
+            requestID: answer.RequestId, taskID: answer.TaskId,
+            items: (answer.RunCommandInfos ?? []).map {
+                .init(instanceID: $0.InstanceId, taskID: $0.ChildTaskId ?? "")
             })
     }
 
@@ -116,11 +109,7 @@ public final class AlibabaPhoneClient {
     public func runSyncCommand(_ content: String, instanceIDs: [String]) throws(PhonePackError) -> [(
         instanceID: String, ok: Bool, output: String
     )] {
-        if let violation = AlibabaRules.checkCommand(content: content, instanceIDs: instanceIDs).violation {
-            throw PhonePackError(
-                .invalidInput, operation: "check request", path: "RunSyncCommand",
-                message: "\(violation); nothing was sent")
-        }
+        try AlibabaRules.checkCommand(content: content, instanceIDs: instanceIDs)
         struct Answer: Decodable {
             struct Item: Decodable {
                 var InstanceId: String

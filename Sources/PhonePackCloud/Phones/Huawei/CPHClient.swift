@@ -1,38 +1,30 @@
 import PhonePackCore
 
-/// Where and how to reach CPH: endpoint, project, and AK/SK signing (what the official SDK does) or an IAM token.
-public struct CPHEndpoint: Sendable {
+/// The CPH REST API (`/v1/{project_id}/cloud-phone/…`): the calls phonepack makes, each validated before
+/// anything is sent, signed per attempt, and answered as typed values.
+public final class CPHClient {
+    /// AK/SK signing (what the official SDK does) or an IAM token.
     public enum Auth: Sendable {
         case accessKey(Credentials)
         case token(String)
     }
 
-    public var url: ServiceURL
-    public var projectID: String
-    public var auth: Auth
-    public var scheme: String { url.scheme }
-    public var host: String { url.host }
-
-    public init(url: ServiceURL, projectID: String, auth: Auth) {
-        self.url = url
-        self.projectID = projectID
-        self.auth = auth
-    }
-}
-
-/// The CPH REST API (`/v1/{project_id}/cloud-phone/…`): the calls phonepack makes, each validated before
-/// anything is sent, signed per attempt, and answered as typed values.
-public final class CPHClient {
-    public let endpoint: CPHEndpoint
+    public let endpoint: ServiceURL
+    public let projectID: String
+    public let auth: Auth
     public let client: CloudClient
 
-    public init(endpoint: CPHEndpoint, client: CloudClient) {
+    public init(endpoint: ServiceURL, projectID: String, auth: Auth, client: CloudClient) {
         self.endpoint = endpoint
+        self.projectID = projectID
+        self.auth = auth
         self.client = client
     }
 
     /// A client with its own connection, for another thread.
-    public func sibling() -> CPHClient { CPHClient(endpoint: endpoint, client: client.sibling()) }
+    public func sibling() -> CPHClient {
+        CPHClient(endpoint: endpoint, projectID: projectID, auth: auth, client: client.sibling())
+    }
 
     /// Sends `body` (JSON) to `/v1/{project}/path`. `idempotent`: safe to send twice (reads; pushes of the
     /// same object, whose second run changes nothing).
@@ -41,14 +33,14 @@ public final class CPHClient {
         idempotent: Bool = true
     ) throws(PhonePackError) -> HTTPResponse {
         var request = SignableRequest(
-            method: method, host: endpoint.host, path: "/v1/\(endpoint.projectID)/\(path)", query: query)
+            method: method, host: endpoint.host, path: "/v1/\(projectID)/\(path)", query: query)
         request.setHeader("Content-Type", "application/json")
-        request.setHeader("X-Project-Id", endpoint.projectID)
+        request.setHeader("X-Project-Id", projectID)
         let bodySHA256 = Digest.hash(.sha256, body ?? []).hexString
         return try client.send(
             request, scheme: endpoint.scheme, body: body.map { .bytes($0) } ?? .none, idempotent: idempotent
         ) { request, time in
-            switch self.endpoint.auth {
+            switch self.auth {
             case .accessKey(let credentials):
                 return APIGatewaySigner(credentials: credentials)
                     .sign(&request, date: CloudTime.compact(time), bodySHA256: bodySHA256)
@@ -92,7 +84,7 @@ public final class CPHClient {
 
     /// DeleteShareApps (a DELETE with a JSON body): fails on a server while any phone still has the app.
     public func deleteShareApps(packageName: String, serverIDs: [String]) throws(PhonePackError) -> CPHBatchAnswer {
-        try CPHRequestRules.check(FieldRules.packageName(packageName), field: "package_name", value: packageName)
+        try FieldRules.packageName(packageName).require("package_name", value: packageName)
         try CPHRequestRules.serverIDs(serverIDs)
         struct Body: Encodable {
             var package_name: String
@@ -108,8 +100,8 @@ public final class CPHClient {
     public func pushShareFiles(bucket: String, objectPath: String, serverIDs: [String]) throws(PhonePackError)
         -> CPHBatchAnswer
     {
-        try CPHRequestRules.check(FieldRules.obsBucketName(bucket), field: "bucket_name", value: bucket)
-        try CPHRequestRules.check(FieldRules.cphObjectPath(objectPath), field: "object_path", value: objectPath)
+        try FieldRules.obsBucketName(bucket).require("bucket_name", value: bucket)
+        try FieldRules.cphObjectPath(objectPath).require("object_path", value: objectPath)
         try CPHRequestRules.serverIDs(serverIDs)
         struct Body: Encodable {
             var bucket_name: String
@@ -125,7 +117,7 @@ public final class CPHClient {
     /// DeleteShareFiles (POST to the same path as the push, told apart by the body).
     public func deleteShareFiles(paths: [String], serverIDs: [String]) throws(PhonePackError) -> CPHBatchAnswer {
         for path in paths {
-            try CPHRequestRules.check(FieldRules.shareFilePath(path), field: "file_paths", value: path)
+            try FieldRules.shareFilePath(path).require("file_paths", value: path)
         }
         try CPHRequestRules.serverIDs(serverIDs)
         struct Body: Encodable {
@@ -151,8 +143,8 @@ public final class CPHClient {
     public func restoreData(phoneIDs: [String], bucket: String, objectPath: String) throws(PhonePackError)
         -> CPHBatchAnswer
     {
-        try CPHRequestRules.check(FieldRules.obsBucketName(bucket), field: "bucket_name", value: bucket)
-        try CPHRequestRules.check(FieldRules.cphObjectPath(objectPath), field: "object_path", value: objectPath)
+        try FieldRules.obsBucketName(bucket).require("bucket_name", value: bucket)
+        try FieldRules.cphObjectPath(objectPath).require("object_path", value: objectPath)
         struct Info: Encodable {
             var phone_id: String
             var bucket_name: String
@@ -169,8 +161,7 @@ public final class CPHClient {
     /// A phone command (`push`, `install`, `install-multiple`, `uninstall`, `shell`) on phones.
     public func command(_ command: String, content: String, phoneIDs: [String]) throws(PhonePackError) -> CPHBatchAnswer
     {
-        try CPHRequestRules.check(
-            CPHCommandRules.check(command: command, content: content), field: "content", value: content)
+        try CPHCommandRules.require(command: command, content: content)
         struct Body: Encodable {
             var command: String
             var content: String
@@ -224,7 +215,7 @@ public final class CPHClient {
             let answer = try decode(
                 Answer.self, send("GET", "cloud-phone/phones", query: query), operation: "list phones")
             phones += answer.phones
-            try pages.next(ids: answer.phones.map(\.phone_id))
+            try pages.next(ids: answer.phones.map(\.phoneID))
             if answer.phones.count < 200 || phones.count >= (answer.count ?? Int.max) { return phones }
         }
     }
@@ -248,7 +239,7 @@ public final class CPHClient {
                 ])
             let page = try decode(Answer.self, response, operation: "list jobs").jobs
             jobs += page
-            try pages.next(ids: page.map(\.job_id))
+            try pages.next(ids: page.map(\.jobID))
             if page.count < 100 || (stopAtRunning && page.contains { $0.status != 2 && $0.status != -1 }) {
                 return jobs
             }
@@ -269,7 +260,7 @@ public final class CPHClient {
                 "GET", "cloud-phone/servers", query: [("offset", String(servers.count)), ("limit", "100")])
             let answer = try decode(Answer.self, response, operation: "list servers")
             servers += answer.servers
-            try pages.next(ids: answer.servers.map(\.server_id))
+            try pages.next(ids: answer.servers.map(\.serverID))
             if answer.servers.count < 100 || servers.count >= (answer.count ?? Int.max) { return servers }
         }
     }

@@ -9,9 +9,9 @@ public enum CPHRequestRules {
     public static func shareApps(packageName: String, bucket: String, objectPath: String, serverIDs: [String])
         throws(PhonePackError)
     {
-        try check(FieldRules.packageName(packageName), field: "package_name", value: packageName)
-        try check(FieldRules.obsBucketName(bucket), field: "bucket_name", value: bucket)
-        try check(FieldRules.cphObjectPath(objectPath), field: "object_path", value: objectPath)
+        try FieldRules.packageName(packageName).require("package_name", value: packageName)
+        try FieldRules.obsBucketName(bucket).require("bucket_name", value: bucket)
+        try FieldRules.cphObjectPath(objectPath).require("object_path", value: objectPath)
         if !objectPath.hasSuffix(".tar") {
             throw violation(field: "object_path", value: objectPath, rule: "must name a .tar (CPH takes nothing else)")
         }
@@ -20,14 +20,13 @@ public enum CPHRequestRules {
 
     /// BatchExportCloudPhoneData's rules for one phone's entry.
     public static func export(_ info: CPHStorageInfo) throws(PhonePackError) {
-        try check(
-            FieldRules.exportIncludeFiles(info.include_files), field: "include_files",
-            value: info.include_files.joined(separator: ","))
-        for path in info.exclude_files ?? [] {
-            try check(FieldRules.exportPath(path), field: "exclude_files", value: path)
+        try FieldRules.exportIncludeFiles(info.includeFiles).require(
+            "include_files", value: info.includeFiles.joined(separator: ","))
+        for path in info.excludeFiles ?? [] {
+            try FieldRules.exportPath(path).require("exclude_files", value: path)
         }
-        try check(FieldRules.obsBucketName(info.bucket_name), field: "bucket_name", value: info.bucket_name)
-        try check(FieldRules.cphObjectPath(info.object_path), field: "object_path", value: info.object_path)
+        try FieldRules.obsBucketName(info.bucketName).require("bucket_name", value: info.bucketName)
+        try FieldRules.cphObjectPath(info.objectPath).require("object_path", value: info.objectPath)
     }
 
     public static func serverIDs(_ ids: [String], field: String = "server_ids", limit: Int = maxServersPerShareCall)
@@ -42,23 +41,22 @@ public enum CPHRequestRules {
         }
     }
 
-    public static func check(_ result: FieldCheck, field: String, value: String) throws(PhonePackError) {
-        if let rule = result.violation { throw violation(field: field, value: value, rule: rule) }
-    }
-
     static func isIDCharacter(_ character: Character) -> Bool {
         character.isASCII && (character.isLetter || character.isNumber || character == "-" || character == "_")
     }
 
     static func violation(field: String, value: String, rule: String) -> PhonePackError {
-        PhonePackError(
-            .invalidInput, operation: "check request", path: field,
-            message: "'\(value)' breaks the rule: \(rule); nothing was sent")
+        .ruleViolation(field: field, value: value, rule: rule)
     }
 }
 
 /// The phone-command rules of CPH's `commands` API.
 public enum CPHCommandRules {
+    /// Throws the "nothing was sent" error when `content` breaks the rule of `command`.
+    public static func require(command: String, content: String) throws(PhonePackError) {
+        try check(command: command, content: content).require("content", value: content)
+    }
+
     public static func check(command: String, content: String) -> FieldCheck {
         switch command {
         case "push":
@@ -88,5 +86,3 @@ public enum CPHCommandRules {
         }
     }
 }
-
-/// `https://host[:port][/…]` → (scheme, host[:port]); the error names the service whose endpoint it is.

@@ -62,17 +62,17 @@ public final class KooPhoneClient {
     }
 
     /// Runs `command` on up to 32 instances and returns each one's result (short commands only).
-    public func syncCommand(_ command: String, instanceIDs: [String]) throws(PhonePackError) -> [KooPhoneResult] {
+    public func syncCommand(_ command: String, instanceIDs: [String]) throws(PhonePackError) -> KooPhoneSyncAnswer {
         try check(command, instanceIDs)
         struct Data: Decodable { var cmd_results: [KooPhoneResult] }
         let body = try JSONCoding.encode(CommandBody(command: command, instance_ids: instanceIDs))
-        return try call("POST", "/v1/instances/sync-command", body: body, as: Data.self, idempotent: false).cmd_results
+        return KooPhoneSyncAnswer(
+            results: try call("POST", "/v1/instances/sync-command", body: body, as: Data.self, idempotent: false)
+                .cmd_results)
     }
 
     /// Starts `command` on up to 32 instances; returns the task id and each instance's job id.
-    public func asyncCommand(_ command: String, instanceIDs: [String]) throws(PhonePackError) -> (
-        taskID: String, jobs: [(instanceID: String, jobID: String)]
-    ) {
+    public func asyncCommand(_ command: String, instanceIDs: [String]) throws(PhonePackError) -> KooPhoneTask {
         try check(command, instanceIDs)
         struct Data: Decodable {
             struct Job: Decodable {
@@ -84,7 +84,7 @@ public final class KooPhoneClient {
         }
         let body = try JSONCoding.encode(CommandBody(command: command, instance_ids: instanceIDs))
         let data = try call("POST", "/v1/instances/async-command", body: body, as: Data.self, idempotent: false)
-        return (data.task_id, data.cmd_jobs.map { ($0.instance_id, $0.job_id) })
+        return KooPhoneTask(taskID: data.task_id, jobs: data.cmd_jobs.map { ($0.instance_id, $0.job_id) })
     }
 
     /// The jobs of an async task (joined to instances through the job ids `asyncCommand` returned).
@@ -94,15 +94,11 @@ public final class KooPhoneClient {
     }
 
     private func check(_ command: String, _ instanceIDs: [String]) throws(PhonePackError) {
-        if let violation = KooPhoneRules.check(command: command, instanceIDs: instanceIDs).violation {
-            throw PhonePackError(
-                .invalidInput, operation: "check request", path: "command/instance_ids",
-                message: "\(violation); nothing was sent")
-        }
+        try KooPhoneRules.check(command: command, instanceIDs: instanceIDs)
         guard instanceIDs.count <= KooPhoneRules.maxInstancesPerCall else {
-            throw PhonePackError(
-                .invalidInput, operation: "check request", path: "instance_ids",
-                message: "at most \(KooPhoneRules.maxInstancesPerCall) per call; nothing was sent")
+            throw .ruleViolation(
+                field: "instance_ids", value: "\(instanceIDs.count) ids",
+                rule: "at most \(KooPhoneRules.maxInstancesPerCall) per call")
         }
     }
 }

@@ -7,16 +7,17 @@ public enum KooPhoneRules {
     public static let maxInstancesPerCall = 32
     public static let maxCommandBytes = 1024
 
-    public static func check(command: String, instanceIDs: [String]) -> FieldCheck {
+    /// Throws the "nothing was sent" error when the command or the ids break the documented rules.
+    public static func check(command: String, instanceIDs: [String]) throws(PhonePackError) {
         guard (1...maxCommandBytes).contains(command.utf8.count) else {
-            return FieldCheck(violation: "command must be 1..\(maxCommandBytes) bytes (it is \(command.utf8.count))")
+            throw .ruleViolation(
+                field: "command", value: "\(command.utf8.count) bytes", rule: "must be 1..\(maxCommandBytes) bytes")
         }
         guard (1...100).contains(instanceIDs.count) else {
-            return FieldCheck(violation: "instance_ids must list 1..100 ids")
+            throw .ruleViolation(field: "instance_ids", value: "\(instanceIDs.count) ids", rule: "must list 1..100 ids")
         }
         if let bad = instanceIDs.first(where: { $0.isEmpty || $0.count > 32 }) {
-            return FieldCheck(violation: "instance id '\(bad)' must be 1..32 characters")
+            throw .ruleViolation(field: "instance_ids", value: bad, rule: "an instance id is 1..32 characters")
         }
-        return FieldCheck(violation: nil)
     }
 }

@@ -24,12 +24,10 @@ struct ExecAlibaba: ParsableCommand {
     func run() throws {
         let text = command.joined(separator: " ")
         let ids = try parseIDList(instances, flag: "--instances")
-        if let violation = AlibabaRules.checkCommand(
+        try AlibabaRules.checkCommand(
             content: text, instanceIDs: Array(ids.prefix(AlibabaRules.maxInstancesPerCall))
-        ).violation {
-            throw ValidationError("\(violation); nothing was sent")
-        }
-        let client = try cloud.alibabaClient(endpointOverride: cloud.endpoint)
+        )
+        let client = try cloud.session(endpointFor: [.edsAic]).alibabaClient()
         let outcomes: [TargetOutcome]
         if sync {
             outcomes = FanOut.submit(

@@ -34,11 +34,10 @@ struct ExecHuawei: ParsableCommand {
             if let install { ("install", install) } else if let pushFile { ("push", pushFile) } else if let uninstall {
                 ("uninstall", uninstall)
             } else { ("shell", command.joined(separator: " ")) }
-        try CPHRequestRules.check(
-            CPHCommandRules.check(command: verb, content: content), field: "content", value: content)
+        try CPHCommandRules.require(command: verb, content: content)
         let ids = try parseIDList(phones, flag: "--phones")
-        let outcomes = try cloud.cphClient(endpointOverride: cloud.endpoint).fanOut(
-            ids, limit: CPHRequestRules.maxServersPerShareCall, concurrency: wait.concurrency,
+        let outcomes = try cloud.session(endpointFor: [.cph]).cphClient().fanOut(
+            ids, concurrency: wait.concurrency,
             waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.json)
         ) { (client, chunk) throws(PhonePackError) in
             try client.command(verb, content: content, phoneIDs: chunk)

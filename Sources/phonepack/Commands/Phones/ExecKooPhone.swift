@@ -25,12 +25,10 @@ struct ExecKooPhone: ParsableCommand {
     func run() throws {
         let text = command.joined(separator: " ")
         let ids = try parseIDList(instances, flag: "--instances")
-        if let violation = KooPhoneRules.check(
+        try KooPhoneRules.check(
             command: text, instanceIDs: Array(ids.prefix(KooPhoneRules.maxInstancesPerCall))
-        ).violation {
-            throw ValidationError("\(violation); nothing was sent")
-        }
-        let outcomes = try cloud.kooPhoneClient().run(
+        )
+        let outcomes = try cloud.session(endpointFor: [.koophone]).kooPhoneClient().run(
             text, instanceIDs: ids, async: async, concurrency: wait.concurrency,
             waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.json))
         try reportOutcomes(outcomes, json: outputOptions.json, what: "exec")

@@ -32,22 +32,10 @@ struct ExportHuawei: ParsableCommand {
 
     func run() throws {
         let target = try obsURL(to, flag: "--to")
-        _ = try ExportPathFilter(includes: include, excludes: exclude)
         let ids = try parseIDList(phones, flag: "--phones")
-        let base = target.key.isEmpty || target.key.hasSuffix("/") ? target.key : target.key + "/"
-        let (include, exclude) = (self.include, self.exclude)
-        let entry: @Sendable (String) -> CPHStorageInfo = { phone in
-            CPHStorageInfo(
-                phone_id: phone, include_files: include, exclude_files: exclude.isEmpty ? nil : exclude,
-                bucket_name: target.bucket, object_path: base + phone + ".tar")
-        }
-        for phone in ids { try CPHRequestRules.export(entry(phone)) }
-        let outcomes = try cloud.cphClient(endpointOverride: cloud.endpoint).fanOut(
-            ids, limit: CPHRequestRules.maxServersPerShareCall, concurrency: wait.concurrency,
-            waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.json)
-        ) { (client, chunk) throws(PhonePackError) in
-            try client.exportData(chunk.map(entry))
-        }
+        let outcomes = try cloud.session(endpointFor: [.cph]).cphClient().exportData(
+            phoneIDs: ids, include: include, exclude: exclude, to: target, concurrency: wait.concurrency,
+            waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.json))
         try reportOutcomes(outcomes, json: outputOptions.json, what: "export")
     }
 }

@@ -17,11 +17,11 @@ struct ImagesCommand: ParsableCommand {
         guard ["public", "private", "share", "all"].contains(type) else {
             throw ValidationError("--type is public, private, share or all")
         }
-        let images = try cloud.cphClient(endpointOverride: cloud.endpoint).images(type: type)
+        let images = try cloud.session(endpointFor: [.cph]).cphClient().images(type: type)
         if outputOptions.json { return print(JSONOutput.string(images)) }
         for image in images {
             say(
-                "\(image.image_id.padded(to: 34)) \((image.image_label ?? "").padded(to: 18)) \(image.image_name ?? "")"
+                "\(image.imageID.padded(to: 34)) \((image.imageLabel ?? "").padded(to: 18)) \(image.imageName ?? "")"
             )
         }
     }

@@ -20,23 +20,23 @@ struct PhonesCommand: ParsableCommand {
     func run() throws {
         switch what {
         case "huawei-servers":
-            let servers = try cloud.cphClient(endpointOverride: cloud.endpoint).listServers()
+            let servers = try cloud.session(endpointFor: [.cph]).cphClient().listServers()
             if outputOptions.json { return print(JSONOutput.string(servers)) }
-            for server in servers { say("\(server.server_id.padded(to: 34)) \(server.server_name ?? "")") }
+            for server in servers { say("\(server.serverID.padded(to: 34)) \(server.serverName ?? "")") }
         case "huawei":
-            let phones = try cloud.cphClient(endpointOverride: cloud.endpoint).listPhones(serverID: server)
+            let phones = try cloud.session(endpointFor: [.cph]).cphClient().listPhones(serverID: server)
             if outputOptions.json { return print(JSONOutput.string(phones)) }
             for phone in phones {
                 say(
-                    "\(phone.phone_id.padded(to: 34)) \((phone.server_id ?? "").padded(to: 34)) \(phone.phone_name ?? "")"
+                    "\(phone.phoneID.padded(to: 34)) \((phone.serverID ?? "").padded(to: 34)) \(phone.phoneName ?? "")"
                 )
             }
         case "alibaba":
-            let instances = try cloud.alibabaClient(endpointOverride: cloud.endpoint).describeInstances()
+            let instances = try cloud.session(endpointFor: [.edsAic]).alibabaClient().describeInstances()
             if outputOptions.json { return print(JSONOutput.string(instances)) }
             for instance in instances {
                 say(
-                    "\(instance.AndroidInstanceId.padded(to: 28)) \((instance.AndroidInstanceStatus ?? "").padded(to: 10)) \(instance.AndroidInstanceName ?? "")"
+                    "\(instance.instanceID.padded(to: 28)) \((instance.status ?? "").padded(to: 10)) \(instance.name ?? "")"
                 )
             }
         default:

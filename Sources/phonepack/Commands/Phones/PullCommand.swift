@@ -41,7 +41,7 @@ struct PullCommand: ParsableCommand {
     func run() throws {
         let ids = try parseIDList(phones, flag: "--phones")
         let target = try ObjectURL(parsing: to)
-        let settings = TransferSettings(stateDirectory: transferStateDirectory(environment: cloud.environment))
+        let settings = TransferSettings(stateDirectory: cloud.session().stateDirectory)
         let progress = ProgressLine.make(quiet: outputOptions.json)
         let pulled: [PulledPhone]
         switch cloudKind {
@@ -49,7 +49,7 @@ struct PullCommand: ParsableCommand {
             _ = try obsURL(to, flag: "--to")
             pulled = try PullPipeline.huawei(
                 phones: ids, includes: include, excludes: exclude, to: target, into: directory,
-                cph: cloud.cphClient(), store: cloud.objectStore(for: target), transfer: settings,
+                cph: cloud.session().cphClient(), store: cloud.objectStore(for: target), transfer: settings,
                 timeout: wait.timeout,
                 progress: progress)
         case .alibaba:
@@ -59,7 +59,7 @@ struct PullCommand: ParsableCommand {
             pulled = try PullPipeline.alibaba(
                 instances: ids, path: include[0], to: target, endpoint: transfer.endpoint(cloud: cloud),
                 into: directory,
-                phones: cloud.alibabaClient(), store: cloud.objectStore(for: target), transfer: settings,
+                phones: cloud.session().alibabaClient(), store: cloud.objectStore(for: target), transfer: settings,
                 timeout: wait.timeout, progress: progress)
         case .koophone:
             throw ValidationError("KooPhone has no export API; use --cloud huawei or alibaba")

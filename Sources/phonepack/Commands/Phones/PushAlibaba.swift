@@ -58,11 +58,9 @@ struct PushAlibaba: ParsableCommand {
             uploadEndpoint: uploadType == "DOWNLOAD_URL" ? "" : transfer.endpoint(cloud: cloud),
             uploadURL: presigned ?? url.description)
         probe.autoInstall = install
-        if let violation = AlibabaRules.check(probe).violation {
-            throw ValidationError("\(violation); nothing was sent")
-        }
+        try AlibabaRules.check(probe)
         let template = probe
-        let outcomes = try cloud.alibabaClient(endpointOverride: cloud.endpoint).fanOut(
+        let outcomes = try cloud.session(endpointFor: [.edsAic]).alibabaClient().fanOut(
             ids, concurrency: wait.concurrency, waitTimeout: wait.noWait ? nil : wait.timeout,
             progress: ProgressLine.make(quiet: outputOptions.json)
         ) { (client, chunk) throws(PhonePackError) in

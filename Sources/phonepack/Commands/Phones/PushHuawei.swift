@@ -49,70 +49,38 @@ struct PushHuawei: ParsableCommand {
     @OptionGroup var cloud: CloudOptions
     @OptionGroup var outputOptions: OutputOptions
 
-    func run() throws {
-        let modes = [tar != nil, delete, files != nil, deleteFiles != nil].filter { $0 }.count
-        guard modes == 1 else { throw ValidationError("give one of --tar, --delete, --files, --delete-files") }
+    func validate() throws {
         guard (1...CPHRequestRules.maxServersPerShareCall).contains(batchSize) else {
             throw ValidationError("--batch-size takes 1 to \(CPHRequestRules.maxServersPerShareCall)")
         }
-        let ids = try parseIDList(servers, flag: "--servers")
-        let batches = stride(from: 0, to: ids.count, by: batchSize).map {
-            Array(ids[$0..<min($0 + batchSize, ids.count)])
-        }
-        let call: @Sendable (CPHClient, [String]) throws(PhonePackError) -> CPHBatchAnswer
-        var description: String
-        if let tar {
-            let target = try obsURL(tar, flag: "--tar")
+    }
+
+    func run() throws {
+        let operation: CPHShare
+        switch (tar, delete, files, deleteFiles) {
+        case (let tar?, false, nil, nil):
             guard let package else { throw ValidationError("--tar needs --package") }
-            // Check every batch before sending any, so a bad field never leaves half the fleet pushed.
-            for batch in batches {
-                try CPHRequestRules.shareApps(
-                    packageName: package, bucket: target.bucket, objectPath: target.key, serverIDs: batch)
-            }
-            let preInstall = self.preInstall
-            description =
-                "POST …/cloud-phone/phones/share-apps {package_name: \(package), pre_install_app: \(preInstall ? 1 : 0), bucket_name: \(target.bucket), object_path: \(target.key)"
-            call = { (client, chunk) throws(PhonePackError) in
-                try client.pushShareApps(
-                    packageName: package, bucket: target.bucket, objectPath: target.key, serverIDs: chunk,
-                    preInstall: preInstall)
-            }
-        } else if delete {
+            operation = .pushApps(package: package, tar: try obsURL(tar, flag: "--tar"), preInstall: preInstall)
+        case (nil, true, nil, nil):
             guard let package else { throw ValidationError("--delete needs --package") }
-            try CPHRequestRules.check(FieldRules.packageName(package), field: "package_name", value: package)
-            for batch in batches { try CPHRequestRules.serverIDs(batch) }
-            description = "DELETE …/cloud-phone/phones/share-apps {package_name: \(package)"
-            call = { (client, chunk) throws(PhonePackError) in
-                try client.deleteShareApps(packageName: package, serverIDs: chunk)
-            }
-        } else if let files {
-            let target = try obsURL(files, flag: "--files")
-            try CPHRequestRules.check(FieldRules.cphObjectPath(target.key), field: "object_path", value: target.key)
-            for batch in batches { try CPHRequestRules.serverIDs(batch) }
-            description =
-                "POST …/cloud-phone/phones/share-files {bucket_name: \(target.bucket), object_path: \(target.key)"
-            call = { (client, chunk) throws(PhonePackError) in
-                try client.pushShareFiles(bucket: target.bucket, objectPath: target.key, serverIDs: chunk)
-            }
-        } else {
-            let paths = try parseIDList(deleteFiles!, flag: "--delete-files")
-            for path in paths {
-                try CPHRequestRules.check(FieldRules.shareFilePath(path), field: "file_paths", value: path)
-            }
-            for batch in batches { try CPHRequestRules.serverIDs(batch) }
-            description = "POST …/cloud-phone/phones/share-files {file_paths: \(paths.joined(separator: ","))"
-            call = { (client, chunk) throws(PhonePackError) in
-                try client.deleteShareFiles(paths: paths, serverIDs: chunk)
-            }
+            operation = .deleteApps(package: package)
+        case (nil, false, let files?, nil):
+            operation = .pushFiles(tar: try obsURL(files, flag: "--files"))
+        case (nil, false, nil, let deleteFiles?):
+            operation = .deleteFiles(paths: try parseIDList(deleteFiles, flag: "--delete-files"))
+        default:
+            throw ValidationError("give one of --tar, --delete, --files, --delete-files")
         }
+        let ids = try parseIDList(servers, flag: "--servers")
         if dryRun {
-            for batch in batches { say("\(description), server_ids: [\(batch.count) ids, \(batch.first!) …]}") }
+            let batches = try operation.batches(serverIDs: ids, batchSize: batchSize)
+            for batch in batches { say(operation.describe(batch)) }
             say("dry run: \(batches.count) requests for \(ids.count) servers; nothing sent")
             return
         }
-        let outcomes = try cloud.cphClient(endpointOverride: cloud.endpoint).fanOut(
-            ids, limit: batchSize, concurrency: wait.concurrency, waitTimeout: wait.noWait ? nil : wait.timeout,
-            progress: ProgressLine.make(quiet: outputOptions.json), call)
+        let outcomes = try cloud.session(endpointFor: [.cph]).cphClient().share(
+            operation, serverIDs: ids, batchSize: batchSize, concurrency: wait.concurrency,
+            waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.json))
         try reportOutcomes(outcomes, json: outputOptions.json, what: "push")
     }
 }
@@ -121,6 +89,6 @@ struct PushHuawei: ParsableCommand {
 func obsURL(_ text: String, flag: String) throws -> ObjectURL {
     let url = try ObjectURL(parsing: text)
     guard url.scheme == .obs else { throw ValidationError("\(flag) must be an obs:// URL (CPH reads from OBS)") }
-    try CPHRequestRules.check(FieldRules.obsBucketName(url.bucket), field: "bucket_name", value: url.bucket)
+    try FieldRules.obsBucketName(url.bucket).require("bucket_name", value: url.bucket)
     return url
 }

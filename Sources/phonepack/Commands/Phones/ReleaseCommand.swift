@@ -43,38 +43,51 @@ struct ReleaseCommand: ParsableCommand {
     @OptionGroup var cloud: CloudOptions
     @OptionGroup var outputOptions: OutputOptions
 
+    func validate() throws {
+        guard (1...CPHRequestRules.maxServersPerShareCall).contains(batchSize) else {
+            throw ValidationError("--batch-size takes 1 to \(CPHRequestRules.maxServersPerShareCall)")
+        }
+    }
+
     func run() throws {
         let destination = try ObjectURL(parsing: to)
         let quiet = outputOptions.json
-        let settings = TransferSettings(stateDirectory: transferStateDirectory(environment: cloud.environment))
+        let session = cloud.session()
         let notice: (String) -> Void = { if !quiet { say("release: \($0)") } }
-        let report: ReleaseReport
+        let targets: [String]
+        let release: ReleasePlan.App
         switch destination.scheme {
         case .obs:
             guard let servers else { throw ValidationError("a Huawei release (--to obs://…) needs --servers") }
-            var plan = ReleasePlan(
-                build: try app.options(output: lastPathComponent(destination.key)), destination: destination,
-                serverIDs: try parseIDList(servers, flag: "--servers"))
-            plan.preInstall = preInstall
-            plan.batchSize = batchSize
-            plan.concurrency = wait.concurrency
-            plan.waitTimeout = wait.noWait ? nil : wait.timeout
-            report = try HuaweiRelease.run(
-                plan, store: try cloud.objectStore(for: destination), cph: try cloud.cphClient(), transfer: settings,
-                notice: notice, progress: ProgressLine.make(quiet: quiet))
+            targets = try parseIDList(servers, flag: "--servers")
+            release = .build(try app.options(output: lastPathComponent(destination.key)))
         case .oss:
             guard let instances else { throw ValidationError("an Alibaba release (--to oss://…) needs --instances") }
             guard app.inputs.count == 1, app.inputs[0].hasSuffix(".apk") else {
                 throw ValidationError("an Alibaba release sends one APK (SendFile + AutoInstall): give its path")
             }
-            report = try AlibabaRelease.run(
-                file: app.inputs[0], to: destination, instances: try parseIDList(instances, flag: "--instances"),
-                phonePath: phonePath, uploadEndpoint: transfer.endpoint(cloud: cloud),
-                phones: try cloud.alibabaClient(), store: try cloud.objectStore(for: destination), transfer: settings,
-                timeout: wait.noWait ? nil : wait.timeout, notice: notice, progress: ProgressLine.make(quiet: quiet))
+            targets = try parseIDList(instances, flag: "--instances")
+            release = .apk(app.inputs[0])
         case .s3:
             throw ValidationError("--to must be obs:// (Huawei) or oss:// (Alibaba)")
         }
+        var plan = ReleasePlan(app: release, destination: destination, targets: targets)
+        plan.preInstall = preInstall
+        plan.batchSize = batchSize
+        plan.concurrency = wait.concurrency
+        plan.waitTimeout = wait.noWait ? nil : wait.timeout
+        plan.phonePath = phonePath
+        plan.uploadEndpoint = session.phoneSideOSSEndpoint(explicit: transfer.uploadEndpoint)
+        let settings = TransferSettings(stateDirectory: session.stateDirectory)
+        let progress = ProgressLine.make(quiet: quiet)
+        let report =
+            destination.scheme == .obs
+            ? try HuaweiRelease.run(
+                plan, store: try session.objectStore(for: destination), cph: try session.cphClient(),
+                transfer: settings, notice: notice, progress: progress)
+            : try AlibabaRelease.run(
+                plan, store: try session.objectStore(for: destination), phones: try session.alibabaClient(),
+                transfer: settings, notice: notice, progress: progress)
         try reportOutcomes(report.outcomes, json: quiet, what: "release", document: report)
     }
 }

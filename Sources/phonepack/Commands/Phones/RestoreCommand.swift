@@ -24,10 +24,10 @@ struct RestoreHuawei: ParsableCommand {
 
     func run() throws {
         let source = try obsURL(from, flag: "--from")
-        try CPHRequestRules.check(FieldRules.cphObjectPath(source.key), field: "object_path", value: source.key)
+        try FieldRules.cphObjectPath(source.key).require("object_path", value: source.key)
         let ids = try parseIDList(phones, flag: "--phones")
-        let outcomes = try cloud.cphClient(endpointOverride: cloud.endpoint).fanOut(
-            ids, limit: CPHRequestRules.maxServersPerShareCall, concurrency: wait.concurrency,
+        let outcomes = try cloud.session(endpointFor: [.cph]).cphClient().fanOut(
+            ids, concurrency: wait.concurrency,
             waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.json)
         ) { (client, chunk) throws(PhonePackError) in
             try client.restoreData(phoneIDs: chunk, bucket: source.bucket, objectPath: source.key)

@@ -26,40 +26,22 @@ struct AuthCommand: ParsableCommand {
         @Flag(name: .shortAndLong, help: "Log each request.") var verbose = false
 
         func run() throws {
-            let environment = ProcessInfo.processInfo.environment
-            let config = try CloudConfig.load(path: CloudConfig.defaultPath(environment: environment))
-            guard let region = region ?? config.value("region", profile: profile) else {
-                throw ValidationError("give --region (e.g. cn-north-4) or set region in the profile")
-            }
-            let endpoint = try ServiceURL(
-                parsing: iamEndpoint ?? environment["PHONEPACK_IAM_ENDPOINT"]
-                    ?? config.value("iam_endpoint", profile: profile) ?? "https://iam.\(region).myhuaweicloud.com",
-                service: "IAM", allowInsecureHTTP: allowInsecureHttp)
-            let client = CloudClient(options: HTTPOptions(environment: environment))
-            if verbose { client.log = logLine }
-            let identity = HuaweiIdentity(
-                endpoint: endpoint, client: client,
-                cacheDirectory: HuaweiIdentity.defaultCacheDirectory(environment: environment))
-            if let id = config.value("huawei_project_id", profile: profile) {
-                say("project \(region): \(id) (from profile \(profile))")
+            var session = CloudSession(environment: ProcessInfo.processInfo.environment)
+            session.profile = profile
+            session.region = region
+            session.endpoints[.iam] = iamEndpoint
+            session.allowInsecureHTTP = allowInsecureHttp
+            if verbose { session.log = logLine }
+            let check = try session.checkHuaweiAuth()
+            say(
+                "project \(check.region): \(check.projectID) \(check.projectConfigured ? "(from profile \(profile))" : "(looked up)")"
+            )
+            if let token = check.token {
+                say("token: \(token)")
             } else {
-                let credentials = try CredentialResolver.resolve(
-                    for: .obs, environment: environment, config: config, profile: profile)
                 say(
-                    "project \(region): \(try identity.projectID(region: region, credentials: credentials)) (looked up)"
-                )
+                    "token: no huawei_user/huawei_password in profile \(profile); requests are signed with AK/SK")
             }
-            guard let user = config.value("huawei_user", profile: profile),
-                let domain = config.value("huawei_domain", profile: profile),
-                let password = config.value("huawei_password", profile: profile)
-            else {
-                say(
-                    "token: no huawei_user/huawei_domain/huawei_password in profile \(profile); requests are signed with AK/SK"
-                )
-                return
-            }
-            let token = try identity.token(user: user, password: password, domain: domain, project: region)
-            say("token: \(token)")
         }
     }
 }
