@@ -68,23 +68,32 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // One process runner, one local-server helper and the named exit codes, for every test target.
+        .target(
+            name: "PhonePackTestSupport",
+            path: "Tests/PhonePackTestSupport",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "PhonePackCoreTests",
-            dependencies: ["PhonePackCore"],
+            dependencies: ["PhonePackCore", "PhonePackTestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "PhonePackCloudTests",
-            dependencies: ["PhonePackCloud", "PhonePackCore"],
-            exclude: ["fault_server.py"],
+            dependencies: ["PhonePackCloud", "PhonePackCore", "PhonePackTestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "PhonePackEmulatorTests",
+            dependencies: ["PhonePackEmulator", "PhonePackCloud", "PhonePackCore"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "PhonePackCLITests",
-            dependencies: ["PhonePackCore"],
-            exclude: ["craft.py", "attacks.py", "hostile_server.py", "fidelity_corpus.py"],
+            dependencies: ["PhonePackCore", "PhonePackTestSupport"],
             swiftSettings: strictSettings
         ),
     ]

@@ -16,7 +16,7 @@ bin=$(swift build -c release --show-bin-path)/phonepack
 "$bin" build samples/demo-app -o "$work/tar-corpus/demo.tar" --mtime 0 >/dev/null
 rm -f "$work"/tar-corpus/*.sha256
 mkdir -p "$work/outside"
-python3 Tests/PhonePackCLITests/attacks.py "$work/attacks" "$PWD/$work/outside" >/dev/null
+python3 Tests/Scripts/attacks.py "$work/attacks" "$PWD/$work/outside" >/dev/null
 find "$work/attacks" -name '*.tar' -size -200k -exec cp {} "$work/tar-corpus/" \;
 unzip -p samples/demo-app/base.apk AndroidManifest.xml > "$work/xml-corpus/AndroidManifest.xml"
 

@@ -1,4 +1,5 @@
 import Foundation
+import PhonePackTestSupport
 import Testing
 
 /// Runs a command under Python and reports its wall time, peak memory and output size, so a test can bound them.
@@ -21,7 +22,7 @@ struct Measured {
             rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
             print(json.dumps([status, time.time() - t, rss, out, err]))
             """
-        let result = try CLI.runTool("python3", ["-c", script, String(timeout), CLI.binary] + arguments)
+        let result = try Tool.run("python3", ["-c", script, String(timeout), CLI.binary] + arguments)
         let values = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [Any])
         return Measured(
             status: Int32(values[0] as? Int ?? -1), seconds: values[1] as? Double ?? 0,
@@ -36,7 +37,9 @@ extension Measured {
         _ arguments: [String], seconds: Double, rssMiB: Double, outputBytes: Int = 100 << 20, succeeds: Bool = false
     ) throws {
         let run = try Measured.run(arguments)
-        #expect(succeeds ? run.status == 0 : (0...2).contains(run.status), "\(arguments): \(run.stderr)")
+        #expect(
+            succeeds ? run.status == Exit.success.rawValue : (0...2).contains(run.status), "\(arguments): \(run.stderr)"
+        )
         #expect(run.seconds < seconds, "\(arguments) took \(run.seconds) s")
         #expect(run.stdoutBytes < outputBytes, "\(arguments) printed \(run.stdoutBytes) bytes")
         #expect(run.maxRSSMiB < rssMiB, "\(arguments) peaked at \(run.maxRSSMiB) MiB")
@@ -52,9 +55,9 @@ struct ArchiveFidelityTests {
     )
     func corpus() throws {
         let tmp = try TemporaryDirectory()
-        let result = try CLI.runTool(
-            "python3", [CLI.repositoryRoot + "/Tests/PhonePackCLITests/fidelity_corpus.py", CLI.binary, tmp.file("w")])
-        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let result = try Tool.run(
+            "python3", [CLI.repositoryRoot + "/Tests/Scripts/fidelity_corpus.py", CLI.binary, tmp.file("w")])
+        #expect(result.status == Exit.success.rawValue, "\(result.stdout)\(result.stderr)")
         let report = try CLI.parseJSON(result.stdout)
         #expect((report["archives"] as? [String])?.count == 10, "\(result.stdout)")
         #expect((report["failures"] as? [String]) == [], "\(result.stdout)")
@@ -74,8 +77,8 @@ struct ArchiveFidelityTests {
         #expect(try CLI.run(["cat", tar, "caf\u{e9}.txt"]).stdout == "composed\n")
         #expect(try CLI.run(["cat", tar, "cafe\u{301}.txt"]).stdout == "decomposed\n")
         let extracted = try CLI.run(["extract", tar, "-C", tmp.file("out")])
-        #expect(extracted.status == 0, "\(extracted.output)")
-        let names = try CLI.tool(
+        #expect(extracted.status == Exit.success.rawValue, "\(extracted.output)")
+        let names = try Tool.check(
             "python3",
             [
                 "-c",
@@ -101,7 +104,7 @@ struct ArchiveFidelityTests {
             """, tar)
         try FileManager.default.createDirectory(atPath: tmp.file("box"), withIntermediateDirectories: true)
         let result = try CLI.run(["extract", tar, "-C", tmp.file("box/out")])
-        #expect(result.status == 0, "\(result.output)")
+        #expect(result.status == Exit.success.rawValue, "\(result.output)")
         let names = try CLI.python(
             "import os,sys; print(sorted(os.listdir(os.fsencode(sys.argv[1]))))", tmp.file("box/out"))
         #expect(
@@ -109,7 +112,7 @@ struct ArchiveFidelityTests {
                 == "[b'x\\xf4\\x8f\\xbc\\xaf..\\xf4\\x8f\\xbc\\xaf..\\xf4\\x8f\\xbc\\xafescaped', b'y\\xf4\\x8f\\xbe\\xaf', b'z\\xc3\\xa9']"
         )
         #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.file("box")) == ["out"])
-        #expect(try CLI.run(["diff", tar, tmp.file("box/out")]).status == 0)
+        #expect(try CLI.run(["diff", tar, tmp.file("box/out")]).status == Exit.success.rawValue)
     }
 
     @Test("a sparse file: extract keeps its holes within the limits; cat of it and of a hard link to it is the file")
@@ -124,22 +127,22 @@ struct ArchiveFidelityTests {
             os.link(sys.argv[1] + '/disk.img', sys.argv[1] + '/same.img')
             """, tmp.file("tree"))
         let tar = tmp.file("sparse.tar")
-        try CLI.tool("tar", ["-S", "--format=posix", "-cf", tar, "-C", tmp.file("tree"), "disk.img", "same.img"])
+        try Tool.check("tar", ["-S", "--format=posix", "-cf", tar, "-C", tmp.file("tree"), "disk.img", "same.img"])
         let original = try #require(FileManager.default.contents(atPath: tmp.file("tree/disk.img")))
         for name in ["disk.img", "same.img"] {
-            let cat = try CLI.runTool(
+            let cat = try Tool.run(
                 "/bin/sh", ["-c", "\"$0\" cat \"$1\" \"$2\" > \"$3\"", CLI.binary, tar, name, tmp.file("cat-\(name)")])
-            #expect(cat.status == 0, "\(cat.stderr)")
+            #expect(cat.status == Exit.success.rawValue, "\(cat.stderr)")
             #expect(FileManager.default.contents(atPath: tmp.file("cat-\(name)")) == original, "cat \(name)")
         }
         let out = tmp.file("out")
-        #expect(try CLI.run(["extract", tar, "-C", out]).status == 0)
+        #expect(try CLI.run(["extract", tar, "-C", out]).status == Exit.success.rawValue)
         #expect(FileManager.default.contents(atPath: out + "/disk.img") == original)
         var st = stat()
         #expect(stat(out + "/disk.img", &st) == 0)
         #expect(Int(st.st_blocks) * 512 < 1 << 20, "the holes were filled: \(st.st_blocks) blocks")
         let limited = try CLI.run(["extract", tar, "-C", tmp.file("limited"), "--max-total-size", "10M"])
-        #expect(limited.status == 2, "\(limited.output)")
+        #expect(limited.status == Exit.usage.rawValue, "\(limited.output)")
         #expect(limited.stderr.contains("--max-total-size"))
         #expect(!FileManager.default.fileExists(atPath: tmp.file("limited/disk.img")))
     }
@@ -150,9 +153,9 @@ struct ArchiveFidelityTests {
         try tmp.write("tree/data/local/tmp/terminfo/a/ansi", "lower\n")
         try tmp.write("tree/data/local/tmp/terminfo/A/Apple_Terminal", "upper\n")
         let tar = tmp.file("case.tar")
-        try CLI.tool("tar", ["--format=gnu", "-cf", tar, "-C", tmp.file("tree"), "."])
+        try Tool.check("tar", ["--format=gnu", "-cf", tar, "-C", tmp.file("tree"), "."])
         let result = try CLI.run(["extract", tar, "-C", tmp.file("out")])
-        #expect(result.status == 0, "\(result.output)")
+        #expect(result.status == Exit.success.rawValue, "\(result.output)")
         #expect(FileManager.default.fileExists(atPath: tmp.file("out/data/local/tmp/terminfo/a/ansi")))
         #expect(FileManager.default.fileExists(atPath: tmp.file("out/data/local/tmp/terminfo/A/Apple_Terminal")))
         let verify = try CLI.parseJSON(
@@ -235,10 +238,10 @@ struct ArchiveFidelityTests {
             """, tar)
         let mount = tmp.file("small")
         try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
-        try CLI.tool("mount", ["-t", "tmpfs", "-o", "size=512m,nr_inodes=5000", "tmpfs", mount])
-        defer { _ = try? CLI.runTool("umount", [mount]) }
+        try Tool.check("mount", ["-t", "tmpfs", "-o", "size=512m,nr_inodes=5000", "tmpfs", mount])
+        defer { _ = try? Tool.run("umount", [mount]) }
         let result = try CLI.run(["extract", tar, "-C", mount + "/out"])
-        #expect(result.status == 2, "\(result.output)")
+        #expect(result.status == Exit.usage.rawValue, "\(result.output)")
         #expect(result.stderr.contains("inodes"), "\(result.stderr)")
         #expect((try? FileManager.default.contentsOfDirectory(atPath: mount + "/out"))?.isEmpty ?? true)
     }
@@ -253,9 +256,9 @@ struct ArchiveFidelityTests {
         _ = try writeRandomFile(big, size: 256 << 20)
         try tmp.write("tree/small.txt", "small\n")
         let tar = tmp.file("big.tar")
-        try CLI.tool("tar", ["-cf", tar, "-C", tmp.file("tree"), "small.txt", "big.bin"])
+        try Tool.check("tar", ["-cf", tar, "-C", tmp.file("tree"), "small.txt", "big.bin"])
         let out = tmp.file("out")
-        let process = try startPhonepack(["extract", tar, "-C", out], environment: [:])
+        let process = try CLI.start(["extract", tar, "-C", out], environment: [:])
         usleep(150_000)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
@@ -263,7 +266,7 @@ struct ArchiveFidelityTests {
             #expect(size == 256 << 20, "a truncated big.bin (\(size) bytes) has its final name")
         }
         let rerun = try CLI.run(["extract", tar, "-C", out])
-        #expect(rerun.status == 0, "\(rerun.output)")
+        #expect(rerun.status == Exit.success.rawValue, "\(rerun.output)")
         #expect(FileManager.default.contentsEqual(atPath: out + "/big.bin", andPath: big))
         #expect(try FileManager.default.contentsOfDirectory(atPath: out).sorted() == ["big.bin", "small.txt"])
     }
@@ -274,7 +277,7 @@ struct ArchiveFidelityTests {
         let app = try CLI.makeApp(in: tmp.file("app"))
         try tmp.write("app/data/bad\nname", "x")
         let result = try CLI.run(["build", app, "-o", tmp.file("app.tar"), "--manifest"])
-        #expect(result.status == 2, "\(result.output)")
+        #expect(result.status == Exit.usage.rawValue, "\(result.output)")
         #expect(result.stderr.contains("bad\\nname"), "\(result.stderr)")
         #expect(try tmp.listing().filter { $0.hasPrefix("app.tar") }.isEmpty)
     }
@@ -288,10 +291,10 @@ struct ArchiveFidelityTests {
         _ = try writeRandomFile(tmp.file("app/data/blob.bin"), size: 3 << 20)
         let mount = tmp.file("small")
         try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
-        try CLI.tool("mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", mount])
-        defer { _ = try? CLI.runTool("umount", [mount]) }
+        try Tool.check("mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", mount])
+        defer { _ = try? Tool.run("umount", [mount]) }
         let result = try CLI.run(["build", app, "-o", mount + "/app.tar", "--manifest"])
-        #expect(result.status != 0, "\(result.output)")
+        #expect(result.status != Exit.success.rawValue, "\(result.output)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: mount) == [], "left behind")
     }
 
@@ -307,7 +310,7 @@ struct ArchiveFidelityTests {
                     i = tarfile.TarInfo('../up%d' % n); i.size = 1; t.addfile(i, io.BytesIO(b'x'))
             """, tar)
         let text = try CLI.run(["extract", tar, "-C", tmp.file("out")])
-        #expect(text.status == 1)
+        #expect(text.status == Exit.checkFailed.rawValue)
         #expect(text.stderr.contains("1500 entries were refused"), "\(text.stderr)")
         let json = try CLI.parseJSON(try CLI.run(["extract", tar, "-C", tmp.file("out2"), "--json"]).stdout)
         #expect(json["refusedCount"] as? Int == 1500)

@@ -1,4 +1,5 @@
 import Foundation
+import PhonePackTestSupport
 import Testing
 
 @Suite("phonepack build")
@@ -11,16 +12,16 @@ struct BuildCommandTests {
         let app = try CLI.makeApp(in: tmp.file("app"))
         let tar = tmp.file("app.tar")
         let result = try CLI.run(["build", app, "-o", tar, "--mtime", "2024-03-15T09:30:00Z"])
-        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.status == Exit.success.rawValue, "\(result.stderr)")
         #expect(result.stdout.contains("built \(tar): \(pkg) 1.4.2 (42)"))
 
-        let gnu = try CLI.tool("tar", ["--numeric-owner", "-tvf", tar])
+        let gnu = try Tool.check("tar", ["--numeric-owner", "-tvf", tar])
         #expect(gnu.contains("-rw-r--r-- 1000/1000") && gnu.contains("data/app/\(pkg)-1/base.apk"))
         #expect(gnu.contains("drwx------ 10000/10000") && gnu.contains("data/data/\(pkg)/"))
         #expect(gnu.contains("-rw-rw---- 10000/10000") && gnu.contains("data/data/\(pkg)/shared_prefs/settings.xml"))
         #expect(gnu.contains("drwxrwx--x 1023/1079") && gnu.contains("data/media/obb/\(pkg)/"))
         #expect(gnu.contains("2024-03-15 09:30"))
-        let bsd = try CLI.tool("bsdtar", ["-tvf", tar])
+        let bsd = try Tool.check("bsdtar", ["-tvf", tar])
         #expect(bsd.split(separator: "\n").count == 14)
 
         // Python's tarfile: exact owners, modes and mtime of every entry, no user names, sorted order.
@@ -30,7 +31,7 @@ struct BuildCommandTests {
                 for m in t.getmembers():
                     print(m.name, oct(m.mode), m.uid, m.gid, m.mtime, repr(m.uname), m.type.decode() if m.type else '0')
             """
-        let listing = try CLI.tool("python3", ["-c", script, tar]).split(separator: "\n").map(String.init)
+        let listing = try Tool.check("python3", ["-c", script, tar]).split(separator: "\n").map(String.init)
         #expect(listing.first == "data/app/\(pkg)-1 0o755 1000 1000 1710495000 '' 5")
         #expect(listing.contains("data/app/\(pkg)-1/base.apk 0o644 1000 1000 1710495000 '' 0"))
         #expect(listing.contains("data/data/\(pkg) 0o700 10000 10000 1710495000 '' 5"))
@@ -42,7 +43,7 @@ struct BuildCommandTests {
         for (tool, args) in [("tar", ["-xf", tar, "-C"]), ("bsdtar", ["-xf", tar, "-C"])] {
             let dest = tmp.file("x-\(tool)")
             try FileManager.default.createDirectory(atPath: dest, withIntermediateDirectories: true)
-            try CLI.tool(tool, args + [dest])
+            try Tool.check(tool, args + [dest])
             let original = try String(contentsOfFile: app + "/data/shared_prefs/settings.xml", encoding: .utf8)
             let copy = try String(
                 contentsOfFile: dest + "/data/data/\(pkg)/shared_prefs/settings.xml", encoding: .utf8)
@@ -61,22 +62,22 @@ struct BuildCommandTests {
         let first = try CLI.run(
             ["build", app, "-o", tmp.file("a.tar")], environment: ["SOURCE_DATE_EPOCH": "1700000000"])
         // Touch an input: with SOURCE_DATE_EPOCH fixed, file times must not matter.
-        try CLI.tool("touch", ["-d", "2030-01-01", app + "/data/files/state.txt"])
+        try Tool.check("touch", ["-d", "2030-01-01", app + "/data/files/state.txt"])
         let second = try CLI.run(
             ["build", app, "-o", tmp.file("b/a.tar"), "--json"], environment: ["SOURCE_DATE_EPOCH": "1700000000"])
-        #expect(first.status == 0 && second.status == 0)
+        #expect(first.status == Exit.success.rawValue && second.status == Exit.success.rawValue)
         let a = try Data(contentsOf: URL(fileURLWithPath: tmp.file("a.tar")))
         let b = try Data(contentsOf: URL(fileURLWithPath: tmp.file("b/a.tar")))
         #expect(a == b)
         let json = try CLI.parseJSON(second.stdout)
         let checksum = try String(contentsOfFile: tmp.file("a.tar.sha256"), encoding: .utf8)
         #expect(checksum == "\(json["sha256"] as? String ?? "?")  a.tar\n")
-        try CLI.tool("sha256sum", ["-c", "a.tar.sha256"], in: tmp.path)
-        #expect(try CLI.tool("sha256sum", [tmp.file("a.tar")]).hasPrefix(json["sha256"] as? String ?? "?"))
+        try Tool.check("sha256sum", ["-c", "a.tar.sha256"], in: tmp.path)
+        #expect(try Tool.check("sha256sum", [tmp.file("a.tar")]).hasPrefix(json["sha256"] as? String ?? "?"))
         // Without a fixed time the newest input decides: the touched file moves every entry's time.
         let third = try CLI.run(["build", app, "-o", tmp.file("c.tar"), "--json"])
         #expect(try CLI.parseJSON(third.stdout)["sha256"] as? String != json["sha256"] as? String)
-        #expect(try CLI.tool("tar", ["-tvf", tmp.file("c.tar")]).contains("2030-01-01"))
+        #expect(try Tool.check("tar", ["-tvf", tmp.file("c.tar")]).contains("2030-01-01"))
     }
 
     @Test("--manifest lists every entry with owner, mode and SHA-256")
@@ -84,12 +85,12 @@ struct BuildCommandTests {
         let tmp = try TemporaryDirectory()
         let app = try CLI.makeApp(in: tmp.file("app"))
         let result = try CLI.run(["build", app, "-o", tmp.file("m.tar"), "--manifest"])
-        #expect(result.status == 0)
+        #expect(result.status == Exit.success.rawValue)
         let manifest = try CLI.parseJSON(try String(contentsOfFile: tmp.file("m.tar.manifest.json"), encoding: .utf8))
         let entries = try #require(manifest["entries"] as? [[String: Any]])
         #expect(entries.count == 14)
         let state = try #require(entries.first { ($0["path"] as? String)?.hasSuffix("files/state.txt") == true })
-        let expected = try CLI.tool("sha256sum", [app + "/data/files/state.txt"]).prefix(64)
+        let expected = try Tool.check("sha256sum", [app + "/data/files/state.txt"]).prefix(64)
         #expect(state["sha256"] as? String == String(expected))
         #expect(state["mode"] as? String == "0660" && state["uid"] as? Int == 10000)
         let package = try #require(manifest["package"] as? [String: Any])
@@ -109,8 +110,8 @@ struct BuildCommandTests {
             "build", app + "/base.apk", tmp.file("split/split_config.arm64_v8a.apk"), "-o", tmp.file("s.tar"),
             "--owner", "app=1000:1012", "--mode", "app=0750:0640",
         ])
-        #expect(result.status == 0, "\(result.stderr)")
-        let listing = try CLI.tool("tar", ["--numeric-owner", "-tvf", tmp.file("s.tar")])
+        #expect(result.status == Exit.success.rawValue, "\(result.stderr)")
+        let listing = try Tool.check("tar", ["--numeric-owner", "-tvf", tmp.file("s.tar")])
         #expect(
             listing.contains("-rw-r----- 1000/1012") && listing.contains("data/app/\(pkg)-1/split_config.arm64_v8a.apk")
         )
@@ -123,7 +124,7 @@ struct BuildCommandTests {
         let tmp = try TemporaryDirectory()
         let app = try CLI.makeApp(in: tmp.file("app"))
         let result = try CLI.run(["build", app, "-o", tmp.file("x.tar"), "--package", "com.example.other"])
-        #expect(result.status == 2)
+        #expect(result.status == Exit.usage.rawValue)
         #expect(result.stderr.contains("com.example.phonepack.demo") && result.stderr.contains("com.example.other"))
         #expect(result.stderr.split(separator: "\n").count == 1)
         #expect(try tmp.listing().allSatisfy { !$0.hasSuffix(".tar") && !$0.contains(".part") })
@@ -133,33 +134,34 @@ struct BuildCommandTests {
     func badInputs() throws {
         let tmp = try TemporaryDirectory()
         var result = try CLI.run(["build", tmp.file("nope"), "-o", tmp.file("x.tar")])
-        #expect(result.status == 2 && result.stderr.contains("nope: does not exist"))
+        #expect(result.status == Exit.usage.rawValue && result.stderr.contains("nope: does not exist"))
 
         try tmp.write("empty/data/f.txt", "x")
         result = try CLI.run(["build", tmp.file("empty"), "-o", tmp.file("x.tar")])
-        #expect(result.status == 2 && result.stderr.contains("holds no .apk file"))
+        #expect(result.status == Exit.usage.rawValue && result.stderr.contains("holds no .apk file"))
 
         let app = try CLI.makeApp(in: tmp.file("app"))
         try tmp.write("app/notes.txt", "hello")
         result = try CLI.run(["build", app, "-o", tmp.file("x.tar")])
-        #expect(result.status == 2 && result.stderr.contains("notes.txt: is not part of the app layout"))
+        #expect(
+            result.status == Exit.usage.rawValue && result.stderr.contains("notes.txt: is not part of the app layout"))
         try FileManager.default.removeItem(atPath: app + "/notes.txt")
 
         try tmp.write("fake.apk", "this is not a zip")
         result = try CLI.run(["build", tmp.file("fake.apk"), "-o", tmp.file("x.tar")])
-        #expect(result.status == 2 && result.stderr.contains("fake.apk: is not a valid APK"))
+        #expect(result.status == Exit.usage.rawValue && result.stderr.contains("fake.apk: is not a valid APK"))
 
         // An APK that cannot be read (reading /proc/self/mem at offset 0 fails with EIO, even for root).
         try FileManager.default.createSymbolicLink(
             atPath: tmp.file("unreadable.apk"), withDestinationPath: "/proc/self/mem")
         result = try CLI.run(["build", tmp.file("unreadable.apk"), "-o", tmp.file("x.tar")])
-        #expect(result.status == 2 && result.stderr.contains("unreadable.apk"))
+        #expect(result.status == Exit.usage.rawValue && result.stderr.contains("unreadable.apk"))
 
         result = try CLI.run(["build", app, "-o", tmp.file("x.tar.gz")])
-        #expect(result.status == 2 && result.stderr.contains("uncompressed .tar"))
+        #expect(result.status == Exit.usage.rawValue && result.stderr.contains("uncompressed .tar"))
 
         result = try CLI.run(["build", app, "-o", tmp.file("missing-dir/x.tar")])
-        #expect(result.status == 2 && result.stderr.contains("does not exist"))
+        #expect(result.status == Exit.usage.rawValue && result.stderr.contains("does not exist"))
         #expect(!FileManager.default.fileExists(atPath: tmp.file("x.tar")))
     }
 
@@ -167,9 +169,9 @@ struct BuildCommandTests {
     func specialFileRefused() throws {
         let tmp = try TemporaryDirectory()
         let app = try CLI.makeApp(in: tmp.file("app"))
-        try CLI.tool("mkfifo", [app + "/data/files/pipe"])
+        try Tool.check("mkfifo", [app + "/data/files/pipe"])
         let result = try CLI.run(["build", app, "-o", tmp.file("x.tar")])
-        #expect(result.status == 2 && result.stderr.contains("pipe: is a device, FIFO or socket"))
+        #expect(result.status == Exit.usage.rawValue && result.stderr.contains("pipe: is a device, FIFO or socket"))
         #expect(try tmp.listing().filter { $0.hasSuffix(".tar") || $0.hasSuffix(".part") }.isEmpty)
     }
 
@@ -180,11 +182,13 @@ struct BuildCommandTests {
         try FileManager.default.createSymbolicLink(
             atPath: app + "/data/lib", withDestinationPath: "/data/app/\(pkg)-1/lib/arm64")
         var result = try CLI.run(["build", app, "-o", tmp.file("ok.tar")])
-        #expect(result.status == 0, "\(result.stderr)")
-        #expect(try CLI.tool("tar", ["-tvf", tmp.file("ok.tar")]).contains("lib -> /data/app/\(pkg)-1/lib/arm64"))
+        #expect(result.status == Exit.success.rawValue, "\(result.stderr)")
+        #expect(try Tool.check("tar", ["-tvf", tmp.file("ok.tar")]).contains("lib -> /data/app/\(pkg)-1/lib/arm64"))
         try FileManager.default.createSymbolicLink(atPath: app + "/data/etc", withDestinationPath: "../../../../etc")
         result = try CLI.run(["build", app, "-o", tmp.file("bad.tar")])
-        #expect(result.status == 2 && result.stderr.contains("data/data/\(pkg)/etc: is a symlink to ../../../../etc"))
+        #expect(
+            result.status == Exit.usage.rawValue
+                && result.stderr.contains("data/data/\(pkg)/etc: is a symlink to ../../../../etc"))
     }
 
     @Test("--from an export keeps only the package, with owners, modes, SELinux labels and links as exported")
@@ -194,7 +198,7 @@ struct BuildCommandTests {
         let export = tmp.file("export.tar")
         try CLI.craft("export", export, [pkg, app + "/base.apk"])
         let result = try CLI.run(["build", "--from", export, "-o", tmp.file("repacked.tar"), "--json"])
-        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.status == Exit.success.rawValue, "\(result.stderr)")
         let json = try CLI.parseJSON(result.stdout)
         #expect(json["droppedEntries"] as? Int == 3)
         let script = """
@@ -203,7 +207,7 @@ struct BuildCommandTests {
                 for m in t.getmembers():
                     print(m.name, oct(m.mode), m.uid, m.gid, m.pax_headers.get('SCHILY.xattr.security.selinux', '-'), m.linkname or '-')
             """
-        let listing = try CLI.tool("python3", ["-c", script, tmp.file("repacked.tar")])
+        let listing = try Tool.check("python3", ["-c", script, tmp.file("repacked.tar")])
         #expect(!listing.contains("com.other.app") && !listing.contains("misc/wifi"))
         #expect(
             listing.contains(
@@ -213,10 +217,11 @@ struct BuildCommandTests {
         // The hard link sorts before its target, so it is written as a copy of the data.
         #expect(listing.contains("data/data/\(pkg)/shared_prefs/prefs.bak 0o660 10057 10057 - -"))
         let verify = try CLI.run(["verify", tmp.file("repacked.tar")])
-        #expect(verify.status == 0, "\(verify.stdout)")
+        #expect(verify.status == Exit.success.rawValue, "\(verify.stdout)")
 
         let wrong = try CLI.run(["build", "--from", export, "-o", tmp.file("w.tar"), "--package", "com.other.app"])
-        #expect(wrong.status == 2 && wrong.stderr.contains("has no data/app/com.other.app-*/base.apk"))
+        #expect(
+            wrong.status == Exit.usage.rawValue && wrong.stderr.contains("has no data/app/com.other.app-*/base.apk"))
     }
 
     @Test("Ctrl-C during a build exits 130 and leaves no tar and no temporary file")
@@ -251,10 +256,10 @@ struct BuildCommandTests {
     @Test("--help explains the input layout")
     func help() throws {
         let result = try CLI.run(["build", "--help"])
-        #expect(result.status == 0)
+        #expect(result.status == Exit.success.rawValue)
         #expect(result.stdout.contains("external/  -> data/media/0/Android/data/<pkg>/"))
         #expect(result.stdout.contains("SOURCE_DATE_EPOCH"))
         let usage = try CLI.run(["build", "--bogus"])
-        #expect(usage.status == 2 && usage.stderr.hasPrefix("phonepack: error: "))
+        #expect(usage.status == Exit.usage.rawValue && usage.stderr.hasPrefix("phonepack: error: "))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PhonePackTestSupport
 import Testing
 
 /// `rclone serve s3` for the CLI tests, stopped with SIGKILL (see LocalServer in the cloud tests for why).
@@ -9,7 +10,7 @@ final class RcloneServer {
 
     init(root: String, accessKey: String, secretKey: String) throws {
         self.root = root
-        let probe = try CLI.tool(
+        let probe = try Tool.check(
             "python3", ["-c", "import socket;s=socket.socket();s.bind(('127.0.0.1',0));print(s.getsockname()[1])"])
         port = Int(probe.trimmingCharacters(in: .whitespacesAndNewlines))!
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -20,7 +21,9 @@ final class RcloneServer {
         process.standardError = FileHandle.nullDevice
         try process.run()
         for _ in 0..<300 {
-            if (try? CLI.runTool("curl", ["-s", "-o", "/dev/null", "http://127.0.0.1:\(port)/"]))?.status == 0 {
+            if (try? Tool.run("curl", ["-s", "-o", "/dev/null", "http://127.0.0.1:\(port)/"]))?.status
+                == Exit.success.rawValue
+            {
                 return
             }
             usleep(20_000)
@@ -33,7 +36,7 @@ final class RcloneServer {
         process.waitUntilExit()
     }
 
-    static var available: Bool { (try? CLI.runTool("sh", ["-c", "command -v rclone"]))?.status == 0 }
+    static var available: Bool { (try? Tool.run("sh", ["-c", "command -v rclone"]))?.status == Exit.success.rawValue }
 }
 
 @Suite(
@@ -61,30 +64,34 @@ struct CloudCommandTests {
         var everything = ""
 
         var result = try CLI.run(["ls", "s3://bucket1/apps/", "-v"] + endpoint, environment: env)
-        #expect(result.status == 0 && result.stdout.contains("apps/demo.tar") && result.stdout.contains("apps/old.tar"))
+        #expect(
+            result.status == Exit.success.rawValue && result.stdout.contains("apps/demo.tar")
+                && result.stdout.contains("apps/old.tar"))
         #expect(result.stderr.contains("GET http://127.0.0.1:\(server.port)/bucket1/?… → 200"))
         everything += result.output
         result = try CLI.run(["stat", "s3://bucket1/apps/demo.tar", "--json", "-v"] + endpoint, environment: env)
-        #expect(result.status == 0)
+        #expect(result.status == Exit.success.rawValue)
         #expect(try CLI.parseJSON(result.stdout)["size"] as? Int == 10)
         everything += result.output
         result = try CLI.run(
             ["presign", "s3://bucket1/apps/demo.tar", "--expires", "120", "-v"] + endpoint, environment: env)
-        #expect(result.status == 0)
-        let fetched = try CLI.tool("curl", ["-sf", result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)])
+        #expect(result.status == Exit.success.rawValue)
+        let fetched = try Tool.check("curl", ["-sf", result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)])
         #expect(fetched == "tar bytes\n")
         everything += result.output
         result = try CLI.run(["rm", "s3://bucket1/apps/old.tar", "-v"] + endpoint, environment: env)
-        #expect(result.status == 0 && !FileManager.default.fileExists(atPath: tmp.file("s3/bucket1/apps/old.tar")))
+        #expect(
+            result.status == Exit.success.rawValue
+                && !FileManager.default.fileExists(atPath: tmp.file("s3/bucket1/apps/old.tar")))
         everything += result.output
         result = try CLI.run(["stat", "s3://bucket1/apps/old.tar"] + endpoint, environment: env)
-        #expect(result.status == 3 && result.stderr.contains("[NoSuchKey]"))
+        #expect(result.status == Exit.service.rawValue && result.stderr.contains("[NoSuchKey]"))
         everything += result.output
 
         // A wrong secret: exit 3, one line naming the vendor code, no retry storm, no secret.
         let wrong = environment(tmp, secret: "WRONG-SECRET-ALSO-HIDDEN")
         result = try CLI.run(["ls", "s3://bucket1/", "--debug-signing"] + endpoint, environment: wrong)
-        #expect(result.status == 3, "\(result.output)")
+        #expect(result.status == Exit.service.rawValue, "\(result.output)")
         let errorLines = result.stderr.split(separator: "\n").filter { $0.hasPrefix("phonepack: error:") }
         #expect(errorLines.count == 1 && errorLines[0].contains("[SignatureDoesNotMatch]"))
         #expect(result.stderr.contains("our string to sign:"))
@@ -98,14 +105,15 @@ struct CloudCommandTests {
     func config() throws {
         let tmp = try TemporaryDirectory()
         let env = ["PHONEPACK_CONFIG": tmp.file("conf/config.toml")]
-        #expect(try CLI.run(["config", "set", "region", "cn-north-4"], environment: env).status == 0)
+        #expect(
+            try CLI.run(["config", "set", "region", "cn-north-4"], environment: env).status == Exit.success.rawValue)
         var result = try CLI.run(["config", "set", "huawei_secret_key", Self.secret], environment: env)
-        #expect(result.status == 2 && result.stderr.contains("is a secret"))
-        result = try CLI.runTool(
+        #expect(result.status == Exit.usage.rawValue && result.stderr.contains("is a secret"))
+        result = try Tool.run(
             "/bin/sh",
             ["-c", "printf '%s\\n' \(Self.secret) | \(CLI.binary) config set huawei_secret_key --profile prod"],
             environment: env)
-        #expect(result.status == 0, "\(result.output)")
+        #expect(result.status == Exit.success.rawValue, "\(result.output)")
         result = try CLI.run(["config", "list", "--profile", "prod"], environment: env)
         #expect(result.stdout.contains("huawei_secret_key          (set, hidden)"))
         result = try CLI.run(["config", "get", "huawei_secret_key", "--profile", "prod"], environment: env)
@@ -119,17 +127,25 @@ struct CloudCommandTests {
         // The profile's credentials are used when the environment has none.
         result = try CLI.run(
             ["presign", "obs://my-bucket/a.tar", "--profile", "prod", "--region", "cn-north-4"], environment: env)
-        #expect(result.status == 2 && result.stderr.contains("OBS_ACCESS_KEY_ID/OBS_SECRET_ACCESS_KEY"))
+        #expect(
+            result.status == Exit.usage.rawValue && result.stderr.contains("OBS_ACCESS_KEY_ID/OBS_SECRET_ACCESS_KEY"))
     }
 
     @Test("plain http to a remote endpoint is refused; a missing region is explained")
     func endpoints() throws {
         let tmp = try TemporaryDirectory()
-        var result = try CLI.run(
-            ["ls", "s3://b/", "--endpoint", "http://example.com"], environment: environment(tmp))
-        #expect(result.status == 2 && result.stderr.contains("--allow-insecure-http"))
-        result = try CLI.run(["ls", "obs://b/"], environment: ["PHONEPACK_CONFIG": tmp.file("none.toml")])
-        #expect(result.status == 2 && result.stderr.contains("--region"))
+        try expectRun(
+            ["ls", "s3://b/", "--endpoint", "http://example.com"], environment: environment(tmp), exits: .usage,
+            stdout: "",
+            stderr:
+                "phonepack: error: http://example.com: plain http sends your requests unencrypted to a host that is not this machine; use https, or --allow-insecure-http if you mean it\n"
+        )
+        try expectRun(
+            ["ls", "obs://b/"], environment: ["PHONEPACK_CONFIG": tmp.file("none.toml")],
+            exits: .usage, stdout: "",
+            stderr:
+                "phonepack: error: OBS: no region or endpoint: give --region (e.g. cn-north-4), or set PHONEPACK_OBS_ENDPOINT\n"
+        )
     }
 }
 
@@ -138,37 +154,25 @@ struct AuthCommandTests {
     @Test("project lookup with AK/SK, token from the profile, nothing secret printed")
     func auth() throws {
         let tmp = try TemporaryDirectory()
-        let portFile = tmp.file("port")
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        server.arguments = ["python3", CLI.repositoryRoot + "/Tests/PhonePackCloudTests/fault_server.py", portFile]
-        try server.run()
-        defer {
-            kill(server.processIdentifier, SIGKILL)
-            server.waitUntilExit()
-        }
-        var port = ""
-        for _ in 0..<200 where port.isEmpty {
-            port = (try? String(contentsOfFile: portFile, encoding: .utf8)) ?? ""
-            usleep(20_000)
-        }
+        let server = try LocalServer(pythonScript: "fault_server.py")
+        let port = server.port
         let env = [
             "PHONEPACK_CONFIG": tmp.file("config.toml"), "XDG_CACHE_HOME": tmp.file("cache"),
             "PHONEPACK_IAM_ENDPOINT": "http://127.0.0.1:\(port)", "HUAWEICLOUD_SDK_AK": "AKIAMCLI",
             "HUAWEICLOUD_SDK_SK": "SK-NEVER-SHOWN",
         ]
         var result = try CLI.run(["auth", "huawei", "--region", "cn-north-4"], environment: env)
-        #expect(result.status == 0, "\(result.output)")
+        #expect(result.status == Exit.success.rawValue, "\(result.output)")
         #expect(result.stdout.contains("project cn-north-4: 0a1b2c3d4e5f60718293a4b5c6d7e8f9 (looked up)"))
         #expect(result.stdout.contains("token: no huawei_user"))
         for (key, value) in [("huawei_user", "deployer"), ("huawei_domain", "acct")] {
-            #expect(try CLI.run(["config", "set", key, value], environment: env).status == 0)
+            #expect(try CLI.run(["config", "set", key, value], environment: env).status == Exit.success.rawValue)
         }
-        result = try CLI.runTool(
+        result = try Tool.run(
             "/bin/sh", ["-c", "echo iam-test-password | \(CLI.binary) config set huawei_password"], environment: env)
-        #expect(result.status == 0)
+        #expect(result.status == Exit.success.rawValue)
         result = try CLI.run(["auth", "huawei", "--region", "cn-north-4", "-v"], environment: env)
-        #expect(result.status == 0, "\(result.output)")
+        #expect(result.status == Exit.success.rawValue, "\(result.output)")
         #expect(result.stdout.contains("token: IAM token valid until"))
         #expect(
             !result.output.contains("TOKEN-") && !result.output.contains("iam-test-password")

@@ -1,4 +1,5 @@
 import Foundation
+import PhonePackTestSupport
 import Testing
 
 /// Runs every archive of the hostile corpus (`attacks.py`) through `phonepack extract` and checks that nothing
@@ -26,7 +27,7 @@ struct ExtractAttackTests {
                 "mode=\(String(st.st_mode, radix: 8)) uid=\(st.st_uid) size=\(st.st_size) nlink=\(st.st_nlink) mtime=\(st.st_mtim.tv_sec)"
             switch st.st_mode & S_IFMT {
             case S_IFREG:
-                line += " sha=\(try CLI.tool("sha256sum", [path]).prefix(64))"
+                line += " sha=\(try Tool.check("sha256sum", [path]).prefix(64))"
             case S_IFLNK:
                 line += " -> \(try FileManager.default.destinationOfSymbolicLink(atPath: path))"
             case S_IFDIR:
@@ -56,8 +57,8 @@ struct ExtractAttackTests {
         try tmp.write("outside/target", "canary: must never change\n")
         try FileManager.default.createDirectory(atPath: outside + "/dir", withIntermediateDirectories: true)
         chmod(outside + "/dir", 0o700)
-        let json = try CLI.tool(
-            "python3", [CLI.repositoryRoot + "/Tests/PhonePackCLITests/attacks.py", tmp.file("corpus"), outside])
+        let json = try Tool.check(
+            "python3", [CLI.repositoryRoot + "/Tests/Scripts/attacks.py", tmp.file("corpus"), outside])
         let cases = try JSONDecoder().decode([AttackCase].self, from: Data(json.utf8))
         #expect(cases.count >= 37)
         let before = try Self.snapshot(outside)
@@ -66,7 +67,7 @@ struct ExtractAttackTests {
             let dest = tmp.file("dest-\(attack.name)")
             try FileManager.default.createDirectory(atPath: dest, withIntermediateDirectories: true)
             chmod(dest, 0o750)
-            try CLI.tool("touch", ["-d", "2020-01-01", dest])
+            try Tool.check("touch", ["-d", "2020-01-01", dest])
             for item in attack.prepare {
                 if let file = item["file"] {
                     try item["content", default: ""].write(
@@ -84,7 +85,7 @@ struct ExtractAttackTests {
                 #expect(!result.crashed, "\(attack.name) crashed: \(result.stderr)")
                 #expect([0, 1, 2].contains(result.status), "\(attack.name): exit \(result.status)")
                 if attack.fails {
-                    #expect(result.status != 0, "\(attack.name) was not reported: \(result.output)")
+                    #expect(result.status != Exit.success.rawValue, "\(attack.name) was not reported: \(result.output)")
                 }
                 output += result.output
             }

@@ -1,4 +1,5 @@
 import Foundation
+import PhonePackTestSupport
 import Testing
 
 @Suite("phonepack extract, cat, diff and inspect --summary on real exports")
@@ -23,26 +24,26 @@ struct ExtractCommandTests {
             try FileManager.default.createSymbolicLink(
                 atPath: data + "/lib", withDestinationPath: "/data/app/\(pkg)-1/lib/arm")
             try tmp.write("tree/data/media/0/Android/data/\(pkg)/files/save.dat", "save\n")
-            try CLI.tool("chown", ["-R", "1000:1000", app])
-            try CLI.tool("chown", ["-R", "-h", "10057:10057", data])
-            try CLI.tool("chown", ["10057:20057", data + "/cache"])
-            try CLI.tool("chmod", ["0700", data])
-            try CLI.tool("chmod", ["02771", data + "/cache"])
-            try CLI.tool("chown", ["-R", "1023:1023", "\(tree)/data/media"])
+            try Tool.check("chown", ["-R", "1000:1000", app])
+            try Tool.check("chown", ["-R", "-h", "10057:10057", data])
+            try Tool.check("chown", ["10057:20057", data + "/cache"])
+            try Tool.check("chmod", ["0700", data])
+            try Tool.check("chmod", ["02771", data + "/cache"])
+            try Tool.check("chown", ["-R", "1023:1023", "\(tree)/data/media"])
             let label =
                 "import os,sys\nfor p in sys.argv[2:]: os.setxattr(p, 'security.selinux', sys.argv[1].encode() + b'\\0')"
-            try CLI.tool(
+            try Tool.check(
                 "python3",
                 ["-c", label, "u:object_r:app_data_file:s0:c57,c256,c512,c768", data, data + "/shared_prefs/prefs.xml"])
         }
         let out = tmp.file("\(tool).tar")
         switch tool {
         case "gnu":
-            try CLI.tool(
+            try Tool.check(
                 "tar",
                 ["--xattrs", "--xattrs-include=*", "--format=posix", "--numeric-owner", "-cf", out, "-C", tree, "data"])
         default:
-            try CLI.tool("bsdtar", ["--xattrs", "--numeric-owner", "-cf", out, "-C", tree, "data"])
+            try Tool.check("bsdtar", ["--xattrs", "--numeric-owner", "-cf", out, "-C", tree, "data"])
         }
         return out
     }
@@ -56,7 +57,7 @@ struct ExtractCommandTests {
     func selinuxLabel(_ path: String) throws -> String {
         let script =
             "import os,sys\ntry: print(os.getxattr(sys.argv[1], 'security.selinux').rstrip(b'\\0').decode())\nexcept OSError: print('-')"
-        return try CLI.tool("python3", ["-c", script, path]).trimmingCharacters(in: .whitespacesAndNewlines)
+        return try Tool.check("python3", ["-c", script, path]).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     @Test(
@@ -69,7 +70,7 @@ struct ExtractCommandTests {
 
         let plain = tmp.file("plain")
         var result = try CLI.run(["extract", tar, "-C", plain])
-        #expect(result.status == 0, "\(result.output)")
+        #expect(result.status == Exit.success.rawValue, "\(result.output)")
         #expect(result.stderr.contains("1 symlinks point outside"))
         #expect(
             try FileManager.default.destinationOfSymbolicLink(atPath: "\(plain)/\(data)/lib")
@@ -84,7 +85,7 @@ struct ExtractCommandTests {
         result = try CLI.run([
             "extract", tar, "-C", faithful, "--same-owner", "--preserve-permissions", "--xattrs", "--selinux",
         ])
-        #expect(result.status == 0, "\(result.output)")
+        #expect(result.status == Exit.success.rawValue, "\(result.output)")
         #expect(attributes("\(faithful)/\(data)/cache").map { [$0.mode, $0.uid, $0.gid] } == [0o2771, 10057, 20057])
         #expect(attributes("\(faithful)/\(data)").map { [$0.mode, $0.uid] } == [0o700, 10057])
         #expect(attributes("\(faithful)/data/app/\(pkg)-1/base.apk")?.uid == 1000)
@@ -95,14 +96,14 @@ struct ExtractCommandTests {
 
         // The faithful copy matches the archive entry for entry; the plain one differs in owners and modes only.
         result = try CLI.run(["diff", tar, faithful])
-        #expect(result.status == 0, "\(result.output)")
+        #expect(result.status == Exit.success.rawValue, "\(result.output)")
         result = try CLI.run(["diff", tar, plain, "--ignore", "owner"])
-        #expect(result.status == 1)
+        #expect(result.status == Exit.checkFailed.rawValue)
         #expect(result.stdout.contains("~ \(data)/cache: mode 2771 → 0771"), "\(result.stdout)")
         #expect(!result.stdout.contains("content"))
 
         let summary = try CLI.run(["inspect", tar, "--summary"])
-        #expect(summary.status == 0)
+        #expect(summary.status == Exit.success.rawValue)
         #expect(summary.stdout.contains("app          \(pkg) 1.4.2 (42)"))
         #expect(summary.stdout.contains("uid 10057, label u:object_r:app_data_file:s0:c57,c256,c512,c768"))
         #expect(summary.stdout.contains("suspicious   0"))
@@ -118,7 +119,7 @@ struct ExtractCommandTests {
             "/data/app/\(pkg)-*",
             "--exclude", "/data/data/\(pkg)/cache", "--json",
         ])
-        #expect(result.status == 0, "\(result.output)")
+        #expect(result.status == Exit.success.rawValue, "\(result.output)")
         let json = try CLI.parseJSON(result.stdout)
         #expect((json["notSelected"] as? Int ?? 0) == 5)
         let listing = try tmp.listing().filter { $0.hasPrefix("sel/") }
@@ -129,12 +130,12 @@ struct ExtractCommandTests {
         result = try CLI.run([
             "extract", export, "-C", tmp.file("strip"), "--strip-components", "3", "--include", "/data/data/\(pkg)",
         ])
-        #expect(result.status == 0, "\(result.output)")
+        #expect(result.status == Exit.success.rawValue, "\(result.output)")
         #expect(FileManager.default.fileExists(atPath: tmp.file("strip/shared_prefs/prefs.xml")))
         #expect(FileManager.default.fileExists(atPath: tmp.file("strip/shared_prefs/prefs.bak")))
 
         result = try CLI.run(["extract", export, "-C", tmp.file("bad"), "--include", "data/data/\(pkg)"])
-        #expect(result.status == 2 && result.stderr.contains("must be absolute"))
+        #expect(result.status == Exit.usage.rawValue && result.stderr.contains("must be absolute"))
         #expect(!FileManager.default.fileExists(atPath: tmp.file("bad")))
     }
 
@@ -144,13 +145,15 @@ struct ExtractCommandTests {
         let export = tmp.file("export.tar")
         try CLI.craft("export", export, [pkg, CLI.repositoryRoot + "/samples/demo-app/base.apk"])
         let target = tmp.file("out/data/data/\(pkg)/shared_prefs/prefs.xml")
-        #expect(try CLI.run(["extract", export, "-C", tmp.file("out")]).status == 0)
+        #expect(try CLI.run(["extract", export, "-C", tmp.file("out")]).status == Exit.success.rawValue)
         try "edited\n".write(toFile: target, atomically: false, encoding: .utf8)
         var result = try CLI.run(["extract", export, "-C", tmp.file("out")])
-        #expect(result.status == 0 && result.stdout.contains("prefs.xml: exists in the destination (use --overwrite"))
+        #expect(
+            result.status == Exit.success.rawValue
+                && result.stdout.contains("prefs.xml: exists in the destination (use --overwrite"))
         #expect(try String(contentsOfFile: target, encoding: .utf8) == "edited\n")
         result = try CLI.run(["extract", export, "-C", tmp.file("out"), "--overwrite"])
-        #expect(result.status == 0, "\(result.output)")
+        #expect(result.status == Exit.success.rawValue, "\(result.output)")
         #expect(try String(contentsOfFile: target, encoding: .utf8) == "<map/>\n")
         #expect(try tmp.listing().allSatisfy { !$0.hasSuffix(".part") })
     }
@@ -161,7 +164,7 @@ struct ExtractCommandTests {
         let export = tmp.file("export.tar")
         try CLI.craft("export", export, [pkg, CLI.repositoryRoot + "/samples/demo-app/base.apk"])
         let result = try CLI.run(["extract", export, "-C", tmp.file("small"), "--max-total-size", "1K"])
-        #expect(result.status == 2 && result.stderr.contains("over --max-total-size 1024"))
+        #expect(result.status == Exit.usage.rawValue && result.stderr.contains("over --max-total-size 1024"))
         #expect(result.stderr.contains("nothing was written"))
         #expect(!FileManager.default.fileExists(atPath: tmp.file("small")))
     }
@@ -170,14 +173,15 @@ struct ExtractCommandTests {
     func freeSpace() throws {
         let tmp = try TemporaryDirectory()
         try tmp.write("big/data/data/\(pkg)/blob.bin", String(repeating: "x", count: 3 << 20))
-        try CLI.tool("tar", ["-cf", tmp.file("big.tar"), "-C", tmp.file("big"), "data"])
+        try Tool.check("tar", ["-cf", tmp.file("big.tar"), "-C", tmp.file("big"), "data"])
         let mount = tmp.file("tiny")
         try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
-        let mounted = try CLI.runTool("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mount])
-        try #require(mounted.status == 0, "cannot mount a tmpfs here: \(mounted.stderr)")
-        defer { _ = try? CLI.runTool("umount", [mount]) }
+        let mounted = try Tool.run("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mount])
+        try #require(mounted.status == Exit.success.rawValue, "cannot mount a tmpfs here: \(mounted.stderr)")
+        defer { _ = try? Tool.run("umount", [mount]) }
         let result = try CLI.run(["extract", tmp.file("big.tar"), "-C", mount])
-        #expect(result.status == 2 && result.stderr.contains("only 1.0 MiB is free"), "\(result.output)")
+        #expect(
+            result.status == Exit.usage.rawValue && result.stderr.contains("only 1.0 MiB is free"), "\(result.output)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: mount).isEmpty)
     }
 
@@ -187,18 +191,18 @@ struct ExtractCommandTests {
         let export = tmp.file("export.tar")
         try CLI.craft("export", export, [pkg, CLI.repositoryRoot + "/samples/demo-app/base.apk"])
         var result = try CLI.run(["cat", export, "/data/data/\(pkg)/shared_prefs/prefs.xml"])
-        #expect(result.status == 0 && result.stdout == "<map/>\n")
+        #expect(result.status == Exit.success.rawValue && result.stdout == "<map/>\n")
         result = try CLI.run(["cat", export, "data/data/\(pkg)/shared_prefs/prefs.bak"])
         #expect(result.stdout == "<map/>\n")
-        let raw = try CLI.runTool(
+        let raw = try Tool.run(
             "/bin/sh", ["-c", "\(CLI.binary) cat \(export) /data/app/\(pkg)-Ab3x==/base.apk | sha256sum"])
         #expect(
             raw.stdout.prefix(64)
-                == (try CLI.tool("sha256sum", [CLI.repositoryRoot + "/samples/demo-app/base.apk"]).prefix(64)))
+                == (try Tool.check("sha256sum", [CLI.repositoryRoot + "/samples/demo-app/base.apk"]).prefix(64)))
         result = try CLI.run(["cat", export, "data/data/\(pkg)/lib"])
-        #expect(result.status == 2 && result.stderr.contains("is a symlink to /data/app/"))
+        #expect(result.status == Exit.usage.rawValue && result.stderr.contains("is a symlink to /data/app/"))
         result = try CLI.run(["cat", export, "data/nothing"])
-        #expect(result.status == 2 && result.stderr.contains("data/nothing: no such entry"))
+        #expect(result.status == Exit.usage.rawValue && result.stderr.contains("data/nothing: no such entry"))
     }
 
     @Test("diff of two exports: added, removed, changed, and --json")
@@ -211,10 +215,10 @@ struct ExtractCommandTests {
         try tmp.write("b/data/data/\(pkg)/change.txt", "after!\n")
         try tmp.write("b/data/data/\(pkg)/new.txt", "hi\n")
         for side in ["a", "b"] {
-            try CLI.tool("tar", ["--mtime=@0", "-cf", tmp.file("\(side).tar"), "-C", tmp.file(side), "data"])
+            try Tool.check("tar", ["--mtime=@0", "-cf", tmp.file("\(side).tar"), "-C", tmp.file(side), "data"])
         }
         var result = try CLI.run(["diff", tmp.file("a.tar"), tmp.file("b.tar")])
-        #expect(result.status == 1)
+        #expect(result.status == Exit.checkFailed.rawValue)
         #expect(result.stdout.contains("+ data/data/\(pkg)/new.txt"))
         #expect(result.stdout.contains("- data/data/\(pkg)/gone.txt"))
         #expect(result.stdout.contains("~ data/data/\(pkg)/change.txt: content"))
@@ -222,7 +226,7 @@ struct ExtractCommandTests {
         let json = try CLI.parseJSON(try CLI.run(["diff", tmp.file("a.tar"), tmp.file("b.tar"), "--json"]).stdout)
         #expect(json["identical"] as? Bool == false && (json["added"] as? [String])?.count == 1)
         result = try CLI.run(["diff", tmp.file("a.tar"), tmp.file("a.tar")])
-        #expect(result.status == 0 && result.stdout.contains("match"))
+        #expect(result.status == Exit.success.rawValue && result.stdout.contains("match"))
     }
 
     @Test("inspect --summary counts what extract would refuse")
@@ -230,7 +234,7 @@ struct ExtractCommandTests {
         let tmp = try TemporaryDirectory()
         try CLI.craft("traversal", tmp.file("t.tar"), [pkg, CLI.repositoryRoot + "/samples/demo-app/base.apk"])
         let result = try CLI.run(["inspect", tmp.file("t.tar"), "--summary", "--json"])
-        #expect(result.status == 0)
+        #expect(result.status == Exit.success.rawValue)
         let export = try #require(try CLI.parseJSON(result.stdout)["export"] as? [String: Any])
         #expect(export["suspiciousCount"] as? Int == 1)
         let notes = try #require(export["suspicious"] as? [[String: Any]])

@@ -1,60 +1,6 @@
 import Foundation
+import PhonePackTestSupport
 import Testing
-
-/// `hostile_server.py MODE`: a fake cloud on 127.0.0.1 that lies the way an attacker would.
-final class HostileServer {
-    let process = Process()
-    let log: String
-    private(set) var port = 0
-
-    init(mode: String, in tmp: TemporaryDirectory) throws {
-        log = tmp.file("hostile-\(mode).jsonl")
-        FileManager.default.createFile(atPath: log, contents: nil)
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", CLI.repositoryRoot + "/Tests/PhonePackCLITests/hostile_server.py", mode, log]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let line = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
-        port = Int(line.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
-        #expect(line.hasPrefix("READY ") && port > 0, "the hostile server did not start: \(line)")
-    }
-
-    deinit {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
-
-    var url: String { "http://127.0.0.1:\(port)" }
-
-    /// Every request it saw: method, raw path, eds-aic action.
-    func requests() throws -> [[String: Any]] {
-        let text = try String(contentsOfFile: log, encoding: .utf8)
-        return try text.split(separator: "\n").map { try CLI.parseJSON(String($0)) }
-    }
-
-    /// Credentials and every endpoint pointed at this server, as a user would export them.
-    func environment(_ tmp: TemporaryDirectory) -> [String: String] {
-        [
-            "HUAWEICLOUD_SDK_AK": "HOSTILETESTAK", "HUAWEICLOUD_SDK_SK": "hostile-test-secret",
-            "HUAWEICLOUD_SDK_PROJECT_ID": "0123456789abcdef", "OBS_ACCESS_KEY_ID": "HOSTILETESTAK",
-            "OBS_SECRET_ACCESS_KEY": "hostile-test-secret", "OSS_ACCESS_KEY_ID": "HOSTILETESTAK",
-            "OSS_ACCESS_KEY_SECRET": "hostile-test-secret", "ALIBABA_CLOUD_ACCESS_KEY_ID": "HOSTILETESTAK",
-            "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "hostile-test-secret", "PHONEPACK_OBS_ENDPOINT": url,
-            "PHONEPACK_OSS_ENDPOINT": url, "PHONEPACK_CPH_ENDPOINT": url, "PHONEPACK_EDS_AIC_ENDPOINT": url,
-            "PHONEPACK_IAM_ENDPOINT": url, "PHONEPACK_STATE_DIR": tmp.file("state"),
-            "XDG_CACHE_HOME": tmp.file("cache"), "PHONEPACK_CONFIG": tmp.file("none.toml"),
-        ]
-    }
-}
-
-/// Runs `phonepack` and measures how long it took.
-func timedRun(_ arguments: [String], environment: [String: String]) throws -> (CLI.Result, Double) {
-    let started = Date()
-    let result = try CLI.run(arguments, environment: environment)
-    return (result, Date().timeIntervalSince(started))
-}
 
 @Suite("Hostile servers, archives and local users (issue 11)")
 struct HostileInputTests {
@@ -83,7 +29,7 @@ struct HostileInputTests {
             ]
         let result = try CLI.run(
             arguments + ["-C", tmp.file("home/work/out"), "--timeout", "20"], environment: server.environment(tmp))
-        #expect(result.status == 1, "\(result.output)")
+        #expect(result.status == Exit.checkFailed.rawValue, "\(result.output)")
         #expect(result.stdout.contains("../../victim"), "the stranger is named: \(result.output)")
         #expect(
             try String(contentsOfFile: tmp.file("home/victim/.bashrc"), encoding: .utf8)
@@ -110,7 +56,7 @@ struct HostileInputTests {
                     tmp.file("out"),
                 ],
                 environment: server.environment(tmp))
-            #expect(result.status == 2, "\(id): \(result.output)")
+            #expect(result.status == Exit.usage.rawValue, "\(id): \(result.output)")
             #expect(result.stderr.contains("nothing was sent"), "\(result.stderr)")
         }
         #expect(try server.requests().isEmpty)
@@ -137,10 +83,10 @@ struct HostileInputTests {
             os.setxattr(path, 'trusted.evil', b'x')
             os.setxattr(path, 'user.note', b'kept')
             """, tmp.file("tree"))
-        try CLI.tool(
+        try Tool.check(
             "tar", ["--xattrs", "--xattrs-include=*", "--format=posix", "-cf", tar, "-C", tmp.file("tree"), "bin"])
         let read = { (path: String, name: String) throws -> String in
-            try CLI.tool(
+            try Tool.check(
                 "python3",
                 [
                     "-c",
@@ -151,7 +97,7 @@ struct HostileInputTests {
         }
         let plain = tmp.file("plain")
         let result = try CLI.run(["extract", tar, "-C", plain, "--xattrs", "--json"])
-        #expect(result.status == 0, "\(result.output)")
+        #expect(result.status == Exit.success.rawValue, "\(result.output)")
         #expect(try CLI.parseJSON(result.stdout)["droppedXattrs"] as? Int == 2)
         #expect(try read(plain + "/bin/tool", "security.capability") == "-")
         #expect(try read(plain + "/bin/tool", "trusted.evil") == "-")
@@ -161,7 +107,7 @@ struct HostileInputTests {
 
         // Only the explicit flag applies them.
         let privileged = tmp.file("privileged")
-        #expect(try CLI.run(["extract", tar, "-C", privileged, "--privileged-xattrs"]).status == 0)
+        #expect(try CLI.run(["extract", tar, "-C", privileged, "--privileged-xattrs"]).status == Exit.success.rawValue)
         #expect(try read(privileged + "/bin/tool", "security.capability").hasPrefix("01000002800000"))
     }
 
@@ -191,7 +137,7 @@ struct HostileInputTests {
                 var environment = env
                 if !variable.isEmpty { environment[variable] = url }
                 let result = try CLI.run(arguments, environment: environment)
-                #expect(result.status == 2, "\(arguments) with \(url): \(result.output)")
+                #expect(result.status == Exit.usage.rawValue, "\(arguments) with \(url): \(result.output)")
                 #expect(
                     result.stderr.contains("plain http") || result.stderr.contains("user name or password"),
                     "\(arguments) with \(url): \(result.stderr)")
@@ -203,7 +149,7 @@ struct HostileInputTests {
             var environment = env
             environment["PHONEPACK_OBS_ENDPOINT"] = url
             let result = try CLI.run(["ls", "obs://b1/"], environment: environment)
-            #expect(result.status == 0, "\(url): \(result.output)")
+            #expect(result.status == Exit.success.rawValue, "\(url): \(result.output)")
         }
     }
 
@@ -216,7 +162,7 @@ struct HostileInputTests {
         let env = server.environment(tmp)
         for arguments in [["ls", "obs://b1/"], ["ls", "oss://b1/"], ["images"]] {
             let (result, seconds) = try timedRun(arguments, environment: env)
-            #expect(result.status == 3, "\(arguments): \(result.output)")
+            #expect(result.status == Exit.service.rawValue, "\(arguments): \(result.output)")
             #expect(result.stderr.contains("continuation marker \"again\" twice"), "\(result.stderr)")
             #expect(seconds < 20)
         }
@@ -224,7 +170,7 @@ struct HostileInputTests {
             ["phones", "huawei"], ["phones", "huawei-servers"], ["jobs", "wait", "req-1", "--timeout", "5"],
         ] {
             let (result, seconds) = try timedRun(arguments, environment: env)
-            #expect(result.status == 3, "\(arguments): \(result.output)")
+            #expect(result.status == Exit.service.rawValue, "\(arguments): \(result.output)")
             #expect(result.stderr.contains("only entries it had already sent"), "\(result.stderr)")
             #expect(seconds < 60, "\(arguments) took \(seconds) s")
         }
@@ -242,7 +188,7 @@ struct HostileInputTests {
             ["jobs", "wait", "req-1", "--timeout", "4"], ["jobs", "wait", "--job-ids", "j1", "--timeout", "4"],
         ] {
             let (result, seconds) = try timedRun(arguments, environment: jobs.environment(tmp))
-            #expect(result.status != 0, "\(result.output)")
+            #expect(result.status != Exit.success.rawValue, "\(result.output)")
             #expect(seconds < 15, "\(arguments) took \(seconds) s against a trickle")
         }
         let body = try HostileServer(mode: "trickle", in: tmp)
@@ -250,7 +196,7 @@ struct HostileInputTests {
         env["PHONEPACK_STALL_TIMEOUT"] = "2"
         try FileManager.default.createDirectory(atPath: tmp.file("out"), withIntermediateDirectories: true)
         let (result, seconds) = try timedRun(["download", "obs://b1/x.tar", tmp.file("out/x.tar")], environment: env)
-        #expect(result.status == 3, "\(result.output)")
+        #expect(result.status == Exit.service.rawValue, "\(result.output)")
         #expect(seconds < 60, "a 2 B/s download ran \(seconds) s")
         #expect(!FileManager.default.fileExists(atPath: tmp.file("out/x.tar")))
     }
@@ -305,9 +251,11 @@ struct HostileInputTests {
         let content = try writeRandomFile(tmp.file("src"), size: 1_500_000)
         // Multipart upload and no SHA-256: on OBS only per-range checks can tell.
         let url = "\(store)://b1/x.bin"
-        #expect(try CLI.run(["upload", tmp.file("src"), url, "--part-size", "100K"], environment: env).status == 0)
+        #expect(
+            try CLI.run(["upload", tmp.file("src"), url, "--part-size", "100K"], environment: env).status
+                == Exit.success.rawValue)
         try FileManager.default.createDirectory(atPath: tmp.file("out"), withIntermediateDirectories: true)
-        let process = try startPhonepack(
+        let process = try CLI.start(
             ["download", url, tmp.file("out/x.bin"), "--part-size", "100K", "-j", "1", "--limit-rate", "300K"],
             environment: env)
         usleep(1_500_000)
@@ -324,7 +272,7 @@ struct HostileInputTests {
 
         let resumed = try CLI.run(
             ["download", url, tmp.file("out"), "--part-size", "100K", "--json"], environment: env)
-        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.status == Exit.success.rawValue, "\(resumed.stderr)")
         #expect(resumed.stderr.contains("changed on disk"), "\(resumed.stderr)")
         #expect(FileManager.default.contents(atPath: tmp.file("out/x.bin")) == content)
     }
@@ -336,7 +284,7 @@ struct HostileInputTests {
         try FileManager.default.createDirectory(atPath: tmp.file("out"), withIntermediateDirectories: true)
         let result = try CLI.run(
             ["download", "obs://b1/x.tar", tmp.file("out/x.tar"), "--json"], environment: server.environment(tmp))
-        #expect(result.status == 0, "\(result.output)")
+        #expect(result.status == Exit.success.rawValue, "\(result.output)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.file("out")) == ["x.tar"])
     }
 
@@ -359,14 +307,14 @@ struct HostileInputTests {
         chown(tmp.file("state"), 65534, 65534)
         var env = server.environment(tmp)
         env["HOME"] = tmp.file("state")
-        let result = try CLI.runTool(
+        let result = try Tool.run(
             "/usr/bin/setpriv",
             [
                 "--reuid=65534", "--regid=65534", "--clear-groups", CLI.binary, "download", "obs://b1/x.tar",
                 shared + "/x.tar",
             ],
             environment: env)
-        #expect(result.status != 0, "\(result.output)")
+        #expect(result.status != Exit.success.rawValue, "\(result.output)")
         #expect(result.stderr.contains(".x.tar.phonepack-partial"), "\(result.stderr)")
         #expect(
             FileManager.default.contents(atPath: planted) == Data("attacker".utf8),
@@ -387,7 +335,7 @@ struct HostileInputTests {
         env["OSS_SESSION_TOKEN"] = "STS-TOKEN-MUST-NOT-SHOW-4711"
         for url in ["obs://b1/", "oss://b1/"] {
             let result = try CLI.run(["ls", url, "--debug-signing"], environment: env)
-            #expect(result.status == 3, "\(result.output)")
+            #expect(result.status == Exit.service.rawValue, "\(result.output)")
             #expect(result.stderr.contains("our canonical request"), "\(url): \(result.stderr)")
             #expect(!result.output.contains("STS-TOKEN-MUST-NOT-SHOW-4711"), "\(url): \(result.output)")
         }
@@ -446,7 +394,7 @@ struct HostileInputTests {
             """
         var env = ProcessInfo.processInfo.environment
         env["PHONEPACK_CONFIG"] = tmp.file("c.toml")
-        let result = try CLI.runTool(
+        let result = try Tool.run(
             "python3", ["-c", script, CLI.binary], environment: ["PHONEPACK_CONFIG": tmp.file("c.toml")])
         #expect(result.stdout.contains("huawei_password:"), "\(result.stdout)")
         #expect(result.stdout.contains("set huawei_password"), "\(result.stdout)")

@@ -1,4 +1,5 @@
 import Foundation
+import PhonePackTestSupport
 import Testing
 
 @Suite("phonepack inspect")
@@ -10,10 +11,10 @@ struct InspectCommandTests {
         let tmp = try TemporaryDirectory()
         let app = try CLI.makeApp(in: tmp.file("app"))
         let tar = tmp.file("app.tar")
-        #expect(try CLI.run(["build", app, "-o", tar, "--mtime", "0"]).status == 0)
+        #expect(try CLI.run(["build", app, "-o", tar, "--mtime", "0"]).status == Exit.success.rawValue)
 
         let summary = try CLI.run(["inspect", tar])
-        #expect(summary.status == 0)
+        #expect(summary.status == Exit.success.rawValue)
         #expect(summary.stdout.contains("entries      14: 6 files, 8 folders, 0 symlinks, 0 hard links, 0 special"))
         #expect(summary.stdout.contains("app          \(pkg) 1.4.2 (42), arm64-v8a armeabi-v7a"))
         #expect(summary.stdout.contains("largest files"))
@@ -41,7 +42,7 @@ struct InspectCommandTests {
     @Test("an APK shows package, versions, SDKs, ABIs and permissions")
     func apk() throws {
         let result = try CLI.run(["inspect", CLI.repositoryRoot + "/samples/demo-app/base.apk"])
-        #expect(result.status == 0)
+        #expect(result.status == Exit.success.rawValue)
         for line in [
             "package      \(pkg)", "version      1.4.2 (42)", "sdk          min 24, target 33",
             "abis         arm64-v8a armeabi-v7a", "android.permission.ACCESS_NETWORK_STATE",
@@ -56,17 +57,17 @@ struct InspectCommandTests {
         try tmp.write("tree/data/data/\(pkg)/files/a.txt", "hello\n")
         try FileManager.default.createSymbolicLink(
             atPath: tmp.file("tree/data/data/\(pkg)/lib"), withDestinationPath: "/data/app/\(pkg)-1/lib/arm")
-        try CLI.tool(
+        try Tool.check(
             "tar",
             [
                 "--owner=10057", "--group=10057", "--numeric-owner", "-cf", tmp.file("gnu.tar"), "-C", tmp.file("tree"),
                 "data",
             ])
-        try CLI.tool(
+        try Tool.check(
             "bsdtar", ["--uid", "10057", "--gid", "10057", "-cf", tmp.file("bsd.tar"), "-C", tmp.file("tree"), "data"])
         for name in ["gnu.tar", "bsd.tar"] {
             let result = try CLI.run(["inspect", tmp.file(name), "--long"])
-            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.status == Exit.success.rawValue, "\(result.stderr)")
             #expect(
                 result.stdout.contains("10057/10057") && result.stdout.contains("lib -> /data/app/\(pkg)-1/lib/arm"))
             // --long is the listing alone, as tar tv prints it; the summary is the plain inspect.
@@ -81,10 +82,11 @@ struct InspectCommandTests {
         try tmp.write("junk.tar", String(repeating: "junk", count: 300))
         var result = try CLI.run(["inspect", tmp.file("junk.tar")])
         #expect(
-            result.status == 2 && result.stderr == "phonepack: error: \(tmp.file("junk.tar")): is not a tar archive\n")
+            result.status == Exit.usage.rawValue
+                && result.stderr == "phonepack: error: \(tmp.file("junk.tar")): is not a tar archive\n")
         try tmp.write("x/a.txt", "a")
-        try CLI.tool("tar", ["-czf", tmp.file("x.tgz"), "-C", tmp.path, "x"])
+        try Tool.check("tar", ["-czf", tmp.file("x.tgz"), "-C", tmp.path, "x"])
         result = try CLI.run(["inspect", tmp.file("x.tgz")])
-        #expect(result.status == 2 && result.stderr.contains("is gzip-compressed"))
+        #expect(result.status == Exit.usage.rawValue && result.stderr.contains("is gzip-compressed"))
     }
 }

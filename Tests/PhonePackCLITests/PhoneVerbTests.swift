@@ -1,4 +1,5 @@
 import Foundation
+import PhonePackTestSupport
 import Testing
 
 @Suite("every cloud-phone verb through the binary against the emulator, both clouds")
@@ -22,11 +23,12 @@ struct PhoneVerbTests {
                 "--servers", "server0001,server0002",
             ],
             environment: env)
-        #expect(release.status == 0, "\(release.output)")
+        #expect(release.status == Exit.success.rawValue, "\(release.output)")
 
         let exec = try CLI.run(
             ["exec", "huawei", "--phones", "phone0001", "--", "pm", "list", "packages"], environment: env)
-        #expect(exec.status == 0 && exec.stdout.contains("package:\(Self.package)"), "\(exec.output)")
+        #expect(
+            exec.status == Exit.success.rawValue && exec.stdout.contains("package:\(Self.package)"), "\(exec.output)")
 
         // pull: export → wait → download → extract → summary, with Android owners and SELinux labels.
         let pull = try CLI.run(
@@ -35,7 +37,7 @@ struct PhoneVerbTests {
                 "obs://my-cph-bucket/exports/", "-C", tmp.file("pulled"), "--json",
             ],
             environment: env)
-        #expect(pull.status == 0, "\(pull.output)")
+        #expect(pull.status == Exit.success.rawValue, "\(pull.output)")
         let settings = tmp.file("pulled/phone0002/data/data/\(Self.package)/shared_prefs/settings.xml")
         #expect(FileManager.default.fileExists(atPath: settings))
         let pulled = try #require(try JSONSerialization.jsonObject(with: Data(pull.stdout.utf8)) as? [[String: Any]])
@@ -46,14 +48,14 @@ struct PhoneVerbTests {
         // The export is a real tar in the OBS store; inspect reads it like any other.
         let inspect = try CLI.run(
             ["download", "obs://my-cph-bucket/exports/phone0001.tar", tmp.file("e.tar")], environment: env)
-        #expect(inspect.status == 0)
+        #expect(inspect.status == Exit.success.rawValue)
         #expect(try CLI.run(["inspect", tmp.file("e.tar"), "--summary"]).stdout.contains(Self.package))
 
         // restore the export onto phone0003, then the app data is there.
         let restore = try CLI.run(
             ["restore", "huawei", "--phones", "phone0003", "--from", "obs://my-cph-bucket/exports/phone0001.tar"],
             environment: env)
-        #expect(restore.status == 0, "\(restore.output)")
+        #expect(restore.status == Exit.success.rawValue, "\(restore.output)")
         let cat = try CLI.run(
             [
                 "exec", "huawei", "--phones", "phone0003", "--", "cat",
@@ -65,13 +67,13 @@ struct PhoneVerbTests {
         let shareFiles = try CLI.run(
             ["push", "huawei", "--files", "obs://my-cph-bucket/exports/phone0001.tar", "--servers", "server0003"],
             environment: env)
-        #expect(shareFiles.status == 0, "\(shareFiles.output)")
+        #expect(shareFiles.status == Exit.success.rawValue, "\(shareFiles.output)")
         let deleteFiles = try CLI.run(
             ["push", "huawei", "--delete-files", "/data/local/tmp/x", "--servers", "server0003"], environment: env)
-        #expect(deleteFiles.status == 0, "\(deleteFiles.output)")
+        #expect(deleteFiles.status == Exit.success.rawValue, "\(deleteFiles.output)")
         let delete = try CLI.run(
             ["push", "huawei", "--delete", "--package", Self.package, "--servers", "server0001"], environment: env)
-        #expect(delete.status == 0, "\(delete.output)")
+        #expect(delete.status == Exit.success.rawValue, "\(delete.output)")
 
         #expect(try CLI.run(["images", "--type", "public"], environment: env).stdout.contains("emulatorimage0001"))
         #expect(
@@ -81,7 +83,7 @@ struct PhoneVerbTests {
         // IAM token auth instead of AK/SK.
         var tokenEnv = env
         tokenEnv["PHONEPACK_HUAWEI_AUTH"] = "token"
-        #expect(try CLI.run(["phones", "huawei-servers"], environment: tokenEnv).status == 0)
+        #expect(try CLI.run(["phones", "huawei-servers"], environment: tokenEnv).status == Exit.success.rawValue)
         _ = emulator
     }
 
@@ -92,20 +94,20 @@ struct PhoneVerbTests {
         let ids = (1...40).map { String(format: "kp%04d", $0) }.joined(separator: ",")
         let sync = try CLI.run(
             ["exec", "koophone", "--instances", ids, "--json", "--", "getprop", "ro.product.model"], environment: env)
-        #expect(sync.status == 0, "\(sync.stderr)")
+        #expect(sync.status == Exit.success.rawValue, "\(sync.stderr)")
         let results = try #require(try JSONSerialization.jsonObject(with: Data(sync.stdout.utf8)) as? [[String: Any]])
         #expect(results.count == 40 && results.allSatisfy { $0["output"] as? String == "phonepack-emulated" })
         #expect(try emulator.requests().filter { ($0["path"] as? String ?? "").hasSuffix("sync-command") }.count == 2)
 
         let async = try CLI.run(
             ["exec", "koophone", "--async", "--instances", "kp0001,kp0099", "--", "echo", "hi"], environment: env)
-        #expect(async.status == 1)
+        #expect(async.status == Exit.checkFailed.rawValue)
         #expect(async.stdout.contains("kp0001  succeeded") && async.stdout.contains("hi"))
         #expect(async.stdout.contains("kp0099  failed") && async.stdout.contains("KOOPHONE.API.1001"))
 
         let long = String(repeating: "x", count: 1025)
         let refused = try CLI.run(["exec", "koophone", "--instances", "kp0001", "--", "echo", long], environment: env)
-        #expect(refused.status == 2 && refused.stderr.contains("1024"))
+        #expect(refused.status == Exit.usage.rawValue && refused.stderr.contains("1024"))
     }
 
     @Test("Alibaba: release (SendFile + AutoInstall), exec async and sync, pull (FetchFile), instances")
@@ -118,7 +120,7 @@ struct PhoneVerbTests {
                 "oss://cloudphone-saved-bucket-demo/apps/demo.apk", "--instances", "acp-0001,acp-0002",
             ],
             environment: env)
-        #expect(release.status == 0, "\(release.output)")
+        #expect(release.status == Exit.success.rawValue, "\(release.output)")
         #expect(release.stdout.contains("Installed"))
         let again = try CLI.run(
             [
@@ -130,7 +132,7 @@ struct PhoneVerbTests {
 
         let exec = try CLI.run(
             ["exec", "alibaba", "--instances", "acp-0001", "--", "ls", "/sdcard/Download"], environment: env)
-        #expect(exec.status == 0 && exec.stdout.contains("demo.apk"), "\(exec.output)")
+        #expect(exec.status == Exit.success.rawValue && exec.stdout.contains("demo.apk"), "\(exec.output)")
         let sync = try CLI.run(
             ["exec", "alibaba", "--sync", "--instances", "acp-0002", "--", "pm", "list", "packages"], environment: env)
         #expect(sync.stdout.contains("package:\(Self.package)"), "\(sync.output)")
@@ -142,21 +144,21 @@ struct PhoneVerbTests {
                 "--to", "/sdcard/Download/",
             ],
             environment: env)
-        #expect(push.status == 0, "\(push.output)")
+        #expect(push.status == Exit.success.rawValue, "\(push.output)")
 
         // DOWNLOAD_URL: any bucket, through a presigned link phonepack makes.
         #expect(
             try CLI.run(
                 ["upload", CLI.repositoryRoot + "/samples/demo-app/base.apk", "oss://my-cph-bucket/any/linked.apk"],
                 environment: env
-            ).status == 0)
+            ).status == Exit.success.rawValue)
         let linked = try CLI.run(
             [
                 "push", "alibaba", "--file", "oss://my-cph-bucket/any/linked.apk", "--instances", "acp-0003",
                 "--upload-type", "DOWNLOAD_URL", "--install",
             ],
             environment: env)
-        #expect(linked.status == 0 && linked.stdout.contains("Installed"), "\(linked.output)")
+        #expect(linked.status == Exit.success.rawValue && linked.stdout.contains("Installed"), "\(linked.output)")
         let listed = try CLI.run(
             ["exec", "alibaba", "--sync", "--instances", "acp-0003", "--", "ls", "/sdcard/Download"], environment: env)
         #expect(listed.stdout.contains("linked.apk") && listed.stdout.contains("demo.apk"), "\(listed.output)")
@@ -167,7 +169,7 @@ struct PhoneVerbTests {
                 "oss://cloudphone-saved-bucket-demo/pulls/", "-C", tmp.file("pulled"),
             ],
             environment: env)
-        #expect(pull.status == 0, "\(pull.output)")
+        #expect(pull.status == Exit.success.rawValue, "\(pull.output)")
         #expect(FileManager.default.fileExists(atPath: tmp.file("pulled/acp-0001/data/media/0/Download/demo.apk")))
         #expect(try CLI.run(["phones", "alibaba"], environment: env).stdout.contains("acp-0003"))
         _ = emulator
@@ -200,7 +202,7 @@ struct PhoneVerbTests {
         let tmp = try TemporaryDirectory()
         let (emulator, env) = try emulator(tmp)
         let result = try CLI.run(arguments, environment: env)
-        #expect(result.status == 2, "\(result.output)")
+        #expect(result.status == Exit.usage.rawValue, "\(result.output)")
         #expect(result.stderr.contains(named), "\(result.stderr)")
         #expect(try emulator.requests().isEmpty)
     }
@@ -212,18 +214,18 @@ struct PhoneVerbTests {
         var wrong = env
         wrong["OBS_SECRET_ACCESS_KEY"] = "wrong-secret-NOT-TO-BE-SHOWN"
         let cph = try CLI.run(["phones", "huawei-servers"], environment: wrong)
-        #expect(cph.status == 3)
+        #expect(cph.status == Exit.service.rawValue)
         #expect(cph.stderr.contains("APIGW.0301") && cph.stderr.contains("request id"), "\(cph.stderr)")
         #expect(!cph.output.contains("wrong-secret-NOT-TO-BE-SHOWN"))
         wrong = env
         wrong["OSS_ACCESS_KEY_SECRET"] = "wrong-secret-NOT-TO-BE-SHOWN"
         let ali = try CLI.run(["phones", "alibaba"], environment: wrong)
-        #expect(ali.status == 3)
+        #expect(ali.status == Exit.service.rawValue)
         #expect(ali.stderr.contains("SignatureDoesNotMatch") && ali.stderr.contains("request id"), "\(ali.stderr)")
         wrong = env
         wrong["PHONEPACK_IAM_PASSWORD"] = "wrong"
         let koo = try CLI.run(["exec", "koophone", "--instances", "kp0001", "--", "ls"], environment: wrong)
-        #expect(koo.status == 3 && koo.stderr.contains("IAM.0002"), "\(koo.stderr)")
+        #expect(koo.status == Exit.service.rawValue && koo.stderr.contains("IAM.0002"), "\(koo.stderr)")
         #expect(koo.stderr.split(separator: "\n").count == 1)
         _ = emulator
     }

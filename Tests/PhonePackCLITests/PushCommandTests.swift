@@ -1,4 +1,5 @@
 import Foundation
+import PhonePackTestSupport
 import Testing
 
 @Suite("phonepack push huawei, jobs wait and release against the emulated CPH")
@@ -23,13 +24,13 @@ struct PushCommandTests {
             "--servers", "server0001,server0002,server0003", "--mtime", "2024-03-15",
         ]
         let first = try CLI.run(arguments, environment: env)
-        #expect(first.status == 0, "\(first.output)")
+        #expect(first.status == Exit.success.rawValue, "\(first.output)")
         #expect(first.stdout.contains("release: 3 targets: 3 succeeded"))
         #expect(emulator.storedBytes(store: "obs", bucket: "my-cph-bucket", key: "apps/demo.tar") != nil)
         let puts = try emulator.requests().filter { $0["method"] as? String == "PUT" }.count
 
         let second = try CLI.run(arguments + ["--json"], environment: env)
-        #expect(second.status == 0, "\(second.output)")
+        #expect(second.status == Exit.success.rawValue, "\(second.output)")
         let report = try CLI.parseJSON(second.stdout)
         #expect(report["uploaded"] as? Bool == false)
         #expect(try emulator.requests().filter { $0["method"] as? String == "PUT" }.count == puts, "no second upload")
@@ -46,7 +47,7 @@ struct PushCommandTests {
             try CLI.run(
                 ["build", CLI.repositoryRoot + "/samples/demo-app", "-o", "obs://my-cph-bucket/apps/demo.tar"],
                 environment: env
-            ).status == 0)
+            ).status == Exit.success.rawValue)
         try tmp.write("servers.txt", (1...1000).map { String(format: "server%04d", $0) }.joined(separator: "\n") + "\n")
         let result = try CLI.run(
             [
@@ -54,7 +55,7 @@ struct PushCommandTests {
                 "@" + tmp.file("servers.txt"), "--json",
             ],
             environment: env)
-        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.status == Exit.success.rawValue, "\(result.stderr)")
         let outcomes = try #require(
             try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
         #expect(outcomes.count == 1000)
@@ -84,7 +85,7 @@ struct PushCommandTests {
         ]
         options[change[0]] = change[1]
         let result = try CLI.run(["push", "huawei"] + options.flatMap { [$0.key, $0.value] }, environment: env)
-        #expect(result.status == 2, "\(result.output)")
+        #expect(result.status == Exit.usage.rawValue, "\(result.output)")
         #expect(result.stderr.contains(field), "\(result.stderr)")
         #expect(try emulator.requests().isEmpty, "nothing may reach the service")
     }
@@ -96,17 +97,17 @@ struct PushCommandTests {
             data: tmp.file("data"), ["--bucket", "my-cph-bucket", "--job-seconds", "0.3"])
         let env = emulator.environment(stateDirectory: tmp.file("state"))
         // A plain tar of the app folder: not the shared-app layout.
-        try CLI.tool("tar", ["-cf", tmp.file("plain.tar"), "-C", CLI.repositoryRoot + "/samples/demo-app", "."])
+        try Tool.check("tar", ["-cf", tmp.file("plain.tar"), "-C", CLI.repositoryRoot + "/samples/demo-app", "."])
         #expect(
             try CLI.run(["upload", tmp.file("plain.tar"), "obs://my-cph-bucket/apps/plain.tar"], environment: env)
-                .status == 0)
+                .status == Exit.success.rawValue)
         let result = try CLI.run(
             [
                 "push", "huawei", "--tar", "obs://my-cph-bucket/apps/plain.tar", "--package", Self.package, "--servers",
                 "server0001,server0002,server9999",
             ],
             environment: env)
-        #expect(result.status == 1)
+        #expect(result.status == Exit.checkFailed.rawValue)
         #expect(result.stdout.contains("server0001  failed"))
         #expect(result.stdout.contains("EMULATOR.LayoutRejected"))
         #expect(result.stdout.contains("server9999  rejected") && result.stdout.contains("CPS.0016"))
@@ -122,7 +123,7 @@ struct PushCommandTests {
             try CLI.run(
                 ["build", CLI.repositoryRoot + "/samples/demo-app", "-o", "obs://my-cph-bucket/apps/demo.tar"],
                 environment: env
-            ).status == 0)
+            ).status == Exit.success.rawValue)
         let pushed = try CLI.run(
             [
                 "push", "huawei", "--tar", "obs://my-cph-bucket/apps/demo.tar", "--package", Self.package, "--servers",
@@ -132,14 +133,16 @@ struct PushCommandTests {
         let outcomes = try #require(
             try JSONSerialization.jsonObject(with: Data(pushed.stdout.utf8)) as? [[String: Any]])
         #expect(outcomes.allSatisfy { $0["state"] as? String == "submitted" })
-        #expect(pushed.status == 0, "creating the jobs is what --no-wait asks for")
+        #expect(pushed.status == Exit.success.rawValue, "creating the jobs is what --no-wait asks for")
         let requestID = try #require(outcomes.first?["requestID"] as? String)
         let waited = try CLI.run(["jobs", "wait", requestID], environment: env)
-        #expect(waited.status == 0, "\(waited.output)")
+        #expect(waited.status == Exit.success.rawValue, "\(waited.output)")
         #expect(waited.stdout.contains("jobs: 2 targets: 2 succeeded"))
         let jobID = try #require(outcomes.first?["jobID"] as? String)
         let byJob = try CLI.run(["jobs", "wait", "--job-ids", jobID], environment: env)
-        #expect(byJob.status == 0 && byJob.stdout.contains("jobs: 1 targets: 1 succeeded"), "\(byJob.output)")
+        #expect(
+            byJob.status == Exit.success.rawValue && byJob.stdout.contains("jobs: 1 targets: 1 succeeded"),
+            "\(byJob.output)")
     }
 
     @Test("with 20 % injected faults a release still completes, or stops cleanly and completes on the rerun")
@@ -154,12 +157,12 @@ struct PushCommandTests {
             "--servers", "server0001,server0002,server0003",
         ]
         var result = try CLI.run(arguments, environment: env)
-        if result.status != 0 {
+        if result.status != Exit.success.rawValue {
             #expect(
                 result.stderr.contains("release stopped at") || result.stderr.contains("failed"), "\(result.output)")
             result = try CLI.run(arguments, environment: env)
         }
-        #expect(result.status == 0, "\(result.output)")
+        #expect(result.status == Exit.success.rawValue, "\(result.output)")
         #expect(result.stdout.contains("3 succeeded"))
     }
 }

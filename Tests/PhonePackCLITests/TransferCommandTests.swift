@@ -1,4 +1,5 @@
 import Foundation
+import PhonePackTestSupport
 import Testing
 
 @Suite("phonepack upload, download and uploads against the emulator and rclone")
@@ -27,7 +28,7 @@ struct TransferCommandTests {
             let up = try CLI.run(
                 ["upload", tmp.file(name), url, "--part-size", "100K", "-j", "3", "--signature", signature, "--json"],
                 environment: env)
-            #expect(up.status == 0, "\(name): \(up.stderr)")
+            #expect(up.status == Exit.success.rawValue, "\(name): \(up.stderr)")
             #expect(
                 emulator.storedBytes(store: store, key: "dir/\(name).bin") == content, "\(name) differs on the server")
             let summary = try CLI.parseJSON(up.stdout)
@@ -35,7 +36,7 @@ struct TransferCommandTests {
             let down = try CLI.run(
                 ["download", url, tmp.file("back-\(name)"), "--part-size", "100K", "--signature", signature],
                 environment: env)
-            #expect(down.status == 0, "\(name): \(down.stderr)")
+            #expect(down.status == Exit.success.rawValue, "\(name): \(down.stderr)")
             #expect(FileManager.default.contents(atPath: tmp.file("back-\(name)")) == content)
         }
         let faults = try emulator.requests().filter { ($0["fault"] as? String).map { $0 != "slow" } ?? false }
@@ -51,7 +52,7 @@ struct TransferCommandTests {
         let content = try writeRandomFile(tmp.file("app.tar"), size: 2_048_000)
         let arguments = ["upload", tmp.file("app.tar"), "obs://b1/app.tar", "--part-size", "100K", "-j", "2"]
 
-        let process = try startPhonepack(arguments + ["--limit-rate", "400K"], environment: env)
+        let process = try CLI.start(arguments + ["--limit-rate", "400K"], environment: env)
         let deadline = Date().addingTimeInterval(60)
         while try storedPartRequests(emulator) < 4 && Date() < deadline { usleep(50_000) }
         kill(process.processIdentifier, SIGKILL)
@@ -64,7 +65,7 @@ struct TransferCommandTests {
         #expect(pending.stdout.contains("app.tar"))
 
         let resumed = try CLI.run(arguments + ["--json"], environment: env)
-        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.status == Exit.success.rawValue, "\(resumed.stderr)")
         #expect(resumed.stderr.contains("resuming upload"))
         let summary = try CLI.parseJSON(resumed.stdout)
         let reused = try #require(summary["resumedParts"] as? Int)
@@ -77,7 +78,7 @@ struct TransferCommandTests {
 
         // Interrupt again, change the file, and the next run says so and starts over.
         let partsBefore = try storedPartRequests(emulator)
-        let second = try startPhonepack(
+        let second = try CLI.start(
             ["upload", tmp.file("app.tar"), "obs://b1/app2.tar", "--part-size", "100K", "--limit-rate", "200K"],
             environment: env)
         while try storedPartRequests(emulator) < partsBefore + 2 && Date() < deadline { usleep(50_000) }
@@ -86,7 +87,7 @@ struct TransferCommandTests {
         let changed = try writeRandomFile(tmp.file("app.tar"), size: 2_048_000)
         let restarted = try CLI.run(
             ["upload", tmp.file("app.tar"), "obs://b1/app2.tar", "--part-size", "100K"], environment: env)
-        #expect(restarted.status == 0, "\(restarted.stderr)")
+        #expect(restarted.status == Exit.success.rawValue, "\(restarted.stderr)")
         #expect(restarted.stderr.contains("changed since the interrupted upload; starting over"))
         #expect(emulator.storedBytes(store: "obs", key: "app2.tar") == changed)
         // The abandoned upload was aborted, not left to cost storage.
@@ -99,10 +100,12 @@ struct TransferCommandTests {
         let emulator = try EmulatorProcess(data: tmp.file("data"))
         let env = emulator.environment(stateDirectory: tmp.file("state"))
         let content = try writeRandomFile(tmp.file("src"), size: 1_500_000)
-        #expect(try CLI.run(["upload", tmp.file("src"), "oss://b1/x.bin"], environment: env).status == 0)
+        #expect(
+            try CLI.run(["upload", tmp.file("src"), "oss://b1/x.bin"], environment: env).status == Exit.success.rawValue
+        )
         try FileManager.default.createDirectory(atPath: tmp.file("out"), withIntermediateDirectories: true)
 
-        let process = try startPhonepack(
+        let process = try CLI.start(
             [
                 "download", "oss://b1/x.bin", tmp.file("out/x.bin"), "--part-size", "100K", "-j", "1", "--limit-rate",
                 "300K",
@@ -116,7 +119,7 @@ struct TransferCommandTests {
 
         let resumed = try CLI.run(
             ["download", "oss://b1/x.bin", tmp.file("out"), "--part-size", "100K", "--json"], environment: env)
-        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.status == Exit.success.rawValue, "\(resumed.stderr)")
         #expect(resumed.stderr.contains("resuming download"))
         let summary = try CLI.parseJSON(resumed.stdout)
         #expect((summary["resumedParts"] as? Int ?? 0) > 0)
@@ -135,7 +138,7 @@ struct TransferCommandTests {
         env["OBS_SECRET_ACCESS_KEY"] = "wrong-secret-DO-NOT-PRINT"
         let denied = try CLI.run(
             ["upload", tmp.file("f"), "obs://b1/f", "--part-size", "100K", "-v"], environment: env)
-        #expect(denied.status == 3)
+        #expect(denied.status == Exit.service.rawValue)
         #expect(denied.stderr.contains("SignatureDoesNotMatch"))
         #expect(denied.stderr.split(separator: "\n").filter { $0.contains("error:") }.count == 1)
         #expect(
@@ -144,16 +147,16 @@ struct TransferCommandTests {
 
         env = emulator.environment(stateDirectory: tmp.file("state"))
         let noBucket = try CLI.run(["upload", tmp.file("f"), "obs://nobucket/f"], environment: env)
-        #expect(noBucket.status == 3)
+        #expect(noBucket.status == Exit.service.rawValue)
         #expect(noBucket.stderr.contains("NoSuchBucket"))
 
         let noObject = try CLI.run(["download", "oss://b1/missing.tar", tmp.file("m.tar")], environment: env)
-        #expect(noObject.status == 3)
+        #expect(noObject.status == Exit.service.rawValue)
         #expect(noObject.stderr.contains("NoSuchKey") && noObject.stderr.contains("missing.tar"))
         #expect(!FileManager.default.fileExists(atPath: tmp.file("m.tar")))
 
         let badPart = try CLI.run(["upload", tmp.file("f"), "obs://b1/f", "--part-size", "10K"], environment: env)
-        #expect(badPart.status == 2)
+        #expect(badPart.status == Exit.usage.rawValue)
         #expect(badPart.stderr.contains("--part-size"))
     }
 
@@ -167,14 +170,14 @@ struct TransferCommandTests {
             ["presign", "obs://b1/md5.txt", "--method", "PUT", "--signature", "v4"], environment: env
         )
         .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let put = try CLI.runTool(
+        let put = try Tool.run(
             "curl", ["-s", "-T", tmp.file("body"), "-H", "Content-MD5: AAAAAAAAAAAAAAAAAAAAAA==", url])
         #expect(put.stdout.contains("<Code>BadDigest</Code>"))
-        #expect(try CLI.run(["stat", "obs://b1/md5.txt"], environment: env).status == 3)
+        #expect(try CLI.run(["stat", "obs://b1/md5.txt"], environment: env).status == Exit.service.rawValue)
 
         _ = try writeRandomFile(tmp.file("f"), size: 300_000)
         let small = try CLI.run(["upload", tmp.file("f"), "oss://b1/f", "--part-size", "100K"], environment: env)
-        #expect(small.status == 3)
+        #expect(small.status == Exit.service.rawValue)
         #expect(small.stderr.contains("EntityTooSmall"))
         #expect(emulator.storedBytes(store: "oss", key: "f") == nil)
     }
@@ -190,7 +193,7 @@ struct TransferCommandTests {
             #expect(
                 try CLI.run(
                     ["upload", tmp.file("f"), "obs://b1/f", "--part-size", "100K", "-j", "1"], environment: env
-                ).status == 0)
+                ).status == Exit.success.rawValue)
             sequences.append(try emulator.requests().map { ($0["fault"] as? String) ?? "-" })
         }
         #expect(sequences[0] == sequences[1])
@@ -205,12 +208,12 @@ struct TransferCommandTests {
         let emulator = try EmulatorProcess(data: tmp.file("data"))
         let env = emulator.environment(stateDirectory: tmp.file("state"))
         _ = try writeRandomFile(tmp.file("f"), size: 2_000_000)
-        #expect(try CLI.run(["upload", tmp.file("f"), "obs://b1/f"], environment: env).status == 0)
+        #expect(try CLI.run(["upload", tmp.file("f"), "obs://b1/f"], environment: env).status == Exit.success.rawValue)
         try FileManager.default.createDirectory(atPath: tmp.file("small"), withIntermediateDirectories: true)
-        try CLI.tool("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", tmp.file("small")])
-        defer { _ = try? CLI.runTool("umount", [tmp.file("small")]) }
+        try Tool.check("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", tmp.file("small")])
+        defer { _ = try? Tool.run("umount", [tmp.file("small")]) }
         let result = try CLI.run(["download", "obs://b1/f", tmp.file("small/f")], environment: env)
-        #expect(result.status == 2)
+        #expect(result.status == Exit.usage.rawValue)
         #expect(result.stderr.contains("free"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.file("small")).isEmpty)
     }
@@ -228,11 +231,11 @@ struct TransferCommandTests {
         let content = try writeRandomFile(tmp.file("f"), size: 12_000_000)
         let up = try CLI.run(
             ["upload", tmp.file("f"), "s3://bucket1/apps/f.tar", "--part-size", "5M", "--json"], environment: env)
-        #expect(up.status == 0, "\(up.stderr)")
+        #expect(up.status == Exit.success.rawValue, "\(up.stderr)")
         #expect(try CLI.parseJSON(up.stdout)["parts"] as? Int == 3)
         #expect(FileManager.default.contents(atPath: tmp.file("s3/bucket1/apps/f.tar")) == content)
         let down = try CLI.run(["download", "s3://bucket1/apps/f.tar", tmp.file("back")], environment: env)
-        #expect(down.status == 0, "\(down.stderr)")
+        #expect(down.status == Exit.success.rawValue, "\(down.stderr)")
         #expect(FileManager.default.contents(atPath: tmp.file("back")) == content)
     }
 
@@ -247,10 +250,10 @@ struct TransferCommandTests {
         let remote = try CLI.run(
             ["build", tmp.file("app"), "-o", "obs://b1/apps/app.tar", "--mtime", "2026-01-01", "-j", "2", "--json"],
             environment: env, in: tmp.file("work"))
-        #expect(remote.status == 0, "\(remote.stderr)")
+        #expect(remote.status == Exit.success.rawValue, "\(remote.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.file("work")).isEmpty, "no temporary file")
         let local = try CLI.run(["build", tmp.file("app"), "-o", tmp.file("app.tar"), "--mtime", "2026-01-01"])
-        #expect(local.status == 0)
+        #expect(local.status == Exit.success.rawValue)
         let expected = try #require(FileManager.default.contents(atPath: tmp.file("app.tar")))
         #expect(emulator.storedBytes(store: "obs", key: "apps/app.tar") == expected)
         let sha256 = try #require(try CLI.parseJSON(remote.stdout)["sha256"] as? String)
@@ -262,7 +265,7 @@ struct TransferCommandTests {
 
         // download finds the SHA-256 beside the object and checks it.
         let down = try CLI.run(["download", "obs://b1/apps/app.tar", tmp.file("back.tar"), "--json"], environment: env)
-        #expect(down.status == 0, "\(down.stderr)")
+        #expect(down.status == Exit.success.rawValue, "\(down.stderr)")
         #expect(try CLI.parseJSON(down.stdout)["sha256"] as? String == sha256)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PhonePackTestSupport
 import Testing
 
 @Suite("phonepack verify")
@@ -10,7 +11,7 @@ struct VerifyCommandTests {
         let app = try CLI.makeApp(in: tmp.file("app"))
         let tar = tmp.file("app.tar")
         let result = try CLI.run(["build", app, "-o", tar, "--manifest"])
-        #expect(result.status == 0)
+        #expect(result.status == Exit.success.rawValue)
         return tar
     }
 
@@ -32,7 +33,7 @@ struct VerifyCommandTests {
             "verify", tar, "--manifest", tar + ".manifest.json", "--sha256", sha, "--to",
             "obs://my-cph-bucket/apps/\(pkg)_1.4.2.tar", "--shared-free", "1G",
         ])
-        #expect(result.status == 0, "\(result.stdout)")
+        #expect(result.status == Exit.success.rawValue, "\(result.stdout)")
         #expect(result.stdout.hasSuffix("verify: OK\n"))
         for rule in [
             "tar-format", "package-name", "layout", "base-apk", "safe-paths", "file-types", "no-setid", "links",
@@ -50,7 +51,7 @@ struct VerifyCommandTests {
         let tar = try builtApp(in: tmp)
         defer { withExtendedLifetime(tmp) {} }
         let result = try CLI.run(["verify", tar, "--json", "--package", "com.example.wrong"])
-        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.status == Exit.checkFailed.rawValue, "\(result.stderr)")
         let json = try CLI.parseJSON(result.stdout)
         #expect(json["passed"] as? Bool == false)
         let rules = try #require(json["rules"] as? [[String: Any]])
@@ -80,7 +81,7 @@ struct VerifyCommandTests {
         let tar = tmp.file("\(caseName).tar")
         try CLI.craft(caseName, tar, [pkg, CLI.repositoryRoot + "/samples/demo-app/base.apk"])
         let result = try CLI.run(["verify", tar])
-        #expect(result.status == 1, "\(result.output)")
+        #expect(result.status == Exit.checkFailed.rawValue, "\(result.output)")
         #expect(status(of: rule, in: result.stdout) == "FAIL", "\(result.stdout)")
         #expect(result.stdout.contains(message), "\(result.stdout)")
         #expect(result.stdout.hasSuffix("\n") && result.stdout.contains("verify: FAILED"))
@@ -92,43 +93,44 @@ struct VerifyCommandTests {
         for name in ["setgid-dir", "symlink-lib"] {
             try CLI.craft(name, tmp.file("\(name).tar"), [pkg, CLI.repositoryRoot + "/samples/demo-app/base.apk"])
             let result = try CLI.run(["verify", tmp.file("\(name).tar")])
-            #expect(result.status == 0, "\(name): \(result.stdout)")
+            #expect(result.status == Exit.success.rawValue, "\(name): \(result.stdout)")
         }
         try CLI.craft("ancestor-dir", tmp.file("anc.tar"), [pkg, CLI.repositoryRoot + "/samples/demo-app/base.apk"])
         let warned = try CLI.run(["verify", tmp.file("anc.tar")])
-        #expect(warned.status == 0 && status(of: "ancestors", in: warned.stdout) == "WARN")
+        #expect(warned.status == Exit.success.rawValue && status(of: "ancestors", in: warned.stdout) == "WARN")
     }
 
     @Test("gzip'd, truncated and corrupt tars fail tar-format; a missing or unreadable file is exit 2")
     func brokenFiles() throws {
         let tmp = try TemporaryDirectory()
         let tar = try builtApp(in: tmp)
-        try CLI.tool("gzip", ["-k", tar])
+        try Tool.check("gzip", ["-k", tar])
         var result = try CLI.run(["verify", tar + ".gz"])
-        #expect(result.status == 1 && result.stdout.contains("is gzip-compressed"))
+        #expect(result.status == Exit.checkFailed.rawValue && result.stdout.contains("is gzip-compressed"))
 
         let data = try Data(contentsOf: URL(fileURLWithPath: tar))
         try data.prefix(1600).write(to: URL(fileURLWithPath: tmp.file("short.tar")))
         result = try CLI.run(["verify", tmp.file("short.tar")])
-        #expect(result.status == 1 && status(of: "tar-format", in: result.stdout) == "FAIL")
+        #expect(result.status == Exit.checkFailed.rawValue && status(of: "tar-format", in: result.stdout) == "FAIL")
         #expect(result.stdout.contains("truncated"), "\(result.stdout)")
 
         var corrupt = data
         corrupt.replaceSubrange(512..<1024, with: [UInt8](repeating: 0x41, count: 512))
         try corrupt.write(to: URL(fileURLWithPath: tmp.file("corrupt.tar")))
         result = try CLI.run(["verify", tmp.file("corrupt.tar")])
-        #expect(result.status == 1 && status(of: "tar-format", in: result.stdout) == "FAIL", "\(result.stdout)")
-
-        result = try CLI.run(["verify", tmp.file("missing.tar")])
         #expect(
-            result.status == 2
-                && result.stderr
-                    == "phonepack: error: \(tmp.file("missing.tar")): does not exist (open: No such file or directory)\n"
-        )
-        result = try CLI.run(["verify", "/proc/self/mem"])
-        #expect(result.status == 2 && result.stderr.contains("/proc/self/mem"))
-        result = try CLI.run(["verify", tmp.path])
-        #expect(result.status == 2 && result.stderr.contains("is a directory"))
+            result.status == Exit.checkFailed.rawValue && status(of: "tar-format", in: result.stdout) == "FAIL",
+            "\(result.stdout)")
+
+        try expectRun(
+            ["verify", tmp.file("missing.tar")], exits: .usage, stdout: "",
+            stderr: "phonepack: error: \(tmp.file("missing.tar")): does not exist (open: No such file or directory)\n")
+        try expectRun(
+            ["verify", "/proc/self/mem"], exits: .usage, stdout: "",
+            stderr: "phonepack: error: /proc/self/mem: cannot read (pread: Input/output error)\n")
+        try expectRun(
+            ["verify", tmp.path], exits: .usage, stdout: "",
+            stderr: "phonepack: error: \(tmp.path): is a directory, not a file\n")
     }
 
     @Test("--shared-free, --to and --sha256 failures")
@@ -140,13 +142,13 @@ struct VerifyCommandTests {
             "verify", tar, "--shared-free", "1000", "--to", "obs://My_Bucket/apps/my app.tar", "--sha256",
             String(repeating: "0", count: 64),
         ])
-        #expect(result.status == 1)
+        #expect(result.status == Exit.checkFailed.rawValue)
         #expect(status(of: "shared-free", in: result.stdout) == "FAIL")
         #expect(result.stdout.contains("bucket_name My_Bucket: only lowercase letters, digits, '-' and '.'"))
         #expect(result.stdout.contains("object_path apps/my app.tar: only A-Z a-z 0-9 . / - _ + # ="))
         #expect(status(of: "checksum", in: result.stdout) == "FAIL")
-        let usage = try CLI.run(["verify", tar, "--sha256", "xyz"])
-        #expect(usage.status == 2 && usage.stderr.contains("--sha256 must be 64 hex digits"))
+        let usage = try expectRun(["verify", tar, "--sha256", "xyz"], exits: .usage, stdout: "")
+        #expect(usage.stderr.hasPrefix("phonepack: error: --sha256 must be 64 hex digits\n"))
     }
 
     @Test("a manifest that does not match: a changed entry is named")
@@ -154,9 +156,9 @@ struct VerifyCommandTests {
         let tmp = try TemporaryDirectory()
         let tar = try builtApp(in: tmp)
         let other = try CLI.makeApp(in: tmp.file("other"), ["--version-name", "9.9.9"])
-        #expect(try CLI.run(["build", other, "-o", tmp.file("other.tar")]).status == 0)
+        #expect(try CLI.run(["build", other, "-o", tmp.file("other.tar")]).status == Exit.success.rawValue)
         let result = try CLI.run(["verify", tmp.file("other.tar"), "--manifest", tar + ".manifest.json"])
-        #expect(result.status == 1)
+        #expect(result.status == Exit.checkFailed.rawValue)
         #expect(status(of: "manifest-entries", in: result.stdout) == "FAIL")
         #expect(result.stdout.contains("data/app/\(pkg)-1/base.apk: "))
     }
@@ -166,23 +168,25 @@ struct VerifyCommandTests {
         let tmp = try TemporaryDirectory()
         try CLI.craft("share-files", tmp.file("share.tar"))
         var result = try CLI.run(["verify", tmp.file("share.tar"), "--profile", "huawei-share-file"])
-        #expect(result.status == 0, "\(result.stdout)")
+        #expect(result.status == Exit.success.rawValue, "\(result.stdout)")
         try CLI.craft("system-file", tmp.file("system.tar"))
         result = try CLI.run(["verify", tmp.file("system.tar"), "--profile", "huawei-share-file"])
-        #expect(result.status == 1 && status(of: "roots", in: result.stdout) == "FAIL")
+        #expect(result.status == Exit.checkFailed.rawValue && status(of: "roots", in: result.stdout) == "FAIL")
         result = try CLI.run([
             "verify", tmp.file("system.tar"), "--profile", "huawei-push-file", "--to", "obs://bucket-1/push/system.tar",
         ])
-        #expect(result.status == 0 && status(of: "roots", in: result.stdout) == "WARN", "\(result.stdout)")
+        #expect(
+            result.status == Exit.success.rawValue && status(of: "roots", in: result.stdout) == "WARN",
+            "\(result.stdout)")
         #expect(status(of: "size", in: result.stdout) == "PASS")
 
         let apk = CLI.repositoryRoot + "/samples/demo-app/base.apk"
         result = try CLI.run([
             "verify", apk, "--profile", "alibaba-sendfile", "--to", "oss://cloudphone-saved-bucket-demo/apps/demo.apk",
         ])
-        #expect(result.status == 0, "\(result.stdout)")
+        #expect(result.status == Exit.success.rawValue, "\(result.stdout)")
         #expect(result.stdout.contains("\(pkg) 1.4.2 (42)"))
         result = try CLI.run(["verify", apk, "--profile", "alibaba-sendfile", "--to", "oss://my-builds/demo.apk"])
-        #expect(result.status == 1 && result.stdout.contains("cloudphone-saved-bucket-*"))
+        #expect(result.status == Exit.checkFailed.rawValue && result.stdout.contains("cloudphone-saved-bucket-*"))
     }
 }

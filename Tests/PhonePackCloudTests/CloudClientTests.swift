@@ -1,16 +1,11 @@
 import Foundation
 import PhonePackCloud
 import PhonePackCore
+import PhonePackTestSupport
 import Testing
 
 @Suite("HTTP client: retries, timeouts, clock skew, errors, against a misbehaving local server")
 struct CloudClientTests {
-    static let script: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        url.deleteLastPathComponent()
-        return url.appendingPathComponent("fault_server.py").path
-    }()
-
     let signer = SigV4Signer(
         credentials: Credentials(accessKey: "AKIDEXAMPLE", secretKey: "secret-for-tests", source: "test"),
         region: "us-east-1")
@@ -41,7 +36,7 @@ struct CloudClientTests {
 
     @Test("503 with Retry-After is retried after the wait, then succeeds")
     func retryAfter() throws {
-        let server = try LocalServer(pythonScript: Self.script)
+        let server = try LocalServer(pythonScript: "fault_server.py")
         let client = client()
         let started = Date()
         let response = try send(client, server, "/flaky503/a", query: [("n", "2")])
@@ -53,7 +48,7 @@ struct CloudClientTests {
 
     @Test("a connection reset mid-body and a short body are retried")
     func resetMidBody() throws {
-        let server = try LocalServer(pythonScript: Self.script)
+        let server = try LocalServer(pythonScript: "fault_server.py")
         let client = client()
         let response = try send(client, server, "/reset/b", query: [("n", "2")])
         #expect(response.bodyText == "ok" && client.lastAttempts == 3)
@@ -62,7 +57,7 @@ struct CloudClientTests {
 
     @Test("a stalled response times out, is retried, then fails as a network error")
     func slow() throws {
-        let server = try LocalServer(pythonScript: Self.script)
+        let server = try LocalServer(pythonScript: "fault_server.py")
         let client = client(attempts: 2, lowSpeedTime: 1)
         #expect {
             try send(client, server, "/slow")
@@ -75,7 +70,7 @@ struct CloudClientTests {
 
     @Test("refusals are not retried and carry vendor code, request id and a hint")
     func refusal() throws {
-        let server = try LocalServer(pythonScript: Self.script)
+        let server = try LocalServer(pythonScript: "fault_server.py")
         let client = client()
         var log: [String] = []
         client.log = { log.append($0) }
@@ -95,7 +90,7 @@ struct CloudClientTests {
 
     @Test("a skewed clock is corrected once from the server's Date and the request signed again")
     func clockSkew() throws {
-        let server = try LocalServer(pythonScript: Self.script)
+        let server = try LocalServer(pythonScript: "fault_server.py")
         let client = client()
         let response = try send(client, server, "/skew")
         #expect(response.status == 200)
@@ -105,7 +100,7 @@ struct CloudClientTests {
 
     @Test("a non-idempotent request is not retried on 503")
     func nonIdempotent() throws {
-        let server = try LocalServer(pythonScript: Self.script)
+        let server = try LocalServer(pythonScript: "fault_server.py")
         let client = client()
         #expect(throws: PhonePackError.self) {
             try send(client, server, "/always503/p", method: "POST", idempotent: false)
@@ -117,7 +112,7 @@ struct CloudClientTests {
 
     @Test("bodies stream from a file range with the right length and bytes")
     func fileRangeBody() throws {
-        let server = try LocalServer(pythonScript: Self.script)
+        let server = try LocalServer(pythonScript: "fault_server.py")
         let path = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path
         defer { try? FileManager.default.removeItem(atPath: path) }
         let data = (0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
@@ -150,7 +145,7 @@ struct CloudClientTests {
 extension CloudClientTests {
     @Test("a producer body streams what it makes, and a failed request with it is not retried")
     func producerBody() throws {
-        let server = try LocalServer(pythonScript: Self.script)
+        let server = try LocalServer(pythonScript: "fault_server.py")
         let expected = (0..<2_500_000).map { UInt8(truncatingIfNeeded: $0 % 251) }
         let made = ProducerState()
         let body = HTTPBody.producer(length: Int64(expected.count)) { buffer in made.fill(buffer) }

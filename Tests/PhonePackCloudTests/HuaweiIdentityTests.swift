@@ -1,6 +1,7 @@
 import Foundation
 import PhonePackCloud
 import PhonePackCore
+import PhonePackTestSupport
 import Testing
 
 @Suite("Huawei IAM tokens and project ids against a local IAM stand-in")
@@ -20,7 +21,7 @@ struct HuaweiIdentityTests {
 
     @Test("a token is fetched once, cached in a private file with its expiry, and never printed")
     func cachedToken() throws {
-        let server = try LocalServer(pythonScript: CloudClientTests.script)
+        let server = try LocalServer(pythonScript: "fault_server.py")
         let cache = FileManager.default.temporaryDirectory.appendingPathComponent("iam-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: cache) }
         let first = try identity(server, cache: cache).token(
@@ -44,7 +45,7 @@ struct HuaweiIdentityTests {
 
     @Test("a wrong password is a service error with IAM's message")
     func wrongPassword() throws {
-        let server = try LocalServer(pythonScript: CloudClientTests.script)
+        let server = try LocalServer(pythonScript: "fault_server.py")
         #expect {
             try identity(server, cache: nil).token(
                 user: "deployer", password: "nope", domain: "d", project: "cn-north-4")
@@ -57,7 +58,7 @@ struct HuaweiIdentityTests {
 
     @Test("the project id is looked up with an AK/SK-signed request")
     func projectID() throws {
-        let server = try LocalServer(pythonScript: CloudClientTests.script)
+        let server = try LocalServer(pythonScript: "fault_server.py")
         let credentials = Credentials(accessKey: "AKIAMTEST", secretKey: "sk", source: "test")
         #expect(
             try identity(server, cache: nil).projectID(region: "cn-north-4", credentials: credentials)

@@ -1,6 +1,7 @@
 import Foundation
 import PhonePackCloud
 import PhonePackCore
+import PhonePackTestSupport
 import Testing
 
 /// Our SigV4 judged by an independent implementation: `rclone serve s3` on 127.0.0.1.
@@ -50,15 +51,8 @@ struct RcloneS3Tests {
 
         let url = s3.presign("apps/demo 1+1.tar", expires: 300)
         #expect(!url.contains(Self.secretKey))
-        let curl = Process()
-        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        curl.arguments = ["-sf", url]
-        let pipe = Pipe()
-        curl.standardOutput = pipe
-        try curl.run()
-        let fetched = pipe.fileHandleForReading.readDataToEndOfFile()
-        curl.waitUntilExit()
-        #expect(curl.terminationStatus == 0 && fetched == Data(content))
+        let fetched = try Tool.run("curl", ["-sf", url])
+        #expect(fetched.status == 0 && fetched.stdoutBytes == Array(content))
 
         try s3.delete("apps/demo 1+1.tar")
         #expect(throws: PhonePackError.self) { try s3.head("apps/demo 1+1.tar") }

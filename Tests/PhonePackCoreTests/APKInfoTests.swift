@@ -1,15 +1,11 @@
 import Foundation
 import PhonePackCore
+import PhonePackTestSupport
 import Testing
 
 @Suite("APK reading and the binary XML parser")
 struct APKInfoTests {
-    static let root: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
-    }()
-    static let sampleAPK = root + "/samples/demo-app/base.apk"
+    static let sampleAPK = CLI.repositoryRoot + "/samples/demo-app/base.apk"
 
     @Test("the sample APK made by aapt: package, versions, SDKs, ABIs, permissions")
     func sample() throws {
@@ -30,12 +26,7 @@ struct APKInfoTests {
     func matchesAapt(package: String, code: String, name: String) throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("apk-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let make = Process()
-        make.executableURL = URL(fileURLWithPath: Self.root + "/samples/make-sample.sh")
-        make.arguments = [dir, "--package", package, "--version-code", code, "--version-name", name]
-        try make.run()
-        make.waitUntilExit()
-        #expect(make.terminationStatus == 0)
+        try CLI.makeApp(in: dir, ["--package", package, "--version-code", code, "--version-name", name])
         let info = try APKInfo.read(path: dir + "/base.apk")
         #expect(info.packageName == package)
         #expect(info.versionCode.map(String.init) == code)
@@ -69,14 +60,9 @@ struct APKInfoTests {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try "hello".write(toFile: dir + "/a.txt", atomically: false, encoding: .utf8)
-        let zip = Process()
-        zip.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        zip.arguments = [
-            "-c", "import zipfile,sys; z=zipfile.ZipFile(sys.argv[1],'w'); z.write(sys.argv[2],'a.txt'); z.close()",
-            dir + "/plain.zip", dir + "/a.txt",
-        ]
-        try zip.run()
-        zip.waitUntilExit()
+        try CLI.python(
+            "import zipfile,sys; z=zipfile.ZipFile(sys.argv[1],'w'); z.write(sys.argv[2],'a.txt'); z.close()",
+            dir + "/plain.zip", dir + "/a.txt")
         #expect {
             try APKInfo.read(path: dir + "/plain.zip")
         } throws: { error in
@@ -90,15 +76,7 @@ struct APKInfoTests {
     }
 
     func extractManifest(_ apk: String) throws -> [UInt8] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/unzip")
-        process.arguments = ["-p", apk, "AndroidManifest.xml"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Array(data)
+        try Tool.run("unzip", ["-p", apk, "AndroidManifest.xml"]).stdoutBytes
     }
 }
 

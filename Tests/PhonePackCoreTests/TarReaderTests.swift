@@ -1,19 +1,12 @@
 import Foundation
 import PhonePackCore
+import PhonePackTestSupport
 import Testing
 
 @Suite("Tar reader")
 struct TarReaderTests {
     func python(_ script: String, _ args: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-c", script] + args
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        try Tool.check("python3", ["-c", script] + args)
     }
 
     func temporaryFile(_ name: String) -> String {

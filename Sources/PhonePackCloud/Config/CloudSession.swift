@@ -40,7 +40,8 @@ public struct CloudSession {
     }
 
     public func region(_ config: CloudConfig) -> String? {
-        region ?? config.value("region", profile: profile) ?? environment["PHONEPACK_REGION"]
+        [region, config.value("region", profile: profile), environment["PHONEPACK_REGION"]].lazy.compactMap { $0 }
+            .first { !$0.isEmpty }
     }
 
     /// The endpoint of `service`, by the precedence above.

@@ -1,4 +1,5 @@
 import CLibExpat
+import Glibc
 import PhonePackCore
 
 /// One element of a parsed XML document: its local name (any `prefix:` dropped), the character data directly
@@ -111,8 +112,13 @@ private let startElement: XML_StartElementHandler = { data, name, _ in
     guard builder.elements <= builder.limits.maxElements else {
         return builder.stop("has more than \(builder.limits.maxElements) elements")
     }
-    let full = name.map { String(cString: $0) } ?? ""
-    let local = full.lastIndex(of: ":").map { String(full[full.index(after: $0)...]) } ?? full
+    // The local name: the bytes after the last ':' (S3 answers carry a default namespace, not prefixes).
+    var local = ""
+    if let name {
+        let bytes = UnsafeRawBufferPointer(start: name, count: strlen(name))
+        let start = (bytes.lastIndex(of: UInt8(ascii: ":")) ?? -1) + 1
+        local = String(decoding: bytes[start...], as: UTF8.self)
+    }
     builder.stack.append((local, [], []))
 }
 

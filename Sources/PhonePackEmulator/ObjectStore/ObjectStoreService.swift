@@ -206,9 +206,14 @@ public struct ObjectStoreService: HTTPResponder {
             guard let suffix = Int64(spec[1]), suffix > 0 else { return nil }
             return .some(size == 0 ? nil : max(0, size - suffix)...(size - 1))
         }
-        guard let first = Int64(spec[0]) else { return nil }
-        let last = spec[1].isEmpty ? size - 1 : min(Int64(spec[1]) ?? -1, size - 1)
-        guard first < size, first <= last else { return .some(nil) }
+        guard let first = Int64(spec[0]), first >= 0 else { return nil }
+        var last = size - 1
+        if !spec[1].isEmpty {
+            // A last position before the first is not a valid range: ignored, as RFC 9110 §14.2 says.
+            guard let given = Int64(spec[1]), given >= first else { return nil }
+            last = min(given, size - 1)
+        }
+        guard first < size else { return .some(nil) }
         return .some(first...last)
     }
 

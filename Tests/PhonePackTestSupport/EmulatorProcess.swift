@@ -3,27 +3,24 @@ import Testing
 
 /// The built `phonepack-emulator`, started on free ports with its own data folder and stopped with SIGKILL
 /// (children of Foundation's Process start with SIGTERM blocked).
-final class EmulatorProcess {
-    let process = Process()
-    let data: String
+package final class EmulatorProcess {
+    package let process: Process
+    package let data: String
     /// `obs` and `oss` → `http://127.0.0.1:PORT`.
-    private(set) var endpoints: [String: String] = [:]
+    package private(set) var endpoints: [String: String] = [:]
 
-    static let accessKey = "PHONEPACKEMULATORAK"
-    static let secretKey = "emulator-secret-MUST-NOT-LEAK-7"
+    package static let accessKey = "PHONEPACKEMULATORAK"
+    package static let secretKey = "emulator-secret-MUST-NOT-LEAK-7"
 
-    static var binary: String {
+    package static var binary: String {
         URL(fileURLWithPath: CLI.binary).deletingLastPathComponent().appendingPathComponent("phonepack-emulator").path
     }
 
-    init(data: String, _ arguments: [String] = []) throws {
+    package init(data: String, _ arguments: [String] = []) throws {
         self.data = data
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["--data", data, "--secret-key", Self.secretKey, "--bucket", "b1"] + arguments
         let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        process = try Tool.start(
+            Self.binary, ["--data", data, "--secret-key", Self.secretKey, "--bucket", "b1"] + arguments, stdout: out)
         var text = ""
         let deadline = Date().addingTimeInterval(30)
         while !text.contains("\n") && Date() < deadline {
@@ -41,13 +38,10 @@ final class EmulatorProcess {
         }
     }
 
-    deinit {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
+    deinit { Tool.stop(process) }
 
     /// What a user would export to point phonepack at this emulator.
-    func environment(stateDirectory: String) -> [String: String] {
+    package func environment(stateDirectory: String) -> [String: String] {
         [
             "OBS_ACCESS_KEY_ID": Self.accessKey, "OBS_SECRET_ACCESS_KEY": Self.secretKey,
             "OSS_ACCESS_KEY_ID": Self.accessKey, "OSS_ACCESS_KEY_SECRET": Self.secretKey,
@@ -62,38 +56,26 @@ final class EmulatorProcess {
     }
 
     /// The emulator's request log, one dictionary per request.
-    func requests() throws -> [[String: Any]] {
+    package func requests() throws -> [[String: Any]] {
         let text = (try? String(contentsOfFile: data + "/requests.jsonl", encoding: .utf8)) ?? ""
         return try text.split(separator: "\n").map { try CLI.parseJSON(String($0)) }
     }
 
     /// The bytes the emulator stored for `key` (read from its data folder, not through phonepack).
-    func storedBytes(store: String, bucket: String = "b1", key: String) -> Data? {
+    package func storedBytes(store: String, bucket: String = "b1", key: String) -> Data? {
         let name = Self.sha256Hex(key)
         return FileManager.default.contents(atPath: "\(data)/\(store)/\(bucket)/.objects/\(name)")
     }
 
-    static func sha256Hex(_ text: String) -> String {
-        let result = try? CLI.runTool(
+    package static func sha256Hex(_ text: String) -> String {
+        let result = try? Tool.run(
             "python3", ["-c", "import hashlib,sys;print(hashlib.sha256(sys.argv[1].encode()).hexdigest())", text])
         return (result?.stdout ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
 
-/// Starts `phonepack` in the background (to be killed mid-transfer), output discarded.
-func startPhonepack(_ arguments: [String], environment: [String: String]) throws -> Process {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: CLI.binary)
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    return process
-}
-
 /// Random bytes written to a file, for uploads.
-func writeRandomFile(_ path: String, size: Int) throws -> Data {
+package func writeRandomFile(_ path: String, size: Int) throws -> Data {
     var generator = SystemRandomNumberGenerator()
     var bytes = [UInt8](repeating: 0, count: size)
     for index in stride(from: 0, to: size, by: 8) {

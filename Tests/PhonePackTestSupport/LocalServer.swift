@@ -2,18 +2,14 @@ import Foundation
 import Testing
 
 /// A server process a test starts on 127.0.0.1 and stops by PID when the value goes away.
-final class LocalServer {
-    let process = Process()
-    let port: Int
+package final class LocalServer {
+    package let process: Process
+    package let port: Int
 
-    /// Starts `python3 script PORTFILE` and waits for the port it writes.
-    init(pythonScript script: String) throws {
+    /// Starts `python3 script PORTFILE` (a script of `Tests/Scripts/`, by name) and waits for the port it writes.
+    package init(pythonScript script: String) throws {
         let portFile = FileManager.default.temporaryDirectory.appendingPathComponent("port-\(UUID().uuidString)").path
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, portFile]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        process = try Tool.start("python3", [CLI.script(script), portFile])
         var found: Int?
         for _ in 0..<200 {
             if let text = try? String(contentsOfFile: portFile, encoding: .utf8), let value = Int(text) {
@@ -27,16 +23,11 @@ final class LocalServer {
     }
 
     /// Starts `rclone serve s3` over `root` with one key pair, on a free port.
-    init(rcloneRoot root: String, accessKey: String, secretKey: String) throws {
+    package init(rcloneRoot root: String, accessKey: String, secretKey: String) throws {
         let probe = try LocalServer.freePort()
         port = probe
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "rclone", "serve", "s3", "--auth-key", "\(accessKey),\(secretKey)", "--addr", "127.0.0.1:\(probe)", root,
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        process = try Tool.start(
+            "rclone", ["serve", "s3", "--auth-key", "\(accessKey),\(secretKey)", "--addr", "127.0.0.1:\(probe)", root])
         for _ in 0..<300 {
             if LocalServer.accepts(port: probe) { return }
             usleep(20_000)
@@ -44,23 +35,13 @@ final class LocalServer {
         Issue.record("rclone serve s3 did not start on port \(probe)")
     }
 
-    deinit {
-        // SIGKILL: children spawned from a dispatch worker thread inherit its mask, with SIGTERM blocked.
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+    deinit { Tool.stop(process) }
+
+    package static var rcloneAvailable: Bool {
+        (try? Tool.run("sh", ["-c", "command -v rclone"]))?.status == 0
     }
 
-    static var rcloneAvailable: Bool {
-        let which = Process()
-        which.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        which.arguments = ["sh", "-c", "command -v rclone"]
-        which.standardOutput = FileHandle.nullDevice
-        try? which.run()
-        which.waitUntilExit()
-        return which.terminationStatus == 0
-    }
-
-    static func freePort() throws -> Int {
+    package static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
@@ -77,7 +58,7 @@ final class LocalServer {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    static func accepts(port: Int) -> Bool {
+    package static func accepts(port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
