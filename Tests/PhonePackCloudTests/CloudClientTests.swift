@@ -20,7 +20,7 @@ struct CloudClientTests {
         _ client: CloudClient, _ server: LocalServer, _ path: String, method: String = "GET",
         query: [(name: String, value: String?)] = [], body: HTTPBody = .none, idempotent: Bool = true
     )
-        throws(PhonePackError) -> HTTPResponse
+        throws(PhonePackError) -> ServiceResponse
     {
         let request = SignableRequest(method: method, host: "127.0.0.1:\(server.port)", path: path, query: query)
         return try client.send(request, scheme: "http", body: body, idempotent: idempotent) {

@@ -3,8 +3,8 @@ import Testing
 
 @Suite("Service error formats")
 struct ServiceErrorTests {
-    func response(_ status: Int, _ body: String, _ headers: [(name: String, value: String)] = []) -> HTTPResponse {
-        HTTPResponse(status: status, headers: headers, body: Array(body.utf8))
+    func response(_ status: Int, _ body: String, _ headers: [(name: String, value: String)] = []) -> ServiceResponse {
+        ServiceResponse(status: status, headers: headers, body: Array(body.utf8))
     }
 
     @Test("Huawei CPH JSON, gateway codes and IAM's nested form")

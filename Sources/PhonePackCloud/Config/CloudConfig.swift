@@ -125,14 +125,7 @@ public struct CloudConfig: Sendable, Equatable {
 
     /// Writes the file atomically, readable by its owner only (it holds secrets).
     public func save(path: String) throws(PhonePackError) {
-        let directory = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
-        if !directory.isEmpty, try FileStatus.ifExists(directory) == nil {
-            var prefix = ""
-            for part in directory.split(separator: "/") {
-                prefix += "/" + part
-                if (try FileStatus.ifExists(prefix)) == nil { mkdir(prefix, 0o700) }
-            }
-        }
+        try makeDirectories(parentDirectory(path))
         let output = try AtomicOutputFile(destination: path, permissions: 0o600)
         try output.file.writeAll(Array(serialized().utf8))
         try output.commit()
@@ -164,7 +157,7 @@ public enum CredentialResolver {
         .s3: ("s3_access_key_id", "s3_secret_access_key", "s3_session_token"),
     ]
 
-    public static func resolve(
+    static func resolve(
         for scheme: ObjectURL.Scheme, environment: [String: String], config: CloudConfig, profile: String
     ) throws(PhonePackError) -> Credentials {
         for (access, secret, token) in environmentNames[scheme]! {

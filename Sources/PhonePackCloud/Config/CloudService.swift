@@ -23,7 +23,7 @@ public enum CloudService: String, Sendable, CaseIterable {
     private var configName: String { rawValue.replacing("-", with: "_") }
 
     /// The vendor's public endpoint for `region`, or nil when the service needs a region and none is known.
-    public func publicURL(region: String?) -> String? {
+    func publicURL(region: String?) -> String? {
         switch self {
         case .koophone: return "https://koophone.myhuaweicloud.com"
         case .iam: return "https://iam.\(region ?? "cn-north-4").myhuaweicloud.com"

@@ -30,7 +30,7 @@ public struct CloudSession {
     }
 
     /// A client with the CA bundle, stall limits and logging applied.
-    public func httpClient() -> CloudClient {
+    func httpClient() -> CloudClient {
         var options = HTTPOptions(environment: environment)
         options.caBundle = caBundle
         let client = CloudClient(options: options)
@@ -131,7 +131,7 @@ public struct CloudSession {
     }
 
     /// A project-scoped IAM token for the profile's user, cached until shortly before it expires.
-    public func iamToken(config: CloudConfig, client: CloudClient) throws(PhonePackError) -> String {
+    func iamToken(config: CloudConfig, client: CloudClient) throws(PhonePackError) -> String {
         guard let user = iamUser(config: config) else {
             throw PhonePackError(
                 .invalidInput, operation: "get IAM token", path: "huawei_user",

@@ -5,7 +5,7 @@ import PhonePackCore
 /// skewed clock once from the server's `Date`, and turns refusals into one-line errors with the vendor code,
 /// request id and a hint.
 public final class CloudClient {
-    public let curl: CurlEasy
+    package let curl: CurlEasy
     public var retry: RetryPolicy
     /// `-v`: one line per request (method, URL without its query, status, request id, time). Never headers.
     public var log: ((String) -> Void)?
@@ -44,7 +44,7 @@ public final class CloudClient {
         _ request: SignableRequest, scheme: String = "https", body: HTTPBody = .none, idempotent: Bool,
         sink: BodySink? = nil, progress: ((Int64, Int64) -> Bool)? = nil,
         sign: (inout SignableRequest, Int64) -> SigningDetails
-    ) throws(PhonePackError) -> HTTPResponse {
+    ) throws(PhonePackError) -> ServiceResponse {
         var attempt = 0
         var skewCorrected = false
         let idempotent = idempotent && body.isReplayable
@@ -57,7 +57,7 @@ public final class CloudClient {
             if !signed.query.isEmpty { url += "?" + signed.encodedQuery }
             let remaining = try timeLeft(for: signed.method, url: url)
             let started = CloudTime.monotonicMilliseconds()
-            let response: HTTPResponse
+            let response: ServiceResponse
             do throws(PhonePackError) {
                 response = try curl.perform(
                     method: signed.method, url: url, headers: signed.headers, body: body, sink: sink,

@@ -14,7 +14,7 @@ public typealias BodySink = (_ bytes: UnsafeRawBufferPointer, _ position: Int64)
 ///
 /// - Important: blocking; use one handle per thread, from threads of our own (the CLI's main thread, or the
 ///   dedicated transfer threads), never from the Swift concurrency pool.
-public final class CurlEasy {
+package final class CurlEasy {
     private let handle: UnsafeMutableRawPointer
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
     let options: HTTPOptions
@@ -40,10 +40,10 @@ public final class CurlEasy {
     ///   - progress: called with bytes sent and received so far; return `false` to cancel.
     ///   - timeout: the most seconds the whole request may take (a deadline); `nil`: API calls get
     ///     `requestTimeout`, transfers only the stall limit.
-    public func perform(
+    func perform(
         method: String, url: String, headers: [(name: String, value: String)], body: HTTPBody,
         sink: BodySink? = nil, progress: ((Int64, Int64) -> Bool)? = nil, timeout: Double? = nil
-    ) throws(PhonePackError) -> HTTPResponse {
+    ) throws(PhonePackError) -> ServiceResponse {
         curl_easy_reset(handle)
         let transfer = try Transfer(
             body: body, sink: sink, progress: progress, memoryLimit: options.maxMemoryBody,
@@ -110,16 +110,16 @@ public final class CurlEasy {
         }
         var status = 0
         _ = cswift_curl_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        return HTTPResponse(status: status, headers: transfer.headers, body: transfer.memory)
+        return ServiceResponse(status: status, headers: transfer.headers, body: transfer.memory)
     }
 }
 
 /// The curl result code, kept as a cause.
-public struct CurlError: Error, Sendable, CustomStringConvertible {
+struct CurlError: Error, Sendable, CustomStringConvertible {
     public var code: Int
     public var description: String { "CURLcode \(code)" }
     /// Connection-level failures a retry may cure.
-    public var isTransient: Bool {
+    var isTransient: Bool {
         [
             CURLE_COULDNT_CONNECT, CURLE_OPERATION_TIMEDOUT, CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_GOT_NOTHING,
             CURLE_PARTIAL_FILE, CURLE_COULDNT_RESOLVE_HOST, CURLE_SSL_CONNECT_ERROR, CURLE_HTTP2, CURLE_HTTP2_STREAM,

@@ -22,14 +22,14 @@ public enum HTTPBody: Sendable {
     }
 
     /// Whether the body can be sent again (for a retry or a redirect).
-    public var isReplayable: Bool {
+    var isReplayable: Bool {
         if case .producer = self { return false }
         return true
     }
 }
 
 /// A response: status, headers in order, and the body when it was kept in memory.
-public struct HTTPResponse: Sendable {
+public struct ServiceResponse: Sendable {
     public var status: Int
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
@@ -55,7 +55,7 @@ public struct HTTPResponse: Sendable {
 }
 
 /// A URL as it may be shown or logged: the query (which may carry a presigned signature or token) is cut.
-public func redactedURL(_ url: String) -> String {
+func redactedURL(_ url: String) -> String {
     guard let question = url.firstIndex(of: "?") else { return url }
     return String(url[..<question]) + "?…"
 }

@@ -5,18 +5,18 @@ import Synchronization
 
 /// Settings shared by every request of a client.
 public struct HTTPOptions: Sendable {
-    public var connectTimeout: Int = 10
+    var connectTimeout: Int = 10
     /// Abort when slower than `lowSpeedLimit` bytes/s for `lowSpeedTime` seconds: a stalled connection, or a
     /// server that trickles a few bytes a second to keep it open. 1 KiB/s is far below any real link.
-    public var lowSpeedLimit: Int = 1024
+    var lowSpeedLimit: Int = 1024
     public var lowSpeedTime: Int = 30
     /// The longest an API call (a small request answered in memory: a listing, a job poll) may take in all.
     /// Transfers have no total limit; the stall limit above bounds them.
-    public var requestTimeout: Int = 120
+    var requestTimeout: Int = 120
     /// A CA bundle to trust instead of the system's (`--ca-bundle`); verification is never turned off.
     public var caBundle: String?
     /// Largest response body kept in memory (error documents, listings); larger ones go to a file.
-    public var maxMemoryBody: Int = 64 << 20
+    var maxMemoryBody: Int = 64 << 20
 
     public init() {}
 

@@ -11,9 +11,9 @@ public struct ServiceError: Sendable, Equatable {
     public var requestID: String?
     /// What the server signed, when it says (OBS and OSS do on SignatureDoesNotMatch).
     public var serverStringToSign: String?
-    public var serverTime: String?
+    var serverTime: String?
 
-    public init(response: HTTPResponse) {
+    public init(response: ServiceResponse) {
         status = response.status
         if response.body.first == UInt8(ascii: "<"),
             let error = try? XMLReader.parse(response.body, source: "error answer"), error.name == "Error"

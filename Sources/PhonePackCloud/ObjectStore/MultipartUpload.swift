@@ -36,7 +36,7 @@ public struct PendingUpload: Codable, Sendable, Equatable {
 /// The S3-shaped multipart protocol, which OBS, OSS and S3 share: initiate, upload parts, complete, abort, list.
 extension ObjectStoreClient {
     /// Starts a multipart upload and returns its upload id. Metadata is set here, on the object-to-be.
-    public func initiateMultipart(
+    func initiateMultipart(
         _ key: String, contentType: String = "application/octet-stream", metadata: [String: String] = [:]
     ) throws(PhonePackError) -> String {
         var request = request("POST", key: key, query: [("uploads", nil)])
@@ -67,7 +67,7 @@ extension ObjectStoreClient {
     }
 
     /// Joins the parts into the object. Returns the object's ETag and, on OSS, its CRC-64.
-    public func completeMultipart(_ key: String, uploadID: String, parts: [UploadedPart]) throws(PhonePackError)
+    func completeMultipart(_ key: String, uploadID: String, parts: [UploadedPart]) throws(PhonePackError)
         -> (etag: String?, crc64: UInt64?)
     {
         var list = "<CompleteMultipartUpload>"
@@ -98,7 +98,7 @@ extension ObjectStoreClient {
     /// Completes the upload and checks the object against the parts sent: its size, its multipart ETag (MD5 of
     /// the parts' MD5s, `-N`) where the store uses that form, and its CRC-64 where the store reports one. A retried
     /// Complete whose first attempt succeeded answers NoSuchUpload; the object then decides.
-    public func completeAndCheck(_ key: String, uploadID: String, parts: [UploadedPart], size: Int64)
+    func completeAndCheck(_ key: String, uploadID: String, parts: [UploadedPart], size: Int64)
         throws(PhonePackError) -> (info: ObjectInfo, etag: String?, crc64: UInt64?)
     {
         let expectedETag = Digest.multipartETag(partMD5s: parts.map { [UInt8](hexString: $0.md5) ?? [] })
@@ -189,7 +189,7 @@ extension ObjectStoreClient {
 
     /// Compares what the server says it stored with what we sent: a quoted-MD5 ETag must match our MD5, and an
     /// OSS CRC-64 header must match our CRC-64.
-    func checkStored(_ response: HTTPResponse, md5: String?, crc64: UInt64?, what: String) throws(PhonePackError) {
+    func checkStored(_ response: ServiceResponse, md5: String?, crc64: UInt64?, what: String) throws(PhonePackError) {
         if let md5, let etag = response.header("ETag"), let plain = Self.plainMD5(etag), plain != md5 {
             throw PhonePackError(
                 .checkFailed, operation: "check upload", path: what,
@@ -216,7 +216,7 @@ extension ObjectStoreClient {
 }
 
 /// Text made safe inside an XML element or attribute.
-public func xmlEscape(_ text: String) -> String {
+package func xmlEscape(_ text: String) -> String {
     var out = ""
     for character in text {
         switch character {

@@ -59,7 +59,7 @@ public final class ObjectStoreClient {
     func send(
         _ request: SignableRequest, key: String, body: HTTPBody = .none, idempotent: Bool = true,
         sink: BodySink? = nil, progress: ((Int64, Int64) -> Bool)? = nil
-    ) throws(PhonePackError) -> HTTPResponse {
+    ) throws(PhonePackError) -> ServiceResponse {
         try client.send(
             request, scheme: endpoint.scheme, body: body, idempotent: idempotent, sink: sink, progress: progress
         ) {
@@ -79,7 +79,7 @@ public final class ObjectStoreClient {
     }
 
     public func head(_ key: String) throws(PhonePackError) -> ObjectInfo {
-        let response: HTTPResponse
+        let response: ServiceResponse
         do {
             response = try send(request("HEAD", key: key), key: key)
         } catch  where error.vendorCode == nil && error.httpStatus == 404 {
@@ -122,7 +122,7 @@ public final class ObjectStoreClient {
     public func get(
         _ key: String, range: ClosedRange<Int64>? = nil, ifMatch: String? = nil, sink: @escaping BodySink,
         progress: ((Int64, Int64) -> Bool)? = nil
-    ) throws(PhonePackError) -> HTTPResponse {
+    ) throws(PhonePackError) -> ServiceResponse {
         var request = request("GET", key: key)
         if let range { request.setHeader("Range", "bytes=\(range.lowerBound)-\(range.upperBound)") }
         if let ifMatch { request.setHeader("If-Match", ifMatch) }
@@ -140,8 +140,8 @@ public final class ObjectStoreClient {
     }
 
     /// The SHA-256 in the `KEY.sha256` object beside `key` (`HEX  NAME`, as `build` writes it), or `nil`.
-    public func sidecarSHA256(of key: String) throws(PhonePackError) -> String? {
-        let response: HTTPResponse
+    func sidecarSHA256(of key: String) throws(PhonePackError) -> String? {
+        let response: ServiceResponse
         do {
             response = try send(request("GET", key: key + ".sha256"), key: key + ".sha256")
         } catch  where error.isNotFound || error.httpStatus == 403 {
@@ -194,7 +194,7 @@ public final class ObjectStoreClient {
     }
 
     /// The XML document of an answer about `key` (or the bucket, for `""`).
-    func xml(_ response: HTTPResponse, key: String) throws(PhonePackError) -> XMLNode {
+    func xml(_ response: ServiceResponse, key: String) throws(PhonePackError) -> XMLNode {
         try XMLReader.parse(response.body, source: "\(endpoint.scheme)://\(endpoint.host) answer for \(bucket)/\(key)")
     }
 

@@ -4,7 +4,7 @@ import PhonePackCore
 /// A resumable transfer's journal on disk: one JSON header line saying what is being moved, then one JSON line
 /// per finished part. Appending a line per part keeps the cost per part constant; a line cut short by `kill -9`
 /// is ignored when the journal is read back, and the server's own part list has the last word anyway.
-public struct TransferJournal<Header: Codable & Equatable, Entry: Codable> {
+struct TransferJournal<Header: Codable & Equatable, Entry: Codable> {
     public let path: String
 
     /// The journal for `identity` (store, bucket, key and local path) in `directory`.
@@ -44,7 +44,7 @@ public struct TransferJournal<Header: Codable & Equatable, Entry: Codable> {
 }
 
 /// What an upload journal's header pins down: if any of it differs, the old upload cannot be continued.
-public struct UploadJournalHeader: Codable, Equatable, Sendable {
+struct UploadJournalHeader: Codable, Equatable, Sendable {
     public var kind = "upload"
     public var endpoint: String
     public var bucket: String
@@ -58,19 +58,19 @@ public struct UploadJournalHeader: Codable, Equatable, Sendable {
 }
 
 /// What a download journal's header pins down: the object's identity and how it was cut into ranges.
-public struct DownloadJournalHeader: Codable, Equatable, Sendable {
+struct DownloadJournalHeader: Codable, Equatable, Sendable {
     public var kind = "download"
     public var endpoint: String
     public var bucket: String
     public var key: String
     public var etag: String
     public var size: Int64
-    public var rangeSize: Int64
-    public var partialFile: String
+    var rangeSize: Int64
+    var partialFile: String
 }
 
 /// One finished download range and the CRC-64 of its bytes.
-public struct DownloadedRange: Codable, Sendable {
+struct DownloadedRange: Codable, Sendable {
     public var index: Int
     public var crc64: UInt64
 }
@@ -81,15 +81,4 @@ public func transferStateDirectory(environment: [String: String]) -> String {
     if let explicit = environment["PHONEPACK_STATE_DIR"], !explicit.isEmpty { return explicit }
     if let state = environment["XDG_STATE_HOME"], !state.isEmpty { return joinPath(state, "phonepack/transfers") }
     return joinPath(environment["HOME"] ?? "/tmp", ".local/state/phonepack/transfers")
-}
-
-/// Creates `path` and its missing parents with mode 0700.
-func makeDirectories(_ path: String) throws(PhonePackError) {
-    var current = path.hasPrefix("/") ? "" : "."
-    for component in path.split(separator: "/") {
-        current += "/" + component
-        if mkdir(current, 0o700) != 0 && errno != EEXIST {
-            throw .system("mkdir", errno: errno, path: current, operation: "create state folder")
-        }
-    }
 }

@@ -20,12 +20,12 @@ public struct TransferSettings: Sendable {
 }
 
 /// Part sizes within every store's limits: at most 10,000 parts, each 100 KiB to 5 GiB (the last may be smaller).
-public enum PartSizing {
+enum PartSizing {
     public static let minimum: Int64 = 100 << 10
     public static let maximum: Int64 = 5 << 30
     public static let maxParts: Int64 = 10_000
     /// 8 MiB: large enough that per-request cost is small, small enough that a retry is cheap.
-    public static let preferred: Int64 = 8 << 20
+    static let preferred: Int64 = 8 << 20
 
     /// The part size for a `size`-byte object: `requested` if it fits the limits, else the preferred size grown
     /// (in whole MiB) until the object fits in 10,000 parts.

@@ -36,7 +36,7 @@ public struct TargetOutcome: Codable, Sendable, Equatable {
         self.output = output
     }
 
-    public var isOpen: Bool { state == .submitted || state == .running }
+    var isOpen: Bool { state == .submitted || state == .running }
 }
 
 /// A job's state as a poll reports it.

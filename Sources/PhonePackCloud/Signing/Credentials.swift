@@ -4,7 +4,7 @@ import PhonePackCore
 public struct Credentials: Sendable, CustomStringConvertible {
     public var accessKey: String
     public var secretKey: String
-    public var securityToken: String?
+    var securityToken: String?
     /// Where they came from, e.g. "environment (OBS_ACCESS_KEY_ID)" or "profile default".
     public var source: String
 

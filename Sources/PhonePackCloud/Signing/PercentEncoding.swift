@@ -2,7 +2,7 @@ import PhonePackCore
 
 /// RFC 3986 percent-encoding as the cloud signers use it: unreserved characters (`A–Z a–z 0–9 - _ . ~`) stay,
 /// everything else becomes `%XX` with uppercase hex over the UTF-8 bytes.
-public enum PercentEncoding {
+enum PercentEncoding {
     public static func encode(_ text: String, keepingSlash: Bool = false) -> String {
         var out = [UInt8]()
         out.reserveCapacity(text.utf8.count)

@@ -9,7 +9,7 @@ public struct BinaryXMLDocument: Sendable {
         /// The attribute name from the string pool (may be empty when a tool stripped names).
         public var name: String
         /// The android resource id of the name (`0x0101021b` for `versionCode`), when the resource map has one.
-        public var resourceID: UInt32?
+        var resourceID: UInt32?
         public var value: Value
 
         public enum Value: Sendable, Equatable {

@@ -7,7 +7,7 @@ public struct BuildManifest: Sendable, Codable, Equatable {
     public var archive: Archive
     public var package: APKInfo
     public var entries: [EntryRecord]
-    public var totals: Totals
+    var totals: Totals
 
     public struct Archive: Sendable, Codable, Equatable {
         public var name: String

@@ -47,7 +47,7 @@ public struct BuildResult: Sendable, Codable {
     public var entries: Int
     public var files: Int
     /// Sum of file sizes inside the tar.
-    public var payloadBytes: Int64
+    var payloadBytes: Int64
     public var checksumFile: String
     public var manifestFile: String?
     /// Entries of an export that were left out because they belong to no area of the package.

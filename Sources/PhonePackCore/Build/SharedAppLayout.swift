@@ -16,14 +16,14 @@ public struct SharedAppLayout: Sendable {
 
     public init(packageName: String) { self.packageName = packageName }
 
-    public static let appParent = "data/app"
-    public static let dataParent = "data/data"
-    public static let externalParent = "data/media/0/Android/data"
-    public static let obbParent = "data/media/obb"
+    static let appParent = "data/app"
+    static let dataParent = "data/data"
+    static let externalParent = "data/media/0/Android/data"
+    static let obbParent = "data/media/obb"
 
     /// Directories above the package roots. A tar entry for one of these would change the phone's own
     /// `/data`, `/data/media`… owner and mode when pushed.
-    public static let ancestorDirectories: Set<String> = [
+    static let ancestorDirectories: Set<String> = [
         "data", "data/app", "data/data", "data/media", "data/media/0", "data/media/0/Android",
         "data/media/0/Android/data", "data/media/obb",
     ]

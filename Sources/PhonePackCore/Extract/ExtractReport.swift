@@ -21,7 +21,7 @@ public struct ExtractOptions: Sendable {
     /// Whether the attribute `name` from the archive may be set. File capabilities and the other
     /// `security.*`/`trusted.*` attributes can make a file run with privileges, like a setuid bit: they are set
     /// only with ``privilegedXattrs``.
-    public func allowsXattr(_ name: String) -> Bool {
+    func allowsXattr(_ name: String) -> Bool {
         if privilegedXattrs { return true }
         if name.hasPrefix("user.") { return xattrs }
         if name == "security.selinux" { return selinux }

@@ -4,8 +4,8 @@
 /// change between the two), and in `inspect --summary`, so "suspicious" means the same thing everywhere.
 /// It only reasons about names; the extractor adds what only the file system can tell (an existing symlink in
 /// the destination, an existing file).
-public struct ExtractionPolicy {
-    public enum Verdict: Equatable, Sendable {
+struct ExtractionPolicy {
+    enum Verdict: Equatable, Sendable {
         /// Create it at this (normalised, stripped) path.
         case extract(path: String)
         /// Leave it out for a harmless reason (a device, a filtered path, the root entry).
@@ -21,7 +21,7 @@ public struct ExtractionPolicy {
     /// Whether the destination's file system folds case (and Unicode forms): then `Pod/` and `pod/`, or `é` and
     /// `e\u{301}`, are one name there and the later one is refused. Linux file systems usually do not, and then
     /// names are compared as bytes only.
-    public var foldsCase = false
+    var foldsCase = false
     /// Names seen so far, as bytes.
     private var seen: [NameKey: String] = [:]
     /// With ``foldsCase``: names seen so far, case-folded (Swift's `String` equality also folds Unicode forms).
@@ -40,7 +40,7 @@ public struct ExtractionPolicy {
     }
 
     /// The verdict for the next entry, in archive order; it also records the entry as seen.
-    public mutating func judge(_ entry: TarEntry) -> Verdict {
+    mutating func judge(_ entry: TarEntry) -> Verdict {
         let (normalized, problem) = EntryPath.normalize(entry.path)
         if problem == .empty {
             return .skip(reason: "the destination folder itself (its mode, owner and times are kept)")

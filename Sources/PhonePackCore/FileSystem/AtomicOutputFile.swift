@@ -9,7 +9,7 @@ import Synchronization
 /// looking complete.
 public final class AtomicOutputFile {
     public let destination: String
-    public let temporaryPath: String
+    let temporaryPath: String
     public let file: OpenFile
     private var committed = false
 
@@ -66,7 +66,7 @@ public final class AtomicOutputFile {
 }
 
 /// The temporary files this process has open, so an interrupt handler can delete them before exiting.
-public enum TemporaryFiles {
+package enum TemporaryFiles {
     private static let paths = Mutex<Set<String>>([])
 
     static func register(_ path: String) { paths.withLock { _ = $0.insert(path) } }

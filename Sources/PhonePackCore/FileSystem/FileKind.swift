@@ -33,7 +33,7 @@ public enum FileKind: Equatable, Sendable {
     }
 
     /// How to tell the user what this is and what to do, for inputs that must be a plain tar.
-    public var notPlainTarAdvice: String? {
+    var notPlainTarAdvice: String? {
         switch self {
         case .tar: nil
         case .gzip: "is gzip-compressed; cloud phones need an uncompressed .tar (decompress it first: gunzip -k)"

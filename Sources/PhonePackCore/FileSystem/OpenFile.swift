@@ -224,7 +224,7 @@ public struct FileStatus: Sendable {
 
     public var isDirectory: Bool { mode & S_IFMT == S_IFDIR }
     public var isRegular: Bool { mode & S_IFMT == S_IFREG }
-    public var isSymlink: Bool { mode & S_IFMT == S_IFLNK }
+    var isSymlink: Bool { mode & S_IFMT == S_IFLNK }
     public var permissions: UInt32 { UInt32(mode & 0o7777) }
 
     /// The kind of file, named as tar names it (a FIFO in a folder compares equal to a FIFO entry).

@@ -3,7 +3,7 @@ import Glibc
 
 /// Lists a directory's entry names (without `.` and `..`) sorted by their bytes, the order reproducible archives
 /// use regardless of locale.
-public func sortedDirectoryEntries(_ path: String) throws(PhonePackError) -> [String] {
+package func sortedDirectoryEntries(_ path: String) throws(PhonePackError) -> [String] {
     try sortedDirectoryEntriesWithStatus(path, status: false).map(\.name)
 }
 
@@ -50,7 +50,7 @@ func sortedDirectoryEntriesWithStatus(_ path: String, status wantStatus: Bool = 
 }
 
 /// Joins path components with exactly one `/`.
-public func joinPath(_ base: String, _ name: String) -> String {
+package func joinPath(_ base: String, _ name: String) -> String {
     if base.isEmpty { return name }
     return base.hasSuffix("/") ? base + name : base + "/" + name
 }
@@ -58,14 +58,14 @@ public func joinPath(_ base: String, _ name: String) -> String {
 /// Whether `name` can stand as one file or folder name under a folder the user chose: not empty, not `.` or
 /// `..`, no `/`, NUL or control character, at most 255 bytes. Checked before any id or key a server or user
 /// supplied becomes part of a local path.
-public func isSafeFileName(_ name: String) -> Bool {
+package func isSafeFileName(_ name: String) -> Bool {
     let bytes = name.utf8
     return !bytes.isEmpty && bytes.count <= 255 && name != "." && name != ".."
         && !bytes.contains { $0 < 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "/") }
 }
 
 /// The final component of a path.
-public func lastPathComponent(_ path: String) -> String {
+package func lastPathComponent(_ path: String) -> String {
     var bytes = path.utf8[...]
     if bytes.last == UInt8(ascii: "/") { bytes = bytes.dropLast() }
     guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")) else { return String(bytes)! }
@@ -73,9 +73,21 @@ public func lastPathComponent(_ path: String) -> String {
 }
 
 /// The directory part of a path (`.` when there is none).
-public func parentDirectory(_ path: String) -> String {
+package func parentDirectory(_ path: String) -> String {
     let bytes = path.utf8
     guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")) else { return "." }
     if slash == bytes.startIndex { return "/" }
     return String(bytes[..<slash])!
+}
+
+/// Creates `path` and its missing parents (mode 0700 unless `mode` says otherwise): the one `mkdir -p`.
+package func makeDirectories(_ path: String, mode: mode_t = 0o700) throws(PhonePackError) {
+    guard !path.isEmpty else { return }
+    var current = path.hasPrefix("/") ? "" : "."
+    for component in path.split(separator: "/") {
+        current += "/" + component
+        if fsName(current, { mkdir($0, mode) }) != 0 && errno != EEXIST {
+            throw .system("mkdir", errno: errno, path: current, operation: "create folder")
+        }
+    }
 }

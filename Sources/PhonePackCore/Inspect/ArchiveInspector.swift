@@ -48,7 +48,7 @@ public struct InspectReport: Sendable, Codable {
 /// Lists and summarises archives without extracting them. Tar data is skipped with seeks, so listing a large tar
 /// reads little more than its headers.
 public enum ArchiveInspector {
-    public static let largestFilesShown = 10
+    static let largestFilesShown = 10
 
     public static func inspect(path: String, listEntries: Bool, exportSummary: Bool = false) throws(PhonePackError)
         -> InspectReport

@@ -32,7 +32,7 @@ public struct ExportSummary: Sendable, Codable {
     public var suspicious: [ExtractReport.Note] = []
     public var suspiciousCount = 0
 
-    public static let shownDirectories = 10
+    static let shownDirectories = 10
 
     /// Builds the summary in one pass over the headers; APK versions are read from their ranges afterwards.
     static func summarize(_ file: OpenFile) throws(PhonePackError) -> ExportSummary {

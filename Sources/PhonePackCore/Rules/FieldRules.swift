@@ -149,7 +149,7 @@ public enum FieldRules {
 
     /// The syntax part of an export path (what `extract --include` also accepts): absolute, the documented
     /// characters, `*` only at the end.
-    public static func exportPathSyntax(_ path: String) -> String? {
+    static func exportPathSyntax(_ path: String) -> String? {
         guard (1...4096).contains(path.utf8.count) else { return "length must be 1..4096 bytes" }
         let allowed = Set("./-_+#*~=".utf8)
         guard path.utf8.allSatisfy({ isASCIILetter($0) || isDigit($0) || allowed.contains($0) }) else {

@@ -1,13 +1,13 @@
 import Glibc
 
 /// `0644`-style octal text for permission bits.
-public func octalMode(_ permissions: UInt32) -> String {
+func octalMode(_ permissions: UInt32) -> String {
     let digits = String(permissions & 0o7777, radix: 8)
     return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
 }
 
 /// `12.3 MiB`-style sizes for people; exact byte counts stay in `--json`.
-public func formatBytes(_ bytes: Int64) -> String {
+package func formatBytes(_ bytes: Int64) -> String {
     let units = ["B", "KiB", "MiB", "GiB", "TiB"]
     var value = Double(bytes)
     var unit = 0
@@ -21,7 +21,7 @@ public func formatBytes(_ bytes: Int64) -> String {
 }
 
 /// `2024-03-15 09:30` in UTC, as listings show times, without pulling in a calendar library.
-public func formatUTCMinute(_ seconds: Int64) -> String {
+package func formatUTCMinute(_ seconds: Int64) -> String {
     var time = time_t(seconds)
     var parts = tm()
     guard gmtime_r(&time, &parts) != nil else { return String(seconds) }

@@ -1,7 +1,7 @@
 import FoundationEssentials
 
 /// One JSON style for everything phonepack prints or writes: sorted keys (stable diffs), pretty, no escaped `/`.
-public enum JSONOutput {
+package enum JSONOutput {
     public static func encode(_ value: some Encodable) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -39,7 +39,7 @@ public enum JSONOutput {
 }
 
 /// Compact one-line JSON for files phonepack keeps for itself (transfer journals), with typed errors.
-public enum JSONCoding {
+package enum JSONCoding {
     public static func encode(_ value: some Encodable) throws(PhonePackError) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -26,12 +26,12 @@ public struct PhonePackError: Error, Sendable, CustomStringConvertible {
         /// The input is wrong: a bad flag value, a wrong package name, a file of the wrong kind.
         public static var invalidInput: Code { Code(.invalidInput) }
         public static var notFound: Code { Code(.notFound) }
-        public static var permissionDenied: Code { Code(.permissionDenied) }
+        static var permissionDenied: Code { Code(.permissionDenied) }
         /// Reading or writing a local file failed (disk full, I/O error).
         public static var io: Code { Code(.io) }
         /// An archive (tar, zip) is truncated, damaged, or not what its header claims.
         public static var corruptArchive: Code { Code(.corruptArchive) }
-        public static var unsupported: Code { Code(.unsupported) }
+        static var unsupported: Code { Code(.unsupported) }
         /// A check the user asked for ran and did not pass (verify found violations, checksums differ).
         public static var checkFailed: Code { Code(.checkFailed) }
         public static var interrupted: Code { Code(.interrupted) }
@@ -109,8 +109,8 @@ public struct PhonePackError: Error, Sendable, CustomStringConvertible {
 }
 
 /// A failed system call and its errno, kept as the ``PhonePackError/cause``.
-public struct SystemCallError: Error, Sendable, CustomStringConvertible {
-    public var systemCall: String
+struct SystemCallError: Error, Sendable, CustomStringConvertible {
+    var systemCall: String
     public var errno: Int32
     public var description: String { "\(systemCall): \(String(cString: strerror(errno)))" }
 }

@@ -4,7 +4,7 @@
 /// sets the window title, `ESC [2J` clears the screen, a `\n` prints a line that looks like ours. Every control
 /// character (C0, DEL, C1) and every bidirectional override becomes a visible escape (`\n`, `\x1b`, `\u{202E}`);
 /// bytes that are not UTF-8 become `\xNN`. `--json` output needs none of this: JSON escapes them itself.
-public enum TerminalText {
+package enum TerminalText {
     /// `text` with control characters escaped; `keepingNewlines` leaves `\n` alone, for multi-line blocks
     /// (command output) that are printed indented as a block.
     public static func escape(_ text: String, keepingNewlines: Bool = false) -> String {
@@ -67,5 +67,5 @@ public enum TerminalText {
 
 extension String {
     /// This text with control characters escaped for a terminal (see ``TerminalText``).
-    public var terminalSafe: String { TerminalText.escape(self) }
+    package var terminalSafe: String { TerminalText.escape(self) }
 }

@@ -2,7 +2,7 @@ import Glibc
 
 /// Runs blocking work (libcurl transfers) on threads of our own: the Swift concurrency pool and Dispatch's
 /// are sized to the cores, and a thread blocked in a network call must not starve them.
-public enum WorkerThreads {
+package enum WorkerThreads {
     private final class Job {
         let index: Int
         let body: @Sendable (Int) -> Void

@@ -58,12 +58,12 @@ public enum ArchiveName {
     }
 
     /// Whether the name holds escaped bytes (cheap: plane-16 scalars start with the byte 0xF4 in UTF-8).
-    public static func hasEscapes(_ name: String) -> Bool {
+    static func hasEscapes(_ name: String) -> Bool {
         name.utf8.contains(0xF4) && name.unicodeScalars.contains { escapedByte($0) != nil }
     }
 
     /// Calls `body` with the name as the C string a system call wants: its exact bytes.
-    public static func withCString<T>(_ name: String, _ body: (UnsafePointer<CChar>) throws -> T) rethrows -> T {
+    static func withCString<T>(_ name: String, _ body: (UnsafePointer<CChar>) throws -> T) rethrows -> T {
         guard hasEscapes(name) else { return try name.withCString(body) }
         var bytes = bytes(of: name)
         bytes.append(0)

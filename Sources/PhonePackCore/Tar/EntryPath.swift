@@ -25,9 +25,9 @@ public enum EntryPath {
     }
 
     /// Linux PATH_MAX, also the limit Huawei documents for share-file paths.
-    public static let maxPathBytes = 4096
+    static let maxPathBytes = 4096
     /// Linux NAME_MAX.
-    public static let maxComponentBytes = 255
+    static let maxComponentBytes = 255
     public static let maxDepth = 128
 
     /// Normalises an archive name: drops `.` and empty components and a trailing `/`. A leading `/` or a `..`
@@ -107,7 +107,7 @@ public enum EntryPath {
     }
 
     /// True when `path` is `root` or lies beneath it (both normalised).
-    public static func isWithin(_ path: String, _ root: String) -> Bool {
+    static func isWithin(_ path: String, _ root: String) -> Bool {
         path == root || path.hasPrefix(root + "/")
     }
 

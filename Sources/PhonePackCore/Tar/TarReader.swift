@@ -26,12 +26,12 @@ public struct TarEntry: Sendable {
     /// Symlink target, or the earlier entry a hard link names.
     public var linkTarget: String?
     public var xattrs: [XAttr]
-    public var isSparse: Bool
+    var isSparse: Bool
     /// Bytes of data the archive holds for the entry: `size` for a regular file, the data blocks of a sparse file's
     /// map (its holes take no room in the archive, nor on disk when extracted).
-    public var storedSize: Int64
-    public var deviceMajor: UInt32
-    public var deviceMinor: UInt32
+    var storedSize: Int64
+    var deviceMajor: UInt32
+    var deviceMinor: UInt32
     /// Byte offset of the entry's data in the archive file (for ranged reads such as the APK inside a tar).
     public var dataOffset: Int64
 
@@ -202,7 +202,7 @@ public final class TarReader {
 
     /// The next block of the current entry's data and its offset in the file (a sparse file's holes are skipped),
     /// valid until the next call; `nil` at the end of the entry. A truncated archive throws, naming the entry.
-    public func nextDataBlock() throws(PhonePackError) -> (bytes: UnsafeRawBufferPointer, offset: Int64)? {
+    func nextDataBlock() throws(PhonePackError) -> (bytes: UnsafeRawBufferPointer, offset: Int64)? {
         var buffer: UnsafeRawPointer?
         var size = 0
         var offset: la_int64_t = 0
@@ -213,14 +213,14 @@ public final class TarReader {
     }
 
     /// The next block of the current entry's data, valid until the next call; `nil` at the end of the entry.
-    public func readDataBlock() throws(PhonePackError) -> UnsafeRawBufferPointer? {
+    func readDataBlock() throws(PhonePackError) -> UnsafeRawBufferPointer? {
         try nextDataBlock()?.bytes
     }
 
     /// The current entry's contents as the file they describe, in order: each data block, and the holes of a
     /// sparse file (between blocks and up to its apparent `size`) as runs of zeros. What cat, diff and digests
     /// read, so a file stored sparse and the same file stored whole read the same.
-    public func forEachContentBlock(size: Int64, _ body: (UnsafeRawBufferPointer) throws(PhonePackError) -> Void)
+    func forEachContentBlock(size: Int64, _ body: (UnsafeRawBufferPointer) throws(PhonePackError) -> Void)
         throws(PhonePackError)
     {
         var position: Int64 = 0
@@ -294,7 +294,7 @@ public final class TarReader {
     }
 
     /// The format libarchive detected, e.g. "POSIX pax interchange format" or "GNU tar format".
-    public var formatName: String {
+    var formatName: String {
         archive_format_name(archive).map { String(cString: $0) } ?? "tar"
     }
 

@@ -2,8 +2,8 @@ import CLibArchive
 import Glibc
 
 /// The text and numbers libarchive gave for a failed call, kept as a ``PhonePackError/cause``.
-public struct ArchiveLibraryError: Error, Sendable, CustomStringConvertible {
-    public var function: String
+struct ArchiveLibraryError: Error, Sendable, CustomStringConvertible {
+    var function: String
     public var status: Int32
     public var errno: Int32
     public var message: String

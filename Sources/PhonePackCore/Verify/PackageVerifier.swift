@@ -3,7 +3,7 @@
 public enum PackageVerifier {
     /// PushFile's documented maximum tar size ("6 GB"; read as GiB, the larger reading, since the service
     /// rejects above it and we must not reject what it accepts).
-    public static let pushFileLimit: Int64 = 6 << 30
+    static let pushFileLimit: Int64 = 6 << 30
 
     public static func verify(path: String, options: VerifyOptions) throws(PhonePackError) -> VerifyReport {
         let file = try OpenFile.forReading(path)

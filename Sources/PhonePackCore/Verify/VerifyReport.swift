@@ -31,7 +31,7 @@ public struct RuleResult: Sendable, Codable, Equatable {
     /// How many entries broke it in all.
     public var offenderCount = 0
 
-    public static let offenderLimit = 20
+    static let offenderLimit = 20
 }
 
 /// Everything `phonepack verify` found, printed as text or `--json`.

@@ -45,11 +45,11 @@ public struct ObjectStorage: Sendable {
 
     func bucketPath(_ bucket: String) -> String { joinPath(root, bucket) }
 
-    public func bucketExists(_ bucket: String) -> Bool {
+    func bucketExists(_ bucket: String) -> Bool {
         (try? FileStatus.ifExists(bucketPath(bucket)))??.isDirectory == true
     }
 
-    public func createBucket(_ bucket: String) throws(PhonePackError) {
+    func createBucket(_ bucket: String) throws(PhonePackError) {
         for folder in ["", "/.objects", "/.uploads", "/.tmp"] {
             if mkdir(bucketPath(bucket) + folder, 0o755) != 0 && errno != EEXIST {
                 throw .system("mkdir", errno: errno, path: bucketPath(bucket) + folder, operation: "create bucket")
@@ -62,7 +62,7 @@ public struct ObjectStorage: Sendable {
     }
 
     /// The file holding an object's bytes, for readers inside the emulator (share-apps, SendFile).
-    public func dataPath(bucket: String, key: String) -> String? {
+    func dataPath(bucket: String, key: String) -> String? {
         object(bucket: bucket, key: key) == nil ? nil : objectPath(bucket, key)
     }
 

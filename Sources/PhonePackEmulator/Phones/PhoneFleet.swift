@@ -18,7 +18,7 @@ public struct PhoneFleet: Sendable {
     func schedule(tar: String, into phones: [String]) { pending.add(tar, to: phones) }
 
     /// The phone's `/`, created with a few files on first use so an export has something to show.
-    public func phoneRoot(_ id: String) throws -> String {
+    func phoneRoot(_ id: String) throws -> String {
         let path = root + "/" + id
         let fm = FileManager.default
         if !fm.fileExists(atPath: path) {

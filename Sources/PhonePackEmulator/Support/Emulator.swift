@@ -47,10 +47,7 @@ public enum Emulator {
         async throws
     {
         let root = configuration.dataDirectory
-        for folder in [root, joinPath(root, "obs"), joinPath(root, "oss")]
-        where mkdir(folder, 0o755) != 0 && errno != EEXIST {
-            throw PhonePackError.system("mkdir", errno: errno, path: folder, operation: "create data folder")
-        }
+        for folder in [joinPath(root, "obs"), joinPath(root, "oss")] { try makeDirectories(folder, mode: 0o755) }
         let log = try RequestLog(path: joinPath(root, "requests.jsonl"))
         let faults = FaultInjector(
             rate: configuration.faultRate, kinds: configuration.faultKinds, seed: configuration.seed)

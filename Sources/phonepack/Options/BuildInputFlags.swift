@@ -15,13 +15,13 @@ struct BuildInputFlags: ParsableArguments {
     var package: String?
 
     @Option(help: "Modification time of every entry: seconds since 1970 or YYYY-MM-DD[THH:MM:SSZ].")
-    var mtime: String?
+    var mtime: Timestamp?
 
     @Option(help: "Owner for an area, e.g. data=10123:10123 (repeatable).")
-    var owner: [String] = []
+    var owner: [AreaOwner] = []
 
     @Option(help: "Folder and file modes for an area, e.g. data=0771:0660 (repeatable).")
-    var mode: [String] = []
+    var mode: [AreaModes] = []
 
     func options(output: String) throws -> BuildOptions {
         let input: BuildOptions.Input
@@ -44,12 +44,12 @@ struct BuildInputFlags: ParsableArguments {
         }
         var options = BuildOptions(input: input, output: output, packageName: package)
         options.mtime = try resolveMtime()
-        options.ownership = try parseOwnership()
+        options.ownership = .init(owners: owner, modes: mode)
         return options
     }
 
     private func resolveMtime() throws -> Int64? {
-        if let mtime { return try parseTime(mtime, what: "--mtime") }
+        if let mtime { return mtime.seconds }
         if let epoch = getenv("SOURCE_DATE_EPOCH").map({ String(cString: $0) }), !epoch.isEmpty {
             guard let value = Int64(epoch), value >= 0 else {
                 throw ValidationError("SOURCE_DATE_EPOCH must be whole seconds since 1970, not '\(epoch)'")
@@ -57,39 +57,5 @@ struct BuildInputFlags: ParsableArguments {
             return value
         }
         return nil
-    }
-
-    private func parseOwnership() throws -> [SharedAppLayout.Area: AreaOwnership] {
-        var result: [SharedAppLayout.Area: AreaOwnership] = [:]
-        func area(_ text: Substring, _ flag: String) throws -> SharedAppLayout.Area {
-            guard let area = SharedAppLayout.Area(rawValue: String(text)) else {
-                throw ValidationError("\(flag): area must be app, data, external or obb, not '\(text)'")
-            }
-            return area
-        }
-        for item in owner {
-            let parts = item.split(separator: "=", maxSplits: 1)
-            let ids = parts.count == 2 ? parts[1].split(separator: ":") : []
-            guard ids.count == 2, let uid = UInt32(ids[0]), let gid = UInt32(ids[1]) else {
-                throw ValidationError("--owner takes AREA=UID:GID, e.g. data=10123:10123, not '\(item)'")
-            }
-            let a = try area(parts[0], "--owner")
-            result[a, default: .androidDefault(a)].uid = uid
-            result[a, default: .androidDefault(a)].gid = gid
-        }
-        for item in mode {
-            let parts = item.split(separator: "=", maxSplits: 1)
-            let modes = parts.count == 2 ? parts[1].split(separator: ":") : []
-            guard modes.count == 2, let dir = UInt32(modes[0], radix: 8), let file = UInt32(modes[1], radix: 8),
-                dir <= 0o777, file <= 0o777
-            else {
-                throw ValidationError(
-                    "--mode takes AREA=DIRMODE:FILEMODE in octal without setuid bits, e.g. data=0771:0660")
-            }
-            let a = try area(parts[0], "--mode")
-            result[a, default: .androidDefault(a)].directoryMode = dir
-            result[a, default: .androidDefault(a)].fileMode = file
-        }
-        return result
     }
 }

@@ -1,22 +1,29 @@
 import ArgumentParser
-import Foundation
-import PhonePackCloud
+import Glibc
 import PhonePackCore
 
-/// Server or phone ids from `a,b,c` or `@file` (one or more per line, commas or spaces between, `#` comments).
-func parseIDList(_ text: String, flag: String) throws -> [String] {
-    var source = text
-    if text.hasPrefix("@") {
-        let path = String(text.dropFirst())
-        guard let bytes = try? OpenFile.forReading(path).readToEnd() else {
-            throw ValidationError("\(flag) \(text): cannot read \(path)")
+/// Server, phone or instance ids (or paths): `a,b,c`, `@file` (one or more per line, commas or spaces between,
+/// `#` comments) or `@-` (the same from standard input). Duplicates are dropped, order kept; an empty list is
+/// refused by the parser.
+struct IDList: ExpressibleByArgument, Sendable {
+    var ids: [String]
+
+    init?(argument: String) {
+        var source = argument
+        if argument.hasPrefix("@") {
+            let path = String(argument.dropFirst())
+            let file =
+                path == "-"
+                ? OpenFile(adopting: dup(STDIN_FILENO), path: "standard input") : try? OpenFile.forReading(path)
+            guard let bytes = try? file?.readToEnd(limit: 64 << 20) else { return nil }
+            source = String(decoding: bytes, as: UTF8.self).split(separator: "\n")
+                .map { $0.prefix { $0 != "#" } }.joined(separator: ",")
         }
-        source = String(decoding: bytes, as: UTF8.self).split(separator: "\n")
-            .map { $0.prefix { $0 != "#" } }.joined(separator: ",")
+        var seen = Set<String>()
+        ids = source.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" || $0 == "\r" })
+            .map(String.init).filter { seen.insert($0).inserted }
+        guard !ids.isEmpty else { return nil }
     }
-    var seen = Set<String>()
-    let ids = source.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" || $0 == "\r" })
-        .map(String.init).filter { seen.insert($0).inserted }
-    guard !ids.isEmpty else { throw ValidationError("\(flag) lists no ids") }
-    return ids
+
+    static var defaultValueDescription: String { "id,id,… or @file or @-" }
 }

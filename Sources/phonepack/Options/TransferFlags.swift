@@ -11,13 +11,13 @@ struct TransferFlags: ParsableArguments {
         help:
             "Part (upload) or range (download) size, e.g. 8M or 64MiB. Default: 8 MiB, grown to stay within 10,000 parts."
     )
-    var partSize: String?
+    var partSize: ByteCount?
 
     @Option(name: .shortAndLong, help: "Parts in flight at once, each on its own connection.")
     var jobs = 4
 
     @Option(help: "Total bandwidth cap in bytes per second, e.g. 20M (split across the parallel connections).")
-    var limitRate: String?
+    var limitRate: ByteCount?
 
     @Option(
         help: "The content's SHA-256: stored as metadata on upload (else read from FILE.sha256), checked on download.")
@@ -26,27 +26,25 @@ struct TransferFlags: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Show a progress bar (default: when stderr is a terminal and not --json).")
     var progress: Bool?
 
-    func settings(environment: [String: String]) throws -> TransferSettings {
+    func validate() throws {
         guard (1...64).contains(jobs) else { throw ValidationError("--jobs takes 1 to 64") }
+        // Each connection must move at least 1 KiB/s or it counts as stalled (a trickling server is cut off).
+        if let limitRate, limitRate.bytes < 2048 * Int64(jobs) {
+            throw ValidationError(
+                "--limit-rate must be at least \(2 * jobs)K per second with --jobs \(jobs) (2K per connection); lower --jobs for a slower rate"
+            )
+        }
+        if let sha256, !ChecksumLine.isSHA256(sha256) {
+            throw ValidationError("--sha256 takes 64 hex digits, not '\(sha256)'")
+        }
+    }
+
+    func settings(environment: [String: String]) -> TransferSettings {
         var settings = TransferSettings(stateDirectory: transferStateDirectory(environment: environment))
         settings.jobs = jobs
-        settings.partSize = try partSize.map { try parseByteCount($0, flag: "--part-size") }
-        if let limitRate {
-            let rate = try parseByteCount(limitRate, flag: "--limit-rate")
-            // Each connection must move at least 1 KiB/s or it counts as stalled (a trickling server is cut off).
-            guard rate >= 2048 * Int64(jobs) else {
-                throw ValidationError(
-                    "--limit-rate must be at least \(2 * jobs)K per second with --jobs \(jobs) (2K per connection); lower --jobs for a slower rate"
-                )
-            }
-            settings.limitRate = rate
-        }
-        if let sha256 {
-            guard ChecksumLine.isSHA256(sha256) else {
-                throw ValidationError("--sha256 takes 64 hex digits, not '\(sha256)'")
-            }
-            settings.sha256 = sha256.lowercased()
-        }
+        settings.partSize = partSize?.bytes
+        settings.limitRate = limitRate?.bytes
+        settings.sha256 = sha256?.lowercased()
         return settings
     }
 }

@@ -106,7 +106,7 @@ public struct AlibabaTask: Codable, Sendable, Equatable {
 }
 
 /// A page of DescribeTasks.
-public struct AlibabaTaskPage: Codable, Sendable {
+package struct AlibabaTaskPage: Codable, Sendable {
     public var requestID: String
     public var totalCount: Int?
     public var nextToken: String?

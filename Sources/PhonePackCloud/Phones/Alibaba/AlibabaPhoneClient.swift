@@ -65,7 +65,7 @@ public final class AlibabaPhoneClient {
     }
 
     /// DescribeTasks for up to 100 task ids, every page.
-    public func describeTasks(_ taskIDs: [String]) throws(PhonePackError) -> [AlibabaTask] {
+    func describeTasks(_ taskIDs: [String]) throws(PhonePackError) -> [AlibabaTask] {
         precondition(taskIDs.count <= AlibabaRules.maxTaskIDsPerQuery)
         var tasks: [AlibabaTask] = []
         var next: String?

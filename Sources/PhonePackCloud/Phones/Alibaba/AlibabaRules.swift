@@ -5,7 +5,7 @@ public enum AlibabaRules {
     /// RunCommand takes at most 50 instances; SendFile and FetchFile document no limit, so phonepack uses the
     /// same 50 for every batch call rather than find the real one in production.
     public static let maxInstancesPerCall = 50
-    public static let maxTaskIDsPerQuery = 100
+    static let maxTaskIDsPerQuery = 100
     static let savedBucketPrefix = "cloudphone-saved-bucket-"
 
     /// Throws the "nothing was sent" error when a SendFile / FetchFile call breaks a documented rule.

@@ -31,7 +31,7 @@ public final class CPHClient {
     func send(
         _ method: String, _ path: String, query: [(name: String, value: String?)] = [], body: [UInt8]? = nil,
         idempotent: Bool = true
-    ) throws(PhonePackError) -> HTTPResponse {
+    ) throws(PhonePackError) -> ServiceResponse {
         var request = SignableRequest(
             method: method, host: endpoint.host, path: "/v1/\(projectID)/\(path)", query: query)
         request.setHeader("Content-Type", "application/json")
@@ -51,7 +51,9 @@ public final class CPHClient {
         }
     }
 
-    func decode<T: Decodable>(_ type: T.Type, _ response: HTTPResponse, operation: String) throws(PhonePackError) -> T {
+    func decode<T: Decodable>(_ type: T.Type, _ response: ServiceResponse, operation: String) throws(PhonePackError)
+        -> T
+    {
         do {
             return try JSONCoding.decode(type, from: response.body)
         } catch {
@@ -83,7 +85,7 @@ public final class CPHClient {
     }
 
     /// DeleteShareApps (a DELETE with a JSON body): fails on a server while any phone still has the app.
-    public func deleteShareApps(packageName: String, serverIDs: [String]) throws(PhonePackError) -> CPHBatchAnswer {
+    func deleteShareApps(packageName: String, serverIDs: [String]) throws(PhonePackError) -> CPHBatchAnswer {
         try FieldRules.packageName(packageName).require("package_name", value: packageName)
         try CPHRequestRules.serverIDs(serverIDs)
         struct Body: Encodable {
@@ -97,7 +99,7 @@ public final class CPHClient {
     }
 
     /// PushShareFiles: a tar from OBS into the servers' shared storage (`/data` and `/cache` trees only).
-    public func pushShareFiles(bucket: String, objectPath: String, serverIDs: [String]) throws(PhonePackError)
+    func pushShareFiles(bucket: String, objectPath: String, serverIDs: [String]) throws(PhonePackError)
         -> CPHBatchAnswer
     {
         try FieldRules.obsBucketName(bucket).require("bucket_name", value: bucket)
@@ -115,7 +117,7 @@ public final class CPHClient {
     }
 
     /// DeleteShareFiles (POST to the same path as the push, told apart by the body).
-    public func deleteShareFiles(paths: [String], serverIDs: [String]) throws(PhonePackError) -> CPHBatchAnswer {
+    func deleteShareFiles(paths: [String], serverIDs: [String]) throws(PhonePackError) -> CPHBatchAnswer {
         for path in paths {
             try FieldRules.shareFilePath(path).require("file_paths", value: path)
         }
@@ -222,7 +224,7 @@ public final class CPHClient {
 
     /// ListJobs for up to 20 request ids at once, every page (or, with `stopAtRunning`, up to the first page
     /// that shows a job still running: a poll need not read the rest of a batch that is not done).
-    public func listJobs(requestIDs: [String], stopAtRunning: Bool = false) throws(PhonePackError) -> [CPHJob] {
+    func listJobs(requestIDs: [String], stopAtRunning: Bool = false) throws(PhonePackError) -> [CPHJob] {
         precondition(requestIDs.count <= CPHRequestRules.maxRequestIDsPerListJobs)
         struct Answer: Decodable {
             var jobs: [CPHJob]

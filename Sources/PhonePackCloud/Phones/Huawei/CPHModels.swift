@@ -143,8 +143,8 @@ public struct CPHPhone: Codable, Sendable, Equatable {
 public struct CPHImage: Codable, Sendable, Equatable {
     public var imageID: String
     public var imageName: String?
-    public var osType: String?
-    public var osName: String?
+    var osType: String?
+    var osName: String?
     public var imageLabel: String?
 
     public init(
@@ -171,7 +171,7 @@ public struct CPHImage: Codable, Sendable, Equatable {
 public struct CPHStorageInfo: Codable, Sendable, Equatable {
     public var phoneID: String
     public var includeFiles: [String]
-    public var excludeFiles: [String]?
+    var excludeFiles: [String]?
     public var bucketName: String
     public var objectPath: String
 

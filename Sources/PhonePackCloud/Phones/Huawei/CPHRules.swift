@@ -4,7 +4,7 @@ import PhonePackCore
 public enum CPHRequestRules {
     /// PushShareApps / PushShareFiles take at most this many server ids per call (current documentation).
     public static let maxServersPerShareCall = 100
-    public static let maxRequestIDsPerListJobs = 20
+    static let maxRequestIDsPerListJobs = 20
 
     public static func shareApps(packageName: String, bucket: String, objectPath: String, serverIDs: [String])
         throws(PhonePackError)

@@ -19,7 +19,7 @@ public final class HuaweiIdentity {
     /// Where tokens are cached (0600 files); `nil` disables the cache.
     public let cacheDirectory: String?
     /// A cached token is reused until this many seconds before it expires.
-    public static let renewalMargin: Int64 = 300
+    static let renewalMargin: Int64 = 300
     var scheme: String { endpoint.scheme }
     var host: String { endpoint.host }
 
@@ -30,7 +30,7 @@ public final class HuaweiIdentity {
     }
 
     /// `$XDG_CACHE_HOME/phonepack` or `~/.cache/phonepack`.
-    public static func defaultCacheDirectory(environment: [String: String]) -> String {
+    static func defaultCacheDirectory(environment: [String: String]) -> String {
         if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty { return xdg + "/phonepack" }
         return (environment["HOME"] ?? "/root") + "/.cache/phonepack"
     }
@@ -63,7 +63,7 @@ public final class HuaweiIdentity {
         }
         guard let value = response.header("X-Subject-Token"),
             let answer = try? JSONDecoder().decode(Answer.self, from: Data(response.body)),
-            let expires = Self.parseExpiry(answer.token.expires_at)
+            let expires = CloudTime.parseISO8601(answer.token.expires_at)
         else {
             throw PhonePackError(
                 .service, operation: "get IAM token", path: "\(scheme)://\(host)/v3/auth/tokens",
@@ -100,31 +100,12 @@ public final class HuaweiIdentity {
         return project.id
     }
 
-    /// `2024-03-16T09:30:00.123000Z` → Unix seconds.
-    static func parseExpiry(_ text: String) -> Int64? {
-        let digits = text.prefix(19).split(whereSeparator: { "-T:".contains($0) }).compactMap { Int32($0) }
-        guard digits.count == 6 else { return nil }
-        var parts = tm()
-        parts.tm_year = digits[0] - 1900
-        parts.tm_mon = digits[1] - 1
-        parts.tm_mday = digits[2]
-        parts.tm_hour = digits[3]
-        parts.tm_min = digits[4]
-        parts.tm_sec = digits[5]
-        return Int64(timegm(&parts))
-    }
-
     func readCache(_ path: String) throws -> IAMToken {
         try JSONDecoder().decode(IAMToken.self, from: Data(try OpenFile.forReading(path).readToEnd(limit: 1 << 20)))
     }
 
     func writeCache(_ token: IAMToken, to path: String) throws {
-        let directory = String(path[..<path.lastIndex(of: "/")!])
-        var prefix = ""
-        for part in directory.split(separator: "/") {
-            prefix += "/" + part
-            mkdir(prefix, 0o700)
-        }
+        try makeDirectories(parentDirectory(path))
         let output = try AtomicOutputFile(destination: path, permissions: 0o600)
         try output.file.writeAll(Array(try JSONEncoder().encode(token)))
         try output.commit()

@@ -62,7 +62,7 @@ public final class KooPhoneClient {
     }
 
     /// Runs `command` on up to 32 instances and returns each one's result (short commands only).
-    public func syncCommand(_ command: String, instanceIDs: [String]) throws(PhonePackError) -> KooPhoneSyncAnswer {
+    func syncCommand(_ command: String, instanceIDs: [String]) throws(PhonePackError) -> KooPhoneSyncAnswer {
         try check(command, instanceIDs)
         struct Data: Decodable { var cmd_results: [KooPhoneResult] }
         let body = try JSONCoding.encode(CommandBody(command: command, instance_ids: instanceIDs))
@@ -72,7 +72,7 @@ public final class KooPhoneClient {
     }
 
     /// Starts `command` on up to 32 instances; returns the task id and each instance's job id.
-    public func asyncCommand(_ command: String, instanceIDs: [String]) throws(PhonePackError) -> KooPhoneTask {
+    func asyncCommand(_ command: String, instanceIDs: [String]) throws(PhonePackError) -> KooPhoneTask {
         try check(command, instanceIDs)
         struct Data: Decodable {
             struct Job: Decodable {
@@ -104,7 +104,7 @@ public final class KooPhoneClient {
 }
 
 /// `count` random lowercase hex digits (request ids, nonces, client tokens).
-public func randomHex(_ count: Int) -> String {
+package func randomHex(_ count: Int) -> String {
     var text = ""
     while text.count < count { text += String(UInt64.random(in: 0...UInt64.max) | 1 << 63, radix: 16) }
     return String(text.prefix(count))

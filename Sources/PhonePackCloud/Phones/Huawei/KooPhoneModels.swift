@@ -42,7 +42,7 @@ public struct KooPhoneResult: Codable, Sendable, Equatable {
 }
 
 /// What a sync command answers: each instance's result, final at once.
-public struct KooPhoneSyncAnswer: Sendable, BatchAnswer {
+struct KooPhoneSyncAnswer: Sendable, BatchAnswer {
     public var results: [KooPhoneResult]
 
     public var outcomes: [TargetOutcome] {
@@ -56,7 +56,7 @@ public struct KooPhoneSyncAnswer: Sendable, BatchAnswer {
 }
 
 /// What an async command answers: its task and each instance's job in it.
-public struct KooPhoneTask: Sendable, BatchAnswer {
+struct KooPhoneTask: Sendable, BatchAnswer {
     public var taskID: String
     public var jobs: [(instanceID: String, jobID: String)]
 

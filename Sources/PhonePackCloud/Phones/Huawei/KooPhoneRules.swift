@@ -5,7 +5,7 @@ public enum KooPhoneRules {
     /// Instance ids per call. The current page allows 100, an earlier one 32; phonepack batches at 32 so
     /// either version of the service accepts every call.
     public static let maxInstancesPerCall = 32
-    public static let maxCommandBytes = 1024
+    static let maxCommandBytes = 1024
 
     /// Throws the "nothing was sent" error when the command or the ids break the documented rules.
     public static func check(command: String, instanceIDs: [String]) throws(PhonePackError) {

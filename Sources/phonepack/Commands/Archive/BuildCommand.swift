@@ -47,12 +47,15 @@ struct BuildCommand: ParsableCommand {
     @OptionGroup var outputOptions: OutputOptions
     @OptionGroup(title: "Upload options (when -o is an object URL)") var cloud: CloudOptions
 
+    func validate() throws {
+        guard (1...64).contains(jobs) else { throw ValidationError("--jobs takes 1 to 64") }
+        if output.contains("://"), manifest { throw ValidationError("--manifest needs a local -o file") }
+    }
+
     func run() throws {
         var options = try app.options(output: output)
         options.writeManifest = manifest
         if output.contains("://") {
-            guard !manifest else { throw ValidationError("--manifest needs a local -o file") }
-            guard (1...64).contains(jobs) else { throw ValidationError("--jobs takes 1 to 64") }
             let target = try ObjectURL(parsing: output)
             let store = UncheckedSendable(try cloud.objectStore(for: target))
             let jobs = self.jobs

@@ -70,17 +70,20 @@ struct ExtractCommand: ParsableCommand {
     var maxEntries = 1_000_000
 
     @Option(help: "Stop before writing more than this many bytes in all (e.g. 20G).")
-    var maxTotalSize: String?
+    var maxTotalSize: ByteCount?
 
     @Option(help: "Refuse single entries larger than this (e.g. 2G).")
-    var maxEntrySize: String?
+    var maxEntrySize: ByteCount?
 
     @OptionGroup var outputOptions: OutputOptions
 
-    func run() throws {
+    func validate() throws {
         guard stripComponents >= 0, maxEntries > 0 else {
             throw ValidationError("--strip-components must be 0 or more and --max-entries more than 0")
         }
+    }
+
+    func run() throws {
         var options = ExtractOptions(
             destination: directory, filter: try ExportPathFilter(includes: include, excludes: exclude))
         options.stripComponents = stripComponents
@@ -92,8 +95,8 @@ struct ExtractCommand: ParsableCommand {
         options.acls = acls
         options.privilegedXattrs = privilegedXattrs
         options.maxEntries = maxEntries
-        options.maxTotalSize = try maxTotalSize.map { try parseByteCount($0, flag: "--max-total-size") }
-        options.maxEntrySize = try maxEntrySize.map { try parseByteCount($0, flag: "--max-entry-size") }
+        options.maxTotalSize = maxTotalSize?.bytes
+        options.maxEntrySize = maxEntrySize?.bytes
 
         let report = try SafeExtractor.extract(archive: archive, options: options)
         if outputOptions.json {

@@ -36,20 +36,23 @@ struct VerifyCommand: ParsableCommand {
     var manifest: String?
 
     @Option(help: "Free bytes on the server's shared storage (suffixes K, M, G, T = 1024-based).")
-    var sharedFree: String?
+    var sharedFree: ByteCount?
 
     @Option(help: "The upload target (obs://bucket/key, oss://bucket/key); its names are checked.")
     var to: String?
 
     @OptionGroup var outputOptions: OutputOptions
 
-    func run() throws {
+    func validate() throws {
         if let sha256, !ChecksumLine.isSHA256(sha256) {
             throw ValidationError("--sha256 must be 64 hex digits")
         }
+    }
+
+    func run() throws {
         var options = VerifyOptions(
             profile: profile, packageName: package, expectedSHA256: sha256, manifestPath: manifest)
-        options.sharedFreeBytes = try sharedFree.map { try parseByteCount($0, flag: "--shared-free") }
+        options.sharedFreeBytes = sharedFree?.bytes
         options.destination = try to.map { try ObjectURL(parsing: $0) }
 
         let report = try PackageVerifier.verify(path: file, options: options)

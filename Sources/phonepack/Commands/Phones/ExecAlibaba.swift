@@ -8,8 +8,8 @@ struct ExecAlibaba: ParsableCommand {
         commandName: "alibaba",
         abstract: "Alibaba RunCommand (async, waited for with DescribeTasks) or RunSyncCommand (--sync), 50 per call.")
 
-    @Option(help: "Instance ids (acp-…): id,id,… or @file.")
-    var instances: String
+    @Option(help: "Instance ids (acp-…): id,id,…, @file or @- (standard input).")
+    var instances: IDList
 
     @Flag(help: "RunSyncCommand: answers at once (for commands that finish in milliseconds).")
     var sync = false
@@ -23,7 +23,7 @@ struct ExecAlibaba: ParsableCommand {
 
     func run() throws {
         let text = command.joined(separator: " ")
-        let ids = try parseIDList(instances, flag: "--instances")
+        let ids = instances.ids
         try AlibabaRules.checkCommand(
             content: text, instanceIDs: Array(ids.prefix(AlibabaRules.maxInstancesPerCall))
         )

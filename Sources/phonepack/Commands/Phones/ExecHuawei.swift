@@ -10,8 +10,8 @@ struct ExecHuawei: ParsableCommand {
             "CPH phone commands: a shell command (default), --install obs://x.apk, --push-file obs://x.tar, --uninstall P."
     )
 
-    @Option(help: "Phone ids: id,id,… or @file.")
-    var phones: String
+    @Option(help: "Phone ids: id,id,…, @file or @- (standard input).")
+    var phones: IDList
 
     @Option(help: "Install this APK from OBS.")
     var install: String?
@@ -35,7 +35,7 @@ struct ExecHuawei: ParsableCommand {
                 ("uninstall", uninstall)
             } else { ("shell", command.joined(separator: " ")) }
         try CPHCommandRules.require(command: verb, content: content)
-        let ids = try parseIDList(phones, flag: "--phones")
+        let ids = phones.ids
         let outcomes = try cloud.session(endpointFor: [.cph]).cphClient().fanOut(
             ids, concurrency: wait.concurrency,
             waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.json)

@@ -9,8 +9,8 @@ struct ExecKooPhone: ParsableCommand {
         abstract:
             "KooPhone sync-command (default) or async-command (--async, then waited for) on instances, 32 per call.")
 
-    @Option(help: "Instance ids: id,id,… or @file.")
-    var instances: String
+    @Option(help: "Instance ids: id,id,…, @file or @- (standard input).")
+    var instances: IDList
 
     @Flag(help: "Use async-command and wait for the task (for commands that take a while).")
     var async = false
@@ -24,7 +24,7 @@ struct ExecKooPhone: ParsableCommand {
 
     func run() throws {
         let text = command.joined(separator: " ")
-        let ids = try parseIDList(instances, flag: "--instances")
+        let ids = instances.ids
         try KooPhoneRules.check(
             command: text, instanceIDs: Array(ids.prefix(KooPhoneRules.maxInstancesPerCall))
         )

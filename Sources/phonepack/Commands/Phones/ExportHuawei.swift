@@ -14,8 +14,8 @@ struct ExportHuawei: ParsableCommand {
             To bring the data home too, use phonepack pull.
             """)
 
-    @Option(help: "Phone ids: id,id,… or @file.")
-    var phones: String
+    @Option(help: "Phone ids: id,id,…, @file or @- (standard input).")
+    var phones: IDList
 
     @Option(help: "Phone path to export (repeatable), e.g. /data/data/com.example.app.")
     var include: [String]
@@ -32,7 +32,7 @@ struct ExportHuawei: ParsableCommand {
 
     func run() throws {
         let target = try obsURL(to, flag: "--to")
-        let ids = try parseIDList(phones, flag: "--phones")
+        let ids = phones.ids
         let outcomes = try cloud.session(endpointFor: [.cph]).cphClient().exportData(
             phoneIDs: ids, include: include, exclude: exclude, to: target, concurrency: wait.concurrency,
             waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.json))

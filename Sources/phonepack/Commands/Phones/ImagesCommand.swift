@@ -4,20 +4,21 @@ import PhonePackCloud
 import PhonePackCore
 
 struct ImagesCommand: ParsableCommand {
+    enum ImageType: String, CaseIterable, ExpressibleByArgument {
+        case `public`, `private`, share, all
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "images", abstract: "List CPH phone images (every page).")
 
-    @Option(help: "public, private, share or all.")
-    var type = "all"
+    @Option(help: "Which images.")
+    var type = ImageType.all
 
     @OptionGroup var cloud: CloudOptions
     @OptionGroup var outputOptions: OutputOptions
 
     func run() throws {
-        guard ["public", "private", "share", "all"].contains(type) else {
-            throw ValidationError("--type is public, private, share or all")
-        }
-        let images = try cloud.session(endpointFor: [.cph]).cphClient().images(type: type)
+        let images = try cloud.session(endpointFor: [.cph]).cphClient().images(type: type.rawValue)
         if outputOptions.json { return print(JSONOutput.string(images)) }
         for image in images {
             say(

@@ -15,8 +15,8 @@ struct PullCommand: ParsableCommand {
             the others; exit 1 names the ones that failed.
             """)
 
-    @Option(help: "Phone or instance ids: id,id,… or @file.")
-    var phones: String
+    @Option(help: "Phone or instance ids: id,id,…, @file or @- (standard input).")
+    var phones: IDList
 
     @Option(help: "Phone path to bring back (repeatable for Huawei).")
     var include: [String]
@@ -39,7 +39,7 @@ struct PullCommand: ParsableCommand {
     @OptionGroup var outputOptions: OutputOptions
 
     func run() throws {
-        let ids = try parseIDList(phones, flag: "--phones")
+        let ids = phones.ids
         let target = try ObjectURL(parsing: to)
         let settings = TransferSettings(stateDirectory: cloud.session().stateDirectory)
         let progress = ProgressLine.make(quiet: outputOptions.json)

@@ -4,6 +4,10 @@ import PhonePackCloud
 import PhonePackCore
 
 struct PushAlibaba: ParsableCommand {
+    enum UploadType: String, CaseIterable, ExpressibleByArgument {
+        case oss = "OSS", downloadURL = "DOWNLOAD_URL", ossBridged = "OSS_BRIDGED"
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "alibaba",
         abstract: "Alibaba SendFile: a file in a cloudphone-saved-bucket-* bucket onto every instance, then wait.",
@@ -16,8 +20,8 @@ struct PushAlibaba: ParsableCommand {
     @Option(help: "The file in OSS: oss://cloudphone-saved-bucket-…/path/app.apk.")
     var file: String
 
-    @Option(help: "Instance ids (acp-…): id,id,… or @file.")
-    var instances: String
+    @Option(help: "Instance ids (acp-…): id,id,…, @file or @- (standard input).")
+    var instances: IDList
 
     @Option(help: "Folder on the phone.")
     var to = "/sdcard/Download/"
@@ -30,7 +34,7 @@ struct PushAlibaba: ParsableCommand {
             OSS (the instances read the object; bucket must be cloudphone-saved-bucket-*), DOWNLOAD_URL or \
             OSS_BRIDGED (phonepack presigns the object, from any bucket, for --url-expires seconds).
             """)
-    var uploadType = "OSS"
+    var uploadType = UploadType.oss
 
     @Option(help: "Seconds a presigned URL stays valid (DOWNLOAD_URL, OSS_BRIDGED).")
     var urlExpires = 3600
@@ -40,22 +44,22 @@ struct PushAlibaba: ParsableCommand {
     @OptionGroup var cloud: CloudOptions
     @OptionGroup var outputOptions: OutputOptions
 
+    func validate() throws {
+        guard (60...604_800).contains(urlExpires) else { throw ValidationError("--url-expires takes 60 to 604800") }
+    }
+
     func run() throws {
         let url = try ObjectURL(parsing: file)
         guard url.scheme == .oss else { throw ValidationError("--file must be an oss:// URL") }
-        let ids = try parseIDList(instances, flag: "--instances")
-        guard ["OSS", "DOWNLOAD_URL", "OSS_BRIDGED"].contains(uploadType) else {
-            throw ValidationError("--upload-type is OSS, DOWNLOAD_URL or OSS_BRIDGED")
-        }
-        guard (60...604_800).contains(urlExpires) else { throw ValidationError("--url-expires takes 60 to 604800") }
+        let ids = instances.ids
         let presigned =
-            uploadType == "OSS" ? nil : try cloud.objectStore(for: url).presign(url.key, expires: urlExpires)
+            uploadType == .oss ? nil : try cloud.objectStore(for: url).presign(url.key, expires: urlExpires)
         // A downloaded file needs its full path on the phone.
-        let phonePath = uploadType == "DOWNLOAD_URL" && to.hasSuffix("/") ? to + lastPathComponent(url.key) : to
+        let phonePath = uploadType == .downloadURL && to.hasSuffix("/") ? to + lastPathComponent(url.key) : to
         var probe = AlibabaFileCall(
             action: "SendFile", instanceIDs: Array(ids.prefix(AlibabaRules.maxInstancesPerCall)),
-            sourceFilePath: phonePath, uploadType: uploadType,
-            uploadEndpoint: uploadType == "DOWNLOAD_URL" ? "" : transfer.endpoint(cloud: cloud),
+            sourceFilePath: phonePath, uploadType: uploadType.rawValue,
+            uploadEndpoint: uploadType == .downloadURL ? "" : transfer.endpoint(cloud: cloud),
             uploadURL: presigned ?? url.description)
         probe.autoInstall = install
         try AlibabaRules.check(probe)

@@ -31,10 +31,10 @@ struct PushHuawei: ParsableCommand {
     var files: String?
 
     @Option(help: "Shared files to delete: /data/path,… (DeleteShareFiles).")
-    var deleteFiles: String?
+    var deleteFiles: IDList?
 
-    @Option(help: "Server ids: id,id,… or @file.")
-    var servers: String
+    @Option(help: "Server ids: id,id,…, @file or @- (standard input).")
+    var servers: IDList
 
     @Flag(help: "Pre-install: the app survives phone restarts and resets.")
     var preInstall = false
@@ -67,11 +67,11 @@ struct PushHuawei: ParsableCommand {
         case (nil, false, let files?, nil):
             operation = .pushFiles(tar: try obsURL(files, flag: "--files"))
         case (nil, false, nil, let deleteFiles?):
-            operation = .deleteFiles(paths: try parseIDList(deleteFiles, flag: "--delete-files"))
+            operation = .deleteFiles(paths: deleteFiles.ids)
         default:
             throw ValidationError("give one of --tar, --delete, --files, --delete-files")
         }
-        let ids = try parseIDList(servers, flag: "--servers")
+        let ids = servers.ids
         if dryRun {
             let batches = try operation.batches(serverIDs: ids, batchSize: batchSize)
             for batch in batches { say(operation.describe(batch)) }

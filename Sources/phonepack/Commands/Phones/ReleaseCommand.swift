@@ -23,11 +23,11 @@ struct ReleaseCommand: ParsableCommand {
     @Option(help: "Where the file goes: obs://bucket/path/app.tar (Huawei) or oss://cloudphone-saved-bucket-…/app.apk.")
     var to: String
 
-    @Option(help: "CPH server ids: id,id,… or @file.")
-    var servers: String?
+    @Option(help: "CPH server ids: id,id,…, @file or @- (standard input).")
+    var servers: IDList?
 
-    @Option(help: "Alibaba instance ids: id,id,… or @file.")
-    var instances: String?
+    @Option(help: "Alibaba instance ids: id,id,…, @file or @- (standard input).")
+    var instances: IDList?
 
     @Flag(help: "Pre-install (Huawei): the app survives phone restarts and resets.")
     var preInstall = false
@@ -59,14 +59,14 @@ struct ReleaseCommand: ParsableCommand {
         switch destination.scheme {
         case .obs:
             guard let servers else { throw ValidationError("a Huawei release (--to obs://…) needs --servers") }
-            targets = try parseIDList(servers, flag: "--servers")
+            targets = servers.ids
             release = .build(try app.options(output: lastPathComponent(destination.key)))
         case .oss:
             guard let instances else { throw ValidationError("an Alibaba release (--to oss://…) needs --instances") }
             guard app.inputs.count == 1, app.inputs[0].hasSuffix(".apk") else {
                 throw ValidationError("an Alibaba release sends one APK (SendFile + AutoInstall): give its path")
             }
-            targets = try parseIDList(instances, flag: "--instances")
+            targets = instances.ids
             release = .apk(app.inputs[0])
         case .s3:
             throw ValidationError("--to must be obs:// (Huawei) or oss:// (Alibaba)")

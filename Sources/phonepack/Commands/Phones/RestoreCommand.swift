@@ -12,8 +12,8 @@ struct RestoreHuawei: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "huawei", abstract: "CPH BatchImportCloudPhoneData: a tar from OBS onto each phone, then wait.")
 
-    @Option(help: "Phone ids: id,id,… or @file.")
-    var phones: String
+    @Option(help: "Phone ids: id,id,…, @file or @- (standard input).")
+    var phones: IDList
 
     @Option(help: "The tar in OBS: obs://bucket/path/data.tar.")
     var from: String
@@ -25,7 +25,7 @@ struct RestoreHuawei: ParsableCommand {
     func run() throws {
         let source = try obsURL(from, flag: "--from")
         try FieldRules.cphObjectPath(source.key).require("object_path", value: source.key)
-        let ids = try parseIDList(phones, flag: "--phones")
+        let ids = phones.ids
         let outcomes = try cloud.session(endpointFor: [.cph]).cphClient().fanOut(
             ids, concurrency: wait.concurrency,
             waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.json)

@@ -35,7 +35,7 @@ struct DownloadCommand: ParsableCommand {
         if let status = try FileStatus.ifExists(file), status.isDirectory {
             destination = joinPath(file, lastPathComponent(target.key))
         }
-        let settings = try transfer.settings(environment: cloud.session().environment)
+        let settings = transfer.settings(environment: cloud.session().environment)
         let store = try cloud.objectStore(for: target)
         let summary = try TransferRunner(flags: transfer, json: outputOptions.json).run(store, settings) {
             try $0.download(target.key, to: destination)

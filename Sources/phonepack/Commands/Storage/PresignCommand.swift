@@ -3,6 +3,12 @@ import PhonePackCloud
 import PhonePackCore
 
 struct PresignCommand: ParsableCommand {
+    enum Method: String, CaseIterable, ExpressibleByArgument {
+        case get = "GET", put = "PUT"
+
+        init?(argument: String) { self.init(rawValue: argument.uppercased()) }
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "presign",
         abstract: "Print a URL that grants GET (or PUT) on one object for a while, without credentials.",
@@ -15,18 +21,20 @@ struct PresignCommand: ParsableCommand {
     @Argument(help: "obs://bucket/key, oss://bucket/key or s3://bucket/key.")
     var url: String
 
-    @Option(help: "GET or PUT.")
-    var method = "GET"
+    @Option(help: "What the URL allows.")
+    var method = Method.get
 
     @Option(help: "Seconds the URL stays valid (1 to 604800).")
     var expires = 3600
 
     @OptionGroup var cloud: CloudOptions
 
-    func run() throws {
-        guard ["GET", "PUT"].contains(method.uppercased()) else { throw ValidationError("--method is GET or PUT") }
+    func validate() throws {
         guard (1...604_800).contains(expires) else { throw ValidationError("--expires must be 1 to 604800 seconds") }
+    }
+
+    func run() throws {
         let target = try ObjectURL(parsing: url)
-        print(try cloud.objectStore(for: target).presign(target.key, method: method.uppercased(), expires: expires))
+        print(try cloud.objectStore(for: target).presign(target.key, method: method.rawValue, expires: expires))
     }
 }

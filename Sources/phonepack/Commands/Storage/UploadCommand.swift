@@ -32,7 +32,7 @@ struct UploadCommand: ParsableCommand {
     func run() throws {
         var target = try ObjectURL(parsing: url)
         if target.key.isEmpty || target.key.hasSuffix("/") { target.key += lastPathComponent(file) }
-        var settings = try transfer.settings(environment: cloud.session().environment)
+        var settings = transfer.settings(environment: cloud.session().environment)
         if settings.sha256 == nil { settings.sha256 = knownSHA256(of: file) }
         let store = try cloud.objectStore(for: target)
         let summary = try TransferRunner(flags: transfer, json: outputOptions.json).run(store, settings) {
