@@ -1,9 +1,4 @@
 import ArgumentParser
-import CLinuxExtras
-import Dispatch
-import Glibc
-import PhonePackCore
-import Synchronization
 
 /// The root command. Parsing and exit codes follow DESIGN.md: 0 success, 1 a check failed, 2 usage or input
 /// error, 3 network or service error, 130 interrupted.

@@ -24,7 +24,7 @@ struct SafeExtractorTests {
             else { exit(1) }
             let written = try FileManager.default.subpathsOfDirectory(atPath: tmp.file("out")).filter {
                 var isDirectory: ObjCBool = false
-                FileManager.default.fileExists(atPath: tmp.file("out/" + $0), isDirectory: &isDirectory)
+                _ = FileManager.default.fileExists(atPath: tmp.file("out/" + $0), isDirectory: &isDirectory)
                 return !isDirectory.boolValue
                     && (try? FileManager.default.destinationOfSymbolicLink(atPath: tmp.file("out/" + $0))) == nil
             }

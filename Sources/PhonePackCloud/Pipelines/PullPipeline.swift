@@ -12,38 +12,66 @@ public struct PulledPhone: Codable, Sendable {
     public var apps: [ExportSummary.App]?
 }
 
+/// What `phonepack pull` does, the same shape for both clouds (as ``ReleasePlan`` is for releases).
+public struct PullPlan: Sendable {
+    /// CPH phone ids or Alibaba instance ids; each names the folder its data lands in.
+    public var targets: [String]
+    /// Phone paths: Huawei exports every one (minus `excludes`); Alibaba fetches the one path.
+    public var includes: [String]
+    public var excludes: [String] = []
+    /// The object-store folder the exports go through.
+    public var prefix: ObjectURL
+    /// The local folder: one subfolder per target.
+    public var folder: String
+    public var timeout: Double = 1800
+    /// Alibaba: the OSS endpoint the phones upload to.
+    public var uploadEndpoint = ""
+
+    public init(targets: [String], includes: [String], prefix: ObjectURL, folder: String) {
+        self.targets = targets
+        self.includes = includes
+        self.prefix = prefix
+        self.folder = folder
+    }
+}
+
 /// Getting phone data back: export (or FetchFile) → wait → download → safe extract → summary, per phone, so one
 /// failed phone never hides what the others returned. Each phone's data lands in `DIR/<phone id>/`.
 public enum PullPipeline {
     /// Huawei: BatchExportCloudPhoneData of `includes` (minus `excludes`) to `prefix/<phone>.tar` in OBS.
     public static func huawei(
-        phones: [String], includes: [String], excludes: [String], to prefix: ObjectURL, into folder: String,
-        cph: CPHClient, store: ObjectStoreClient, transfer: TransferSettings, timeout: Double,
+        _ plan: PullPlan, cph: CPHClient, store: ObjectStoreClient, transfer: TransferSettings,
         progress: @escaping (Int, Int) -> Void = { _, _ in }
     ) throws(PhonePackError) -> [PulledPhone] {
-        try requireFolderNames(phones)
+        try requireFolderNames(plan.targets)
         let outcomes = try cph.exportData(
-            phoneIDs: phones, include: includes, exclude: excludes, to: prefix, waitTimeout: timeout,
-            progress: progress)
-        return try collect(outcomes, into: folder, store: store, transfer: transfer) {
-            CPHStorageInfo.export(phone: $0, include: includes, exclude: excludes, to: prefix).objectPath
+            phoneIDs: plan.targets, include: plan.includes, exclude: plan.excludes, to: plan.prefix,
+            waitTimeout: plan.timeout, progress: progress)
+        return try collect(outcomes, into: plan.folder, store: store, transfer: transfer) {
+            CPHStorageInfo.export(phone: $0, include: plan.includes, exclude: plan.excludes, to: plan.prefix)
+                .objectPath
         }
     }
 
-    /// Alibaba: FetchFile of `path` into the `folder/` of a `cloudphone-saved-bucket-*` bucket (made if missing);
-    /// the key the service chose is found by listing `folder/<instance>/`.
+    /// Alibaba: FetchFile of the one include path into the `prefix/` folder of a `cloudphone-saved-bucket-*`
+    /// bucket (made if missing); the key the service chose is found by listing `prefix/<instance>/`.
     public static func alibaba(
-        instances: [String], path: String, to prefix: ObjectURL, endpoint uploadEndpoint: String, into folder: String,
-        phones: AlibabaPhoneClient, store: ObjectStoreClient, transfer: TransferSettings, timeout: Double,
+        _ plan: PullPlan, phones: AlibabaPhoneClient, store: ObjectStoreClient, transfer: TransferSettings,
         progress: @escaping (Int, Int) -> Void = { _, _ in }
     ) throws(PhonePackError) -> [PulledPhone] {
-        try requireFolderNames(instances)
+        guard plan.prefix.scheme == .oss, plan.includes.count == 1, plan.excludes.isEmpty else {
+            throw PhonePackError(
+                .invalidInput, operation: "pull", path: plan.prefix.description,
+                message: "an Alibaba pull takes one phone path, no excludes, and an oss:// folder")
+        }
+        let (path, prefix, uploadEndpoint) = (plan.includes[0], plan.prefix, plan.uploadEndpoint)
+        try requireFolderNames(plan.targets)
         let base = prefix.key.isEmpty || prefix.key.hasSuffix("/") ? prefix.key : prefix.key + "/"
         if !base.isEmpty, (try? store.head(base)) == nil {
             // FetchFile wants the folder to exist: a zero-byte object named like it.
             try store.put(base, body: .bytes([]), contentType: "application/x-directory")
         }
-        let outcomes = try phones.fanOut(instances, waitTimeout: timeout, progress: progress) {
+        let outcomes = try phones.fanOut(plan.targets, waitTimeout: plan.timeout, progress: progress) {
             (client, chunk) throws(PhonePackError) in
             var call = AlibabaFileCall(
                 action: "FetchFile", instanceIDs: chunk, sourceFilePath: path, uploadType: "OSS",
@@ -51,7 +79,7 @@ public enum PullPipeline {
             call.clientToken = randomHex(32)
             return try client.fileCall(call)
         }
-        return try collect(outcomes, into: folder, store: store, transfer: transfer) { instance in
+        return try collect(outcomes, into: plan.folder, store: store, transfer: transfer) { instance in
             // Only a key under the folder asked for is taken from the listing.
             let folder = base + instance + "/"
             let listing = try? store.list(prefix: folder)

@@ -22,6 +22,4 @@ struct ByteCount: ExpressibleByArgument, Sendable {
         guard let value = Double(number), value >= 0, value * factor < 9.2e18 else { return nil }
         bytes = Int64(value * factor)
     }
-
-    static var defaultValueDescription: String { "bytes, e.g. 20G" }
 }

@@ -24,6 +24,4 @@ struct IDList: ExpressibleByArgument, Sendable {
             .map(String.init).filter { seen.insert($0).inserted }
         guard !ids.isEmpty else { return nil }
     }
-
-    static var defaultValueDescription: String { "id,id,… or @file or @-" }
 }

@@ -1,9 +1,4 @@
 import ArgumentParser
-import CLinuxExtras
-import Dispatch
-import Glibc
-import PhonePackCore
-import Synchronization
 
 /// Flags every command that prints a result has.
 struct OutputOptions: ParsableArguments {

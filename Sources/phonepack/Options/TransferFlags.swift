@@ -1,9 +1,6 @@
 import ArgumentParser
-import Dispatch
-import Glibc
 import PhonePackCloud
 import PhonePackCore
-import Synchronization
 
 /// Flags shared by `upload` and `download`.
 struct TransferFlags: ParsableArguments {

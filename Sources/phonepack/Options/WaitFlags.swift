@@ -1,7 +1,4 @@
 import ArgumentParser
-import Foundation
-import PhonePackCloud
-import PhonePackCore
 
 /// How fanned-out commands wait and report.
 struct WaitFlags: ParsableArguments {

@@ -1,9 +1,6 @@
 import ArgumentParser
-import CLinuxExtras
-import Dispatch
 import Glibc
 import PhonePackCore
-import Synchronization
 
 /// Prints one line of human output. Names, keys, ids, vendor messages and command output in it come from
 /// archives and servers: control characters are escaped, so a line stays one line and cannot drive the terminal

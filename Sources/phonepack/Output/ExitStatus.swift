@@ -1,9 +1,6 @@
 import ArgumentParser
-import CLinuxExtras
-import Dispatch
 import Glibc
 import PhonePackCore
-import Synchronization
 
 enum ExitStatus {
     static let checkFailed: Int32 = 1

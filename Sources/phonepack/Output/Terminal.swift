@@ -1,5 +1,4 @@
 import ArgumentParser
-import CLinuxExtras
 import Dispatch
 import Glibc
 import PhonePackCore

@@ -1,6 +1,4 @@
 import ArgumentParser
-import PhonePackCloud
-import PhonePackCore
 
 extension String {
     /// Pads with spaces on the left (right-aligns) to `width` characters.

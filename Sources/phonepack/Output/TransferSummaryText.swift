@@ -1,9 +1,6 @@
 import ArgumentParser
-import Dispatch
-import Glibc
 import PhonePackCloud
 import PhonePackCore
-import Synchronization
 
 extension TransferSummary {
     func print(json: Bool, from source: String, to destination: String) {

@@ -145,3 +145,12 @@ public struct AlibabaInstance: Codable, Sendable, Equatable {
         case status = "AndroidInstanceStatus"
     }
 }
+
+/// What RunSyncCommand answers: each instance's result, final at once.
+public struct AlibabaSyncAnswer: Sendable, BatchAnswer {
+    public var results: [(instanceID: String, ok: Bool, output: String)]
+
+    public var outcomes: [TargetOutcome] {
+        results.map { TargetOutcome(target: $0.instanceID, state: $0.ok ? .succeeded : .failed, output: $0.output) }
+    }
+}

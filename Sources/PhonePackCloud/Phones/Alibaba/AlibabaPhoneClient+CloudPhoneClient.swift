@@ -15,6 +15,24 @@ extension AlibabaPhoneClient: CloudPhoneClient {
         return states
     }
 
+    /// Runs `command` on every instance, 50 per call: RunCommand waited for with DescribeTasks, or RunSyncCommand
+    /// (`sync`, answered at once).
+    public func run(
+        _ command: String, instanceIDs: [String], sync: Bool, concurrency: Int = 4, waitTimeout: Double?,
+        progress: (Int, Int) -> Void = { _, _ in }
+    ) throws(PhonePackError) -> [TargetOutcome] {
+        try AlibabaRules.checkCommand(
+            content: command, instanceIDs: Array(instanceIDs.prefix(AlibabaRules.maxInstancesPerCall)))
+        if sync {
+            return try fanOut(instanceIDs, concurrency: concurrency, waitTimeout: nil) {
+                (client, chunk) throws(PhonePackError) in try client.runSyncCommand(command, instanceIDs: chunk)
+            }
+        }
+        return try fanOut(instanceIDs, concurrency: concurrency, waitTimeout: waitTimeout, progress: progress) {
+            (client, chunk) throws(PhonePackError) in try client.runCommand(command, instanceIDs: chunk)
+        }
+    }
+
     /// An instance task id names its one job.
     public func jobs(startedBy id: String) throws(PhonePackError) -> [TargetOutcome] {
         [TargetOutcome(target: id, state: .submitted, jobID: id)]

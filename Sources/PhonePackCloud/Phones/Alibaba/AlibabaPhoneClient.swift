@@ -106,9 +106,7 @@ public final class AlibabaPhoneClient {
     }
 
     /// RunSyncCommand: each instance's status and output (commands that finish in milliseconds).
-    public func runSyncCommand(_ content: String, instanceIDs: [String]) throws(PhonePackError) -> [(
-        instanceID: String, ok: Bool, output: String
-    )] {
+    public func runSyncCommand(_ content: String, instanceIDs: [String]) throws(PhonePackError) -> AlibabaSyncAnswer {
         try AlibabaRules.checkCommand(content: content, instanceIDs: instanceIDs)
         struct Answer: Decodable {
             struct Item: Decodable {
@@ -123,9 +121,10 @@ public final class AlibabaPhoneClient {
                 ("CommandContent", Array(content.utf8).base64String), ("ContentEncoding", "Base64"),
                 ("WaitTime", "3000"),
             ]
-        return try call("RunSyncCommand", parameters, as: Answer.self, idempotent: false).Data.map {
-            ($0.InstanceId, $0.InvocationStatus?.lowercased() == "success", $0.Output ?? "")
-        }
+        return AlibabaSyncAnswer(
+            results: try call("RunSyncCommand", parameters, as: Answer.self, idempotent: false).Data.map {
+                ($0.InstanceId, $0.InvocationStatus?.lowercased() == "success", $0.Output ?? "")
+            })
     }
 
     /// DescribeAndroidInstances, every page.

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import PhonePackCloud
 import PhonePackCore
 
@@ -27,23 +26,9 @@ struct ExecAlibaba: ParsableCommand {
         try AlibabaRules.checkCommand(
             content: text, instanceIDs: Array(ids.prefix(AlibabaRules.maxInstancesPerCall))
         )
-        let client = try cloud.session(endpointFor: [.edsAic]).alibabaClient()
-        let outcomes: [TargetOutcome]
-        if sync {
-            outcomes = FanOut.submit(
-                ids: ids, limit: AlibabaRules.maxInstancesPerCall,
-                clients: (0..<wait.concurrency).map { _ in client.sibling() }
-            ) { (client, chunk) throws(PhonePackError) in
-                try client.runSyncCommand(text, instanceIDs: chunk).map {
-                    TargetOutcome(target: $0.instanceID, state: $0.ok ? .succeeded : .failed, output: $0.output)
-                }
-            }
-        } else {
-            outcomes = try client.fanOut(
-                ids, concurrency: wait.concurrency, waitTimeout: wait.noWait ? nil : wait.timeout,
-                progress: ProgressLine.make(quiet: outputOptions.json)
-            ) { (client, chunk) throws(PhonePackError) in try client.runCommand(text, instanceIDs: chunk) }
-        }
+        let outcomes = try cloud.session(endpointFor: [.edsAic]).alibabaClient().run(
+            text, instanceIDs: ids, sync: sync, concurrency: wait.concurrency,
+            waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.json))
         try reportOutcomes(outcomes, json: outputOptions.json, what: "exec")
     }
 }

@@ -1,7 +1,4 @@
 import ArgumentParser
-import Foundation
-import PhonePackCloud
-import PhonePackCore
 
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,7 +1,4 @@
 import ArgumentParser
-import Foundation
-import PhonePackCloud
-import PhonePackCore
 
 struct JobsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import PhonePackCloud
 import PhonePackCore
 
@@ -39,28 +38,25 @@ struct PullCommand: ParsableCommand {
     @OptionGroup var outputOptions: OutputOptions
 
     func run() throws {
-        let ids = phones.ids
+        let session = cloud.session()
         let target = try ObjectURL(parsing: to)
-        let settings = TransferSettings(stateDirectory: cloud.session().stateDirectory)
+        var plan = PullPlan(targets: phones.ids, includes: include, prefix: target, folder: directory)
+        plan.excludes = exclude
+        plan.timeout = wait.timeout
+        plan.uploadEndpoint = session.phoneSideOSSEndpoint(explicit: transfer.uploadEndpoint)
+        let settings = TransferSettings(stateDirectory: session.stateDirectory)
         let progress = ProgressLine.make(quiet: outputOptions.json)
         let pulled: [PulledPhone]
         switch cloudKind {
         case .huawei:
             _ = try obsURL(to, flag: "--to")
             pulled = try PullPipeline.huawei(
-                phones: ids, includes: include, excludes: exclude, to: target, into: directory,
-                cph: cloud.session().cphClient(), store: cloud.objectStore(for: target), transfer: settings,
-                timeout: wait.timeout,
+                plan, cph: session.cphClient(), store: session.objectStore(for: target), transfer: settings,
                 progress: progress)
         case .alibaba:
-            guard target.scheme == .oss, include.count == 1 else {
-                throw ValidationError("--cloud alibaba takes one --include path and an oss:// --to")
-            }
             pulled = try PullPipeline.alibaba(
-                instances: ids, path: include[0], to: target, endpoint: transfer.endpoint(cloud: cloud),
-                into: directory,
-                phones: cloud.session().alibabaClient(), store: cloud.objectStore(for: target), transfer: settings,
-                timeout: wait.timeout, progress: progress)
+                plan, phones: session.alibabaClient(), store: session.objectStore(for: target), transfer: settings,
+                progress: progress)
         case .koophone:
             throw ValidationError("KooPhone has no export API; use --cloud huawei or alibaba")
         }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import PhonePackCloud
 import PhonePackCore
 
@@ -40,7 +39,7 @@ struct PushHuawei: ParsableCommand {
     var preInstall = false
 
     @Option(help: "Server ids per call (1 to 100).")
-    var batchSize = CPHRequestRules.maxServersPerShareCall
+    var batchSize = BatchSize()
 
     @Flag(help: "Print the requests that would be sent, and send nothing.")
     var dryRun = false
@@ -48,12 +47,6 @@ struct PushHuawei: ParsableCommand {
     @OptionGroup var wait: WaitFlags
     @OptionGroup var cloud: CloudOptions
     @OptionGroup var outputOptions: OutputOptions
-
-    func validate() throws {
-        guard (1...CPHRequestRules.maxServersPerShareCall).contains(batchSize) else {
-            throw ValidationError("--batch-size takes 1 to \(CPHRequestRules.maxServersPerShareCall)")
-        }
-    }
 
     func run() throws {
         let operation: CPHShare
@@ -73,13 +66,13 @@ struct PushHuawei: ParsableCommand {
         }
         let ids = servers.ids
         if dryRun {
-            let batches = try operation.batches(serverIDs: ids, batchSize: batchSize)
+            let batches = try operation.batches(serverIDs: ids, batchSize: batchSize.value)
             for batch in batches { say(operation.describe(batch)) }
             say("dry run: \(batches.count) requests for \(ids.count) servers; nothing sent")
             return
         }
         let outcomes = try cloud.session(endpointFor: [.cph]).cphClient().share(
-            operation, serverIDs: ids, batchSize: batchSize, concurrency: wait.concurrency,
+            operation, serverIDs: ids, batchSize: batchSize.value, concurrency: wait.concurrency,
             waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.json))
         try reportOutcomes(outcomes, json: outputOptions.json, what: "push")
     }

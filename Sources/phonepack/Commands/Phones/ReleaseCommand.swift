@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import PhonePackCloud
 import PhonePackCore
 
@@ -33,7 +32,7 @@ struct ReleaseCommand: ParsableCommand {
     var preInstall = false
 
     @Option(help: "Server ids per push call (1 to 100).")
-    var batchSize = CPHRequestRules.maxServersPerShareCall
+    var batchSize = BatchSize()
 
     @Option(help: "Folder on the phone (Alibaba).")
     var phonePath = "/sdcard/Download/"
@@ -42,12 +41,6 @@ struct ReleaseCommand: ParsableCommand {
     @OptionGroup var wait: WaitFlags
     @OptionGroup var cloud: CloudOptions
     @OptionGroup var outputOptions: OutputOptions
-
-    func validate() throws {
-        guard (1...CPHRequestRules.maxServersPerShareCall).contains(batchSize) else {
-            throw ValidationError("--batch-size takes 1 to \(CPHRequestRules.maxServersPerShareCall)")
-        }
-    }
 
     func run() throws {
         let destination = try ObjectURL(parsing: to)
@@ -73,7 +66,7 @@ struct ReleaseCommand: ParsableCommand {
         }
         var plan = ReleasePlan(app: release, destination: destination, targets: targets)
         plan.preInstall = preInstall
-        plan.batchSize = batchSize
+        plan.batchSize = batchSize.value
         plan.concurrency = wait.concurrency
         plan.waitTimeout = wait.noWait ? nil : wait.timeout
         plan.phonePath = phonePath

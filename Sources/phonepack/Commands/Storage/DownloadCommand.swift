@@ -1,9 +1,6 @@
 import ArgumentParser
-import Dispatch
-import Glibc
 import PhonePackCloud
 import PhonePackCore
-import Synchronization
 
 struct DownloadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

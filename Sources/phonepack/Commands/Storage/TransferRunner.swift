@@ -3,7 +3,6 @@ import Dispatch
 import Glibc
 import PhonePackCloud
 import PhonePackCore
-import Synchronization
 
 /// Runs one transfer with notices and the progress bar on stderr.
 struct TransferRunner {

@@ -1,9 +1,6 @@
 import ArgumentParser
-import Dispatch
-import Glibc
 import PhonePackCloud
 import PhonePackCore
-import Synchronization
 
 struct UploadsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,0 +1,167 @@
+import Glibc
+import PhonePackCore
+import Synchronization
+
+extension ObjectTransfer {
+    /// Uploads `path` to `key`: one PUT up to one part's size, else a resumable multipart upload.
+    public func upload(file path: String, to key: String) throws(PhonePackError) -> TransferSummary {
+        let started = CloudTime.monotonicMilliseconds()
+        let source = try OpenFile.forReading(path)
+        let status = try source.status()
+        guard status.isRegular else {
+            throw PhonePackError(.invalidInput, operation: "upload", path: path, message: "is not a regular file")
+        }
+        let partSize = try PartSizing.choose(size: status.size, requested: settings.partSize)
+        progress.total.store(status.size, ordering: .relaxed)
+        var metadata: [String: String] = [:]
+        if let sha256 = settings.sha256 { metadata["sha256"] = sha256 }
+        var summary = TransferSummary(
+            operation: "upload", source: path, destination: "\(store.bucket)/\(key)", bytes: status.size, seconds: 0,
+            mibPerSecond: 0, multipart: status.size > partSize, parts: 1, resumedParts: 0, retries: 0,
+            sha256: settings.sha256)
+
+        if status.size <= partSize {
+            let result = try store.put(
+                key, body: .fileRange(path: path, offset: 0, length: status.size), contentType: settings.contentType,
+                metadata: metadata,
+                progress: { [progress] sent, _ in
+                    progress.add(sent - progress.done.load(ordering: .relaxed))
+                    return true
+                })
+            summary.etag = result.etag
+            summary.crc64 = result.crc64.map { String($0) }
+            summary.retries = store.client.retries
+        } else {
+            try uploadParts(
+                source: source, status: status, key: key, partSize: partSize, metadata: metadata, summary: &summary)
+        }
+        progress.done.store(status.size, ordering: .relaxed)
+        summary.seconds = Double(CloudTime.monotonicMilliseconds() - started) / 1000
+        summary.mibPerSecond = summary.seconds > 0 ? Double(status.size) / 1_048_576 / summary.seconds : 0
+        return summary
+    }
+
+    private func uploadParts(
+        source: OpenFile, status: FileStatus, key: String, partSize: Int64, metadata: [String: String],
+        summary: inout TransferSummary
+    ) throws(PhonePackError) {
+        let path = source.path
+        let absolute = path.hasPrefix("/") ? path : joinPath(currentDirectory(), path)
+        let journal = TransferJournal<UploadJournalHeader, UploadedPart>(
+            directory: settings.stateDirectory, identity: "upload|\(endpointName)|\(store.bucket)|\(key)|\(absolute)")
+        var partSize = partSize
+        var uploadID: String?
+        var finished: [Int: UploadedPart] = [:]
+
+        if let (header, entries) = journal.load() {
+            let sameFile =
+                header.size == status.size && header.mtimeNanoseconds == status.mtimeNanoseconds
+                && header.inode == status.inode
+            if !sameFile || (settings.partSize != nil && settings.partSize != header.partSize) {
+                notice?(
+                    sameFile
+                        ? "--part-size differs from the interrupted upload's; starting over"
+                        : "\(path) changed since the interrupted upload; starting over")
+                try? store.abortMultipart(key, uploadID: header.uploadID)
+                journal.remove()
+            } else {
+                do {
+                    // The server's part list is the truth; the journal only says which MD5 each part had.
+                    let stored = try store.listParts(key, uploadID: header.uploadID)
+                    let onServer = Dictionary(stored.map { ($0.number, $0) }, uniquingKeysWith: { $1 })
+                    for entry in entries {
+                        if let part = onServer[entry.number], part.size == entry.size,
+                            ObjectStoreClient.plainMD5(part.etag) ?? part.etag == entry.md5
+                                || part.etag == entry.etag
+                        {
+                            finished[entry.number] = entry
+                        }
+                    }
+                    uploadID = header.uploadID
+                    partSize = header.partSize
+                    summary.resumedParts = finished.count
+                    notice?(
+                        "resuming upload \(header.uploadID): \(finished.count) of \((status.size + partSize - 1) / partSize) parts already stored"
+                    )
+                } catch  where error.isNotFound {
+                    notice?("the interrupted upload is no longer on the server; starting over")
+                    journal.remove()
+                }
+            }
+        }
+        let count = Int((status.size + partSize - 1) / partSize)
+        if uploadID == nil {
+            let id = try store.initiateMultipart(key, contentType: settings.contentType, metadata: metadata)
+            try journal.start(
+                UploadJournalHeader(
+                    endpoint: endpointName, bucket: store.bucket, key: key, file: absolute, size: status.size,
+                    mtimeNanoseconds: status.mtimeNanoseconds, inode: status.inode, partSize: partSize, uploadID: id))
+            uploadID = id
+        }
+        let id = uploadID!
+        let alreadyStored = finished.values.reduce(Int64(0)) { $0 + $1.size }
+        progress.done.store(alreadyStored, ordering: .relaxed)
+
+        let pending = (1...count).filter { finished[$0] == nil }
+        let stored = Mutex(finished)
+        let progress = self.progress
+        let size = status.size
+        let chosenPartSize = partSize
+        let sourceBox = UncheckedSendable(source)
+        let journalBox = UncheckedSendable(journal)
+        let range: @Sendable (Int) -> (offset: Int64, length: Int64) = { number in
+            let offset = Int64(number - 1) * chosenPartSize
+            return (offset, min(chosenPartSize, size - offset))
+        }
+        // Without CRC-64s to compute (OBS, S3), eight-lane MD5 ahead of the workers is the cheapest way to the
+        // Content-MD5s; OSS needs the CRC-64 pass over each part anyway.
+        let ahead =
+            !store.checksCRC64 && MultiMD5.isAccelerated
+            ? PartMD5Ahead(file: source, ranges: pending.map(range)) : nil
+        defer { ahead?.finish() }
+        let position = Dictionary(uniqueKeysWithValues: pending.enumerated().map { ($1, $0) })
+        let outcome = forEachInParallel(pending) { (client, number) throws(PhonePackError) in
+            let (offset, length) = range(number)
+            var sent: Int64 = 0
+            do throws(PhonePackError) {
+                let sums =
+                    if let ahead {
+                        RangeDigests(md5: try ahead.md5(position[number]!))
+                    } else {
+                        try RangeDigests.compute(
+                            file: sourceBox.value, offset: offset, length: length, md5: true, crc64: client.checksCRC64)
+                    }
+                let part = try client.uploadPart(
+                    key, uploadID: id, number: number,
+                    body: .fileRange(path: sourceBox.value.path, offset: offset, length: length), md5: sums.md5!,
+                    crc64: sums.crc64,
+                    progress: { up, _ in
+                        progress.add(up - sent)
+                        sent = up
+                        return true
+                    })
+                progress.done.add(length - sent, ordering: .relaxed)
+                try stored.withLock { (parts) throws(PhonePackError) in
+                    parts[number] = part
+                    try journalBox.value.append(part)
+                }
+            } catch {
+                progress.done.subtract(sent, ordering: .relaxed)
+                throw error
+            }
+        }
+        let storedParts = stored.withLock { $0 }
+        summary.retries = outcome.retries
+        summary.parts = count
+        if var failure = outcome.failure {
+            failure.message +=
+                "; \(storedParts.count) of \(count) parts are stored: run the same command again to resume"
+            throw failure
+        }
+        let checked = try store.completeAndCheck(
+            key, uploadID: id, parts: (1...count).map { storedParts[$0]! }, size: status.size)
+        journal.remove()
+        summary.etag = checked.info.etag ?? checked.etag
+        summary.crc64 = checked.crc64.map { String($0) }
+    }
+}

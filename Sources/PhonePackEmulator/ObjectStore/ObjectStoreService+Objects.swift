@@ -1,0 +1,164 @@
+import FoundationEssentials
+import Glibc
+import HTTPTypes
+import Hummingbird
+import PhonePackCloud
+import PhonePackCore
+
+/// Single objects: put, get (with ranges and conditions), and bucket listings.
+extension ObjectStoreService {
+    func putObject(_ bucket: String, _ key: String, _ request: IncomingRequest, _ body: RequestBody)
+        async throws(Refusal) -> Response
+    {
+        let received = try await receive(body, bucket: bucket, request: request)
+        let metadata = request.userMetadata
+        let object = StoredObject(
+            key: key, size: received.size, etag: storage.formatETag(received.md5), crc64: received.crc64,
+            contentType: request.header("Content-Type") ?? "application/octet-stream", metadata: metadata,
+            lastModified: CloudTime.now())
+        do {
+            try storage.commit(temporary: received.path, bucket: bucket, object: object)
+        } catch {
+            throw Refusal(status: 500, code: "InternalError", message: "\(error)")
+        }
+        return Response(status: .ok, headers: objectHeaders(object, metadata: false))
+    }
+
+    func getObject(_ bucket: String, _ key: String, _ request: IncomingRequest) throws(Refusal) -> Response {
+        guard let object = storage.object(bucket: bucket, key: key),
+            let path = storage.dataPath(bucket: bucket, key: key)
+        else {
+            throw Refusal(status: 404, code: "NoSuchKey", message: "The specified key does not exist.")
+        }
+        if let ifMatch = request.header("If-Match"),
+            ifMatch.replacing("\"", with: "").lowercased() != object.etag.lowercased()
+        {
+            throw Refusal(
+                status: 412, code: "PreconditionFailed",
+                message: "At least one of the pre-conditions you specified did not hold")
+        }
+        var headers = objectHeaders(object, metadata: true)
+        var start: Int64 = 0
+        var length = object.size
+        var status: HTTPResponse.Status = .ok
+        if let range = request.header("Range"), let parsed = Self.parseRange(range, size: object.size) {
+            guard let bounds = parsed else {
+                throw Refusal(status: 416, code: "InvalidRange", message: "The requested range is not satisfiable")
+            }
+            start = bounds.lowerBound
+            length = bounds.upperBound - bounds.lowerBound + 1
+            status = .partialContent
+            headers[.contentRange] = "bytes \(bounds.lowerBound)-\(bounds.upperBound)/\(object.size)"
+        }
+        headers[.contentLength] = String(length)
+        if request.method == "HEAD" { return Response(status: status, headers: headers) }
+        let file: OpenFile
+        do {
+            file = try OpenFile.forReading(path)
+        } catch {
+            throw Refusal(status: 500, code: "InternalError", message: "\(error)")
+        }
+        let handle = UncheckedSendable(file)
+        let (first, count) = (start, length)
+        let body = ResponseBody(contentLength: Int(length)) { writer in
+            var offset = first
+            let end = first + count
+            var chunk = [UInt8](repeating: 0, count: 256 << 10)
+            while offset < end {
+                let want = Int(min(Int64(chunk.count), end - offset))
+                let n = try chunk.withUnsafeMutableBytes { raw in
+                    try handle.value.read(
+                        fromAbsoluteOffset: offset, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<want]))
+                }
+                guard n > 0 else { break }
+                try await writer.write(ByteBuffer(bytes: chunk[0..<n]))
+                offset += Int64(n)
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: status, headers: headers, body: body)
+    }
+
+    /// `bytes=a-b`, `bytes=a-`, `bytes=-n`: `nil` when the header is not a single byte range (served whole, as
+    /// the services do), `.some(nil)` when it cannot be satisfied.
+    static func parseRange(_ header: String, size: Int64) -> ClosedRange<Int64>?? {
+        guard header.hasPrefix("bytes="), !header.contains(",") else { return nil }
+        let spec = header.dropFirst(6).split(separator: "-", omittingEmptySubsequences: false)
+        guard spec.count == 2 else { return nil }
+        if spec[0].isEmpty {
+            guard let suffix = Int64(spec[1]), suffix > 0 else { return nil }
+            return .some(size == 0 ? nil : max(0, size - suffix)...(size - 1))
+        }
+        guard let first = Int64(spec[0]), first >= 0 else { return nil }
+        var last = size - 1
+        if !spec[1].isEmpty {
+            // A last position before the first is not a valid range: ignored, as RFC 9110 §14.2 says.
+            guard let given = Int64(spec[1]), given >= first else { return nil }
+            last = min(given, size - 1)
+        }
+        guard first < size else { return .some(nil) }
+        return .some(first...last)
+    }
+
+    func objectHeaders(_ object: StoredObject, metadata: Bool) -> HTTPFields {
+        var headers = HTTPFields()
+        headers[.eTag] = "\"\(object.etag)\""
+        if flavor == .oss { headers[HTTPField.Name("x-oss-hash-crc64ecma")!] = String(object.crc64) }
+        if metadata {
+            headers[.contentType] = object.contentType
+            headers[.lastModified] = CloudTime.rfc1123(object.lastModified)
+            headers[.acceptRanges] = "bytes"
+            for (name, value) in object.metadata {
+                if let field = HTTPField.Name(flavor.headerPrefix + "meta-" + name) { headers[field] = value }
+            }
+        }
+        return headers
+    }
+
+    func listObjects(_ bucket: String, _ request: IncomingRequest) -> Response {
+        let v2 = request.queryValue("list-type") == "2"
+        let prefix = request.queryValue("prefix") ?? ""
+        let delimiter = request.queryValue("delimiter").flatMap { $0.isEmpty ? nil : $0 }
+        let after =
+            (v2
+                ? request.queryValue("continuation-token") ?? request.queryValue("start-after")
+                : request.queryValue("marker")) ?? ""
+        let maxKeys = min(Int(request.queryValue("max-keys") ?? "") ?? 1000, 1000)
+        var contents: [StoredObject] = []
+        var prefixes: [String] = []
+        var truncated = false
+        var last = ""
+        for object in storage.objects(bucket: bucket) where object.key.hasPrefix(prefix) && object.key > after {
+            var entry = object.key
+            var common: String?
+            if let delimiter, let range = object.key.dropFirst(prefix.count).firstRange(of: delimiter) {
+                common = String(object.key[..<range.upperBound])
+                entry = common!
+            }
+            if entry <= after || (common != nil && prefixes.last == common) { continue }
+            if contents.count + prefixes.count == maxKeys {
+                truncated = true
+                break
+            }
+            if let common { prefixes.append(common) } else { contents.append(object) }
+            last = common.map { $0 + "\u{10FFFF}" } ?? object.key
+        }
+        var xml = "<ListBucketResult><Name>\(xmlEscape(bucket))</Name><Prefix>\(xmlEscape(prefix))</Prefix>"
+        xml += "<MaxKeys>\(maxKeys)</MaxKeys><IsTruncated>\(truncated)</IsTruncated>"
+        if v2 {
+            xml += "<KeyCount>\(contents.count + prefixes.count)</KeyCount>"
+            if truncated { xml += "<NextContinuationToken>\(xmlEscape(last))</NextContinuationToken>" }
+        } else {
+            xml += "<Marker>\(xmlEscape(after))</Marker>"
+            if truncated { xml += "<NextMarker>\(xmlEscape(last))</NextMarker>" }
+        }
+        for object in contents {
+            xml += "<Contents><Key>\(xmlEscape(object.key))</Key>"
+            xml += "<LastModified>\(CloudTime.iso8601(object.lastModified))</LastModified>"
+            xml += "<ETag>&quot;\(object.etag)&quot;</ETag><Size>\(object.size)</Size>"
+            xml += "<StorageClass>STANDARD</StorageClass></Contents>"
+        }
+        for common in prefixes { xml += "<CommonPrefixes><Prefix>\(xmlEscape(common))</Prefix></CommonPrefixes>" }
+        return xmlResponse(xml + "</ListBucketResult>")
+    }
+}
