@@ -128,3 +128,14 @@ public final class MultipartStreamUpload: ByteStreamOutput, @unchecked Sendable 
         uploadID = nil
     }
 }
+
+extension BuildOptions {
+    /// Builds straight into a multipart upload of `url` (no temporary file), `jobs` parts in flight.
+    public mutating func streamUpload(to store: ObjectStoreClient, url: ObjectURL, jobs: Int) {
+        let store = UncheckedSendable(store)
+        stream = { (estimatedSize) throws(PhonePackError) in
+            try MultipartStreamUpload(
+                store: store.value, key: url.key, name: url.description, estimatedSize: estimatedSize, jobs: jobs)
+        }
+    }
+}

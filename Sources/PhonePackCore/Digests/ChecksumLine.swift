@@ -14,4 +14,14 @@ public enum ChecksumLine {
 
     /// Whether `text` is a SHA-256 in hex (64 digits, either case).
     public static func isSHA256(_ text: String) -> Bool { text.utf8.count == 64 && [UInt8](hexString: text) != nil }
+
+    /// The SHA-256 in `FILE.sha256` (as `phonepack build` and `sha256sum` write it), if that file is not older
+    /// than FILE; `nil` otherwise.
+    public static func sidecarSHA256(of path: String) -> String? {
+        guard let sidecar = try? OpenFile.forReading(path + ".sha256"), let text = try? sidecar.readToEnd(limit: 4096),
+            let sidecarTime = try? sidecar.status().mtimeNanoseconds,
+            let fileTime = try? FileStatus.of(path).mtimeNanoseconds, sidecarTime >= fileTime
+        else { return nil }
+        return sha256(in: text)
+    }
 }

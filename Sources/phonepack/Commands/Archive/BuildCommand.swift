@@ -56,13 +56,7 @@ struct BuildCommand: ParsableCommand {
         options.writeManifest = manifest
         if output.contains("://") {
             let target = try ObjectURL(parsing: output)
-            let store = UncheckedSendable(try cloud.objectStore(for: target))
-            let jobs = self.jobs
-            options.stream = { (estimatedSize) throws(PhonePackError) in
-                try MultipartStreamUpload(
-                    store: store.value, key: target.key, name: target.description, estimatedSize: estimatedSize,
-                    jobs: jobs)
-            }
+            options.streamUpload(to: try cloud.objectStore(for: target), url: target, jobs: jobs)
         }
 
         let result = try SharedAppBuilder.build(options)

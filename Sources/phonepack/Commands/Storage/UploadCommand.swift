@@ -30,20 +30,11 @@ struct UploadCommand: ParsableCommand {
         var target = try ObjectURL(parsing: url)
         if target.key.isEmpty || target.key.hasSuffix("/") { target.key += lastPathComponent(file) }
         var settings = transfer.settings(environment: cloud.session().environment)
-        if settings.sha256 == nil { settings.sha256 = knownSHA256(of: file) }
+        if settings.sha256 == nil { settings.sha256 = ChecksumLine.sidecarSHA256(of: file) }
         let store = try cloud.objectStore(for: target)
         let summary = try TransferRunner(flags: transfer, json: outputOptions.json).run(store, settings) {
             try $0.upload(file: file, to: target.key)
         }
         summary.print(json: outputOptions.json, from: file, to: target.description)
-    }
-
-    /// The SHA-256 in `FILE.sha256` (as `phonepack build` and `sha256sum` write it) if it is not older than FILE.
-    func knownSHA256(of path: String) -> String? {
-        guard let sidecar = try? OpenFile.forReading(path + ".sha256"), let text = try? sidecar.readToEnd(limit: 4096),
-            let sidecarTime = try? sidecar.status().mtimeNanoseconds,
-            let fileTime = try? FileStatus.of(path).mtimeNanoseconds, sidecarTime >= fileTime
-        else { return nil }
-        return ChecksumLine.sha256(in: text)
     }
 }
