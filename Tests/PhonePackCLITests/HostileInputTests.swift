@@ -277,6 +277,19 @@ struct HostileInputTests {
         #expect(FileManager.default.contents(atPath: tmp.file("out/x.bin")) == content)
     }
 
+    @Test("a server that ignores Range gets one whole-object stream: the typed cause, not a made-up vendor code")
+    func rangeIgnored() throws {
+        let tmp = try TemporaryDirectory()
+        let server = try HostileServer(mode: "no-range", in: tmp)
+        let result = try CLI.run(
+            ["download", "obs://b1/x.tar", tmp.file("x.tar"), "--part-size", "100K"],
+            environment: server.environment(tmp))
+        #expect(result.status == Exit.success.rawValue, "\(result.output)")
+        #expect(result.stderr.contains("the server ignores Range requests; downloading in one stream"))
+        let size = try FileManager.default.attributesOfItem(atPath: tmp.file("x.tar"))[.size] as? Int
+        #expect(size == 10240 + 256 * 1200)
+    }
+
     @Test("a 403 on KEY.sha256 means no sidecar: the MD5 ETag verifies and the download succeeds")
     func sidecarForbidden() throws {
         let tmp = try TemporaryDirectory()

@@ -5,46 +5,63 @@ import PhonePackTestSupport
 import Testing
 
 /// The extractor as a library call, on archives crafted by Python's tarfile: what the CLI tests reach only
-/// through the binary. The extractor sets the process umask while it runs, so each extraction happens in an exit
-/// test (a child process): the umask of the test runner, and of every tool the other tests start, is never touched.
+/// through the binary. It runs in the test process beside every other test: it must not touch process-wide state
+/// (it once set the umask, which changed the modes of files other tests' tools created meanwhile).
 @Suite("SafeExtractor and PackageVerifier as library calls")
 struct SafeExtractorTests {
-    /// Extracts `tar` into `tmp/out` in this process; any failure ends the process with status 1.
-    static func extract(_ tar: String, into tmp: TemporaryDirectory) -> ExtractReport? {
-        try? SafeExtractor.extract(
+    func extract(_ tar: String, into tmp: TemporaryDirectory) throws(PhonePackError) -> ExtractReport {
+        try SafeExtractor.extract(
             archive: tar, options: ExtractOptions(destination: tmp.file("out"), filter: ExportPathFilter()))
     }
 
-    @Test("a good export: every file written, nothing refused, the report counts what is on disk")
-    func goodExport() async {
-        await #expect(processExitsWith: .success) {
-            let tmp = try TemporaryDirectory()
-            try CLI.craft("export", tmp.file("e.tar"))
-            guard let report = SafeExtractorTests.extract(tmp.file("e.tar"), into: tmp), report.refusedCount == 0
-            else { exit(1) }
-            let written = try FileManager.default.subpathsOfDirectory(atPath: tmp.file("out")).filter {
-                var isDirectory: ObjCBool = false
-                _ = FileManager.default.fileExists(atPath: tmp.file("out/" + $0), isDirectory: &isDirectory)
-                return !isDirectory.boolValue
-                    && (try? FileManager.default.destinationOfSymbolicLink(atPath: tmp.file("out/" + $0))) == nil
-            }
-            exit(written.count == report.files + report.hardlinks ? 0 : 1)
+    @Test("a good export: every file written with its mode, nothing refused, the report counts what is on disk")
+    func goodExport() throws {
+        let tmp = try TemporaryDirectory()
+        try CLI.craft("export", tmp.file("e.tar"))
+        let before = umask(0o027)
+        umask(before)
+        let report = try extract(tmp.file("e.tar"), into: tmp)
+        #expect(umask(before) == before, "the extractor changed the process umask")
+        #expect(report.refused.isEmpty && report.refusedCount == 0)
+        var files = 0
+        for path in try FileManager.default.subpathsOfDirectory(atPath: tmp.file("out")) {
+            var status = stat()
+            guard lstat(tmp.file("out/" + path), &status) == 0, status.st_mode & S_IFMT == S_IFREG else { continue }
+            files += 1
+        }
+        #expect(files == report.files + report.hardlinks)
+        // An Android data file is 0660: group-writable, which a 022 umask would have narrowed.
+        let listing = try CLI.python(
+            "import tarfile,sys\nfor m in tarfile.open(sys.argv[1]):\n  print(oct(m.mode), m.name) if m.isfile() else None",
+            tmp.file("e.tar"))
+        for line in listing.split(separator: "\n") {
+            let parts = line.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0] == "0o660" else { continue }
+            var status = stat()
+            guard lstat(tmp.file("out/" + parts[1]), &status) == 0 else { continue }
+            #expect(status.st_mode & 0o7777 == 0o660, "\(parts[1])")
         }
     }
 
-    @Test("hostile entries are refused (links written, never followed) and nothing lands outside the destination")
-    func hostile() async {
-        await #expect(processExitsWith: .success) {
-            for name in ["traversal", "absolute", "symlink-out", "hardlink-out", "device"] {
-                let tmp = try TemporaryDirectory()
-                try CLI.craft(name, tmp.file("h.tar"))
-                let report = SafeExtractorTests.extract(tmp.file("h.tar"), into: tmp)
-                // A typed refusal of the whole archive is fine; otherwise something must have been refused.
-                if let report, name != "symlink-out", report.refusedCount == 0, report.skippedCount == 0 { exit(2) }
-                if try !tmp.listing().filter({ !$0.hasPrefix("out") && $0 != "h.tar" }).isEmpty { exit(3) }
-            }
-            exit(0)
+    @Test(
+        "hostile entries are refused and nothing lands outside the destination",
+        arguments: ["traversal", "absolute", "symlink-out", "hardlink-out", "device"])
+    func hostile(name: String) throws {
+        let tmp = try TemporaryDirectory()
+        try CLI.craft(name, tmp.file("h.tar"))
+        let report: ExtractReport
+        do {
+            report = try extract(tmp.file("h.tar"), into: tmp)
+        } catch {
+            // A refusal of the whole archive is fine too, as long as it is one typed error.
+            #expect(error.code == .invalidInput || error.code == .corruptArchive || error.code == .checkFailed)
+            return
         }
+        if name != "symlink-out" {  // a link is written as a link, never followed
+            #expect(report.refusedCount > 0 || report.skippedCount > 0, "\(name): nothing was refused")
+        }
+        let outside = try tmp.listing().filter { !$0.hasPrefix("out") && $0 != "h.tar" }
+        #expect(outside.isEmpty, "\(name) wrote \(outside)")
     }
 
     @Test("verify of a good shared-app tar passes every rule; a missing base.apk fails its rule")

@@ -39,6 +39,8 @@ def object_bytes():
 
 
 OBJECT = object_bytes()
+if MODE == "no-range":  # large enough for several ranges; every Range header is ignored (200, whole object)
+    OBJECT = OBJECT + bytes(range(256)) * 1200
 OBJECT_MD5 = hashlib.md5(OBJECT).hexdigest()
 
 

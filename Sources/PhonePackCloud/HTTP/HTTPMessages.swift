@@ -59,3 +59,15 @@ func redactedURL(_ url: String) -> String {
     guard let question = url.firstIndex(of: "?") else { return url }
     return String(url[..<question]) + "?…"
 }
+
+/// A ranged GET answered with the whole object (or more than the range): the cause that makes a download fall
+/// back to one stream. A fact about the answer, not a vendor code.
+public struct RangeNotHonored: Error, Sendable, CustomStringConvertible {
+    public var status: Int
+    public var description: String { "the server answered \(status) to a Range request" }
+}
+
+extension PhonePackError {
+    /// The server ignored a Range request (its cause is ``RangeNotHonored``).
+    public var isRangeNotHonored: Bool { cause is RangeNotHonored }
+}

@@ -128,13 +128,11 @@ public final class ObjectStoreClient {
         if let ifMatch { request.setHeader("If-Match", ifMatch) }
         let response = try send(request, key: key, sink: sink, progress: progress)
         if let range, response.status != 206 {
-            var error = PhonePackError(
+            throw PhonePackError(
                 .service, operation: "GET range", path: "\(bucket)/\(key)",
                 message:
-                    "asked for bytes \(range.lowerBound)-\(range.upperBound) and got status \(response.status), not 206"
-            )
-            error.vendorCode = ObjectTransfer.rangeIgnored
-            throw error
+                    "asked for bytes \(range.lowerBound)-\(range.upperBound) and got status \(response.status), not 206",
+                cause: RangeNotHonored(status: response.status))
         }
         return response
     }

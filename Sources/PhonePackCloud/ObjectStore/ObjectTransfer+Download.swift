@@ -8,13 +8,11 @@ extension ObjectTransfer {
     public func download(_ key: String, to destination: String) throws(PhonePackError) -> TransferSummary {
         do {
             return try download(key, to: destination, oneStream: false)
-        } catch  where error.vendorCode == Self.rangeIgnored {
+        } catch  where error.isRangeNotHonored {
             notice?("the server ignores Range requests; downloading in one stream")
             return try download(key, to: destination, oneStream: true)
         }
     }
-
-    static let rangeIgnored = "RangeIgnored"
 
     private func download(_ key: String, to destination: String, oneStream: Bool) throws(PhonePackError)
         -> TransferSummary
@@ -115,11 +113,10 @@ extension ObjectTransfer {
                             received = 0
                         }
                         guard position + Int64(bytes.count) <= length else {
-                            var error = PhonePackError(
+                            throw PhonePackError(
                                 .service, operation: "download", path: key,
-                                message: "the server sent more bytes than asked for")
-                            error.vendorCode = ObjectTransfer.rangeIgnored
-                            throw error
+                                message: "the server sent more bytes than asked for",
+                                cause: RangeNotHonored(status: 200))
                         }
                         try outputBox.value.writeAll(bytes, atAbsoluteOffset: offset + position)
                         crc.update(bytes)
@@ -147,7 +144,7 @@ extension ObjectTransfer {
             }
         }
         if var failure = outcome.failure {
-            if failure.vendorCode == Self.rangeIgnored {
+            if failure.isRangeNotHonored {
                 journal.remove()
                 throw failure
             }

@@ -13,6 +13,8 @@ struct ExtractionRun {
     /// Folders this run created from archive entries, with the metadata to apply at the end.
     var createdDirectories: [(path: String, entry: TarEntry)] = []
     let isRoot = geteuid() == 0
+    /// The process umask: bits of a mode it narrows are put back with `fchmod`.
+    var umask: mode_t = 0o022
     static let listLimit = 1000
 
     init(options: ExtractOptions, root: OpenFile, report: ExtractReport) {
@@ -281,6 +283,7 @@ struct ExtractionRun {
             }
         }
         if named { TemporaryFiles.register(output.path) }
+        if mode_t(mode) & umask != 0 { fchmod(output.descriptor, mode_t(mode)) }
         do throws(PhonePackError) {
             var written: Int64 = 0
             let alreadyWritten = report.bytes

@@ -14,7 +14,8 @@ import Glibc
 /// - Folder modes and times are applied at the end, so a read-only folder in the archive cannot block its
 ///   contents; folders that existed before are left as they were, the destination itself included.
 ///
-/// - Important: sets the process umask to 0 while it runs, so modes are exactly what it decides.
+/// Modes are exactly what it decides: a file whose mode the process umask would narrow gets an `fchmod`. The
+/// umask itself is read, never changed (a library must not change process-wide state other threads rely on).
 public enum SafeExtractor {
     public static func extract(archive path: String, options: ExtractOptions) throws(PhonePackError) -> ExtractReport {
         let file = try OpenFile.forReading(path)
@@ -30,10 +31,9 @@ public enum SafeExtractor {
             futimens(root.descriptor, &times)
         }
 
-        let savedMask = umask(0)
-        defer { umask(savedMask) }
         var run = ExtractionRun(
             options: options, root: root, report: ExtractReport(archive: path, destination: options.destination))
+        run.umask = currentUmask()
         run.policy.foldsCase = foldsCase
         try run.extract(from: file)
         try run.finishDirectories()

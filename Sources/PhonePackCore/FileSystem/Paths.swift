@@ -91,3 +91,14 @@ package func makeDirectories(_ path: String, mode: mode_t = 0o700) throws(PhoneP
         }
     }
 }
+
+/// The process umask, read without changing it (`Umask:` in /proc/self/status, Linux 4.7 and later); where that
+/// line is missing, the common 022, so modes are still corrected rather than trusted.
+package func currentUmask() -> mode_t {
+    guard let status = try? OpenFile.forReading("/proc/self/status").readToEnd(limit: 1 << 16) else { return 0o022 }
+    for line in status.split(separator: UInt8(ascii: "\n")) where line.starts(with: Array("Umask:".utf8)) {
+        let digits = line.dropFirst(6).filter { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "7") }
+        if let value = mode_t(String(decoding: digits, as: UTF8.self), radix: 8) { return value }
+    }
+    return 0o022
+}
