@@ -68,7 +68,7 @@ struct SafeExtractorTests {
     func verify() throws {
         let tmp = try TemporaryDirectory()
         let built = try SharedAppBuilder.build(
-            BuildOptions(input: .directory(try CLI.makeApp(in: tmp.file("app"))), output: tmp.file("good.tar")))
+            BuildOptions(input: .directory(CLI.repositoryRoot + "/samples/demo-app"), output: tmp.file("good.tar")))
         let good = try PackageVerifier.verify(
             path: tmp.file("good.tar"), options: VerifyOptions(profile: .huaweiShareApp))
         #expect(good.passed, "\(good.rules.filter { $0.status == .fail })")
