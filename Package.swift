@@ -85,8 +85,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PhonePackCloudTests",
-            // The emulator's own unit tests live here too (Emulator/): one module less to build.
-            dependencies: ["PhonePackCloud", "PhonePackCore", "PhonePackEmulator", "PhonePackTestSupport"],
+            dependencies: ["PhonePackCloud", "PhonePackCore", "PhonePackTestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
