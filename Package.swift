@@ -4,9 +4,6 @@ import PackageDescription
 let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
-    // Debug builds compile each module in two batches, not one per 25 files: with one type or verb per file,
-    // the extra compiler jobs (each loading every import again) cost about a quarter of the build on 2 cores.
-    .unsafeFlags(["-driver-batch-count", "2"], .when(configuration: .debug)),
 ]
 
 let package = Package(
