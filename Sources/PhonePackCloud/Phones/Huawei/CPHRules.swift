@@ -13,7 +13,8 @@ public enum CPHRequestRules {
         try FieldRules.obsBucketName(bucket).require("bucket_name", value: bucket)
         try FieldRules.cphObjectPath(objectPath).require("object_path", value: objectPath)
         if !objectPath.hasSuffix(".tar") {
-            throw violation(field: "object_path", value: objectPath, rule: "must name a .tar (CPH takes nothing else)")
+            throw .ruleViolation(
+                field: "object_path", value: objectPath, rule: "must name a .tar (CPH takes nothing else)")
         }
         try self.serverIDs(serverIDs)
     }
@@ -33,20 +34,16 @@ public enum CPHRequestRules {
         throws(PhonePackError)
     {
         guard (1...limit).contains(ids.count) else {
-            throw violation(
+            throw .ruleViolation(
                 field: field, value: "\(ids.count) ids", rule: "1 to \(limit) per call (phonepack splits longer lists)")
         }
         if let bad = ids.first(where: { $0.isEmpty || $0.count > 64 || !$0.allSatisfy(isIDCharacter) }) {
-            throw violation(field: field, value: bad, rule: "ids are 1 to 64 letters, digits, - or _")
+            throw .ruleViolation(field: field, value: bad, rule: "ids are 1 to 64 letters, digits, - or _")
         }
     }
 
     static func isIDCharacter(_ character: Character) -> Bool {
         character.isASCII && (character.isLetter || character.isNumber || character == "-" || character == "_")
-    }
-
-    static func violation(field: String, value: String, rule: String) -> PhonePackError {
-        .ruleViolation(field: field, value: value, rule: rule)
     }
 }
 
