@@ -2,7 +2,7 @@ import Foundation
 import PhonePackTestSupport
 import Testing
 
-@Suite("phonepack build")
+@Suite("phonepack build", .ownThread)
 struct BuildCommandTests {
     let pkg = "com.example.phonepack.demo"
 
@@ -244,7 +244,7 @@ struct BuildCommandTests {
         process.standardError = FileHandle.nullDevice
         try process.run()
         // Wait until the temporary file exists, so the interrupt lands mid-write.
-        for _ in 0..<200 where !(try tmp.listing().contains { $0.hasSuffix(".part") }) { usleep(20_000) }
+        try waitUntil { try tmp.listing().contains { $0.hasSuffix(".part") } }
         process.interrupt()
         process.waitUntilExit()
         #expect(process.terminationStatus == 130)

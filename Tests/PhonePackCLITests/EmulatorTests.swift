@@ -5,7 +5,7 @@ import Testing
 /// The emulator on its own, driven by curl (a client nobody here wrote) through presigned URLs: it must refuse
 /// what the stores refuse and serve ranges as they do. Run as a binary, not linked into the tests, so no test
 /// module waits for its server stack to build.
-@Suite("Emulator: signatures and ranges, as curl sees them")
+@Suite("Emulator: signatures and ranges, as curl sees them", .ownThread)
 struct EmulatorTests {
     func curl(_ url: String, range: String? = nil, in tmp: TemporaryDirectory) throws -> (status: String, size: Int) {
         let body = tmp.file("body-\(UUID().uuidString)")

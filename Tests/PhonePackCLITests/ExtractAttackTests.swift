@@ -4,7 +4,7 @@ import Testing
 
 /// Runs every archive of the hostile corpus (`attacks.py`) through `phonepack extract` and checks that nothing
 /// outside the destination was created, changed or linked to.
-@Suite("phonepack extract against the hostile corpus", .serialized)
+@Suite("phonepack extract against the hostile corpus", .serialized, .ownThread)
 struct ExtractAttackTests {
     struct AttackCase: Decodable {
         var name: String

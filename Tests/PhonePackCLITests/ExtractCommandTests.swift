@@ -2,7 +2,7 @@ import Foundation
 import PhonePackTestSupport
 import Testing
 
-@Suite("phonepack extract, cat, diff and inspect --summary on real exports")
+@Suite("phonepack extract, cat, diff and inspect --summary on real exports", .ownThread)
 struct ExtractCommandTests {
     let pkg = "com.example.phonepack.demo"
     static let isRoot = geteuid() == 0

@@ -2,7 +2,7 @@ import Foundation
 import PhonePackTestSupport
 import Testing
 
-@Suite("Hostile servers, archives and local users (issue 11)")
+@Suite("Hostile servers, archives and local users (issue 11)", .ownThread)
 struct HostileInputTests {
     static let isRoot = geteuid() == 0
     static let hasSetpriv = FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")
@@ -258,7 +258,8 @@ struct HostileInputTests {
         let process = try CLI.start(
             ["download", url, tmp.file("out/x.bin"), "--part-size", "100K", "-j", "1", "--limit-rate", "300K"],
             environment: env)
-        usleep(1_500_000)
+        // Killed once two ranges are in the journal (after its header line): both are tampered with below.
+        waitUntil { journalLines(in: tmp.file("state")) >= 3 }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         let partial = tmp.file("out/.x.bin.phonepack-partial")
@@ -374,11 +375,15 @@ struct HostileInputTests {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
-        usleep(500_000)
-        // A dumpable process's /proc files belong to its user; a non-dumpable one's to root.
-        let owner =
-            try FileManager.default.attributesOfItem(atPath: "/proc/\(process.processIdentifier)/environ")[
-                .ownerAccountID] as? Int
+        // A dumpable process's /proc files belong to its user; a non-dumpable one's to root. setpriv execs
+        // phonepack, which makes itself non-dumpable first thing: wait for that rather than guess a time.
+        var owner: Int?
+        waitUntil(seconds: 10) {
+            owner =
+                (try? FileManager.default.attributesOfItem(atPath: "/proc/\(process.processIdentifier)/environ"))?[
+                    .ownerAccountID] as? Int
+            return owner == 0
+        }
         #expect(owner == 0, "phonepack running as 65534 is dumpable (its /proc files are owned by \(owner ?? -1))")
     }
 

@@ -2,7 +2,7 @@ import Foundation
 import PhonePackTestSupport
 import Testing
 
-@Suite("phonepack inspect")
+@Suite("phonepack inspect", .ownThread)
 struct InspectCommandTests {
     let pkg = "com.example.phonepack.demo"
 

@@ -2,7 +2,7 @@ import Foundation
 import PhonePackTestSupport
 import Testing
 
-@Suite("every cloud-phone verb through the binary against the emulator, both clouds")
+@Suite("every cloud-phone verb through the binary against the emulator, both clouds", .ownThread)
 struct PhoneVerbTests {
     static let package = "com.example.phonepack.demo"
 

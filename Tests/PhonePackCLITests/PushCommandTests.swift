@@ -2,7 +2,7 @@ import Foundation
 import PhonePackTestSupport
 import Testing
 
-@Suite("phonepack push huawei, jobs wait and release against the emulated CPH")
+@Suite("phonepack push huawei, jobs wait and release against the emulated CPH", .ownThread)
 struct PushCommandTests {
     static let package = "com.example.phonepack.demo"
 

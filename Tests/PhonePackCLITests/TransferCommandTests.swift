@@ -2,7 +2,7 @@ import Foundation
 import PhonePackTestSupport
 import Testing
 
-@Suite("phonepack upload, download and uploads against the emulator and rclone")
+@Suite("phonepack upload, download and uploads against the emulator and rclone", .ownThread)
 struct TransferCommandTests {
     /// Part requests (PUT with partNumber) the emulator has answered with 200.
     func storedPartRequests(_ emulator: EmulatorProcess) throws -> Int {
@@ -53,8 +53,7 @@ struct TransferCommandTests {
         let arguments = ["upload", tmp.file("app.tar"), "obs://b1/app.tar", "--part-size", "100K", "-j", "2"]
 
         let process = try CLI.start(arguments + ["--limit-rate", "400K"], environment: env)
-        let deadline = Date().addingTimeInterval(60)
-        while try storedPartRequests(emulator) < 4 && Date() < deadline { usleep(50_000) }
+        try waitUntil(seconds: 60) { try storedPartRequests(emulator) >= 4 }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         let beforeResume = try storedPartRequests(emulator)
@@ -81,7 +80,7 @@ struct TransferCommandTests {
         let second = try CLI.start(
             ["upload", tmp.file("app.tar"), "obs://b1/app2.tar", "--part-size", "100K", "--limit-rate", "200K"],
             environment: env)
-        while try storedPartRequests(emulator) < partsBefore + 2 && Date() < deadline { usleep(50_000) }
+        try waitUntil(seconds: 60) { try storedPartRequests(emulator) >= partsBefore + 2 }
         kill(second.processIdentifier, SIGKILL)
         second.waitUntilExit()
         let changed = try writeRandomFile(tmp.file("app.tar"), size: 2_048_000)
@@ -111,7 +110,8 @@ struct TransferCommandTests {
                 "300K",
             ],
             environment: env)
-        usleep(1_500_000)
+        // Killed once two ranges are in the journal (after its header line).
+        waitUntil { journalLines(in: tmp.file("state")) >= 3 }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         #expect(!FileManager.default.fileExists(atPath: tmp.file("out/x.bin")), "no complete-looking file after a kill")

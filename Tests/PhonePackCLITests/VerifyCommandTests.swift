@@ -2,7 +2,7 @@ import Foundation
 import PhonePackTestSupport
 import Testing
 
-@Suite("phonepack verify")
+@Suite("phonepack verify", .ownThread)
 struct VerifyCommandTests {
     let pkg = "com.example.phonepack.demo"
 

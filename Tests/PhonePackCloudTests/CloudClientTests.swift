@@ -4,7 +4,7 @@ import PhonePackCore
 import PhonePackTestSupport
 import Testing
 
-@Suite("HTTP client: retries, timeouts, clock skew, errors, against a misbehaving local server")
+@Suite("HTTP client: retries, timeouts, clock skew, errors, against a misbehaving local server", .ownThread)
 struct CloudClientTests {
     let signer = SigV4Signer(
         credentials: Credentials(accessKey: "AKIDEXAMPLE", secretKey: "secret-for-tests", source: "test"),

@@ -4,7 +4,7 @@ import PhonePackCore
 import PhonePackTestSupport
 import Testing
 
-@Suite("Huawei IAM tokens and project ids against a local IAM stand-in")
+@Suite("Huawei IAM tokens and project ids against a local IAM stand-in", .ownThread)
 struct HuaweiIdentityTests {
     func identity(_ server: LocalServer, cache: String?) throws -> HuaweiIdentity {
         HuaweiIdentity(

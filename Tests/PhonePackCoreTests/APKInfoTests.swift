@@ -3,7 +3,7 @@ import PhonePackCore
 import PhonePackTestSupport
 import Testing
 
-@Suite("APK reading and the binary XML parser")
+@Suite("APK reading and the binary XML parser", .ownThread)
 struct APKInfoTests {
     static let sampleAPK = CLI.repositoryRoot + "/samples/demo-app/base.apk"
 

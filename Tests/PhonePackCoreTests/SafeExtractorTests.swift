@@ -7,7 +7,7 @@ import Testing
 /// The extractor as a library call, on archives crafted by Python's tarfile: what the CLI tests reach only
 /// through the binary. It runs in the test process beside every other test: it must not touch process-wide state
 /// (it once set the umask, which changed the modes of files other tests' tools created meanwhile).
-@Suite("SafeExtractor and PackageVerifier as library calls")
+@Suite("SafeExtractor and PackageVerifier as library calls", .ownThread)
 struct SafeExtractorTests {
     func extract(_ tar: String, into tmp: TemporaryDirectory) throws(PhonePackError) -> ExtractReport {
         try SafeExtractor.extract(

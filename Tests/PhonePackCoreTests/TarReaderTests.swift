@@ -3,7 +3,7 @@ import PhonePackCore
 import PhonePackTestSupport
 import Testing
 
-@Suite("Tar reader")
+@Suite("Tar reader", .ownThread)
 struct TarReaderTests {
     func python(_ script: String, _ args: [String]) throws -> String {
         try Tool.check("python3", ["-c", script] + args)

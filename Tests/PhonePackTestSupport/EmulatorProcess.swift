@@ -74,17 +74,20 @@ package final class EmulatorProcess {
     }
 }
 
+/// `count` random bytes from the kernel: a byte-at-a-time loop takes seconds per 100 MiB in a debug build.
+package func randomBytes(_ count: Int) throws -> Data {
+    let source = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/dev/urandom"))
+    defer { try? source.close() }
+    var data = Data(capacity: count)
+    while data.count < count {
+        data.append(try source.read(upToCount: min(count - data.count, 16 << 20)) ?? Data())
+    }
+    return data
+}
+
 /// Random bytes written to a file, for uploads.
 package func writeRandomFile(_ path: String, size: Int) throws -> Data {
-    var generator = SystemRandomNumberGenerator()
-    var bytes = [UInt8](repeating: 0, count: size)
-    for index in stride(from: 0, to: size, by: 8) {
-        let value = generator.next()
-        for offset in 0..<min(8, size - index) {
-            bytes[index + offset] = UInt8(truncatingIfNeeded: value >> (offset * 8))
-        }
-    }
-    let data = Data(bytes)
+    let data = try randomBytes(size)
     try data.write(to: URL(fileURLWithPath: path))
     return data
 }

@@ -11,12 +11,9 @@ package final class LocalServer {
         let portFile = FileManager.default.temporaryDirectory.appendingPathComponent("port-\(UUID().uuidString)").path
         process = try Tool.start("python3", [CLI.script(script), portFile])
         var found: Int?
-        for _ in 0..<200 {
-            if let text = try? String(contentsOfFile: portFile, encoding: .utf8), let value = Int(text) {
-                found = value
-                break
-            }
-            usleep(20_000)
+        waitUntil {
+            found = (try? String(contentsOfFile: portFile, encoding: .utf8)).flatMap { Int($0) }
+            return found != nil
         }
         try? FileManager.default.removeItem(atPath: portFile)
         port = try #require(found, "the test server did not start")
@@ -28,11 +25,9 @@ package final class LocalServer {
         port = probe
         process = try Tool.start(
             "rclone", ["serve", "s3", "--auth-key", "\(accessKey),\(secretKey)", "--addr", "127.0.0.1:\(probe)", root])
-        for _ in 0..<300 {
-            if LocalServer.accepts(port: probe) { return }
-            usleep(20_000)
+        if !waitUntil({ LocalServer.accepts(port: probe) }) {
+            Issue.record("rclone serve s3 did not start on port \(probe)")
         }
-        Issue.record("rclone serve s3 did not start on port \(probe)")
     }
 
     deinit { Tool.stop(process) }

@@ -75,3 +75,24 @@ package enum Tool {
         process.waitUntilExit()
     }
 }
+
+/// Polls `condition` every 20 ms until it holds or `seconds` pass; returns whether it held. Tests run side by side
+/// on a busy machine, so a test waits for the state it needs instead of sleeping a guessed time.
+@discardableResult
+package func waitUntil(seconds: Double = 30, _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try condition() { return true }
+        usleep(20_000)
+    }
+    return try condition()
+}
+
+/// Lines in the transfer journals under `stateDirectory`: one header per transfer, then one per finished part.
+package func journalLines(in stateDirectory: String) -> Int {
+    let files = FileManager.default.enumerator(atPath: stateDirectory)?.compactMap { $0 as? String } ?? []
+    return files.filter { $0.hasSuffix(".jsonl") }.reduce(0) { count, name in
+        let text = (try? String(contentsOfFile: stateDirectory + "/" + name, encoding: .utf8)) ?? ""
+        return count + text.split(separator: "\n").count
+    }
+}
