@@ -78,6 +78,9 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(help: "Seed of the fault generator.")
     var seed: UInt64 = 1
 
+    @Option(help: "Server, phone or instance ids whose every job fails: id,id,… (to test halting rollouts).")
+    var failTargets = ""
+
     @Option(help: "Smallest size of every part but the last, in bytes.")
     var minPartSize: Int64 = 100 * 1024
 
@@ -111,6 +114,7 @@ struct EmulatorCommand: AsyncParsableCommand {
             return kind
         }
         configuration.seed = seed
+        configuration.failTargets = Set(failTargets.split(separator: ",").map(String.init))
         configuration.minimumPartSize = minPartSize
         try await Emulator.run(configuration) { services in
             let line = Array("READY \(services)\n".utf8)

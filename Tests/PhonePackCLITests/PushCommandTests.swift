@@ -34,7 +34,7 @@ struct PushCommandTests {
         let report = try CLI.parseJSON(second.stdout)
         #expect(report["uploaded"] as? Bool == false)
         #expect(try emulator.requests().filter { $0["method"] as? String == "PUT" }.count == puts, "no second upload")
-        #expect((report["outcomes"] as? [[String: Any]])?.allSatisfy { $0["state"] as? String == "succeeded" } == true)
+        #expect((report["targets"] as? [[String: Any]])?.allSatisfy { $0["state"] as? String == "succeeded" } == true)
     }
 
     @Test("1,000 servers take exactly 10 pushes, and every one is waited for")
@@ -104,7 +104,7 @@ struct PushCommandTests {
         let result = try CLI.run(
             [
                 "push", "huawei", "--tar", "obs://my-cph-bucket/apps/plain.tar", "--package", Self.package, "--servers",
-                "server0001,server0002,server9999",
+                "server0001,server0002,server9999", "--no-preflight",
             ],
             environment: env)
         #expect(result.status == Exit.checkFailed.rawValue)
@@ -141,7 +141,7 @@ struct PushCommandTests {
         let jobID = try #require(outcomes.first?["jobID"] as? String)
         let byJob = try CLI.run(["jobs", "wait", "--job-ids", jobID], environment: env)
         #expect(
-            byJob.status == Exit.success.rawValue && byJob.stdout.contains("jobs: 1 targets: 1 succeeded"),
+            byJob.status == Exit.success.rawValue && byJob.stdout.contains("jobs: 1 target: 1 succeeded"),
             "\(byJob.output)")
     }
 

@@ -26,10 +26,13 @@ public enum FanOut {
                 do throws(PhonePackError) {
                     outcomes = accepted(try call(boxed.value[worker], chunk), asked: chunk)
                 } catch {
+                    let outage = [.network, .service, .timedOut].contains(error.code)
                     outcomes = chunk.map {
-                        TargetOutcome(
+                        var outcome = TargetOutcome(
                             target: $0, state: .rejected, requestID: error.requestID, errorCode: error.vendorCode,
                             errorMessage: error.message)
+                        outcome.callFailed = outage ? true : nil
+                        return outcome
                     }
                 }
                 shared.withLock { $0.outcomes[index] = outcomes }

@@ -5,6 +5,8 @@ import Synchronization
 /// One server's or phone's outcome of a fanned-out operation, as `push` and `jobs wait` report it.
 public struct TargetOutcome: Codable, Sendable, Equatable {
     public enum State: String, Codable, Sendable {
+        /// Not sent yet: a later wave of a release, or one that halted or paused before it.
+        case pending
         /// The job was created and not waited for.
         case submitted
         case running
@@ -22,6 +24,11 @@ public struct TargetOutcome: Codable, Sendable, Equatable {
     public var errorMessage: String?
     /// What a command printed on the phone.
     public var output: String?
+    /// True when the call for this target failed as a whole — the API was unreachable or answered an error after
+    /// retries — so no job exists: an outage, not a verdict on the target (exit 3, not 1).
+    public var callFailed: Bool?
+    /// The wave of a staged release this target belongs to (0 first).
+    public var wave: Int?
 
     public init(
         target: String, state: State, requestID: String? = nil, jobID: String? = nil, errorCode: String? = nil,
@@ -37,6 +44,8 @@ public struct TargetOutcome: Codable, Sendable, Equatable {
     }
 
     var isOpen: Bool { state == .submitted || state == .running }
+    /// Failed, refused, or still running when the wait ended: what a wave's failure budget counts.
+    public var isFailure: Bool { state == .failed || state == .rejected || state == .running }
 }
 
 /// A job's state as a poll reports it.

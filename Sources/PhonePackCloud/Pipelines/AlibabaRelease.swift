@@ -6,9 +6,13 @@ import PhonePackCore
 public enum AlibabaRelease {
     public static func run(
         _ plan: ReleasePlan, store: ObjectStoreClient, phones: AlibabaPhoneClient, transfer settings: TransferSettings,
-        notice: (String) -> Void, progress: @escaping (Int, Int) -> Void = { _, _ in }
+        history: ReleaseHistory, notice: @escaping (String) -> Void,
+        progress: @escaping (Int, Int) -> Void = { _, _ in }
     ) throws(PhonePackError) -> ReleaseReport {
         guard case .apk(let file) = plan.app else { throw ReleaseStages.wrongApp("Alibaba", "one APK") }
+        let rollout = ReleaseStages.rollout(
+            plan, fleet: .alibaba(phones), history: history, notice: notice, progress: progress)
+        try rollout.fleet.checkTargets(plan.targets, listing: plan.preflight)
         let destination = plan.destination
         let report = try ReleaseStages.stage("verify") { () throws(PhonePackError) in
             try PackageVerifier.verify(
@@ -22,20 +26,13 @@ public enum AlibabaRelease {
         let uploaded = try ReleaseStages.upload(
             file, size: report.size, sha256: sha256, to: destination, store: store, settings: settings,
             notice: notice)
-        let (isAPK, phonePath, endpoint) = (report.apk != nil, plan.phonePath, plan.uploadEndpoint)
-        let outcomes = try ReleaseStages.stage("send") { () throws(PhonePackError) in
-            try phones.fanOut(
-                plan.targets, concurrency: plan.concurrency, waitTimeout: plan.waitTimeout, progress: progress
-            ) { (client, chunk) throws(PhonePackError) in
-                var call = AlibabaFileCall(
-                    action: "SendFile", instanceIDs: chunk, sourceFilePath: phonePath, uploadType: "OSS",
-                    uploadEndpoint: endpoint, uploadURL: destination.description)
-                call.autoInstall = isAPK
-                return try client.fileCall(call)
-            }
-        }
-        return ReleaseReport(
-            package: report.apk?.packageName ?? lastPathComponent(file), sha256: sha256, size: report.size,
-            object: destination.description, uploaded: uploaded, outcomes: outcomes)
+        var delivery = ReleaseDelivery(
+            cloud: .alibaba, package: report.apk?.packageName ?? lastPathComponent(file),
+            version: report.apk?.versionDescription, object: destination.description, sha256: sha256,
+            size: report.size)
+        delivery.autoInstall = report.apk != nil
+        delivery.phonePath = plan.phonePath
+        delivery.uploadEndpoint = plan.uploadEndpoint
+        return try ReleaseStages.roll(delivery, plan: plan, rollout: rollout, uploaded: uploaded, notice: notice)
     }
 }

@@ -5,14 +5,19 @@ import PhonePackCore
 public enum HuaweiRelease {
     public static func run(
         _ plan: ReleasePlan, store: ObjectStoreClient, cph: CPHClient, transfer settings: TransferSettings,
-        notice: (String) -> Void, progress: @escaping (Int, Int) -> Void = { _, _ in }
+        history: ReleaseHistory, notice: @escaping (String) -> Void,
+        progress: @escaping (Int, Int) -> Void = { _, _ in }
     ) throws(PhonePackError) -> ReleaseReport {
         guard case .build(var options) = plan.app else { throw ReleaseStages.wrongApp("Huawei", "a built tar") }
-        // Check the push request first: a bad package name or server id should not cost a build and an upload.
+        let rollout = ReleaseStages.rollout(
+            plan, fleet: .huawei(cph), history: history, notice: notice, progress: progress)
+        // Pre-flight first: a bad package name or server id, or a server CPH does not list, should not cost a
+        // build and an upload. Field rules before the listing: they cost no request.
         if let package = options.packageName {
             _ = try CPHShare.pushApps(package: package, tar: plan.destination, preInstall: plan.preInstall)
                 .batches(serverIDs: plan.targets, batchSize: plan.batchSize)
         }
+        try rollout.fleet.checkTargets(plan.targets, listing: plan.preflight)
         let workFolder = try ReleaseStages.temporaryFolder()
         defer { ReleaseStages.removeTree(workFolder) }
         options.output = joinPath(workFolder, lastPathComponent(plan.destination.key))
@@ -34,14 +39,11 @@ public enum HuaweiRelease {
         let uploaded = try ReleaseStages.upload(
             built.output, size: built.size, sha256: built.sha256, to: plan.destination, store: store,
             settings: settings, notice: notice)
-        let outcomes = try ReleaseStages.stage("push") { () throws(PhonePackError) in
-            try cph.share(
-                .pushApps(package: built.package.packageName, tar: plan.destination, preInstall: plan.preInstall),
-                serverIDs: plan.targets, batchSize: plan.batchSize, concurrency: plan.concurrency,
-                waitTimeout: plan.waitTimeout, progress: progress)
-        }
-        return ReleaseReport(
-            package: built.package.packageName, sha256: built.sha256, size: built.size,
-            object: plan.destination.description, uploaded: uploaded, outcomes: outcomes)
+        var delivery = ReleaseDelivery(
+            cloud: .huawei, package: built.package.packageName, version: built.package.versionDescription,
+            object: plan.destination.description, sha256: built.sha256, size: built.size)
+        delivery.preInstall = plan.preInstall
+        delivery.batchSize = plan.batchSize
+        return try ReleaseStages.roll(delivery, plan: plan, rollout: rollout, uploaded: uploaded, notice: notice)
     }
 }

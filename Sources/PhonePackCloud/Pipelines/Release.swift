@@ -24,6 +24,10 @@ public struct ReleasePlan: Sendable {
     /// Alibaba: the folder on the phone, and the OSS endpoint the phones fetch from.
     public var phonePath = "/sdcard/Download/"
     public var uploadEndpoint = ""
+    /// Waves, failure budget, pause (default: one wave).
+    public var policy = RolloutPolicy()
+    /// Check every id against the cloud's own listing before anything is built or sent.
+    public var preflight = true
 
     public init(app: App, destination: ObjectURL, targets: [String]) {
         self.app = app
@@ -32,15 +36,25 @@ public struct ReleasePlan: Sendable {
     }
 }
 
-/// What a release did: the file it sent, whether the upload was needed, and every target's outcome.
-public struct ReleaseReport: Codable, Sendable {
-    public var package: String
-    public var sha256: String
-    public var size: Int64
-    public var object: String
-    /// `false` when the object already held a file with the same SHA-256.
+/// What a release did: its record (every target with its wave and outcome) and whether the upload was needed.
+public struct ReleaseReport: Encodable, Sendable {
+    public var record: ReleaseRecord
+    /// `false` when the object already held a file with the same SHA-256 (or the release resumed).
     public var uploaded: Bool
-    public var outcomes: [TargetOutcome]
+
+    public init(record: ReleaseRecord, uploaded: Bool) {
+        self.record = record
+        self.uploaded = uploaded
+    }
+
+    /// The record's fields and `uploaded`, in one object.
+    public func encode(to encoder: any Encoder) throws {
+        try record.encode(to: encoder)
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(uploaded, forKey: .uploaded)
+    }
+
+    enum Key: String, CodingKey { case uploaded }
 }
 
 /// The stages both release pipelines share. A release stops at the first stage that fails, saying which: a file
@@ -67,10 +81,8 @@ enum ReleaseStages {
         _ file: String, size: Int64, sha256: String, to destination: ObjectURL, store: ObjectStoreClient,
         settings: TransferSettings, notice: (String) -> Void
     ) throws(PhonePackError) -> Bool {
-        let existing = try? store.head(destination.key)
-        let known =
-            existing?.metadata["sha256"] ?? (existing != nil ? try? store.sidecarSHA256(of: destination.key) : nil)
-        if existing?.size == size, known == sha256 {
+        let existing = try? storedFile(destination, store: store)
+        if let existing, existing.size == size, existing.sha256 == sha256 {
             notice("\(destination) already holds this file (same SHA-256); upload skipped")
             return false
         }
@@ -81,6 +93,48 @@ enum ReleaseStages {
         }
         notice("uploaded \(destination): \(summary.parts) parts, \(String(Int(summary.mibPerSecond))) MiB/s")
         return true
+    }
+
+    /// The rollout a plan asks for.
+    static func rollout(
+        _ plan: ReleasePlan, fleet: Fleet, history: ReleaseHistory, notice: @escaping (String) -> Void,
+        progress: @escaping (Int, Int) -> Void
+    ) -> Rollout {
+        var rollout = Rollout(history: history, fleet: fleet)
+        rollout.concurrency = plan.concurrency
+        rollout.waitTimeout = plan.waitTimeout
+        rollout.notice = notice
+        rollout.progress = progress
+        return rollout
+    }
+
+    /// Makes the record (every field of every call checked first) and runs its waves.
+    static func roll(
+        _ delivery: ReleaseDelivery, plan: ReleasePlan, rollout: Rollout, uploaded: Bool,
+        notice: (String) -> Void
+    ) throws(PhonePackError) -> ReleaseReport {
+        try rollout.fleet.check(delivery, targets: plan.targets)
+        var record = try ReleaseRecord(
+            id: ReleaseRecord.newID(), delivery: delivery, policy: plan.policy, targets: plan.targets)
+        notice(
+            "release \(record.id): \(plan.targets.count) \(plural(plan.targets.count, rollout.fleet.targetKind)) in \(record.waveCount) \(plural(record.waveCount, "wave"))"
+        )
+        try stage("push") { () throws(PhonePackError) in try rollout.run(&record) }
+        return ReleaseReport(record: record, uploaded: uploaded)
+    }
+
+    /// The object's size and SHA-256 (from its metadata or a `KEY.sha256` sidecar), or `nil` when it does not
+    /// exist.
+    static func storedFile(_ url: ObjectURL, store: ObjectStoreClient) throws(PhonePackError)
+        -> (size: Int64, sha256: String?)?
+    {
+        let head: ObjectInfo
+        do {
+            head = try store.head(url.key)
+        } catch  where error.isNotFound {
+            return nil
+        }
+        return (head.size, head.metadata["sha256"] ?? (try? store.sidecarSHA256(of: url.key)) ?? nil)
     }
 
     /// Runs one stage; its error says the release stopped there.

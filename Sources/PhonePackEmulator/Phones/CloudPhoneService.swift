@@ -39,6 +39,7 @@ public struct CloudPhoneService: HTTPResponder {
     let instances: [String]
     let aliInstances: [String]
     let jobSeconds: Double
+    let failTargets: Set<String>
     let faults: FaultInjector
     let log: RequestLog
     let iamUser: String
@@ -59,6 +60,7 @@ public struct CloudPhoneService: HTTPResponder {
         instances = (1...max(1, configuration.instanceCount)).map { "kp" + format4($0) }
         aliInstances = (1...max(1, configuration.instanceCount)).map { "acp-" + format4($0) }
         jobSeconds = configuration.jobSeconds
+        failTargets = configuration.failTargets
         self.faults = faults
         self.log = log
         iamUser = configuration.iamUser
@@ -130,7 +132,10 @@ public struct CloudPhoneService: HTTPResponder {
             response = errorResponse(
                 Failure(status: 500, code: "InternalError", message: "\(error)"), api: api, requestID: requestID)
         }
-        log.record(store: api.rawValue, incoming, status: Int(response.status.code), note: note)
+        let action =
+            api == .edsaic
+            ? incoming.header("x-acs-action") ?? incoming.query.first { $0.name == "Action" }?.value : nil
+        log.record(store: api.rawValue, incoming, status: Int(response.status.code), note: note, action: action)
         response.headers[HTTPField.Name("X-Request-Id")!] = requestID
         return response
     }
@@ -253,7 +258,13 @@ public struct CloudPhoneService: HTTPResponder {
     {
         let now = CloudTime.monotonicSeconds()
         return targets.map { target in
-            let result = outcome(target)
+            let result =
+                failTargets.contains(target)
+                ? (
+                    EmulatedFailure(
+                        code: "EMULATOR.InjectedFailure", message: "\(target) fails every job (--fail-targets)"), nil
+                )
+                : outcome(target)
             let id = jobs.nextID()
             jobs.add(
                 EmulatedJob(

@@ -21,6 +21,8 @@ public struct EmulatorConfiguration: Sendable {
     public var phonesPerServer = 1
     public var instanceCount = 3
     public var jobSeconds = 2.0
+    /// Targets (server, phone or instance ids) whose every job fails, to test how a rollout halts.
+    public var failTargets: Set<String> = []
     /// The IAM user whose password gets a token (for X-Auth-Token).
     public var iamUser = "phonepack"
     public var iamPassword = "phonepack-emulator-password"

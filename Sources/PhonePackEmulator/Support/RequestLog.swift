@@ -12,6 +12,8 @@ public final class RequestLog: Sendable {
         public var query: [String]
         public var status: Int
         public var fault: String?
+        /// The eds-aic action (`SendFile`, `RunCommand`, …): every eds-aic call is `POST /`.
+        public var action: String?
     }
 
     private let file: Mutex<OpenFile?>
@@ -27,11 +29,11 @@ public final class RequestLog: Sendable {
         file = Mutex(OpenFile(adopting: fd, path: path))
     }
 
-    func record(store: String, _ request: IncomingRequest, status: Int, note: String?) {
+    func record(store: String, _ request: IncomingRequest, status: Int, note: String?, action: String? = nil) {
         let entry = Entry(
             store: store, method: request.method, path: request.path,
             query: request.query.map(\.name), status: status,
-            fault: note)
+            fault: note, action: action)
         guard let line = try? JSONCoding.encode(entry) else { return }
         file.withLock { file in try? file?.writeAll(line + [UInt8(ascii: "\n")]) }
     }

@@ -2,38 +2,34 @@ import ArgumentParser
 import PhonePackCloud
 import PhonePackCore
 
-/// Prints per-target outcomes as a table (or JSON) and exits 1 when any target failed.
-/// With `json`, prints `document` (the outcomes themselves unless a command has a fuller report).
+/// Prints per-target outcomes as a table (or JSON) and exits 3 when a call failed as a whole (the API could not be
+/// reached or refused it), 1 when any target failed or is still running. With `json`, prints `document` (the
+/// outcomes themselves unless a command has a fuller report). `onlyFailures` lists only the targets that did not
+/// succeed; the summary line counts them all.
 func reportOutcomes(
-    _ outcomes: [TargetOutcome], json: Bool, what: String, document: (any Encodable)? = nil
+    _ outcomes: [TargetOutcome], json: Bool, what: String, document: (any Encodable)? = nil,
+    onlyFailures: Bool = false
 ) throws {
     if json {
         let value: any Encodable = document ?? outcomes
         print(JSONOutput.string(value))
     } else {
-        let width = max(6, outcomes.map(\.target.count).max() ?? 0)
-        say("\("TARGET".padded(to: width))  STATE      JOB / ERROR")
-        for outcome in outcomes {
-            var detail = outcome.jobID ?? ""
-            if let code = outcome.errorCode { detail += (detail.isEmpty ? "" : "  ") + code }
-            if let message = outcome.errorMessage { detail += (detail.isEmpty ? "" : "  ") + message }
-            say("\(outcome.target.padded(to: width))  \(outcome.state.rawValue.padded(to: 9))  \(detail)")
-            if let output = outcome.output, !output.isEmpty {
-                for line in output.split(separator: "\n", omittingEmptySubsequences: false) { say("    \(line)") }
-            }
+        for line in ReleaseText.rows(onlyFailures ? outcomes.filter(\.isFailure) : outcomes, header: true) {
+            say(line)
         }
-        var counts: [TargetOutcome.State: Int] = [:]
-        for outcome in outcomes { counts[outcome.state, default: 0] += 1 }
-        let summary = TargetOutcome.State.allCasesInOrder.compactMap { state in
-            counts[state].map { "\($0) \(state.rawValue)" }
-        }
-        say("\(what): \(outcomes.count) targets: \(summary.joined(separator: ", "))")
+        say("\(what): \(ReleaseText.counts(outcomes))")
     }
+    try exitForOutcomes(outcomes)
+}
+
+/// Exit 3 for an outage, 1 for a failed, refused or unfinished target, else return.
+func exitForOutcomes(_ outcomes: [TargetOutcome]) throws {
     let bad = outcomes.filter { $0.state == .failed || $0.state == .rejected }
     if !bad.isEmpty {
         let list = bad.prefix(5).map { "\($0.target) (\($0.errorCode ?? "error"))" }.joined(separator: ", ")
         printError("\(bad.count) of \(outcomes.count) failed: \(list)\(bad.count > 5 ? ", …" : "")")
-        throw ExitCode(ExitStatus.checkFailed)
+        let outage = bad.contains { $0.callFailed == true }
+        throw ExitCode(outage ? ExitStatus.network : ExitStatus.checkFailed)
     }
     if outcomes.contains(where: { $0.state == .running }) {
         printError("some jobs are still running; wait again with: phonepack jobs wait REQUEST_ID …")
@@ -41,6 +37,89 @@ func reportOutcomes(
     }
 }
 
+/// A release's record as `release`, `release resume`, `release rollback` report it: the targets (or JSON), its
+/// state and what to do next. Exit 0 when completed on every target or paused; 3 when it halted on an outage; 1
+/// when it halted on its failure budget or completed with failures.
+func reportRelease(
+    _ record: ReleaseRecord, json: Bool, document: (any Encodable)? = nil, onlyFailures: Bool = false
+) throws {
+    if json {
+        let value: any Encodable = document ?? record
+        print(JSONOutput.string(value))
+    } else {
+        let shown = onlyFailures ? record.targets.filter(\.isFailure) : record.targets
+        for line in ReleaseText.rows(shown, header: true) { say(line) }
+        say("release: \(ReleaseText.counts(record))")
+    }
+    switch record.status {
+    case .paused:
+        printError(
+            "release \(record.id) \(record.reason ?? "paused"); continue with: phonepack release resume \(record.id)")
+    case .halted:
+        printError(
+            "release \(record.id) halted: \(record.reason ?? ""); after fixing, continue with: phonepack release resume \(record.id)"
+        )
+        let outage = record.targets.contains { $0.callFailed == true }
+        throw ExitCode(outage ? ExitStatus.network : ExitStatus.checkFailed)
+    case .running:
+        if let reason = record.reason { printError("release \(record.id): \(reason)") }
+    case .completed:
+        break
+    }
+    try exitForOutcomes(record.targets)
+}
+
+/// The text of release and fleet reports.
+enum ReleaseText {
+    /// One row per target: target, wave (when staged), state, then job id or error code and message.
+    static func rows(_ outcomes: [TargetOutcome], header: Bool = false) -> [String] {
+        let width = max(6, outcomes.map(\.target.count).max() ?? 0)
+        let staged = outcomes.contains { $0.wave != nil }
+        var lines: [String] = []
+        if header { lines.append("\("TARGET".padded(to: width))  \(staged ? "WAVE  " : "")STATE      JOB / ERROR") }
+        for outcome in outcomes {
+            var detail = outcome.jobID ?? ""
+            if let code = outcome.errorCode { detail += (detail.isEmpty ? "" : "  ") + code }
+            if let message = outcome.errorMessage { detail += (detail.isEmpty ? "" : "  ") + message }
+            let wave = staged ? String((outcome.wave ?? 0) + 1).padded(to: 4) + "  " : ""
+            lines.append(
+                "\(outcome.target.padded(to: width))  \(wave)\(outcome.state.rawValue.padded(to: 9))  \(detail)")
+            if let output = outcome.output, !output.isEmpty {
+                for line in output.split(separator: "\n", omittingEmptySubsequences: false) {
+                    lines.append("    \(line)")
+                }
+            }
+        }
+        return lines
+    }
+
+    /// "3 targets: 2 succeeded, 1 failed".
+    static func counts(_ outcomes: [TargetOutcome]) -> String {
+        var counts: [TargetOutcome.State: Int] = [:]
+        for outcome in outcomes { counts[outcome.state, default: 0] += 1 }
+        let summary = TargetOutcome.State.allCasesInOrder.compactMap { state in
+            counts[state].map { "\($0) \(state.rawValue)" }
+        }
+        return "\(outcomes.count) \(outcomes.count == 1 ? "target" : "targets"): \(summary.joined(separator: ", "))"
+    }
+
+    static func counts(_ record: ReleaseRecord) -> String { counts(record.targets) }
+
+    /// What `release status` prints above the counts.
+    static func header(_ record: ReleaseRecord) -> [String] {
+        let delivery = record.delivery
+        var lines = [
+            "release \(record.id)  \(record.status.rawValue)\(record.reason.map { ": \($0)" } ?? "")",
+            "  \(delivery.cloud.rawValue) \(delivery.package) \(delivery.version ?? "")  \(delivery.object)",
+            "  sha256 \(delivery.sha256), \(formatBytes(delivery.size))",
+            "  waves \(record.policy.steps.map(\.description).joined(separator: ",")) (\(record.waveCount)), max failures \(record.policy.maxFailures) per wave\(record.policy.pause ? ", pausing" : "")",
+            "  created \(record.created), updated \(record.updated)",
+        ]
+        if let rollbackOf = record.rollbackOf { lines.append("  rollback of \(rollbackOf)") }
+        return lines
+    }
+}
+
 extension TargetOutcome.State {
-    static let allCasesInOrder: [Self] = [.succeeded, .submitted, .running, .failed, .rejected]
+    static let allCasesInOrder: [Self] = [.succeeded, .submitted, .running, .pending, .failed, .rejected]
 }

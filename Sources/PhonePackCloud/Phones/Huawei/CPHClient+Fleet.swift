@@ -42,6 +42,14 @@ public enum CPHShare: Sendable {
         return batches
     }
 
+    /// The OBS object the operation makes the servers read, if any.
+    public var object: ObjectURL? {
+        switch self {
+        case .pushApps(_, let tar, _), .pushFiles(let tar): tar
+        case .deleteApps, .deleteFiles: nil
+        }
+    }
+
     /// The request one batch becomes, for `--dry-run`.
     public func describe(_ batch: [String]) -> String {
         let ids = "server_ids: [\(batch.count) ids, \(batch.first ?? "") …]}"

@@ -38,6 +38,9 @@ struct PushAlibaba: ParsableCommand {
     @Option(help: "Seconds a presigned URL stays valid (DOWNLOAD_URL, OSS_BRIDGED).")
     var urlExpires = 3600
 
+    @Flag(help: "Do not check the ids against DescribeAndroidInstances, nor the file's existence, first.")
+    var noPreflight = false
+
     @OptionGroup var transfer: AlibabaTransferFlags
     @OptionGroup var wait: WaitFlags
     @OptionGroup var cloud: CloudOptions
@@ -63,7 +66,13 @@ struct PushAlibaba: ParsableCommand {
         probe.autoInstall = install
         try AlibabaRules.check(probe)
         let template = probe
-        let outcomes = try cloud.session(endpointFor: [.edsAic]).alibabaClient().fanOut(
+        let session = cloud.session(endpointFor: [.edsAic])
+        let phones = try session.alibabaClient()
+        if !noPreflight {
+            try Fleet.alibaba(phones).checkTargets(ids)
+            try session.requireObject(url)
+        }
+        let outcomes = try phones.fanOut(
             ids, concurrency: wait.concurrency, waitTimeout: wait.noWait ? nil : wait.timeout,
             progress: ProgressLine.make(quiet: outputOptions.json)
         ) { (client, chunk) throws(PhonePackError) in

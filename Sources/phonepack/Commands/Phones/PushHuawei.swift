@@ -14,7 +14,9 @@ struct PushHuawei: ParsableCommand {
             Every field is checked against CPH's documented rules before anything is sent. Server ids are sent
             --batch-size at a time (CPH takes 1 to 100 per call), --concurrency calls at once; each server's
             job is then polled (ListJobs, 20 requests per call) until it ends or --timeout passes. One line per
-            server; exit 1 when any failed, naming them and their error codes. --dry-run prints the requests.
+            server; exit 1 when any failed, naming them and their error codes (3 when the API could not be
+            reached). Pre-flight, before anything is sent: every server id must be in CPH's own listing and the
+            tar must exist in OBS (--no-preflight skips both). --dry-run prints the requests and sends nothing.
             """)
 
     @Option(help: "The shared-app tar in OBS: obs://bucket/path/app.tar (PushShareApps).")
@@ -44,6 +46,9 @@ struct PushHuawei: ParsableCommand {
     @Flag(help: "Print the requests that would be sent, and send nothing.")
     var dryRun = false
 
+    @Flag(help: "Do not check the ids against CPH's listing, nor the tar's existence, first.")
+    var noPreflight = false
+
     @OptionGroup var wait: WaitFlags
     @OptionGroup var cloud: CloudOptions
     @OptionGroup var outputOptions: OutputOptions
@@ -71,7 +76,15 @@ struct PushHuawei: ParsableCommand {
             say("dry run: \(batches.count) requests for \(ids.count) servers; nothing sent")
             return
         }
-        let outcomes = try cloud.session(endpointFor: [.cph]).cphClient().share(
+        let session = cloud.session(endpointFor: [.cph])
+        let cph = try session.cphClient()
+        if !noPreflight {
+            // Field rules first: they cost no request.
+            _ = try operation.batches(serverIDs: ids, batchSize: batchSize.value)
+            try Fleet.huawei(cph).checkTargets(ids)
+            if let tar = operation.object { try session.requireObject(tar) }
+        }
+        let outcomes = try cph.share(
             operation, serverIDs: ids, batchSize: batchSize.value, concurrency: wait.concurrency,
             waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.json))
         try reportOutcomes(outcomes, json: outputOptions.json, what: "push")

@@ -2,10 +2,10 @@ import ArgumentParser
 import PhonePackCloud
 import PhonePackCore
 
-struct ReleaseCommand: ParsableCommand {
+struct ReleaseStart: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "release",
-        abstract: "Build → verify → upload → push → wait: an app onto every listed phone in one command.",
+        commandName: "start",
+        abstract: "Build → verify → upload → push in waves → wait: an app onto every listed phone in one command.",
         discussion: """
             Huawei (--to obs://…/app.tar --servers …): the shared-app tar is built in a temporary folder (deleted
             at the end), verified with the huawei-share-app rules, uploaded with its SHA-256 as metadata, pushed
@@ -15,6 +15,11 @@ struct ReleaseCommand: ParsableCommand {
             Both skip the upload when the object already has the same SHA-256 (a rerun after a failed push does
             not upload again), stop at the first stage that fails and say which; an interrupted upload resumes
             on the next run. Endpoints come from PHONEPACK_<SERVICE>_ENDPOINT, the profile, or --region.
+            Pre-flight, before anything is built or sent: every id must be in the cloud's own listing (all pages) and
+            listed once, and every field of every call within the vendor's rules; otherwise exit 2 naming every bad
+            id. Waves: --waves 1,10%,50%,100% (cumulative), --canary N (= N,100%); a wave with more failures than
+            --max-failures halts the release (exit 1; exit 3 when the API could not be reached); --pause stops after
+            each wave until `phonepack release resume ID`.
             """)
 
     @OptionGroup var app: BuildInputFlags
@@ -38,9 +43,17 @@ struct ReleaseCommand: ParsableCommand {
     var phonePath = "/sdcard/Download/"
 
     @OptionGroup var transfer: AlibabaTransferFlags
+    @OptionGroup var rollout: RolloutFlags
     @OptionGroup var wait: WaitFlags
     @OptionGroup var cloud: CloudOptions
     @OptionGroup var outputOptions: OutputOptions
+    @OptionGroup var fleetOutput: FleetOutputFlags
+
+    func validate() throws {
+        if wait.noWait, rollout.policy.steps.count > 1 {
+            throw ValidationError("--no-wait cannot be used with waves: each wave is judged by its jobs' results")
+        }
+    }
 
     func run() throws {
         let destination = try ObjectURL(parsing: to)
@@ -71,16 +84,19 @@ struct ReleaseCommand: ParsableCommand {
         plan.waitTimeout = wait.noWait ? nil : wait.timeout
         plan.phonePath = phonePath
         plan.uploadEndpoint = session.phoneSideOSSEndpoint(explicit: transfer.uploadEndpoint)
+        plan.policy = rollout.policy
+        plan.preflight = !rollout.noPreflight
         let settings = TransferSettings(stateDirectory: session.stateDirectory)
+        let history = ReleaseHistory(stateDirectory: session.stateDirectory)
         let progress = ProgressLine.make(quiet: quiet)
         let report =
             destination.scheme == .obs
             ? try HuaweiRelease.run(
                 plan, store: try session.objectStore(for: destination), cph: try session.cphClient(),
-                transfer: settings, notice: notice, progress: progress)
+                transfer: settings, history: history, notice: notice, progress: progress)
             : try AlibabaRelease.run(
                 plan, store: try session.objectStore(for: destination), phones: try session.alibabaClient(),
-                transfer: settings, notice: notice, progress: progress)
-        try reportOutcomes(report.outcomes, json: quiet, what: "release", document: report)
+                transfer: settings, history: history, notice: notice, progress: progress)
+        try reportRelease(report.record, json: quiet, document: report, onlyFailures: fleetOutput.onlyFailures)
     }
 }

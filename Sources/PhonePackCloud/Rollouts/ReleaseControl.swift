@@ -1,0 +1,111 @@
+import PhonePackCore
+
+extension CloudSession {
+    /// Pre-flight of an object a push makes the phones read: it must exist. Returns its size and SHA-256 (from
+    /// metadata or a `KEY.sha256` sidecar) when known.
+    @discardableResult
+    public func requireObject(_ url: ObjectURL) throws(PhonePackError) -> (size: Int64, sha256: String?) {
+        guard let stored = try ReleaseStages.storedFile(url, store: try objectStore(for: url)) else {
+            throw PhonePackError(
+                .notFound, operation: "pre-flight", path: url.description,
+                message: "no such object; upload it first (nothing was sent)")
+        }
+        return stored
+    }
+}
+
+/// `release resume`, `release rollback`, `release status` and `release history`: what the record allows once the
+/// `release` that made it has returned (or was killed).
+public struct ReleaseControl {
+    public var session: CloudSession
+    public var concurrency = 4
+    public var waitTimeout: Double? = 1800
+    public var notice: (String) -> Void = { _ in }
+    public var progress: (Int, Int) -> Void = { _, _ in }
+
+    public init(session: CloudSession) { self.session = session }
+
+    /// Where the records are: `releases/` in the state folder, beside the transfer journals.
+    public var history: ReleaseHistory { ReleaseHistory(stateDirectory: session.stateDirectory) }
+
+    /// Continues release `id`: sends only to targets that are pending or failed, waits for jobs that were sent
+    /// and not seen to end (a client killed mid-wave), and never sends again to a target that succeeded. The
+    /// object must still hold the file the release recorded.
+    public func resume(_ id: String) throws(PhonePackError) -> ReleaseRecord {
+        var record = try history.load(id)
+        if record.status == .completed, !record.targets.contains(where: { $0.isFailure || $0.isOpen }) {
+            notice("release \(record.id) already completed on every target; nothing to do")
+            return record
+        }
+        try requireObject(record.delivery, operation: "resume")
+        let pending = record.targets.filter { !$0.isOpen && $0.state != .succeeded }.count
+        notice(
+            "resuming release \(record.id): \(pending) to send, \(record.targets.filter(\.isOpen).count) to wait for")
+        try rollout(record.delivery.cloud).run(&record)
+        return record
+    }
+
+    /// Rolls release `id` back: the newest earlier release of the same package to the same cloud that completed
+    /// with no failure is released again — its object, checked against its SHA-256 — to `id`'s targets, through
+    /// `id`'s waves and budget, as a new release that names the one it rolled back.
+    public func rollback(_ id: String, preflight: Bool = true) throws(PhonePackError) -> ReleaseRecord {
+        let current = try history.load(id)
+        let earlier = try history.all().filter {
+            $0.id < current.id && $0.delivery.cloud == current.delivery.cloud
+                && $0.delivery.package == current.delivery.package && $0.status == .completed
+                && !$0.targets.contains(where: { $0.isFailure || $0.isOpen })
+                && $0.delivery.sha256 != current.delivery.sha256
+        }
+        guard let previous = earlier.first else {
+            throw PhonePackError(
+                .notFound, operation: "rollback", path: current.id,
+                message:
+                    "no earlier release of \(current.delivery.package.terminalSafe) with a different file completed on every target; nothing to roll back to"
+            )
+        }
+        try requireObject(previous.delivery, operation: "rollback")
+        var delivery = previous.delivery
+        (delivery.preInstall, delivery.batchSize) = (current.delivery.preInstall, current.delivery.batchSize)
+        (delivery.phonePath, delivery.uploadEndpoint) = (current.delivery.phonePath, current.delivery.uploadEndpoint)
+        let rollout = try rollout(delivery.cloud)
+        let targets = current.targets.map(\.target)
+        try rollout.fleet.checkTargets(targets, listing: preflight)
+        try rollout.fleet.check(delivery, targets: targets)
+        var record = try ReleaseRecord(
+            id: ReleaseRecord.newID(), delivery: delivery, policy: current.policy, targets: targets)
+        record.rollbackOf = current.id
+        notice(
+            "rollback \(record.id): \(delivery.package) \(delivery.version ?? "") of release \(previous.id) back onto the \(targets.count) targets of \(current.id)"
+        )
+        try rollout.run(&record)
+        return record
+    }
+
+    func rollout(_ cloud: ReleaseDelivery.Cloud) throws(PhonePackError) -> Rollout {
+        let fleet: Fleet =
+            switch cloud {
+            case .huawei: .huawei(try session.cphClient())
+            case .alibaba: .alibaba(try session.alibabaClient())
+            }
+        var rollout = Rollout(history: history, fleet: fleet)
+        rollout.concurrency = concurrency
+        rollout.waitTimeout = waitTimeout
+        rollout.notice = notice
+        rollout.progress = progress
+        return rollout
+    }
+
+    /// The object must still be there with the recorded size and SHA-256: a release never sends a file that
+    /// changed under the same name.
+    func requireObject(_ delivery: ReleaseDelivery, operation: String) throws(PhonePackError) {
+        let url = try ObjectURL(parsing: delivery.object)
+        let stored = try ReleaseStages.storedFile(url, store: try session.objectStore(for: url))
+        guard let stored, stored.size == delivery.size, stored.sha256 == delivery.sha256 else {
+            throw PhonePackError(
+                .checkFailed, operation: operation, path: delivery.object,
+                message:
+                    "the object no longer holds the released file (sha256 \(delivery.sha256)): it was replaced or deleted; release the app again (versioned keys such as app-1.2.tar keep each release's file)"
+            )
+        }
+    }
+}

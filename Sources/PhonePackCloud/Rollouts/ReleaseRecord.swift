@@ -1,0 +1,160 @@
+import Glibc
+import PhonePackCore
+
+/// What a release sends, complete enough to send it again (`release resume`, `release rollback`) with nothing but
+/// the record: the object, its SHA-256, and each cloud's push parameters.
+public struct ReleaseDelivery: Codable, Sendable, Equatable {
+    public enum Cloud: String, Codable, Sendable {
+        /// CPH PushShareApps of a shared-app tar in OBS.
+        case huawei
+        /// eds-aic SendFile (+ AutoInstall for an APK) from OSS.
+        case alibaba
+    }
+
+    public var cloud: Cloud
+    public var package: String
+    public var version: String?
+    public var object: String
+    public var sha256: String
+    public var size: Int64
+    /// Huawei.
+    public var preInstall = false
+    public var batchSize = CPHRequestRules.maxServersPerShareCall
+    /// Alibaba.
+    public var phonePath = "/sdcard/Download/"
+    public var uploadEndpoint = ""
+    public var autoInstall = true
+
+    public init(cloud: Cloud, package: String, version: String?, object: String, sha256: String, size: Int64) {
+        self.cloud = cloud
+        self.package = package
+        self.version = version
+        self.object = object
+        self.sha256 = sha256
+        self.size = size
+    }
+}
+
+/// The local record of one release, rewritten atomically at every step (a `kill -9` leaves the last complete
+/// record): what was sent, the policy, and every target with its wave, job and state.
+public struct ReleaseRecord: Codable, Sendable {
+    public enum Status: String, Codable, Sendable {
+        /// Sending or waiting (or the client was killed while it was).
+        case running
+        /// Stopped between waves by `--pause`.
+        case paused
+        /// A wave exceeded its failure budget, or the API could not be reached: no later wave was started.
+        case halted
+        /// Every wave was sent and waited for (some targets may still have failed within the budget).
+        case completed
+    }
+
+    public var id: String
+    public var created: String
+    public var updated: String
+    public var delivery: ReleaseDelivery
+    public var policy: RolloutPolicy
+    public var waveCount: Int
+    public var status: Status
+    /// Why the release halted or paused, in words.
+    public var reason: String?
+    /// The release this one rolled back, for `release rollback`.
+    public var rollbackOf: String?
+    /// Every target with its wave and latest outcome (`pending` until its wave sends).
+    public var targets: [TargetOutcome]
+
+    /// A new record with every target pending, assigned to waves in the order given.
+    public init(id: String, delivery: ReleaseDelivery, policy: RolloutPolicy, targets: [String])
+        throws(PhonePackError)
+    {
+        self.id = id
+        created = CloudTime.iso8601(CloudTime.now())
+        updated = created
+        self.delivery = delivery
+        self.policy = policy
+        status = .running
+        var assigned: [TargetOutcome] = []
+        let sizes = try policy.waveSizes(total: targets.count)
+        var next = 0
+        for (wave, size) in sizes.enumerated() {
+            for target in targets[next..<next + size] {
+                var outcome = TargetOutcome(target: target, state: .pending)
+                outcome.wave = wave
+                assigned.append(outcome)
+            }
+            next += size
+        }
+        waveCount = sizes.count
+        self.targets = assigned
+    }
+
+    /// Targets per state, for summaries.
+    public var counts: [TargetOutcome.State: Int] {
+        targets.reduce(into: [:]) { $0[$1.state, default: 0] += 1 }
+    }
+
+    /// A new release id: the UTC time and 4 random hex digits (sortable, and distinct within a second).
+    public static func newID() -> String {
+        let time = CloudTime.iso8601(CloudTime.now()).filter { $0.isNumber }
+        return "r" + time.prefix(8) + "-" + time.dropFirst(8).prefix(6) + "-" + randomHex(4)
+    }
+}
+
+/// The release records in `<state folder>/releases/ID.json`.
+public struct ReleaseHistory: Sendable {
+    public let directory: String
+
+    public init(stateDirectory: String) { directory = joinPath(stateDirectory, "releases") }
+
+    /// Writes the record atomically (a temporary file renamed over the old one), with `updated` set to now.
+    public func save(_ record: inout ReleaseRecord) throws(PhonePackError) {
+        record.updated = CloudTime.iso8601(CloudTime.now())
+        try makeDirectories(directory)
+        let output = try AtomicOutputFile(destination: path(record.id), permissions: 0o600)
+        try output.file.writeAll(JSONCoding.encode(record))
+        try output.commit()
+    }
+
+    public func load(_ id: String) throws(PhonePackError) -> ReleaseRecord {
+        guard ReleaseHistory.isValidID(id) else {
+            throw PhonePackError(
+                .invalidInput, operation: "read release", path: id,
+                message: "not a release id (like r20261201-140512-ab12); see phonepack release history")
+        }
+        let file: OpenFile
+        do {
+            file = try OpenFile.forReading(path(id))
+        } catch {
+            throw PhonePackError(
+                .notFound, operation: "read release", path: id,
+                message: "no such release in \(directory); see phonepack release history")
+        }
+        return try JSONCoding.decode(ReleaseRecord.self, from: file.readToEnd(limit: 512 << 20))
+    }
+
+    /// Every readable record, newest first.
+    public func all() throws(PhonePackError) -> [ReleaseRecord] {
+        let names = (try? sortedDirectoryEntries(directory)) ?? []
+        let ids = names.filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }.filter(Self.isValidID)
+        return ids.reversed().compactMap { try? load($0) }
+    }
+
+    /// The newest record, or the one named.
+    public func record(_ id: String?) throws(PhonePackError) -> ReleaseRecord {
+        if let id { return try load(id) }
+        guard let newest = try all().first else {
+            throw PhonePackError(.notFound, operation: "read release", path: directory, message: "no releases yet")
+        }
+        return newest
+    }
+
+    func path(_ id: String) -> String { joinPath(directory, id + ".json") }
+
+    /// Ids are ours (`r` + digits, dashes, hex): never a path that leaves the folder.
+    static func isValidID(_ id: String) -> Bool {
+        id.utf8.count <= 64 && id.first == "r"
+            && id.utf8.allSatisfy {
+                ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) || $0 == 0x2D || $0 == 0x72
+            }
+    }
+}

@@ -1,0 +1,29 @@
+import ArgumentParser
+import PhonePackCloud
+
+struct ReleaseRollback: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rollback",
+        abstract: "Release the previous good version again, to the same targets through the same waves.",
+        discussion: """
+            The previous good version is the newest earlier release of the same package to the same cloud that \
+            completed on every target with a different file. Its object must still hold that file (versioned keys \
+            such as obs://bucket/apps/app-1.2.tar keep it). The rollback is a release of its own, with its own id.
+            """)
+
+    @Argument(help: "The release to roll back.")
+    var id: String
+
+    @Flag(help: "Do not check the ids against the cloud's listing first.")
+    var noPreflight = false
+
+    @OptionGroup var wait: WaitFlags
+    @OptionGroup var cloud: CloudOptions
+    @OptionGroup var outputOptions: OutputOptions
+    @OptionGroup var fleetOutput: FleetOutputFlags
+
+    func run() throws {
+        let record = try control(cloud, wait: wait, json: outputOptions.json).rollback(id, preflight: !noPreflight)
+        try reportRelease(record, json: outputOptions.json, onlyFailures: fleetOutput.onlyFailures)
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import PhonePackCloud
+import PhonePackCore
+
+struct ReleaseStatus: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "A release's state from its record: per-state counts, failures with their errors.",
+        discussion: "Reads only the local record (no request is sent). Without an id: the newest release.")
+
+    @Argument(help: "The release id (default: the newest).")
+    var id: String?
+
+    @OptionGroup var cloud: CloudOptions
+    @OptionGroup var outputOptions: OutputOptions
+
+    func run() throws {
+        let record = try control(cloud, json: outputOptions.json).history.record(id)
+        if outputOptions.json { return print(JSONOutput.string(record)) }
+        for line in ReleaseText.header(record) { say(line) }
+        say(ReleaseText.counts(record))
+        let failures = record.targets.filter(\.isFailure)
+        if !failures.isEmpty {
+            say("failures:")
+            for line in ReleaseText.rows(failures) { say("  " + line) }
+        }
+    }
+}
+
+struct ReleaseHistoryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "history", abstract: "Every recorded release, newest first.")
+
+    @OptionGroup var cloud: CloudOptions
+    @OptionGroup var outputOptions: OutputOptions
+
+    func run() throws {
+        let records = try control(cloud, json: outputOptions.json).history.all()
+        if outputOptions.json { return print(JSONOutput.string(records.map(ReleaseSummary.init))) }
+        say("ID                     CREATED               STATUS     PACKAGE / VERSION / TARGETS")
+        for record in records {
+            let what = "\(record.delivery.package) \(record.delivery.version ?? "")"
+            say(
+                "\(record.id.padded(to: 22)) \(record.created.padded(to: 21)) \(record.status.rawValue.padded(to: 10)) \(what)  \(ReleaseText.counts(record))"
+                    + (record.rollbackOf.map { "  (rollback of \($0))" } ?? ""))
+        }
+    }
+}
+
+/// One line of `release history --json`: the record without its targets, with counts per state.
+struct ReleaseSummary: Encodable {
+    var id: String
+    var created: String
+    var updated: String
+    var status: ReleaseRecord.Status
+    var reason: String?
+    var rollbackOf: String?
+    var delivery: ReleaseDelivery
+    var waveCount: Int
+    var counts: [String: Int]
+
+    init(_ record: ReleaseRecord) {
+        (id, created, updated, status) = (record.id, record.created, record.updated, record.status)
+        (reason, rollbackOf, delivery, waveCount) = (
+            record.reason, record.rollbackOf, record.delivery, record.waveCount
+        )
+        counts = Dictionary(uniqueKeysWithValues: record.counts.map { ($0.key.rawValue, $0.value) })
+    }
+}

@@ -1,0 +1,235 @@
+import Foundation
+import PhonePackTestSupport
+import Testing
+
+/// One cloud as a rollout sees it: how its targets are named, what a release sends, and which logged request is
+/// a push.
+struct RolloutCloud: Sendable, CustomTestStringConvertible {
+    var name: String
+    var targetFlag: String
+    var prefix: String
+    var bucket: String
+    var countFlag: String
+
+    static let huawei = RolloutCloud(
+        name: "huawei", targetFlag: "--servers", prefix: "server", bucket: "my-cph-bucket", countFlag: "--servers")
+    static let alibaba = RolloutCloud(
+        name: "alibaba", targetFlag: "--instances", prefix: "acp-", bucket: "cloudphone-saved-bucket-demo",
+        countFlag: "--instances")
+
+    var testDescription: String { name }
+
+    func id(_ number: Int) -> String { prefix + String(format: "%04d", number) }
+    func ids(_ numbers: ClosedRange<Int>) -> String { numbers.map(id).joined(separator: ",") }
+
+    /// The release arguments for `app` (an app folder; Alibaba sends its base.apk) to `key`.
+    func release(_ app: String, key: String, targets: String) -> [String] {
+        let isHuawei = name == "huawei"
+        return [
+            "release", isHuawei ? app : app + "/base.apk", "--to",
+            "\(isHuawei ? "obs" : "oss")://\(bucket)/apps/\(key).\(isHuawei ? "tar" : "apk")", targetFlag, targets,
+        ]
+    }
+
+    /// Push calls in the emulator's log: PushShareApps, or SendFile.
+    func pushes(_ emulator: EmulatorProcess) throws -> Int {
+        try emulator.requests().filter {
+            name == "huawei"
+                ? $0["method"] as? String == "POST" && ($0["path"] as? String ?? "").hasSuffix("/share-apps")
+                : $0["action"] as? String == "SendFile"
+        }.count
+    }
+
+    /// Every request that changes something: uploads, pushes, sends.
+    func mutating(_ emulator: EmulatorProcess) throws -> [[String: Any]] {
+        try emulator.requests().filter {
+            let method = $0["method"] as? String ?? ""
+            return ["PUT", "POST", "DELETE"].contains(method)
+                && !["ListCloudPhones", "DescribeAndroidInstances"].contains($0["action"] as? String ?? "")
+        }
+    }
+}
+
+@Suite("Rollouts: pre-flight, waves, halt, resume after kill -9, rollback, outages (issue 15)", .ownThread)
+struct RolloutTests {
+    func start(_ tmp: TemporaryDirectory, _ cloud: RolloutCloud, _ arguments: [String] = [])
+        throws -> (EmulatorProcess, [String: String])
+    {
+        let emulator = try EmulatorProcess(
+            data: tmp.file("data"), ["--bucket", cloud.bucket, "--job-seconds", "0.3"] + arguments)
+        return (emulator, emulator.environment(stateDirectory: tmp.file("state")))
+    }
+
+    /// `release status --json` of `id` (default: the newest).
+    func status(_ env: [String: String], _ id: String? = nil) throws -> [String: Any] {
+        let result = try CLI.run(["release", "status", "--json"] + (id.map { [$0] } ?? []), environment: env)
+        #expect(result.status == Exit.success.rawValue, "\(result.stderr)")
+        return try CLI.parseJSON(result.stdout)
+    }
+
+    func states(_ record: [String: Any]) -> [String] {
+        (record["targets"] as? [[String: Any]] ?? []).map { $0["state"] as? String ?? "" }
+    }
+
+    @Test(
+        "pre-flight names every unknown id, exits 2, and sends no mutating request",
+        arguments: [
+            RolloutCloud.huawei, .alibaba,
+        ])
+    func preflight(cloud: RolloutCloud) throws {
+        let tmp = try TemporaryDirectory()
+        let (emulator, env) = try start(tmp, cloud)
+        let app = CLI.repositoryRoot + "/samples/demo-app"
+        let unknown = try CLI.run(
+            cloud.release(app, key: "demo", targets: "\(cloud.id(1)),\(cloud.id(99)),\(cloud.id(98))"),
+            environment: env)
+        #expect(unknown.status == Exit.usage.rawValue, "\(unknown.output)")
+        #expect(
+            unknown.stderr.contains(
+                "2 \(cloud.name == "huawei" ? "server" : "instance") ids are not in the cloud's listing: \(cloud.id(99)), \(cloud.id(98)); nothing was sent"
+            ),
+            "\(unknown.stderr)")
+        #expect(try cloud.mutating(emulator).isEmpty, "mutating requests after a failed pre-flight")
+        #expect(
+            !FileManager.default.fileExists(atPath: tmp.file("state/releases")), "a record for a release never started")
+    }
+
+    @Test(
+        "a failing canary halts a 3-wave release after wave 1: one push, the rest pending, exit 1",
+        arguments: [
+            RolloutCloud.huawei, .alibaba,
+        ])
+    func failingCanary(cloud: RolloutCloud) throws {
+        let tmp = try TemporaryDirectory()
+        let (emulator, env) = try start(tmp, cloud, [cloud.countFlag, "6", "--fail-targets", cloud.id(1)])
+        let release = try CLI.run(
+            cloud.release(CLI.repositoryRoot + "/samples/demo-app", key: "demo", targets: cloud.ids(1...6))
+                + ["--waves", "1,50%,100%"],
+            environment: env)
+        #expect(release.status == Exit.checkFailed.rawValue, "\(release.output)")
+        #expect(
+            release.stderr.contains("halted: wave 1: 1 of 1 failed (--max-failures 0 allows 0)"), "\(release.stderr)")
+        #expect(release.stdout.contains("release: 6 targets: 5 pending, 1 failed"), "\(release.stdout)")
+        #expect(try cloud.pushes(emulator) == 1, "only the canary was pushed")
+        let record = try status(env)
+        #expect(record["status"] as? String == "halted")
+        #expect(states(record) == ["failed"] + Array(repeating: "pending", count: 5))
+        let failed = (record["targets"] as? [[String: Any]])?.first
+        #expect(failed?["errorCode"] as? String == "EMULATOR.InjectedFailure")
+    }
+
+    @Test(
+        "resume after kill -9 mid-wave sends exactly the missing pushes and waits for the rest",
+        arguments: [
+            RolloutCloud.huawei, .alibaba,
+        ])
+    func resumeAfterKill(cloud: RolloutCloud) throws {
+        let tmp = try TemporaryDirectory()
+        let emulator = try EmulatorProcess(
+            data: tmp.file("data"), ["--bucket", cloud.bucket, "--job-seconds", "3", cloud.countFlag, "3"])
+        let env = emulator.environment(stateDirectory: tmp.file("state"))
+        // Three waves of one target: every push call is one target, so calls count targets.
+        let process = try CLI.start(
+            cloud.release(CLI.repositoryRoot + "/samples/demo-app", key: "demo", targets: cloud.ids(1...3))
+                + ["--waves", "1,2,3"],
+            environment: env)
+        // Killed once wave 2's job is recorded and before it ends (each job runs 3 s).
+        let recorded = waitUntil(seconds: 60) {
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: tmp.file("state/releases")),
+                let name = names.first,
+                let data = FileManager.default.contents(atPath: tmp.file("state/releases/" + name)),
+                let record = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+            else { return false }
+            let targets = record["targets"] as? [[String: Any]] ?? []
+            return targets.count == 3 && targets[1]["jobID"] != nil
+        }
+        #expect(recorded, "wave 2 was never recorded as sent")
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(try cloud.pushes(emulator) == 2)
+        let id = try #require(try status(env)["id"] as? String)
+        let resumed = try CLI.run(["release", "resume", id], environment: env)
+        #expect(resumed.status == Exit.success.rawValue, "\(resumed.output)")
+        #expect(resumed.stdout.contains("release: 3 targets: 3 succeeded"), "\(resumed.stdout)")
+        #expect(try cloud.pushes(emulator) == 3, "wave 2 was sent again, or wave 3 not at all")
+        #expect(try status(env, id)["status"] as? String == "completed")
+        // A completed release has nothing left to send.
+        let again = try CLI.run(["release", "resume", id], environment: env)
+        #expect(again.status == Exit.success.rawValue && again.stdout.contains("nothing to do"), "\(again.output)")
+        #expect(try cloud.pushes(emulator) == 3)
+    }
+
+    @Test(
+        "rollback releases the previous good version again, to the same targets",
+        arguments: [
+            RolloutCloud.huawei, .alibaba,
+        ])
+    func rollback(cloud: RolloutCloud) throws {
+        let tmp = try TemporaryDirectory()
+        let (emulator, env) = try start(tmp, cloud)
+        for version in ["1.0", "2.0"] {
+            let app = try CLI.makeApp(in: tmp.file("app-\(version)"), ["--version-name", version])
+            try Data("version=\(version)\n".utf8).write(to: URL(fileURLWithPath: app + "/data/files/state.txt"))
+            let release = try CLI.run(
+                cloud.release(app, key: "demo-\(version)", targets: cloud.ids(1...2)) + ["--mtime", "2024-03-15"],
+                environment: env)
+            #expect(release.status == Exit.success.rawValue, "\(release.output)")
+        }
+        let current = try #require(try status(env)["id"] as? String)
+        let rollback = try CLI.run(["release", "rollback", current, "--json"], environment: env)
+        #expect(rollback.status == Exit.success.rawValue, "\(rollback.output)")
+        let record = try CLI.parseJSON(rollback.stdout)
+        #expect(record["rollbackOf"] as? String == current)
+        let delivery = record["delivery"] as? [String: Any]
+        #expect(
+            (delivery?["object"] as? String)?.hasSuffix("apps/demo-1.0.\(cloud.name == "huawei" ? "tar" : "apk")")
+                == true)
+        #expect(states(record) == ["succeeded", "succeeded"])
+        #expect((record["targets"] as? [[String: Any]])?.map { $0["target"] as? String } == [cloud.id(1), cloud.id(2)])
+        if cloud.name == "huawei" {
+            // What the phones hold now is version 1.0's data again.
+            let phones = try CLI.run(
+                [
+                    "exec", "huawei", "--phones", "phone0001,phone0002", "--", "cat",
+                    "/data/data/com.example.phonepack.demo/files/state.txt",
+                ],
+                environment: env)
+            #expect(phones.stdout.components(separatedBy: "version=1.0").count == 3, "\(phones.output)")
+        } else {
+            #expect(try cloud.pushes(emulator) == 3)
+        }
+        let history = try CLI.run(["release", "history"], environment: env)
+        #expect(history.stdout.contains("(rollback of \(current))"), "\(history.stdout)")
+    }
+
+    @Test(
+        "an API outage mid-rollout halts with exit 3, keeps the record, and resume finishes the job",
+        arguments: [
+            RolloutCloud.huawei, .alibaba,
+        ])
+    func outage(cloud: RolloutCloud) throws {
+        let tmp = try TemporaryDirectory()
+        let (emulator, env) = try start(tmp, cloud)
+        let paused = try CLI.run(
+            cloud.release(CLI.repositoryRoot + "/samples/demo-app", key: "demo", targets: cloud.ids(1...3))
+                + ["--canary", "1", "--pause"],
+            environment: env)
+        #expect(paused.status == Exit.success.rawValue, "\(paused.output)")
+        #expect(paused.stderr.contains("paused after wave 1 of 2; continue with: phonepack release resume"))
+        let id = try #require(try status(env)["id"] as? String)
+        // The phone API goes away (a closed port); the object store still answers.
+        var down = env
+        let variable = cloud.name == "huawei" ? "PHONEPACK_CPH_ENDPOINT" : "PHONEPACK_EDS_AIC_ENDPOINT"
+        down[variable] = "http://127.0.0.1:\(try LocalServer.freePort())"
+        let outage = try CLI.run(["release", "resume", id], environment: down)
+        #expect(outage.status == Exit.service.rawValue, "\(outage.output)")
+        #expect(outage.stderr.contains("the API could not be reached"), "\(outage.stderr)")
+        let record = try status(env, id)
+        #expect(record["status"] as? String == "halted")
+        #expect(states(record) == ["succeeded", "rejected", "rejected"])
+        let resumed = try CLI.run(["release", "resume", id], environment: env)
+        #expect(resumed.status == Exit.success.rawValue, "\(resumed.output)")
+        #expect(states(try status(env, id)) == ["succeeded", "succeeded", "succeeded"])
+        #expect(try cloud.pushes(emulator) == 2)
+    }
+}
