@@ -165,7 +165,7 @@ struct PhoneVerbTests {
 
         let pull = try CLI.run(
             [
-                "pull", "--cloud", "alibaba", "--phones", "acp-0001", "--include", "/sdcard/Download", "--to",
+                "pull", "--instances", "acp-0001", "--include", "/sdcard/Download", "--to",
                 "oss://cloudphone-saved-bucket-demo/pulls/", "-C", tmp.file("pulled"),
             ],
             environment: env)

@@ -44,8 +44,8 @@ struct RolloutCloud: Sendable, CustomTestStringConvertible {
     func mutating(_ emulator: EmulatorProcess) throws -> [[String: Any]] {
         try emulator.requests().filter {
             let method = $0["method"] as? String ?? ""
-            return ["PUT", "POST", "DELETE"].contains(method)
-                && !["ListCloudPhones", "DescribeAndroidInstances"].contains($0["action"] as? String ?? "")
+            return ["PUT", "POST", "DELETE"].contains(method) && $0["store"] as? String != "iam"
+                && !["DescribeAndroidInstances", "DescribeTasks"].contains($0["action"] as? String ?? "")
         }
     }
 }
@@ -231,5 +231,82 @@ struct RolloutTests {
         #expect(resumed.status == Exit.success.rawValue, "\(resumed.output)")
         #expect(states(try status(env, id)) == ["succeeded", "succeeded", "succeeded"])
         #expect(try cloud.pushes(emulator) == 2)
+    }
+
+    @Test(
+        "phones apps: which version of a package is on which phone or instance, with counts per version",
+        arguments: [
+            RolloutCloud.huawei, .alibaba,
+        ])
+    func inventory(cloud: RolloutCloud) throws {
+        let tmp = try TemporaryDirectory()
+        let (emulator, env) = try start(tmp, cloud)
+        defer { withExtendedLifetime(emulator) {} }
+        let package = "com.example.phonepack.demo"
+        for (code, target) in [(7, 1), (8, 2), (8, 3)] {
+            let app = try CLI.makeApp(in: tmp.file("app-\(code)-\(target)"), ["--version-code", String(code)])
+            let release = try CLI.run(
+                cloud.release(app, key: "demo-\(code)", targets: cloud.id(target)) + ["--mtime", "2024-03-15"],
+                environment: env)
+            #expect(release.status == Exit.success.rawValue, "\(release.output)")
+        }
+        let flag = cloud.name == "huawei" ? ["--cloud", "huawei"] : ["--cloud", "alibaba"]
+        let result = try CLI.run(["phones", "apps", "--package", package, "--json"] + flag, environment: env)
+        #expect(result.status == Exit.success.rawValue, "\(result.output)")
+        let inventory = try CLI.parseJSON(result.stdout)
+        let target = { (number: Int) in cloud.name == "huawei" ? String(format: "phone%04d", number) : cloud.id(number)
+        }
+        let apps = (inventory["apps"] as? [[String: Any]] ?? []).map {
+            "\($0["target"] as? String ?? "") \($0["package"] as? String ?? "") \($0["versionCode"] as? Int ?? -1)"
+        }
+        #expect(
+            apps == [1: 7, 2: 8, 3: 8].sorted { $0.key < $1.key }.map { "\(target($0.key)) \(package) \($0.value)" })
+        let versions = (inventory["versions"] as? [[String: Any]] ?? []).map {
+            "\($0["versionCode"] as? Int ?? -1):\($0["targets"] as? Int ?? -1)"
+        }
+        #expect(versions == ["8:2", "7:1"])
+        let text = try CLI.run(["phones", "apps", "--package", package] + flag, environment: env)
+        #expect(text.stdout.contains("apps: 3 targets, 0 without an answer"), "\(text.stdout)")
+        let bad = try CLI.run(["phones", "apps", "--package", "not a package"] + flag, environment: env)
+        #expect(bad.status == Exit.usage.rawValue, "\(bad.output)")
+    }
+
+    @Test("--dry-run on every verb that changes something prints its requests and sends none of them")
+    func dryRuns() throws {
+        let tmp = try TemporaryDirectory()
+        let (emulator, env) = try start(tmp, .huawei, ["--bucket", "cloudphone-saved-bucket-demo"])
+        let app = CLI.repositoryRoot + "/samples/demo-app"
+        let verbs: [[String]] = [
+            RolloutCloud.huawei.release(app, key: "demo", targets: "server0001,server0002") + ["--canary", "1"],
+            RolloutCloud.alibaba.release(app, key: "demo", targets: "acp-0001,acp-0002"),
+            [
+                "push", "huawei", "--tar", "obs://my-cph-bucket/apps/demo.tar", "--package",
+                "com.example.phonepack.demo",
+                "--servers", "server0001",
+            ],
+            ["push", "alibaba", "--file", "oss://cloudphone-saved-bucket-demo/a.apk", "--instances", "acp-0001"],
+            [
+                "export", "huawei", "--phones", "phone0001", "--include", "/data/data/x.y", "--to",
+                "obs://my-cph-bucket/e/",
+            ],
+            ["restore", "huawei", "--phones", "phone0001", "--from", "obs://my-cph-bucket/e/phone0001.tar"],
+            ["exec", "huawei", "--phones", "phone0001", "--", "ls", "/"],
+            ["exec", "alibaba", "--instances", "acp-0001", "--", "ls", "/"],
+            ["exec", "koophone", "--instances", "kp0001", "--", "ls", "/"],
+            ["rm", "obs://my-cph-bucket/apps/demo.tar"],
+            ["uploads", "abort", "obs://my-cph-bucket/apps/", "--all"],
+        ]
+        for verb in verbs {
+            // Before `--`: after it, words are the phone's command.
+            var arguments = verb
+            arguments.insert("--dry-run", at: verb.firstIndex(of: "--") ?? verb.count)
+            let result = try CLI.run(arguments, environment: env)
+            #expect(result.status == Exit.success.rawValue, "\(verb): \(result.output)")
+            #expect(
+                result.stdout.contains("dry run: ") && result.stdout.contains("nothing sent"),
+                "\(verb): \(result.stdout)")
+        }
+        let mutating = try RolloutCloud.huawei.mutating(emulator)
+        #expect(mutating.isEmpty, "\(mutating)")
     }
 }

@@ -36,6 +36,61 @@ public struct ReleasePlan: Sendable {
     }
 }
 
+extension ReleasePlan {
+    /// `release --dry-run`: the pre-flight (field rules, and the ids against the cloud's listing unless
+    /// `preflight` is off — read-only requests), then what would be built, uploaded and sent, wave by wave and call
+    /// by call. Nothing is built, uploaded or sent.
+    public func dryRun(fleet: Fleet) throws(PhonePackError) -> [String] {
+        var lines: [String] = []
+        let package: String?
+        switch app {
+        case .build(let options):
+            package = options.packageName
+            if let package {
+                _ = try CPHShare.pushApps(package: package, tar: destination, preInstall: preInstall)
+                    .batches(serverIDs: targets, batchSize: batchSize)
+            }
+            let input =
+                switch options.input {
+                case .directory(let folder): folder
+                case .apks(let files): files.joined(separator: " ")
+                case .export(let tar): tar
+                }
+            lines.append("build \(input) → a shared-app tar; verify (huawei-share-app)")
+        case .apk(let file):
+            package = nil
+            lines.append("verify \(file) (alibaba-sendfile)")
+        }
+        try fleet.checkTargets(targets, listing: preflight)
+        if preflight {
+            lines.append(
+                "pre-flight: \(targets.count) \(plural(targets.count, fleet.targetKind)) found in the cloud's listing")
+        }
+        lines.append("PUT \(destination) (skipped when it already holds the same SHA-256)")
+        let sizes = try policy.waveSizes(total: targets.count)
+        var next = 0
+        for (wave, size) in sizes.enumerated() {
+            let members = Array(targets[next..<next + size])
+            next += size
+            let perCall = fleet.cloud == .huawei ? batchSize : AlibabaRules.maxInstancesPerCall
+            let calls = (members.count + perCall - 1) / perCall
+            let request =
+                fleet.cloud == .huawei
+                ? "POST …/cloud-phone/phones/share-apps {package_name: \(package ?? "<from the APK>"), bucket_name: \(destination.bucket), object_path: \(destination.key)}"
+                : "POST / SendFile {UploadUrl: \(destination), SourceFilePath: \(phonePath), AutoInstall}"
+            lines.append(
+                "wave \(wave + 1) of \(sizes.count): \(members.count) \(plural(members.count, fleet.targetKind)) (\(members.prefix(3).joined(separator: ", "))\(members.count > 3 ? ", …" : "")): \(calls) × \(request)"
+            )
+            if wave + 1 < sizes.count {
+                lines.append(
+                    "  then wait; halt if more than \(policy.maxFailures.allowed(inWaveOf: members.count)) fail\(policy.pause ? "; pause" : "")"
+                )
+            }
+        }
+        return lines
+    }
+}
+
 /// What a release did: its record (every target with its wave and outcome) and whether the upload was needed.
 public struct ReleaseReport: Encodable, Sendable {
     public var record: ReleaseRecord

@@ -134,6 +134,16 @@ public struct PhoneFleet: Sendable {
         10_000 + UInt32(Digest.hash(.sha256, Array(package.utf8)).prefix(2).reduce(0) { $0 << 8 | Int($1) } % 9000)
     }
 
+    /// The versionCode of the APK installed for `package` (`/data/app/<package>-*/base.apk`).
+    func installedVersionCode(_ id: String, _ package: String) -> Int64? {
+        guard let app = try? hostPath(id, "/data/app"),
+            let folder = (try? FileManager.default.contentsOfDirectory(atPath: app))?.sorted().first(where: {
+                $0.hasPrefix(package + "-")
+            })
+        else { return nil }
+        return (try? APKInfo.read(path: app + "/" + folder + "/base.apk"))?.versionCode
+    }
+
     /// A few shell commands, enough for tests and the demo: `ls`, `cat`, `echo`, `getprop`, `pm list packages`.
     func shell(_ id: String, _ command: String) -> (ok: Bool, output: String) {
         let words = command.split(separator: " ").map(String.init)
@@ -157,8 +167,16 @@ public struct PhoneFleet: Sendable {
                         separator: "\n")
                 )
             case "pm" where words.dropFirst().prefix(2) == ["list", "packages"]:
+                // Android's options that matter here: --show-versioncode, and a filter (a substring of the name).
+                let options = words.dropFirst(3)
+                let versions = options.contains("--show-versioncode")
+                let filter = options.first { !$0.hasPrefix("-") }
                 let names = (try? FileManager.default.contentsOfDirectory(atPath: try hostPath(id, "/data/data"))) ?? []
-                return (true, names.sorted().map { "package:\($0)" }.joined(separator: "\n"))
+                let lines = names.sorted().filter { filter.map($0.contains) ?? true }.map { name in
+                    guard versions else { return "package:\(name)" }
+                    return "package:\(name) versionCode:\(installedVersionCode(id, name).map(String.init) ?? "0")"
+                }
+                return (true, lines.joined(separator: "\n"))
             default:
                 return (
                     false,

@@ -17,6 +17,7 @@ struct ExecAlibaba: ParsableCommand {
     var command: [String]
 
     @OptionGroup var wait: WaitFlags
+    @OptionGroup var dryRun: DryRunFlag
     @OptionGroup var cloud: CloudOptions
     @OptionGroup var outputOptions: OutputOptions
 
@@ -26,6 +27,13 @@ struct ExecAlibaba: ParsableCommand {
         try AlibabaRules.checkCommand(
             content: text, instanceIDs: Array(ids.prefix(AlibabaRules.maxInstancesPerCall))
         )
+        let action = sync ? "RunSyncCommand" : "RunCommand"
+        if dryRun.show(
+            ids, perCall: AlibabaRules.maxInstancesPerCall, what: "instances",
+            "POST / \(action) {CommandContent: \(text.terminalSafe)}, InstanceIds")
+        {
+            return
+        }
         let outcomes = try cloud.session(endpointFor: [.edsAic]).alibabaClient().run(
             text, instanceIDs: ids, sync: sync, concurrency: wait.concurrency,
             waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.json))

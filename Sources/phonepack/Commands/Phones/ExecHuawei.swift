@@ -25,6 +25,7 @@ struct ExecHuawei: ParsableCommand {
     var command: [String] = []
 
     @OptionGroup var wait: WaitFlags
+    @OptionGroup var dryRun: DryRunFlag
     @OptionGroup var cloud: CloudOptions
     @OptionGroup var outputOptions: OutputOptions
 
@@ -35,6 +36,12 @@ struct ExecHuawei: ParsableCommand {
             } else { ("shell", command.joined(separator: " ")) }
         try CPHCommandRules.require(command: verb, content: content)
         let ids = phones.ids
+        if dryRun.show(
+            ids, perCall: CPHClient.maxTargetsPerCall, what: "phones",
+            "POST …/cloud-phone/phones/commands {command: \(verb), content: \(content.terminalSafe)}, phone_ids")
+        {
+            return
+        }
         let outcomes = try cloud.session(endpointFor: [.cph]).cphClient().fanOut(
             ids, concurrency: wait.concurrency,
             waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.json)

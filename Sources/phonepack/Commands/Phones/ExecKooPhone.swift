@@ -18,6 +18,7 @@ struct ExecKooPhone: ParsableCommand {
     var command: [String]
 
     @OptionGroup var wait: WaitFlags
+    @OptionGroup var dryRun: DryRunFlag
     @OptionGroup var cloud: CloudOptions
     @OptionGroup var outputOptions: OutputOptions
 
@@ -27,6 +28,12 @@ struct ExecKooPhone: ParsableCommand {
         try KooPhoneRules.check(
             command: text, instanceIDs: Array(ids.prefix(KooPhoneRules.maxInstancesPerCall))
         )
+        if dryRun.show(
+            ids, perCall: KooPhoneRules.maxInstancesPerCall, what: "instances",
+            "POST /v1/instances/\(async ? "async-command" : "sync-command") {command: \(text.terminalSafe)}, instance_ids"
+        ) {
+            return
+        }
         let outcomes = try cloud.session(endpointFor: [.koophone]).kooPhoneClient().run(
             text, instanceIDs: ids, async: async, concurrency: wait.concurrency,
             waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.json))

@@ -26,12 +26,19 @@ struct ExportHuawei: ParsableCommand {
     var to: String
 
     @OptionGroup var wait: WaitFlags
+    @OptionGroup var dryRun: DryRunFlag
     @OptionGroup var cloud: CloudOptions
     @OptionGroup var outputOptions: OutputOptions
 
     func run() throws {
         let target = try obsURL(to, flag: "--to")
         let ids = phones.ids
+        if dryRun.show(
+            ids, perCall: CPHClient.maxTargetsPerCall, what: "phones",
+            "POST …/cloud-phone/phones/batch-storage {include_files: \(include.joined(separator: ",").terminalSafe), bucket_name: \(target.bucket), object_path: \(target.key)<phone>.tar}, phones"
+        ) {
+            return
+        }
         let outcomes = try cloud.session(endpointFor: [.cph]).cphClient().exportData(
             phoneIDs: ids, include: include, exclude: exclude, to: target, concurrency: wait.concurrency,
             waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.json))

@@ -5,13 +5,36 @@ import PhonePackCore
 struct PhonesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "phones",
-        abstract: "List servers, phones or instances (every page): huawei servers, huawei phones, alibaba.")
+        abstract: "List servers, phones or instances (every page), or which app versions are on them (apps).",
+        discussion: """
+            phonepack phones huawei-servers | huawei [--server ID] | alibaba
+            phonepack phones apps [--package P] [--phones …] [--instances …] [--cloud huawei|alibaba]
+            apps runs `pm list packages --show-versioncode [P]` on every phone (Huawei: every phone CPH lists, \
+            or --phones) or instance (Alibaba: every instance, or --instances, which implies --cloud alibaba) \
+            through the cloud's command API, and prints one line per target and package and the count of targets \
+            per version. CPH returns at most 1,024 bytes of output per phone: give --package on phones with many \
+            apps. Exit 1 when a target did not answer (listed under failures), 3 when the API could not be reached.
+            """)
 
-    @Argument(help: "huawei-servers, huawei or alibaba.")
+    @Argument(help: "huawei-servers, huawei, alibaba or apps.")
     var what: String
 
     @Option(help: "Only the phones of this CPH server.")
     var server: String?
+
+    @Option(help: "apps: only this package.")
+    var package: String?
+
+    @Option(help: "apps: these CPH phone ids (default: every phone): id,id,…, @file or @-.")
+    var phones: IDList?
+
+    @Option(help: "apps: these Alibaba instance ids (default: every instance): id,id,…, @file or @-.")
+    var instances: IDList?
+
+    @Option(name: .customLong("cloud"), help: "apps: huawei or alibaba (default: huawei, alibaba with --instances).")
+    var cloudKind: CloudKind?
+
+    @OptionGroup var wait: WaitFlags
 
     @OptionGroup var cloud: CloudOptions
     @OptionGroup var outputOptions: OutputOptions
@@ -30,6 +53,8 @@ struct PhonesCommand: ParsableCommand {
                     "\(phone.phoneID.padded(to: 34)) \((phone.serverID ?? "").padded(to: 34)) \(phone.phoneName ?? "")"
                 )
             }
+        case "apps":
+            try apps()
         case "alibaba":
             let instances = try cloud.session(endpointFor: [.edsAic]).alibabaClient().describeInstances()
             if outputOptions.json { return print(JSONOutput.string(instances)) }
@@ -39,7 +64,56 @@ struct PhonesCommand: ParsableCommand {
                 )
             }
         default:
-            throw ValidationError("give huawei-servers, huawei or alibaba")
+            throw ValidationError("give huawei-servers, huawei, alibaba or apps")
         }
+    }
+
+    func apps() throws {
+        guard !wait.noWait else { throw ValidationError("phones apps reads the commands' output: drop --no-wait") }
+        let kind = cloudKind ?? (instances != nil ? .alibaba : .huawei)
+        let progress = ProgressLine.make(quiet: outputOptions.json)
+        let inventory: Inventory
+        switch kind {
+        case .huawei:
+            guard instances == nil else {
+                throw ValidationError("--instances names Alibaba instances: drop --cloud huawei")
+            }
+            inventory = try cloud.session(endpointFor: [.cph]).cphClient().inventory(
+                phoneIDs: phones?.ids, package: package, concurrency: wait.concurrency, timeout: wait.timeout,
+                progress: progress)
+        case .alibaba:
+            guard phones == nil else { throw ValidationError("--phones names CPH phones: use --instances for Alibaba") }
+            inventory = try cloud.session(endpointFor: [.edsAic]).alibabaClient().inventory(
+                instanceIDs: instances?.ids, package: package, concurrency: wait.concurrency, timeout: wait.timeout,
+                progress: progress)
+        case .koophone:
+            throw ValidationError("phones apps covers huawei and alibaba (KooPhone has no instance listing here)")
+        }
+        if outputOptions.json {
+            print(JSONOutput.string(inventory))
+        } else {
+            let width = max(6, inventory.apps.map(\.target.count).max() ?? 0)
+            say("\("TARGET".padded(to: width))  \("PACKAGE".padded(to: 40))  VERSION CODE")
+            for app in inventory.apps {
+                say(
+                    "\(app.target.padded(to: width))  \(app.package.padded(to: 40))  \(app.versionCode.map(String.init) ?? "-")"
+                )
+            }
+            say("")
+            say("\("PACKAGE".padded(to: 40))  \("VERSION CODE".padded(to: 12))  TARGETS")
+            for version in inventory.versions {
+                say(
+                    "\(version.package.padded(to: 40))  \((version.versionCode.map(String.init) ?? "-").padded(to: 12))  \(version.targets)"
+                )
+            }
+            if !inventory.failures.isEmpty {
+                say("failures:")
+                for line in ReleaseText.rows(inventory.failures) { say("  " + line) }
+            }
+            say(
+                "apps: \(inventory.targets) \(inventory.targets == 1 ? "target" : "targets"), \(inventory.failures.count) without an answer"
+            )
+        }
+        try exitForOutcomes(inventory.failures)
     }
 }

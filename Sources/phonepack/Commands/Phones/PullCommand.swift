@@ -14,8 +14,11 @@ struct PullCommand: ParsableCommand {
             the others; exit 1 names the ones that failed.
             """)
 
-    @Option(help: "Phone or instance ids: id,id,…, @file or @- (standard input).")
-    var phones: IDList
+    @Option(help: "CPH phone ids: id,id,…, @file or @- (standard input).")
+    var phones: IDList?
+
+    @Option(help: "Alibaba instance ids (implies --cloud alibaba): id,id,…, @file or @-.")
+    var instances: IDList?
 
     @Option(help: "Phone path to bring back (repeatable for Huawei).")
     var include: [String]
@@ -29,25 +32,32 @@ struct PullCommand: ParsableCommand {
     @Option(name: .customShort("C"), help: "Folder to unpack into (one subfolder per phone).")
     var directory: String
 
-    @Option(name: .customLong("cloud"), help: "huawei or alibaba.")
-    var cloudKind: CloudKind = .huawei
+    @Option(name: .customLong("cloud"), help: "huawei or alibaba (default: huawei; alibaba with --instances).")
+    var cloudKind: CloudKind?
 
     @OptionGroup var transfer: AlibabaTransferFlags
     @OptionGroup var wait: WaitFlags
     @OptionGroup var cloud: CloudOptions
     @OptionGroup var outputOptions: OutputOptions
 
+    func validate() throws {
+        guard (phones == nil) != (instances == nil) else {
+            throw ValidationError("give --phones (CPH phone ids) or --instances (Alibaba instance ids)")
+        }
+    }
+
     func run() throws {
         let session = cloud.session()
         let target = try ObjectURL(parsing: to)
-        var plan = PullPlan(targets: phones.ids, includes: include, prefix: target, folder: directory)
+        let ids = (phones ?? instances)?.ids ?? []
+        var plan = PullPlan(targets: ids, includes: include, prefix: target, folder: directory)
         plan.excludes = exclude
         plan.timeout = wait.timeout
         plan.uploadEndpoint = session.phoneSideOSSEndpoint(explicit: transfer.uploadEndpoint)
         let settings = TransferSettings(stateDirectory: session.stateDirectory)
         let progress = ProgressLine.make(quiet: outputOptions.json)
         let pulled: [PulledPhone]
-        switch cloudKind {
+        switch cloudKind ?? (instances != nil ? .alibaba : .huawei) {
         case .huawei:
             _ = try obsURL(to, flag: "--to")
             pulled = try PullPipeline.huawei(

@@ -41,6 +41,7 @@ struct PushAlibaba: ParsableCommand {
     @Flag(help: "Do not check the ids against DescribeAndroidInstances, nor the file's existence, first.")
     var noPreflight = false
 
+    @OptionGroup var dryRun: DryRunFlag
     @OptionGroup var transfer: AlibabaTransferFlags
     @OptionGroup var wait: WaitFlags
     @OptionGroup var cloud: CloudOptions
@@ -66,6 +67,12 @@ struct PushAlibaba: ParsableCommand {
         probe.autoInstall = install
         try AlibabaRules.check(probe)
         let template = probe
+        if dryRun.show(
+            ids, perCall: AlibabaRules.maxInstancesPerCall, what: "instances",
+            "POST / SendFile {SourceFilePath: \(phonePath.terminalSafe), UploadType: \(uploadType.rawValue), UploadUrl: \(url), AutoInstall: \(install)}, InstanceIds"
+        ) {
+            return
+        }
         let session = cloud.session(endpointFor: [.edsAic])
         let phones = try session.alibabaClient()
         if !noPreflight {

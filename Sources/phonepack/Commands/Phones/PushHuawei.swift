@@ -43,8 +43,7 @@ struct PushHuawei: ParsableCommand {
     @Option(help: "Server ids per call (1 to 100).")
     var batchSize = BatchSize()
 
-    @Flag(help: "Print the requests that would be sent, and send nothing.")
-    var dryRun = false
+    @OptionGroup var dryRun: DryRunFlag
 
     @Flag(help: "Do not check the ids against CPH's listing, nor the tar's existence, first.")
     var noPreflight = false
@@ -70,10 +69,10 @@ struct PushHuawei: ParsableCommand {
             throw ValidationError("give one of --tar, --delete, --files, --delete-files")
         }
         let ids = servers.ids
-        if dryRun {
+        if dryRun.dryRun {
             let batches = try operation.batches(serverIDs: ids, batchSize: batchSize.value)
-            for batch in batches { say(operation.describe(batch)) }
-            say("dry run: \(batches.count) requests for \(ids.count) servers; nothing sent")
+            _ = dryRun.show(
+                batches.map(operation.describe), summary: "\(batches.count) requests for \(ids.count) servers")
             return
         }
         let session = cloud.session(endpointFor: [.cph])

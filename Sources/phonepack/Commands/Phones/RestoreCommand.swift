@@ -18,6 +18,7 @@ struct RestoreHuawei: ParsableCommand {
     var from: String
 
     @OptionGroup var wait: WaitFlags
+    @OptionGroup var dryRun: DryRunFlag
     @OptionGroup var cloud: CloudOptions
     @OptionGroup var outputOptions: OutputOptions
 
@@ -25,6 +26,12 @@ struct RestoreHuawei: ParsableCommand {
         let source = try obsURL(from, flag: "--from")
         try FieldRules.cphObjectPath(source.key).require("object_path", value: source.key)
         let ids = phones.ids
+        if dryRun.show(
+            ids, perCall: CPHClient.maxTargetsPerCall, what: "phones",
+            "POST …/cloud-phone/phones/batch-restore {bucket_name: \(source.bucket), object_path: \(source.key)}, phones"
+        ) {
+            return
+        }
         let outcomes = try cloud.session(endpointFor: [.cph]).cphClient().fanOut(
             ids, concurrency: wait.concurrency,
             waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.json)

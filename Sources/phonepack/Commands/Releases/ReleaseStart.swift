@@ -44,6 +44,7 @@ struct ReleaseStart: ParsableCommand {
 
     @OptionGroup var transfer: AlibabaTransferFlags
     @OptionGroup var rollout: RolloutFlags
+    @OptionGroup var dryRun: DryRunFlag
     @OptionGroup var wait: WaitFlags
     @OptionGroup var cloud: CloudOptions
     @OptionGroup var outputOptions: OutputOptions
@@ -86,6 +87,12 @@ struct ReleaseStart: ParsableCommand {
         plan.uploadEndpoint = session.phoneSideOSSEndpoint(explicit: transfer.uploadEndpoint)
         plan.policy = rollout.policy
         plan.preflight = !rollout.noPreflight
+        if dryRun.dryRun {
+            let fleet: Fleet =
+                destination.scheme == .obs ? .huawei(try session.cphClient()) : .alibaba(try session.alibabaClient())
+            _ = dryRun.show(try plan.dryRun(fleet: fleet), summary: "\(targets.count) targets")
+            return
+        }
         let settings = TransferSettings(stateDirectory: session.stateDirectory)
         let history = ReleaseHistory(stateDirectory: session.stateDirectory)
         let progress = ProgressLine.make(quiet: quiet)

@@ -8,6 +8,7 @@ struct RemoveCommand: ParsableCommand {
     @Argument(help: "obs://bucket/key, oss://bucket/key or s3://bucket/key.")
     var url: String
 
+    @OptionGroup var dryRun: DryRunFlag
     @OptionGroup var cloud: CloudOptions
 
     func run() throws {
@@ -15,6 +16,7 @@ struct RemoveCommand: ParsableCommand {
         guard !target.key.isEmpty, !target.key.hasSuffix("/") else {
             throw ValidationError("give one object's key, not a bucket or prefix: \(url)")
         }
+        if dryRun.show(["DELETE \(target)"], summary: "1 object") { return }
         try cloud.objectStore(for: target).delete(target.key)
         say("deleted \(url)")
     }

@@ -45,6 +45,7 @@ struct UploadsAbort: ParsableCommand {
     @Flag(help: "Abort every unfinished upload under the prefix.")
     var all = false
 
+    @OptionGroup var dryRun: DryRunFlag
     @OptionGroup var cloud: CloudOptions
 
     func validate() throws {
@@ -58,6 +59,12 @@ struct UploadsAbort: ParsableCommand {
             all
             ? try store.listMultipartUploads(prefix: target.key)
             : [PendingUpload(key: target.key, uploadID: uploadId!, initiated: nil)]
+        let lines = uploads.map {
+            "DELETE \(target.scheme)://\(target.bucket)/\($0.key.terminalSafe)?uploadId=\($0.uploadID.terminalSafe)"
+        }
+        if dryRun.show(lines, summary: "\(uploads.count) \(uploads.count == 1 ? "upload" : "uploads") to abort") {
+            return
+        }
         for upload in uploads {
             try store.abortMultipart(upload.key, uploadID: upload.uploadID)
             say("aborted \(upload.uploadID)  \(upload.key)")

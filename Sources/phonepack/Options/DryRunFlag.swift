@@ -1,0 +1,37 @@
+import ArgumentParser
+import PhonePackCore
+
+/// `--dry-run` on every verb that changes something: it prints the requests it would send and sends none of
+/// them (read-only look-ups such as a pre-flight listing may still be made).
+struct DryRunFlag: ParsableArguments {
+    @Flag(help: "Print the requests that would be sent, and send nothing that changes anything.")
+    var dryRun = false
+
+    /// With `--dry-run`: prints one line per call of at most `perCall` ids (`request` describes the call) and a
+    /// summary, and returns true; the command then returns without sending.
+    func show(_ ids: [String], perCall: Int, what: String, _ request: String) -> Bool {
+        guard dryRun else { return false }
+        let calls = stride(from: 0, to: ids.count, by: max(1, perCall)).map {
+            Array(ids[$0..<min($0 + max(1, perCall), ids.count)])
+        }
+        for call in calls { say("\(request) [\(DryRunFlag.describe(call))]") }
+        say(
+            "dry run: \(calls.count) \(calls.count == 1 ? "request" : "requests") for \(ids.count) \(what); nothing sent"
+        )
+        return true
+    }
+
+    /// With `--dry-run`: prints each line and a summary, and returns true.
+    func show(_ lines: [String], summary: String) -> Bool {
+        guard dryRun else { return false }
+        for line in lines { say(line) }
+        say("dry run: \(summary); nothing sent")
+        return true
+    }
+
+    /// "3 ids: a, b, c" or "250 ids: a … z".
+    static func describe(_ ids: [String]) -> String {
+        let list = ids.count <= 3 ? ids.joined(separator: ", ") : "\(ids[0]) … \(ids[ids.count - 1])"
+        return "\(ids.count) \(ids.count == 1 ? "id" : "ids"): \(list)"
+    }
+}
