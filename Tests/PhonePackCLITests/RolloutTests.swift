@@ -89,6 +89,30 @@ struct RolloutTests {
                 "2 \(cloud.name == "huawei" ? "server" : "instance") ids are not in the cloud's listing: \(cloud.id(99)), \(cloud.id(98)); nothing was sent"
             ),
             "\(unknown.stderr)")
+        // The phone verbs check their ids the same way.
+        let phoneVerbs: [[String]] =
+            cloud.name == "huawei"
+            ? [
+                ["exec", "huawei", "--phones", "phone0001,phone0099", "--", "ls"],
+                [
+                    "export", "huawei", "--phones", "phone0099", "--include", "/data/data/a.b", "--to",
+                    "obs://\(cloud.bucket)/e/",
+                ],
+                ["restore", "huawei", "--phones", "phone0099", "--from", "obs://\(cloud.bucket)/e/x.tar"],
+                [
+                    "push", "huawei", "--tar", "obs://\(cloud.bucket)/a.tar", "--package", "a.b", "--servers",
+                    "server0099",
+                ],
+            ]
+            : [
+                ["exec", "alibaba", "--instances", "acp-0001,acp-0099", "--", "ls"],
+                ["push", "alibaba", "--file", "oss://\(cloud.bucket)/a.apk", "--instances", "acp-0099"],
+            ]
+        for verb in phoneVerbs {
+            let result = try CLI.run(verb, environment: env)
+            #expect(result.status == Exit.usage.rawValue, "\(verb): \(result.output)")
+            #expect(result.stderr.contains("0099; nothing was sent"), "\(verb): \(result.stderr)")
+        }
         #expect(try cloud.mutating(emulator).isEmpty, "mutating requests after a failed pre-flight")
         #expect(
             !FileManager.default.fileExists(atPath: tmp.file("state/releases")), "a record for a release never started")

@@ -155,12 +155,9 @@ enum ReleaseStages {
         _ plan: ReleasePlan, fleet: Fleet, history: ReleaseHistory, notice: @escaping (String) -> Void,
         progress: @escaping (Int, Int) -> Void
     ) -> Rollout {
-        var rollout = Rollout(history: history, fleet: fleet)
-        rollout.concurrency = plan.concurrency
-        rollout.waitTimeout = plan.waitTimeout
-        rollout.notice = notice
-        rollout.progress = progress
-        return rollout
+        Rollout(
+            history: history, fleet: fleet, concurrency: plan.concurrency, waitTimeout: plan.waitTimeout,
+            notice: notice, progress: progress)
     }
 
     /// Makes the record (every field of every call checked first) and runs its waves.

@@ -24,21 +24,29 @@ public enum Fleet {
     /// Pre-flight of the ids: each listed once and known to the cloud (its own listing, all pages, unless
     /// `listing` is false). Throws one error naming every bad id; nothing has been sent.
     public func checkTargets(_ targets: [String], listing: Bool = true) throws(PhonePackError) {
+        try Self.requireKnown(
+            targets, kind: targetKind, listing: listing ? { () throws(PhonePackError) in try knownTargets() } : nil)
+    }
+
+    /// Each id listed once and, with a `listing`, in it (compared as bytes); one error names every bad id.
+    public static func requireKnown(
+        _ ids: [String], kind: String, listing: (() throws(PhonePackError) -> [String])?
+    ) throws(PhonePackError) {
         var seen = Set<NameKey>()
-        let repeated = targets.filter { !seen.insert(NameKey($0)).inserted }
+        let repeated = ids.filter { !seen.insert(NameKey($0)).inserted }
         guard repeated.isEmpty else {
             throw PhonePackError(
                 .invalidInput, operation: "pre-flight", path: "targets",
-                message: "listed more than once: \(Self.list(repeated)); nothing was sent")
+                message: "listed more than once: \(list(repeated)); nothing was sent")
         }
-        guard listing else { return }
-        let known = Set(try knownTargets().map(NameKey.init))
-        let unknown = targets.filter { !known.contains(NameKey($0)) }
+        guard let listing else { return }
+        let known = Set(try listing().map(NameKey.init))
+        let unknown = ids.filter { !known.contains(NameKey($0)) }
         guard unknown.isEmpty else {
             throw PhonePackError(
                 .invalidInput, operation: "pre-flight", path: "targets",
                 message:
-                    "\(unknown.count) \(targetKind) id\(unknown.count == 1 ? " is" : "s are") not in the cloud's listing: \(Self.list(unknown)); nothing was sent (--no-preflight skips the listing)"
+                    "\(unknown.count) \(kind) id\(unknown.count == 1 ? " is" : "s are") not in the cloud's listing: \(list(unknown)); nothing was sent (--no-preflight skips the listing)"
             )
         }
     }

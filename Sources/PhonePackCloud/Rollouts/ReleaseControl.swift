@@ -87,12 +87,9 @@ public struct ReleaseControl {
             case .huawei: .huawei(try session.cphClient())
             case .alibaba: .alibaba(try session.alibabaClient())
             }
-        var rollout = Rollout(history: history, fleet: fleet)
-        rollout.concurrency = concurrency
-        rollout.waitTimeout = waitTimeout
-        rollout.notice = notice
-        rollout.progress = progress
-        return rollout
+        return Rollout(
+            history: history, fleet: fleet, concurrency: concurrency, waitTimeout: waitTimeout, notice: notice,
+            progress: progress)
     }
 
     /// The object must still be there with the recorded size and SHA-256: a release never sends a file that

@@ -13,9 +13,16 @@ public struct Rollout {
     public var notice: (String) -> Void = { _ in }
     public var progress: (Int, Int) -> Void = { _, _ in }
 
-    public init(history: ReleaseHistory, fleet: Fleet) {
+    public init(
+        history: ReleaseHistory, fleet: Fleet, concurrency: Int = 4, waitTimeout: Double? = 1800,
+        notice: @escaping (String) -> Void = { _ in }, progress: @escaping (Int, Int) -> Void = { _, _ in }
+    ) {
         self.history = history
         self.fleet = fleet
+        self.concurrency = concurrency
+        self.waitTimeout = waitTimeout
+        self.notice = notice
+        self.progress = progress
     }
 
     /// Runs (or continues) `record` from its first wave with a target that has not succeeded, and returns it as

@@ -14,9 +14,17 @@ public final class RequestLog: Sendable {
         public var fault: String?
         /// The eds-aic action (`SendFile`, `RunCommand`, …): every eds-aic call is `POST /`.
         public var action: String?
+        /// When the answer was ready: Unix time in seconds, to the millisecond (benchmarks time a halt with it).
+        public var time: Double
     }
 
     private let file: Mutex<OpenFile?>
+
+    static func now() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return (Double(spec.tv_sec) + Double(spec.tv_nsec / 1_000_000) / 1000)
+    }
 
     /// Appends to `path`; with `nil`, records nothing.
     public init(path: String?) throws(PhonePackError) {
@@ -33,7 +41,7 @@ public final class RequestLog: Sendable {
         let entry = Entry(
             store: store, method: request.method, path: request.path,
             query: request.query.map(\.name), status: status,
-            fault: note, action: action)
+            fault: note, action: action, time: Self.now())
         guard let line = try? JSONCoding.encode(entry) else { return }
         file.withLock { file in try? file?.writeAll(line + [UInt8(ascii: "\n")]) }
     }

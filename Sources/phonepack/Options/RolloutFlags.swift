@@ -36,9 +36,6 @@ struct RolloutFlags: ParsableArguments {
     @Flag(help: "Stop after each wave but the last; continue with: phonepack release resume ID.")
     var pause = false
 
-    @Flag(help: "Do not check the ids against the cloud's listing first (when the credentials may not list).")
-    var noPreflight = false
-
     func validate() throws {
         if waves != nil, canary != nil { throw ValidationError("give --waves or --canary, not both") }
         if let canary, canary < 1 { throw ValidationError("--canary takes a count of at least 1") }

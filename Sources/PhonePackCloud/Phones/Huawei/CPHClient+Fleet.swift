@@ -100,15 +100,34 @@ extension CPHClient {
         phoneIDs: [String], include: [String], exclude: [String], to: ObjectURL, concurrency: Int = 4,
         waitTimeout: Double?, progress: (Int, Int) -> Void = { _, _ in }
     ) throws(PhonePackError) -> [TargetOutcome] {
-        _ = try ExportPathFilter(includes: include, excludes: exclude)
-        let entries = phoneIDs.map { CPHStorageInfo.export(phone: $0, include: include, exclude: exclude, to: to) }
-        for entry in entries { try CPHRequestRules.export(entry) }
+        try Self.checkExport(phoneIDs: phoneIDs, include: include, exclude: exclude, to: to)
         return try fanOut(
             phoneIDs, limit: CPHRequestRules.maxServersPerShareCall, concurrency: concurrency,
             waitTimeout: waitTimeout, progress: progress
         ) { (client, chunk) throws(PhonePackError) in
             try client.exportData(
                 chunk.map { CPHStorageInfo.export(phone: $0, include: include, exclude: exclude, to: to) })
+        }
+    }
+}
+
+extension CPHClient {
+    /// Pre-flight of phone ids: each listed once and in CPH's listing of phones (all pages).
+    public func checkPhones(_ ids: [String], listing: Bool = true) throws(PhonePackError) {
+        try Fleet.requireKnown(
+            ids, kind: "phone",
+            listing: listing ? { () throws(PhonePackError) in try self.listPhones().map(\.phoneID) } : nil)
+    }
+}
+
+extension CPHClient {
+    /// Every export entry checked against CPH's rules (paths, bucket, object path): the "nothing was sent" error.
+    public static func checkExport(phoneIDs: [String], include: [String], exclude: [String], to: ObjectURL)
+        throws(PhonePackError)
+    {
+        _ = try ExportPathFilter(includes: include, excludes: exclude)
+        for phone in phoneIDs {
+            try CPHRequestRules.export(CPHStorageInfo.export(phone: phone, include: include, exclude: exclude, to: to))
         }
     }
 }

@@ -18,6 +18,7 @@ struct ExecAlibaba: ParsableCommand {
 
     @OptionGroup var wait: WaitFlags
     @OptionGroup var dryRun: DryRunFlag
+    @OptionGroup var preflight: PreflightFlag
     @OptionGroup var cloud: CloudOptions
     @OptionGroup var outputOptions: OutputOptions
 
@@ -34,7 +35,9 @@ struct ExecAlibaba: ParsableCommand {
         {
             return
         }
-        let outcomes = try cloud.session(endpointFor: [.edsAic]).alibabaClient().run(
+        let phones = try cloud.session(endpointFor: [.edsAic]).alibabaClient()
+        try Fleet.alibaba(phones).checkTargets(ids, listing: preflight.enabled)
+        let outcomes = try phones.run(
             text, instanceIDs: ids, sync: sync, concurrency: wait.concurrency,
             waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.json))
         try reportOutcomes(outcomes, json: outputOptions.json, what: "exec")

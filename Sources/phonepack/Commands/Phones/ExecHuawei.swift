@@ -26,6 +26,7 @@ struct ExecHuawei: ParsableCommand {
 
     @OptionGroup var wait: WaitFlags
     @OptionGroup var dryRun: DryRunFlag
+    @OptionGroup var preflight: PreflightFlag
     @OptionGroup var cloud: CloudOptions
     @OptionGroup var outputOptions: OutputOptions
 
@@ -42,7 +43,9 @@ struct ExecHuawei: ParsableCommand {
         {
             return
         }
-        let outcomes = try cloud.session(endpointFor: [.cph]).cphClient().fanOut(
+        let cph = try cloud.session(endpointFor: [.cph]).cphClient()
+        try cph.checkPhones(ids, listing: preflight.enabled)
+        let outcomes = try cph.fanOut(
             ids, concurrency: wait.concurrency,
             waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.json)
         ) { (client, chunk) throws(PhonePackError) in

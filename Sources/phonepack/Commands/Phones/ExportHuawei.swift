@@ -27,19 +27,24 @@ struct ExportHuawei: ParsableCommand {
 
     @OptionGroup var wait: WaitFlags
     @OptionGroup var dryRun: DryRunFlag
+    @OptionGroup var preflight: PreflightFlag
     @OptionGroup var cloud: CloudOptions
     @OptionGroup var outputOptions: OutputOptions
 
     func run() throws {
         let target = try obsURL(to, flag: "--to")
         let ids = phones.ids
+        // Field rules first (for --dry-run too), before the listing: they cost no request.
+        try CPHClient.checkExport(phoneIDs: ids, include: include, exclude: exclude, to: target)
         if dryRun.show(
             ids, perCall: CPHClient.maxTargetsPerCall, what: "phones",
             "POST …/cloud-phone/phones/batch-storage {include_files: \(include.joined(separator: ",").terminalSafe), bucket_name: \(target.bucket), object_path: \(target.key)<phone>.tar}, phones"
         ) {
             return
         }
-        let outcomes = try cloud.session(endpointFor: [.cph]).cphClient().exportData(
+        let cph = try cloud.session(endpointFor: [.cph]).cphClient()
+        try cph.checkPhones(ids, listing: preflight.enabled)
+        let outcomes = try cph.exportData(
             phoneIDs: ids, include: include, exclude: exclude, to: target, concurrency: wait.concurrency,
             waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.json))
         try reportOutcomes(outcomes, json: outputOptions.json, what: "export")

@@ -38,8 +38,7 @@ struct PushAlibaba: ParsableCommand {
     @Option(help: "Seconds a presigned URL stays valid (DOWNLOAD_URL, OSS_BRIDGED).")
     var urlExpires = 3600
 
-    @Flag(help: "Do not check the ids against DescribeAndroidInstances, nor the file's existence, first.")
-    var noPreflight = false
+    @OptionGroup var preflight: PreflightFlag
 
     @OptionGroup var dryRun: DryRunFlag
     @OptionGroup var transfer: AlibabaTransferFlags
@@ -75,7 +74,7 @@ struct PushAlibaba: ParsableCommand {
         }
         let session = cloud.session(endpointFor: [.edsAic])
         let phones = try session.alibabaClient()
-        if !noPreflight {
+        if preflight.enabled {
             try Fleet.alibaba(phones).checkTargets(ids)
             try session.requireObject(url)
         }

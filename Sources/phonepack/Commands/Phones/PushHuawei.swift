@@ -45,8 +45,7 @@ struct PushHuawei: ParsableCommand {
 
     @OptionGroup var dryRun: DryRunFlag
 
-    @Flag(help: "Do not check the ids against CPH's listing, nor the tar's existence, first.")
-    var noPreflight = false
+    @OptionGroup var preflight: PreflightFlag
 
     @OptionGroup var wait: WaitFlags
     @OptionGroup var cloud: CloudOptions
@@ -77,7 +76,7 @@ struct PushHuawei: ParsableCommand {
         }
         let session = cloud.session(endpointFor: [.cph])
         let cph = try session.cphClient()
-        if !noPreflight {
+        if preflight.enabled {
             // Field rules first: they cost no request.
             _ = try operation.batches(serverIDs: ids, batchSize: batchSize.value)
             try Fleet.huawei(cph).checkTargets(ids)

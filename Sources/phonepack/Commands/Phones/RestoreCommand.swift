@@ -19,6 +19,7 @@ struct RestoreHuawei: ParsableCommand {
 
     @OptionGroup var wait: WaitFlags
     @OptionGroup var dryRun: DryRunFlag
+    @OptionGroup var preflight: PreflightFlag
     @OptionGroup var cloud: CloudOptions
     @OptionGroup var outputOptions: OutputOptions
 
@@ -32,7 +33,13 @@ struct RestoreHuawei: ParsableCommand {
         ) {
             return
         }
-        let outcomes = try cloud.session(endpointFor: [.cph]).cphClient().fanOut(
+        let session = cloud.session(endpointFor: [.cph])
+        let cph = try session.cphClient()
+        if preflight.enabled {
+            try cph.checkPhones(ids)
+            try session.requireObject(source)
+        }
+        let outcomes = try cph.fanOut(
             ids, concurrency: wait.concurrency,
             waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.json)
         ) { (client, chunk) throws(PhonePackError) in

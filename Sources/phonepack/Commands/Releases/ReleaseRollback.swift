@@ -14,8 +14,7 @@ struct ReleaseRollback: ParsableCommand {
     @Argument(help: "The release to roll back.")
     var id: String
 
-    @Flag(help: "Do not check the ids against the cloud's listing first.")
-    var noPreflight = false
+    @OptionGroup var preflight: PreflightFlag
 
     @OptionGroup var wait: WaitFlags
     @OptionGroup var cloud: CloudOptions
@@ -23,7 +22,7 @@ struct ReleaseRollback: ParsableCommand {
     @OptionGroup var fleetOutput: FleetOutputFlags
 
     func run() throws {
-        let record = try control(cloud, wait: wait, json: outputOptions.json).rollback(id, preflight: !noPreflight)
+        let record = try control(cloud, wait: wait, json: outputOptions.json).rollback(id, preflight: preflight.enabled)
         try reportRelease(record, json: outputOptions.json, onlyFailures: fleetOutput.onlyFailures)
     }
 }

@@ -45,6 +45,7 @@ struct ReleaseStart: ParsableCommand {
     @OptionGroup var transfer: AlibabaTransferFlags
     @OptionGroup var rollout: RolloutFlags
     @OptionGroup var dryRun: DryRunFlag
+    @OptionGroup var preflight: PreflightFlag
     @OptionGroup var wait: WaitFlags
     @OptionGroup var cloud: CloudOptions
     @OptionGroup var outputOptions: OutputOptions
@@ -86,7 +87,7 @@ struct ReleaseStart: ParsableCommand {
         plan.phonePath = phonePath
         plan.uploadEndpoint = session.phoneSideOSSEndpoint(explicit: transfer.uploadEndpoint)
         plan.policy = rollout.policy
-        plan.preflight = !rollout.noPreflight
+        plan.preflight = preflight.enabled
         if dryRun.dryRun {
             let fleet: Fleet =
                 destination.scheme == .obs ? .huawei(try session.cphClient()) : .alibaba(try session.alibabaClient())

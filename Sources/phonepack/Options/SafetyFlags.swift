@@ -35,3 +35,11 @@ struct DryRunFlag: ParsableArguments {
         return "\(ids.count) \(ids.count == 1 ? "id" : "ids"): \(list)"
     }
 }
+
+/// `--no-preflight` on every verb that checks its ids against the cloud's listing before sending.
+struct PreflightFlag: ParsableArguments {
+    @Flag(help: "Do not check the ids against the cloud's listing (nor a pushed object's existence) first.")
+    var noPreflight = false
+
+    var enabled: Bool { !noPreflight }
+}
