@@ -126,7 +126,7 @@ def staged(bindir, args):
         print(f"staged release to {args.servers} servers, waves {args.waves} ({', '.join(map(str, sizes))}), "
               f"server{failing:04d} failing: exit {out.returncode}, status {record['status']}", flush=True)
         for index, wave in enumerate(waves):
-            print(f"  wave {index + 1}: {sizes[index]} servers, {wave['pushes']} PushShareApps (minimum "
+            print(f"  wave {index + 1}: {sizes[index]} server{'' if sizes[index] == 1 else 's'}, {wave['pushes']} PushShareApps (minimum "
                   f"{math.ceil(sizes[index] / 100)}), {wave['polls']} ListJobs", flush=True)
         print(f"  not started: {len(sizes) - len(waves)} waves, "
               f"{sum(1 for t in record['targets'] if t['state'] == 'pending')} servers pending", flush=True)

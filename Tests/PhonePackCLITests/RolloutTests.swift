@@ -160,7 +160,7 @@ struct RolloutTests {
         // Killed once wave 2's job is recorded and before it ends (each job runs 3 s).
         let recorded = waitUntil(seconds: 60) {
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: tmp.file("state/releases")),
-                let name = names.first,
+                let name = names.first(where: { $0.hasSuffix(".json") }),
                 let data = FileManager.default.contents(atPath: tmp.file("state/releases/" + name)),
                 let record = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
             else { return false }
@@ -241,6 +241,13 @@ struct RolloutTests {
         #expect(paused.status == Exit.success.rawValue, "\(paused.output)")
         #expect(paused.stderr.contains("paused after wave 1 of 2; continue with: phonepack release resume"))
         let id = try #require(try status(env)["id"] as? String)
+        // While another process holds the release's lock (as a running phonepack does), nobody else may run it.
+        let lock = open(tmp.file("state/releases/\(id).lock"), O_RDWR | O_CREAT, 0o600)
+        #expect(lock >= 0 && flock(lock, LOCK_EX) == 0)
+        let second = try CLI.run(["release", "resume", id], environment: env)
+        #expect(second.status == Exit.usage.rawValue, "\(second.output)")
+        #expect(second.stderr.contains("another phonepack is running this release now"), "\(second.stderr)")
+        close(lock)
         // The phone API goes away (a closed port); the object store still answers.
         var down = env
         let variable = cloud.name == "huawei" ? "PHONEPACK_CPH_ENDPOINT" : "PHONEPACK_EDS_AIC_ENDPOINT"

@@ -148,6 +148,20 @@ public struct ReleaseHistory: Sendable {
         return newest
     }
 
+    /// Holds `ID.lock` (an `flock`, released by the kernel when the process ends, even by `kill -9`) for as long
+    /// as the returned file lives: two phonepacks never run one release at once, so no target is sent twice.
+    public func lock(_ id: String) throws(PhonePackError) -> OpenFile {
+        try makeDirectories(directory)
+        let file = try OpenFile.forUpdating(joinPath(directory, id + ".lock"), permissions: 0o600)
+        guard flock(file.descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            throw PhonePackError(
+                .invalidInput, operation: "lock release", path: id,
+                message:
+                    "another phonepack is running this release now; wait for it, or see phonepack release status \(id)")
+        }
+        return file
+    }
+
     func path(_ id: String) -> String { joinPath(directory, id + ".json") }
 
     /// Ids are ours (`r` + digits, dashes, hex): never a path that leaves the folder.

@@ -29,6 +29,10 @@ public struct Rollout {
     /// last saved. Throws only when the record cannot be saved or a poll fails outright (the record, saved first,
     /// keeps every job for `release resume`).
     public func run(_ record: inout ReleaseRecord) throws(PhonePackError) {
+        let lock = try history.lock(record.id)
+        defer { withExtendedLifetime(lock) {} }
+        // What is on disk is the truth: another run may have moved on since `record` was read.
+        if let saved = try? history.load(record.id) { record = saved }
         record.status = .running
         record.reason = nil
         try history.save(&record)
@@ -105,7 +109,6 @@ public struct Rollout {
         record.reason = reason
         try history.save(&record)
     }
-
 }
 
 /// "1 server", "2 servers".
