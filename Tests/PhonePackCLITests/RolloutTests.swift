@@ -128,9 +128,13 @@ struct RolloutTests {
         let (emulator, env) = try start(tmp, cloud, [cloud.countFlag, "6", "--fail-targets", cloud.id(1)])
         let release = try CLI.run(
             cloud.release(CLI.repositoryRoot + "/samples/demo-app", key: "demo", targets: cloud.ids(1...6))
-                + ["--waves", "1,50%,100%"],
+                + ["--waves", "1,50%,100%", "--only-failures"],
             environment: env)
         #expect(release.status == Exit.checkFailed.rawValue, "\(release.output)")
+        // --only-failures: the failed canary's row, no pending rows; the summary still counts everything.
+        #expect(
+            release.stdout.contains("\(cloud.id(1))  1     failed") && !release.stdout.contains(cloud.id(2)),
+            "\(release.stdout)")
         #expect(
             release.stderr.contains("halted: wave 1: 1 of 1 failed (--max-failures 0 allows 0)"), "\(release.stderr)")
         #expect(release.stdout.contains("release: 6 targets: 5 pending, 1 failed"), "\(release.stdout)")

@@ -21,6 +21,7 @@ struct ExecAlibaba: ParsableCommand {
     @OptionGroup var preflight: PreflightFlag
     @OptionGroup var cloud: CloudOptions
     @OptionGroup var outputOptions: OutputOptions
+    @OptionGroup var fleetOutput: FleetOutputFlags
 
     func run() throws {
         let text = command.joined(separator: " ")
@@ -40,6 +41,6 @@ struct ExecAlibaba: ParsableCommand {
         let outcomes = try phones.run(
             text, instanceIDs: ids, sync: sync, concurrency: wait.concurrency,
             waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.json))
-        try reportOutcomes(outcomes, json: outputOptions.json, what: "exec")
+        try reportOutcomes(outcomes, json: outputOptions.json, what: "exec", onlyFailures: fleetOutput.onlyFailures)
     }
 }

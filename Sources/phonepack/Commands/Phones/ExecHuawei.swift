@@ -29,6 +29,7 @@ struct ExecHuawei: ParsableCommand {
     @OptionGroup var preflight: PreflightFlag
     @OptionGroup var cloud: CloudOptions
     @OptionGroup var outputOptions: OutputOptions
+    @OptionGroup var fleetOutput: FleetOutputFlags
 
     func run() throws {
         let (verb, content): (String, String) =
@@ -51,6 +52,6 @@ struct ExecHuawei: ParsableCommand {
         ) { (client, chunk) throws(PhonePackError) in
             try client.command(verb, content: content, phoneIDs: chunk)
         }
-        try reportOutcomes(outcomes, json: outputOptions.json, what: "exec")
+        try reportOutcomes(outcomes, json: outputOptions.json, what: "exec", onlyFailures: fleetOutput.onlyFailures)
     }
 }

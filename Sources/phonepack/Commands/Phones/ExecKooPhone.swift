@@ -21,6 +21,7 @@ struct ExecKooPhone: ParsableCommand {
     @OptionGroup var dryRun: DryRunFlag
     @OptionGroup var cloud: CloudOptions
     @OptionGroup var outputOptions: OutputOptions
+    @OptionGroup var fleetOutput: FleetOutputFlags
 
     func run() throws {
         let text = command.joined(separator: " ")
@@ -37,6 +38,6 @@ struct ExecKooPhone: ParsableCommand {
         let outcomes = try cloud.session(endpointFor: [.koophone]).kooPhoneClient().run(
             text, instanceIDs: ids, async: async, concurrency: wait.concurrency,
             waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.json))
-        try reportOutcomes(outcomes, json: outputOptions.json, what: "exec")
+        try reportOutcomes(outcomes, json: outputOptions.json, what: "exec", onlyFailures: fleetOutput.onlyFailures)
     }
 }

@@ -30,6 +30,7 @@ struct ExportHuawei: ParsableCommand {
     @OptionGroup var preflight: PreflightFlag
     @OptionGroup var cloud: CloudOptions
     @OptionGroup var outputOptions: OutputOptions
+    @OptionGroup var fleetOutput: FleetOutputFlags
 
     func run() throws {
         let target = try obsURL(to, flag: "--to")
@@ -47,6 +48,6 @@ struct ExportHuawei: ParsableCommand {
         let outcomes = try cph.exportData(
             phoneIDs: ids, include: include, exclude: exclude, to: target, concurrency: wait.concurrency,
             waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.json))
-        try reportOutcomes(outcomes, json: outputOptions.json, what: "export")
+        try reportOutcomes(outcomes, json: outputOptions.json, what: "export", onlyFailures: fleetOutput.onlyFailures)
     }
 }

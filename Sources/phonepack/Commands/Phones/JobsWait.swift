@@ -23,6 +23,7 @@ struct JobsWait: ParsableCommand {
     @OptionGroup var wait: WaitFlags
     @OptionGroup var cloud: CloudOptions
     @OptionGroup var outputOptions: OutputOptions
+    @OptionGroup var fleetOutput: FleetOutputFlags
 
     func run() throws {
         let progress = ProgressLine.make(quiet: outputOptions.json)
@@ -43,6 +44,6 @@ struct JobsWait: ParsableCommand {
             final = try cloud.session(endpointFor: [.edsAic]).alibabaClient().wait(
                 requests: ids, timeout: wait.timeout, progress: progress)
         }
-        try reportOutcomes(final, json: outputOptions.json, what: "jobs")
+        try reportOutcomes(final, json: outputOptions.json, what: "jobs", onlyFailures: fleetOutput.onlyFailures)
     }
 }

@@ -45,6 +45,7 @@ struct PushAlibaba: ParsableCommand {
     @OptionGroup var wait: WaitFlags
     @OptionGroup var cloud: CloudOptions
     @OptionGroup var outputOptions: OutputOptions
+    @OptionGroup var fleetOutput: FleetOutputFlags
 
     func validate() throws {
         guard (60...604_800).contains(urlExpires) else { throw ValidationError("--url-expires takes 60 to 604800") }
@@ -87,6 +88,6 @@ struct PushAlibaba: ParsableCommand {
             call.clientToken = nil
             return try client.fileCall(call)
         }
-        try reportOutcomes(outcomes, json: outputOptions.json, what: "push")
+        try reportOutcomes(outcomes, json: outputOptions.json, what: "push", onlyFailures: fleetOutput.onlyFailures)
     }
 }

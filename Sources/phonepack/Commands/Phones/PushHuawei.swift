@@ -50,6 +50,7 @@ struct PushHuawei: ParsableCommand {
     @OptionGroup var wait: WaitFlags
     @OptionGroup var cloud: CloudOptions
     @OptionGroup var outputOptions: OutputOptions
+    @OptionGroup var fleetOutput: FleetOutputFlags
 
     func run() throws {
         let operation: CPHShare
@@ -85,7 +86,7 @@ struct PushHuawei: ParsableCommand {
         let outcomes = try cph.share(
             operation, serverIDs: ids, batchSize: batchSize.value, concurrency: wait.concurrency,
             waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.json))
-        try reportOutcomes(outcomes, json: outputOptions.json, what: "push")
+        try reportOutcomes(outcomes, json: outputOptions.json, what: "push", onlyFailures: fleetOutput.onlyFailures)
     }
 }
 

@@ -22,6 +22,7 @@ struct RestoreHuawei: ParsableCommand {
     @OptionGroup var preflight: PreflightFlag
     @OptionGroup var cloud: CloudOptions
     @OptionGroup var outputOptions: OutputOptions
+    @OptionGroup var fleetOutput: FleetOutputFlags
 
     func run() throws {
         let source = try obsURL(from, flag: "--from")
@@ -45,6 +46,6 @@ struct RestoreHuawei: ParsableCommand {
         ) { (client, chunk) throws(PhonePackError) in
             try client.restoreData(phoneIDs: chunk, bucket: source.bucket, objectPath: source.key)
         }
-        try reportOutcomes(outcomes, json: outputOptions.json, what: "restore")
+        try reportOutcomes(outcomes, json: outputOptions.json, what: "restore", onlyFailures: fleetOutput.onlyFailures)
     }
 }
