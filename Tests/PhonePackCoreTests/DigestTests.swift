@@ -88,3 +88,18 @@ struct DigestTests {
         #expect([UInt8](hexString: "zz") == nil)
     }
 }
+
+@Suite("CRC-32, IEEE and Castagnoli")
+struct CRC32Tests {
+    @Test("the standard check values of \"123456789\", and S3's base64 form")
+    func checkValues() {
+        var ieee = CRC32(.ieee)
+        ieee.update(Array("123456789".utf8))
+        #expect(ieee.value == 0xCBF4_3926)
+        var castagnoli = CRC32(.castagnoli)
+        castagnoli.update(Array("1234".utf8))
+        castagnoli.update(Array("56789".utf8))
+        #expect(castagnoli.value == 0xE306_9283)
+        #expect(CRC32(.ieee).base64 == "AAAAAA==")
+    }
+}

@@ -13,7 +13,7 @@ public struct SigV4Signer: Sendable {
         self.service = service
     }
 
-    static let unsignedPayload = "UNSIGNED-PAYLOAD"
+    public static let unsignedPayload = "UNSIGNED-PAYLOAD"
 
     func scope(_ amzDate: String) -> String { "\(amzDate.prefix(8))/\(region)/\(service)/aws4_request" }
 
@@ -36,16 +36,20 @@ public struct SigV4Signer: Sendable {
     /// Signs every header the request carries (plus `x-amz-content-sha256` and `x-amz-date`, added here).
     /// - Parameter amzDate: `YYYYMMDDTHHMMSSZ`, UTC.
     @discardableResult
-    public func sign(_ request: inout SignableRequest, amzDate: String) -> SigningDetails {
+    /// `payloadHash`: what `x-amz-content-sha256` says — `UNSIGNED-PAYLOAD` (what phonepack sends), the body's
+    /// SHA-256 in hex, or a `STREAMING-…` marker (what other clients send; the emulator checks with theirs).
+    public func sign(_ request: inout SignableRequest, amzDate: String, payloadHash: String = Self.unsignedPayload)
+        -> SigningDetails
+    {
         if request.header("Host") == nil { request.setHeader("Host", request.host) }
         request.setHeader("x-amz-date", amzDate)
-        request.setHeader("x-amz-content-sha256", Self.unsignedPayload)
+        request.setHeader("x-amz-content-sha256", payloadHash)
         if let securityToken = credentials.securityToken { request.setHeader("x-amz-security-token", securityToken) }
         let headers = request.headers.canonicalHeaders { $0 != "authorization" }
         let signedNames = headers.signedNames
         let canonical = [
             request.method, request.encodedPath, canonicalQuery(request.query),
-            headers.canonicalBlock, signedNames, Self.unsignedPayload,
+            headers.canonicalBlock, signedNames, payloadHash,
         ].joined(separator: "\n")
         let details = finish(canonical, amzDate: amzDate)
         request.setHeader(

@@ -55,25 +55,7 @@ extension ObjectStoreService {
     {
         let upload = try requireUpload(bucket, id)
         // 10,000 parts of about 100 bytes each: a larger body is not a part list.
-        var bytes: [UInt8] = []
-        do {
-            for try await buffer in body {
-                bytes += buffer.readableBytesView
-                guard bytes.count <= 4 << 20 else {
-                    throw Refusal(status: 400, code: "MalformedXML", message: "the part list is larger than 4 MiB")
-                }
-            }
-        } catch let refusal as Refusal {
-            throw refusal
-        } catch {
-            throw Refusal(status: 400, code: "IncompleteBody", message: "the request body ended early")
-        }
-        let document: XMLNode
-        do {
-            document = try XMLReader.parse(bytes, source: "CompleteMultipartUpload body")
-        } catch {
-            throw Refusal(status: 400, code: "MalformedXML", message: error.message)
-        }
+        let document = try await xmlBody(body, limit: 4 << 20, what: "CompleteMultipartUpload body")
         let stored = Dictionary(storage.parts(bucket: bucket, id: id).map { ($0.number, $0) }, uniquingKeysWith: { $1 })
         var chosen: [PartRecord] = []
         for entry in document.all("Part") {
@@ -153,7 +135,7 @@ extension ObjectStoreService {
         }
         for part in page {
             xml += "<Part><PartNumber>\(part.number)</PartNumber>"
-            xml += "<LastModified>\(CloudTime.iso8601(part.lastModified))</LastModified>"
+            xml += "<LastModified>\(xmlTime(part.lastModified))</LastModified>"
             xml += "<ETag>&quot;\(storage.formatETag(part.md5))&quot;</ETag><Size>\(part.size)</Size></Part>"
         }
         return xmlResponse(xml + "</ListPartsResult>")
@@ -165,7 +147,7 @@ extension ObjectStoreService {
         xml += "<Prefix>\(xmlEscape(prefix))</Prefix><IsTruncated>false</IsTruncated>"
         for (id, record) in storage.uploads(bucket: bucket) where record.key.hasPrefix(prefix) {
             xml += "<Upload><Key>\(xmlEscape(record.key))</Key><UploadId>\(id)</UploadId>"
-            xml += "<Initiated>\(CloudTime.iso8601(record.initiated))</Initiated></Upload>"
+            xml += "<Initiated>\(xmlTime(record.initiated))</Initiated></Upload>"
         }
         return xmlResponse(xml + "</ListMultipartUploadsResult>")
     }

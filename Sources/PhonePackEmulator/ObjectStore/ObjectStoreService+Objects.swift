@@ -154,11 +154,85 @@ extension ObjectStoreService {
         }
         for object in contents {
             xml += "<Contents><Key>\(xmlEscape(object.key))</Key>"
-            xml += "<LastModified>\(CloudTime.iso8601(object.lastModified))</LastModified>"
+            xml += "<LastModified>\(xmlTime(object.lastModified))</LastModified>"
             xml += "<ETag>&quot;\(object.etag)&quot;</ETag><Size>\(object.size)</Size>"
-            xml += "<StorageClass>STANDARD</StorageClass></Contents>"
+            // OSS lists each object's type (oss2 requires it): Multipart when assembled from parts.
+            if flavor == .oss { xml += "<Type>\(object.etag.contains("-") ? "Multipart" : "Normal")</Type>" }
+            xml += "<StorageClass>\(flavor == .oss ? "Standard" : "STANDARD")</StorageClass></Contents>"
         }
         for common in prefixes { xml += "<CommonPrefixes><Prefix>\(xmlEscape(common))</Prefix></CommonPrefixes>" }
         return xmlResponse(xml + "</ListBucketResult>")
+    }
+}
+
+/// A time in a listing, as S3, OBS and OSS write it: ISO 8601 UTC with milliseconds (`2024-03-15T09:30:00.000Z`;
+/// oss2 refuses it without them).
+func xmlTime(_ seconds: Int64) -> String { CloudTime.iso8601(seconds).dropLast() + ".000Z" }
+
+extension ObjectStoreService {
+    /// DeleteObjects (S3, OBS) and DeleteMultipleObjects (OSS): `POST /bucket?delete` with up to 1,000 keys in a
+    /// `<Delete>` document, guarded by Content-MD5 (or an `x-amz-checksum-*` the SDKs send instead). Each key is
+    /// deleted (a missing key counts as deleted, as the stores say); `<Quiet>true</Quiet>` lists only errors.
+    func deleteObjects(_ bucket: String, _ request: IncomingRequest, _ body: RequestBody) async throws(Refusal)
+        -> Response
+    {
+        let bytes = try await smallBody(body, limit: 2 << 20, what: "Delete body")
+        var checks = BodyChecks(request)
+        bytes.withUnsafeBytes { checks.update($0) }
+        try checks.verify()
+        if let header = request.header("Content-MD5"),
+            Data(base64Encoded: header).map(Array.init)
+                != Digest.hash(.md5, bytes)
+        {
+            throw Refusal(
+                status: 400, code: "BadDigest", message: "The Content-MD5 you specified did not match what we received."
+            )
+        }
+        let document: XMLNode
+        do {
+            document = try XMLReader.parse(bytes, source: "Delete body")
+        } catch {
+            throw Refusal(status: 400, code: "MalformedXML", message: error.message)
+        }
+        let keys = document.all("Object").compactMap { $0["Key"] }
+        guard (1...1000).contains(keys.count) else {
+            throw Refusal(status: 400, code: "MalformedXML", message: "a Delete lists 1 to 1,000 objects")
+        }
+        let quiet = document["Quiet"]?.lowercased() == "true"
+        var xml = "<DeleteResult>"
+        for key in keys {
+            storage.delete(bucket: bucket, key: key)
+            if !quiet { xml += "<Deleted><Key>\(xmlEscape(key))</Key></Deleted>" }
+        }
+        return xmlResponse(xml + "</DeleteResult>")
+    }
+
+    /// A small request body (an XML document), refused past `limit` bytes.
+    func smallBody(_ body: RequestBody, limit: Int, what: String) async throws(Refusal) -> [UInt8] {
+        var bytes: [UInt8] = []
+        do {
+            for try await buffer in body {
+                bytes += buffer.readableBytesView
+                guard bytes.count <= limit else {
+                    throw Refusal(
+                        status: 400, code: "MalformedXML", message: "the \(what) is larger than \(limit >> 20) MiB")
+                }
+            }
+        } catch let refusal as Refusal {
+            throw refusal
+        } catch {
+            throw Refusal(status: 400, code: "IncompleteBody", message: "the request body ended early")
+        }
+        return bytes
+    }
+
+    /// A small XML request body, parsed (entities and DOCTYPE refused by ``XMLReader``).
+    func xmlBody(_ body: RequestBody, limit: Int, what: String) async throws(Refusal) -> XMLNode {
+        let bytes = try await smallBody(body, limit: limit, what: what)
+        do {
+            return try XMLReader.parse(bytes, source: what)
+        } catch {
+            throw Refusal(status: 400, code: "MalformedXML", message: error.message)
+        }
     }
 }

@@ -80,6 +80,9 @@ public struct ObjectStoreService: HTTPResponder {
             case "HEAD":
                 try requireBucket(bucket)
                 return Response(status: .ok)
+            case "POST" where request.queryValue("delete") != nil:
+                try requireBucket(bucket)
+                return try await deleteObjects(bucket, request, body)
             default:
                 throw Refusal(status: 405, code: "MethodNotAllowed", message: "\(request.method) on a bucket")
             }
@@ -124,8 +127,10 @@ public struct ObjectStoreService: HTTPResponder {
 
     // MARK: Bodies
 
-    /// Streams a request body into a temporary file in the bucket, hashing it on the way, and checks its length
-    /// and Content-MD5. On any failure the temporary file is deleted: nothing is stored.
+    /// Streams a request body into a temporary file in the bucket, hashing it on the way, and checks its length,
+    /// Content-MD5, a SigV4 payload hash (`x-amz-content-sha256` when it is one) and the checksums the AWS SDKs
+    /// send (`x-amz-checksum-crc32`, `-crc32c`, `-sha1`, `-sha256`). On any failure the temporary file is deleted:
+    /// nothing is stored.
     func receive(_ body: RequestBody, bucket: String, request: IncomingRequest) async throws(Refusal) -> (
         path: String, size: Int64, md5: String, crc64: UInt64
     ) {
@@ -144,6 +149,7 @@ public struct ObjectStoreService: HTTPResponder {
         }
         var md5 = Digest(.md5)
         var crc = CRC64()
+        var checks = BodyChecks(request)
         var size: Int64 = 0
         do {
             for try await buffer in body {
@@ -151,6 +157,7 @@ public struct ObjectStoreService: HTTPResponder {
                 bytes.withUnsafeBytes { raw in
                     md5.update(raw)
                     crc.update(raw)
+                    checks.update(raw)
                 }
                 try file.writeAll(bytes)
                 size += Int64(buffer.readableBytes)
@@ -169,6 +176,12 @@ public struct ObjectStoreService: HTTPResponder {
             throw Refusal(
                 status: 400, code: "BadDigest", message: "The Content-MD5 you specified did not match what we received."
             )
+        }
+        do throws(Refusal) {
+            try checks.verify()
+        } catch {
+            unlink(file.path)
+            throw error
         }
         return (file.path, size, digest, crc.value)
     }
@@ -288,4 +301,55 @@ func percentDecoded(_ text: String) -> String {
         }
     }
     return String(decoding: out, as: UTF8.self)
+}
+
+/// The body checks a SigV4 client may ask for: the payload's SHA-256 (`x-amz-content-sha256` as a hex hash) and
+/// `x-amz-checksum-*` headers. Streamed: each hash sees the bytes once, as they arrive.
+struct BodyChecks: ~Copyable {
+    private let expected: [String: String]
+    private var payload = Digest(.sha256)
+    private var sha1 = Digest(.sha1)
+    private var sha256 = Digest(.sha256)
+    private var crc32 = CRC32(.ieee)
+    private var crc32c = CRC32(.castagnoli)
+
+    init(_ request: IncomingRequest) {
+        var expected: [String: String] = [:]
+        if let hash = request.header("x-amz-content-sha256"), hash.utf8.count == 64,
+            hash.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) })
+        {
+            expected["payload"] = hash
+        }
+        for name in ["sha1", "sha256", "crc32", "crc32c"] {
+            expected[name] = request.header("x-amz-checksum-" + name)
+        }
+        self.expected = expected
+    }
+
+    mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        if expected["payload"] != nil { payload.update(bytes) }
+        if expected["sha1"] != nil { sha1.update(bytes) }
+        if expected["sha256"] != nil { sha256.update(bytes) }
+        if expected["crc32"] != nil { crc32.update(bytes) }
+        if expected["crc32c"] != nil { crc32c.update(bytes) }
+    }
+
+    mutating func verify() throws(Refusal) {
+        if let hash = expected["payload"], payload.finalize().hexString != hash {
+            throw Refusal(
+                status: 400, code: "XAmzContentSHA256Mismatch",
+                message: "The provided 'x-amz-content-sha256' header does not match what was computed.")
+        }
+        var actual: [String: String] = [:]
+        if expected["sha1"] != nil { actual["sha1"] = sha1.finalize().base64String }
+        if expected["sha256"] != nil { actual["sha256"] = sha256.finalize().base64String }
+        actual["crc32"] = crc32.base64
+        actual["crc32c"] = crc32c.base64
+        for name in ["sha1", "sha256", "crc32", "crc32c"] {
+            guard let want = expected[name], want != actual[name] else { continue }
+            throw Refusal(
+                status: 400, code: "BadDigest",
+                message: "The \(name.uppercased()) you specified did not match the calculated checksum.")
+        }
+    }
 }
