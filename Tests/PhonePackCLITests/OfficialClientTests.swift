@@ -13,7 +13,7 @@ let officialClientsAvailable =
     .ownThread)
 struct OfficialClientTests {
     @Test(
-        "AWS CLI, boto3, s5cmd (SigV4, signed payloads, CRC-32 headers, multipart, DeleteObjects), esdk-obs-python (OBS native) and oss2 (OSS V1 and V4) put, list, get and delete; wrong secrets and a wrong CRC-32 are refused"
+        "AWS CLI, boto3, s5cmd (SigV4, signed payloads, CRC-32 headers, multipart, DeleteObjects), esdk-obs-python (OBS native) and oss2 (OSS V1 and V4) put, list, get, copy and delete; wrong secrets and a wrong CRC-32 are refused"
     )
     func officialClients() throws {
         let tmp = try TemporaryDirectory()

@@ -5,7 +5,7 @@ for each client, each operation's result ("ok" or the error), so a test can requ
     official_clients.py OBS_ENDPOINT OSS_ENDPOINT ACCESS_KEY SECRET BUCKET
 
 Clients: the AWS CLI (aws s3 …), boto3, s5cmd (SigV4 on the OBS port), esdk-obs-python (OBS native signature)
-and oss2 (OSS V1 and V4). Each puts, lists, gets (byte for byte), and deletes; then the same with a wrong secret,
+and oss2 (OSS V1 and V4). Each puts, lists, gets (byte for byte), copies (server-side) and deletes; then the same with a wrong secret,
 which must be refused; boto3 also sends a wrong CRC-32, which must be refused with nothing stored.
 """
 import json, os, subprocess, sys, tempfile
@@ -59,6 +59,9 @@ record("aws", "put multipart", lambda: run(aws + ["cp", big_path, f"s3://{bucket
 record("aws", "list", lambda: "aws/big.bin" in run(aws + ["ls", f"s3://{bucket}/aws/", "--recursive"]))
 record("aws", "get", lambda: (run(aws + ["cp", f"s3://{bucket}/aws/big.bin", os.path.join(work, "aws.bin")]),
                               same(os.path.join(work, "aws.bin"), big))[1])
+record("aws", "copy", lambda: (run(aws + ["cp", f"s3://{bucket}/aws/big.bin", f"s3://{bucket}/aws/copy.bin"]),
+                               run(aws + ["cp", f"s3://{bucket}/aws/copy.bin", os.path.join(work, "aws-copy.bin")]),
+                               same(os.path.join(work, "aws-copy.bin"), big))[2])
 record("aws", "delete", lambda: run(aws + ["rm", f"s3://{bucket}/aws/small.bin"]) and None)
 record("aws", "wrong secret refused",
        lambda: refused(lambda: run(aws + ["ls", f"s3://{bucket}/"], dict(aws_env, AWS_SECRET_ACCESS_KEY="wrong"))))
@@ -70,6 +73,9 @@ record("s5cmd", "put multipart", lambda: run(s5 + ["cp", "-p", "5", big_path, f"
 record("s5cmd", "list", lambda: "big.bin" in run(s5 + ["ls", f"s3://{bucket}/s5/*"]))
 record("s5cmd", "get", lambda: (run(s5 + ["cp", f"s3://{bucket}/s5/big.bin", os.path.join(work, "s5.bin")]),
                                 same(os.path.join(work, "s5.bin"), big))[1])
+record("s5cmd", "copy", lambda: (run(s5 + ["cp", f"s3://{bucket}/s5/small.bin", f"s3://{bucket}/s5/copy.bin"]),
+                                 run(s5 + ["cp", f"s3://{bucket}/s5/copy.bin", os.path.join(work, "s5-copy.bin")]),
+                                 same(os.path.join(work, "s5-copy.bin"), data))[2])
 record("s5cmd", "delete", lambda: run(s5 + ["rm", f"s3://{bucket}/s5/small.bin"]) and None)
 record("s5cmd", "wrong secret refused",
        lambda: refused(lambda: run(s5 + ["ls", f"s3://{bucket}/*"], dict(aws_env, AWS_SECRET_ACCESS_KEY="wrong"))))
@@ -86,8 +92,11 @@ def s3(key_secret):
 
 c = s3(secret)
 record("boto3", "put", lambda: c.put_object(Bucket=bucket, Key="boto/small.bin", Body=data) and None)
-record("boto3", "list", lambda: [o["Key"] for o in c.list_objects_v2(Bucket=bucket, Prefix="boto/")["Contents"]] == ["boto/small.bin"])
+record("boto3", "list", lambda: [o["Key"] for o in c.list_objects_v2(Bucket=bucket, Prefix="boto/s")["Contents"]] == ["boto/small.bin"])
 record("boto3", "get", lambda: c.get_object(Bucket=bucket, Key="boto/small.bin")["Body"].read() == data)
+record("boto3", "copy", lambda: (c.copy_object(Bucket=bucket, Key="boto/copy.bin",
+                                               CopySource={"Bucket": bucket, "Key": "boto/small.bin"}),
+                                 c.get_object(Bucket=bucket, Key="boto/copy.bin")["Body"].read() == data)[1])
 record("boto3", "delete", lambda: c.delete_object(Bucket=bucket, Key="boto/small.bin") and None)
 record("boto3", "wrong CRC-32 refused, nothing stored", lambda: refused(
     lambda: c.put_object(Bucket=bucket, Key="boto/bad.bin", Body=data, ChecksumCRC32="AAAAAA==")) is True
@@ -113,6 +122,8 @@ o = obs(secret)
 record("esdk-obs-python", "put", lambda: ok(o.putContent(bucket, "obs/small.bin", data)) and None)
 record("esdk-obs-python", "list", lambda: [x.key for x in ok(o.listObjects(bucket, prefix="obs/")).body.contents] == ["obs/small.bin"])
 record("esdk-obs-python", "get", lambda: ok(o.getObject(bucket, "obs/small.bin", loadStreamInMemory=True)).body.buffer == data)
+record("esdk-obs-python", "copy", lambda: (ok(o.copyObject(bucket, "obs/small.bin", bucket, "obs/copy.bin")),
+                                           ok(o.getObject(bucket, "obs/copy.bin", loadStreamInMemory=True)).body.buffer == data)[1])
 record("esdk-obs-python", "delete", lambda: ok(o.deleteObject(bucket, "obs/small.bin")) and None)
 record("esdk-obs-python", "wrong secret refused", lambda: refused(lambda: ok(obs("wrong").listObjects(bucket))))
 
@@ -133,6 +144,7 @@ for version in ("v1", "v4"):
     record(name, "put", lambda: b.put_object(key, data) and None)
     record(name, "list", lambda: [x.key for x in oss2.ObjectIterator(b, prefix=f"oss-{version}/")] == [key])
     record(name, "get", lambda: b.get_object(key).read() == data)
+    record(name, "copy", lambda: (b.copy_object(bucket, key, key + ".copy"), b.get_object(key + ".copy").read() == data)[1])
     record(name, "delete", lambda: b.delete_object(key) and None)
     record(name, "wrong secret refused", lambda: refused(lambda: list(oss2.ObjectIterator(oss_bucket(version, "wrong")))))
 

@@ -109,6 +109,24 @@ public struct ObjectStorage: Sendable {
         try commit(temporary: temporary.path, bucket: bucket, object: object)
     }
 
+    /// Copies `source` (in `sourceBucket`) to `object.key` in `bucket`: the bytes through a temporary file, then the
+    /// record, as a put would.
+    func copy(from sourceBucket: String, _ source: String, to bucket: String, object: StoredObject)
+        throws(PhonePackError)
+    {
+        guard let data = dataPath(bucket: sourceBucket, key: source) else {
+            throw PhonePackError(.notFound, operation: "copy", path: source, message: "no such object")
+        }
+        let input = try OpenFile.forReading(data)
+        let temporary = try temporaryFile(bucket)
+        var offset: Int64 = 0
+        try input.forEachBlock(offset: 0, length: object.size) { (block) throws(PhonePackError) in
+            try temporary.writeAll(block, atAbsoluteOffset: offset)
+            offset += Int64(block.count)
+        }
+        try commit(temporary: temporary.path, bucket: bucket, object: object)
+    }
+
     public func delete(bucket: String, key: String) {
         let path = objectPath(bucket, key)
         unlink(path + ".json")

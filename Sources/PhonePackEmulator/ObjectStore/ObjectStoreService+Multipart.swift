@@ -35,6 +35,9 @@ extension ObjectStoreService {
         guard upload.key == key else {
             throw Refusal(status: 400, code: "InvalidArgument", message: "the upload \(id) is for another key")
         }
+        if let source = request.header(flavor.headerPrefix + "copy-source") ?? request.header("x-amz-copy-source") {
+            return try uploadPartCopy(bucket, id, number, source: source, request)
+        }
         let received = try await receive(body, bucket: bucket, request: request)
         let part = PartRecord(
             number: number, size: received.size, md5: received.md5, crc64: received.crc64,
@@ -48,6 +51,52 @@ extension ObjectStoreService {
         headers[.eTag] = "\"\(storage.formatETag(received.md5))\""
         if flavor == .oss { headers[HTTPField.Name("x-oss-hash-crc64ecma")!] = String(received.crc64) }
         return Response(status: .ok, headers: headers)
+    }
+
+    /// UploadPartCopy: a part made of a byte range (`x-amz-copy-source-range: bytes=A-B`, else the whole object)
+    /// of another object.
+    func uploadPartCopy(_ bucket: String, _ id: String, _ number: Int, source: String, _ request: IncomingRequest)
+        throws(Refusal) -> Response
+    {
+        let (sourceBucket, sourceKey) = try copySource(source)
+        guard let object = storage.object(bucket: sourceBucket, key: sourceKey),
+            let data = storage.dataPath(bucket: sourceBucket, key: sourceKey)
+        else {
+            throw Refusal(status: 404, code: "NoSuchKey", message: "The specified key does not exist.")
+        }
+        var bounds: ClosedRange<Int64> = 0...max(0, object.size - 1)
+        if let range = request.header(flavor.headerPrefix + "copy-source-range")
+            ?? request.header("x-amz-copy-source-range")
+        {
+            guard let parsed = Self.parseRange(range, size: object.size), let valid = parsed else {
+                throw Refusal(status: 400, code: "InvalidArgument", message: "the copy source range is not valid")
+            }
+            bounds = valid
+        }
+        var md5 = Digest(.md5)
+        var crc = CRC64()
+        let part: PartRecord
+        do {
+            let input = try OpenFile.forReading(data)
+            let temporary = try storage.temporaryFile(bucket)
+            var offset: Int64 = 0
+            let length = object.size == 0 ? 0 : bounds.upperBound - bounds.lowerBound + 1
+            try input.forEachBlock(offset: bounds.lowerBound, length: length) { (block) throws(PhonePackError) in
+                md5.update(block)
+                crc.update(block)
+                try temporary.writeAll(block, atAbsoluteOffset: offset)
+                offset += Int64(block.count)
+            }
+            part = PartRecord(
+                number: number, size: offset, md5: md5.finalize().hexString, crc64: crc.value,
+                lastModified: CloudTime.now())
+            try storage.commitPart(temporary: temporary.path, bucket: bucket, id: id, part: part)
+        } catch {
+            throw Refusal(status: 500, code: "InternalError", message: "\(error)")
+        }
+        return xmlResponse(
+            "<CopyPartResult><LastModified>\(xmlTime(part.lastModified))</LastModified><ETag>&quot;\(storage.formatETag(part.md5))&quot;</ETag></CopyPartResult>"
+        )
     }
 
     func complete(_ bucket: String, _ key: String, _ id: String, _ body: RequestBody) async throws(Refusal)

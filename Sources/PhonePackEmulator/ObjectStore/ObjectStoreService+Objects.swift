@@ -10,6 +10,9 @@ extension ObjectStoreService {
     func putObject(_ bucket: String, _ key: String, _ request: IncomingRequest, _ body: RequestBody)
         async throws(Refusal) -> Response
     {
+        if let source = request.header(flavor.headerPrefix + "copy-source") ?? request.header("x-amz-copy-source") {
+            return try copyObject(bucket, key, source: source, request)
+        }
         let received = try await receive(body, bucket: bucket, request: request)
         let metadata = request.userMetadata
         let object = StoredObject(
@@ -22,6 +25,47 @@ extension ObjectStoreService {
             throw Refusal(status: 500, code: "InternalError", message: "\(error)")
         }
         return Response(status: .ok, headers: objectHeaders(object, metadata: false))
+    }
+
+    /// CopyObject (S3, OBS) / CopyObject (OSS): `PUT` with `x-amz-copy-source` (or `x-obs-`/`x-oss-copy-source`)
+    /// naming `/bucket/key`, URL-encoded. The copy keeps the source's ETag, CRC-64, type and metadata unless
+    /// the metadata directive says REPLACE.
+    func copyObject(_ bucket: String, _ key: String, source: String, _ request: IncomingRequest) throws(Refusal)
+        -> Response
+    {
+        let (sourceBucket, sourceKey) = try copySource(source)
+        guard let original = storage.object(bucket: sourceBucket, key: sourceKey) else {
+            throw Refusal(status: 404, code: "NoSuchKey", message: "The specified key does not exist.")
+        }
+        let directive =
+            request.header(flavor.headerPrefix + "metadata-directive") ?? request.header("x-amz-metadata-directive")
+        var object = original
+        object.key = key
+        object.lastModified = CloudTime.now()
+        if directive?.uppercased() == "REPLACE" {
+            object.metadata = request.userMetadata
+            object.contentType = request.header("Content-Type") ?? original.contentType
+        }
+        do {
+            try storage.copy(from: sourceBucket, sourceKey, to: bucket, object: object)
+        } catch {
+            throw Refusal(status: 500, code: "InternalError", message: "\(error)")
+        }
+        return xmlResponse(
+            "<CopyObjectResult><LastModified>\(xmlTime(object.lastModified))</LastModified><ETag>&quot;\(object.etag)&quot;</ETag></CopyObjectResult>"
+        )
+    }
+
+    /// `/bucket/key` (URL-encoded, the leading `/` optional, a `?versionId` ignored) of an existing bucket.
+    func copySource(_ source: String) throws(Refusal) -> (bucket: String, key: String) {
+        let decoded = percentDecoded(String(source.prefix { $0 != "?" }))
+        let path = decoded.hasPrefix("/") ? String(decoded.dropFirst()) : decoded
+        guard let slash = path.firstIndex(of: "/"), slash != path.startIndex else {
+            throw Refusal(status: 400, code: "InvalidArgument", message: "the copy source must be /bucket/key")
+        }
+        let bucket = String(path[..<slash])
+        try requireBucket(bucket)
+        return (bucket, String(path[path.index(after: slash)...]))
     }
 
     func getObject(_ bucket: String, _ key: String, _ request: IncomingRequest) throws(Refusal) -> Response {
