@@ -16,6 +16,7 @@ public final class MultipartStreamUpload: ByteStreamOutput, @unchecked Sendable 
     private let key: String
     private let partSize: Int
     private let jobs: Int
+    private let contentType: String
     private var buffer: [UInt8] = []
     private var nextNumber = 1
     private var uploadID: String?
@@ -24,17 +25,23 @@ public final class MultipartStreamUpload: ByteStreamOutput, @unchecked Sendable 
     private let items = DispatchSemaphore(value: 0)
     private let slots = DispatchSemaphore(value: 0)
     private let state = Mutex<(parts: [Int: UploadedPart], failure: PhonePackError?)>(([:], nil))
-    public let progress = TransferProgress()
+    public let progress: TransferProgress
     public let name: String
 
-    /// - Parameter name: how messages name the destination (`obs://bucket/key`).
-    public init(store: ObjectStoreClient, key: String, name: String, estimatedSize: Int64, jobs: Int)
-        throws(PhonePackError)
-    {
+    /// - Parameters:
+    ///   - name: how messages name the destination (`obs://bucket/key`).
+    ///   - partSize: the size of every part but the last; by default chosen so twice `estimatedSize` fits.
+    public init(
+        store: ObjectStoreClient, key: String, name: String, estimatedSize: Int64, jobs: Int,
+        partSize: Int64? = nil, contentType: String = "application/x-tar",
+        progress: TransferProgress = TransferProgress()
+    ) throws(PhonePackError) {
         self.store = store
         self.key = key
         self.jobs = max(1, jobs)
-        partSize = Int(try PartSizing.choose(size: estimatedSize * 2, requested: nil))
+        self.contentType = contentType
+        self.progress = progress
+        self.partSize = Int(try PartSizing.choose(size: estimatedSize * 2, requested: partSize))
         self.name = name
         for _ in 0..<self.jobs { slots.signal() }
         progress.total.store(estimatedSize, ordering: .relaxed)
@@ -64,7 +71,7 @@ public final class MultipartStreamUpload: ByteStreamOutput, @unchecked Sendable 
     }
 
     private func start() throws(PhonePackError) {
-        uploadID = try store.initiateMultipart(key, contentType: "application/x-tar")
+        uploadID = try store.initiateMultipart(key, contentType: contentType)
         let id = uploadID!
         let clients = UncheckedSendable(
             (0..<jobs).map { _ in
@@ -107,7 +114,7 @@ public final class MultipartStreamUpload: ByteStreamOutput, @unchecked Sendable 
         let sidecar = ChecksumLine.make(sha256: sha256, name: lastPathComponent(key))
         if uploadID == nil {
             // It all fitted in one part: one PUT, with the SHA-256 as metadata too.
-            try store.put(key, body: .bytes(buffer), contentType: "application/x-tar", metadata: ["sha256": sha256])
+            try store.put(key, body: .bytes(buffer), contentType: contentType, metadata: ["sha256": sha256])
             try store.put(key + ".sha256", body: .bytes(sidecar), contentType: "text/plain")
             progress.add(Int64(buffer.count))
             return

@@ -16,6 +16,12 @@ public final class OpenFile {
     deinit { close(descriptor) }
 
     /// Opens an existing file for reading. Refuses directories with a clear message.
+    /// Standard input, on a descriptor of its own (closing it leaves fd 0 open).
+    public static func standardInput() -> OpenFile { OpenFile(adopting: dup(STDIN_FILENO), path: "standard input") }
+
+    /// Standard output, on a descriptor of its own.
+    public static func standardOutput() -> OpenFile { OpenFile(adopting: dup(STDOUT_FILENO), path: "standard output") }
+
     public static func forReading(_ path: String) throws(PhonePackError) -> OpenFile {
         let fd = retryingOnInterrupt { fsName(path) { open($0, O_RDONLY | O_CLOEXEC) } }
         guard fd >= 0 else {

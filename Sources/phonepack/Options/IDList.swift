@@ -14,7 +14,7 @@ struct IDList: ExpressibleByArgument, Sendable {
             let path = String(argument.dropFirst())
             let file =
                 path == "-"
-                ? OpenFile(adopting: dup(STDIN_FILENO), path: "standard input") : try? OpenFile.forReading(path)
+                ? OpenFile.standardInput() : try? OpenFile.forReading(path)
             guard let bytes = try? file?.readToEnd(limit: 64 << 20) else { return nil }
             source = String(decoding: bytes, as: UTF8.self).split(separator: "\n")
                 .map { $0.prefix { $0 != "#" } }.joined(separator: ",")

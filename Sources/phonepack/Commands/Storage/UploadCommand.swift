@@ -14,9 +14,12 @@ struct UploadCommand: ParsableCommand {
             parts are sent (the server's part list is checked first). A changed file starts over.
             When FILE.sha256 exists (phonepack build writes it) or --sha256 is given, the SHA-256 is stored as
             object metadata so download and release can check it without hashing twice.
+            FILE - reads standard input to its end, cut into --part-size parts in memory ((--jobs + 1) parts at
+            most), with its SHA-256 stored in KEY.sha256; a stream cannot be resumed, so a failure aborts it.
+            Example: tar -c data/ | phonepack upload - obs://bucket/backups/data.tar
             """)
 
-    @Argument(help: "The file to upload.")
+    @Argument(help: "The file to upload, or - for standard input (streamed in parts; the key must be given).")
     var file: String
 
     @Argument(help: "obs://bucket/key, oss://bucket/key or s3://bucket/key (a key ending in / takes the file's name).")
@@ -28,6 +31,17 @@ struct UploadCommand: ParsableCommand {
 
     func run() throws {
         var target = try ObjectURL(parsing: url)
+        if file == "-" {
+            guard !target.key.isEmpty, !target.key.hasSuffix("/") else {
+                throw ValidationError("standard input has no name: give the object's key, e.g. \(url)backup.tar")
+            }
+            let settings = transfer.settings(environment: cloud.session().environment)
+            let input = OpenFile.standardInput()
+            let summary = try TransferRunner(flags: transfer, json: outputOptions.json).run(
+                try cloud.objectStore(for: target), settings
+            ) { try $0.uploadStream(from: input, to: target.key) }
+            return summary.print(json: outputOptions.json, from: "standard input", to: target.description)
+        }
         if target.key.isEmpty || target.key.hasSuffix("/") { target.key += lastPathComponent(file) }
         var settings = transfer.settings(environment: cloud.session().environment)
         if settings.sha256 == nil { settings.sha256 = ChecksumLine.sidecarSHA256(of: file) }

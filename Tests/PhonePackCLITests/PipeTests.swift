@@ -1,0 +1,62 @@
+import Foundation
+import PhonePackTestSupport
+import Testing
+
+@Suite("upload - and download -: transfers from and to pipes (issue 16)", .ownThread)
+struct PipeTests {
+    /// `cat SOURCE | phonepack ARGS`, through bash only for the pipe (every path a positional argument; no
+    /// BASH_ENV, whose start-up noise would land in the pipe).
+    func piped(from source: String, _ arguments: [String], environment: [String: String]) throws -> ToolOutput {
+        try Tool.run(
+            "/bin/bash", ["-c", "cat \"$1\" | \"$2\" \"${@:3}\"", "_", source, CLI.binary] + arguments,
+            environment: environment.merging(["BASH_ENV": ""]) { _, new in new })
+    }
+
+    @Test(
+        "standard input goes up in parts and comes back on standard output byte for byte, through dropped connections",
+        arguments: ["obs", "oss"])
+    func roundTrip(store: String) throws {
+        let tmp = try TemporaryDirectory()
+        let emulator = try EmulatorProcess(
+            data: tmp.file("data"), ["--fault-rate", "0.2", "--fault-kinds", "reset,503", "--seed", "11"])
+        let env = emulator.environment(stateDirectory: tmp.file("state"))
+        let content = try writeRandomFile(tmp.file("src"), size: 1_500_000)
+        let url = "\(store)://b1/pipe/src.bin"
+        let up = try piped(
+            from: tmp.file("src"), ["upload", "-", url, "--part-size", "100K", "--json"], environment: env)
+        #expect(up.status == Exit.success.rawValue, "\(up.output)")
+        let summary = try CLI.parseJSON(up.stdout)
+        #expect(summary["source"] as? String == "standard input" && summary["bytes"] as? Int == 1_500_000)
+        #expect(emulator.storedBytes(store: store, key: "pipe/src.bin") == content)
+        #expect(emulator.storedBytes(store: store, key: "pipe/src.bin.sha256") != nil, "no KEY.sha256 beside it")
+        // Standard output is the pipe the test reads: the object and nothing else.
+        let down = try CLI.run(["download", url, "-", "--json"], environment: env)
+        #expect(down.status == Exit.success.rawValue, "\(down.stderr)")
+        #expect(Data(down.stdoutBytes) == content, "the bytes on stdout differ")
+        let report = try CLI.parseJSON(down.stderr)
+        #expect(report["destination"] as? String == "standard output", "\(down.stderr)")
+        // An empty object comes back as nothing at all.
+        try Data().write(to: URL(fileURLWithPath: tmp.file("empty")))
+        let empty = try CLI.run(["upload", tmp.file("empty"), "\(store)://b1/pipe/empty"], environment: env)
+        #expect(empty.status == Exit.success.rawValue, "\(empty.output)")
+        let none = try CLI.run(["download", "\(store)://b1/pipe/empty", "-"], environment: env)
+        #expect(none.status == Exit.success.rawValue && none.stdoutBytes.isEmpty, "\(none.output)")
+    }
+
+    @Test("a store that serves other bytes than it stored: download - exits 1 and says not to use them")
+    func lyingStore() throws {
+        let tmp = try TemporaryDirectory()
+        let emulator = try EmulatorProcess(data: tmp.file("data"))
+        let env = emulator.environment(stateDirectory: tmp.file("state"))
+        _ = try writeRandomFile(tmp.file("src"), size: 50_000)
+        #expect(try CLI.run(["upload", tmp.file("src"), "obs://b1/x.bin"], environment: env).status == 0)
+        // Same size, other bytes, behind the server's back.
+        let stored = emulator.data + "/obs/b1/.objects/" + EmulatorProcess.sha256Hex("x.bin")
+        try randomBytes(50_000).write(to: URL(fileURLWithPath: stored))
+        let down = try CLI.run(["download", "obs://b1/x.bin", "-"], environment: env)
+        #expect(down.status == Exit.checkFailed.rawValue, "\(down.output)")
+        #expect(down.stderr.contains("do not use them"), "\(down.stderr)")
+        let bad = try CLI.run(["upload", "-", "obs://b1/folder/"], environment: env)
+        #expect(bad.status == Exit.usage.rawValue && bad.stderr.contains("standard input has no name"), "\(bad.stderr)")
+    }
+}
