@@ -175,3 +175,45 @@ struct AuthCommandTests {
                 && !result.output.contains("SK-NEVER-SHOWN"))
     }
 }
+
+@Suite("phonepack ls and rm with wildcards and batch deletes (issue 16)", .ownThread)
+struct WildcardCommandTests {
+    @Test("ls and rm take * ** ?; rm deletes in one batch call, --dry-run sends nothing, no match exits 2")
+    func wildcards() throws {
+        let tmp = try TemporaryDirectory()
+        let emulator = try EmulatorProcess(data: tmp.file("data"))
+        let env = emulator.environment(stateDirectory: tmp.file("state"))
+        try tmp.write("f", "x")
+        for key in ["a/x.tar", "a/y.tar", "a/sub/z.tar", "a/keep.txt", "a/R&D <1>.tar", "b/x.tar"] {
+            #expect(try CLI.run(["upload", tmp.file("f"), "obs://b1/\(key)"], environment: env).status == 0)
+        }
+        let keys = { (text: String) in
+            text.split(separator: "\n").compactMap { $0.split(separator: " ").last.map(String.init) }.sorted()
+        }
+        let one = try CLI.run(["ls", "obs://b1/a/*.tar"], environment: env)
+        #expect(one.status == 0 && keys(one.stdout) == ["<1>.tar", "a/x.tar", "a/y.tar"], "\(one.stdout)")
+        let all = try CLI.run(["ls", "obs://b1/a/**.tar", "--json"], environment: env)
+        let listed = try CLI.parseJSON(all.stdout)["objects"] as? [[String: Any]] ?? []
+        #expect(
+            listed.compactMap { $0["key"] as? String }.sorted() == [
+                "a/R&D <1>.tar", "a/sub/z.tar", "a/x.tar", "a/y.tar",
+            ])
+        let none = try CLI.run(["ls", "obs://b1/a/*.zip"], environment: env)
+        #expect(none.status == Exit.usage.rawValue && none.stderr.contains("no object matches"), "\(none.output)")
+
+        let before = try emulator.requests().count
+        let dry = try CLI.run(["rm", "obs://b1/a/**.tar", "--dry-run"], environment: env)
+        #expect(dry.status == 0 && dry.stdout.contains("dry run: 4 objects; nothing sent"), "\(dry.output)")
+        #expect(try emulator.requests().dropFirst(before).allSatisfy { $0["method"] as? String == "GET" })
+        let removed = try CLI.run(["rm", "obs://b1/a/**.tar"], environment: env)
+        #expect(removed.status == 0 && removed.stdout.contains("deleted 4 of 4 objects"), "\(removed.output)")
+        let posts = try emulator.requests().filter { $0["method"] as? String == "POST" }
+        #expect(posts.count == 1 && (posts.first?["query"] as? [String]) == ["delete"], "\(posts)")
+        #expect(keys(try CLI.run(["ls", "-r", "obs://b1/"], environment: env).stdout) == ["a/keep.txt", "b/x.tar"])
+        let recursive = try CLI.run(["rm", "-r", "obs://b1/a/"], environment: env)
+        #expect(recursive.status == 0 && recursive.stdout.contains("deleted 1 of 1"), "\(recursive.output)")
+        let nothing = try CLI.run(["rm", "-r", "obs://b1/a/"], environment: env)
+        #expect(
+            nothing.status == Exit.usage.rawValue && nothing.stderr.contains("no object matches"), "\(nothing.output)")
+    }
+}

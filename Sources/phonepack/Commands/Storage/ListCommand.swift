@@ -4,7 +4,11 @@ import PhonePackCore
 
 struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "ls", abstract: "List objects under a prefix: obs://bucket/prefix, oss://…, s3://….")
+        commandName: "ls", abstract: "List objects under a prefix, or matching a wildcard: obs://…, oss://…, s3://….",
+        discussion: """
+            Wildcards in the key: * within one level, ** across levels, ? one character (quote them from the \
+            shell); a wildcard that matches nothing exits 2. Example: phonepack ls 'obs://bucket/exports/**/*.tar'
+            """)
 
     @Argument(help: "obs://bucket/prefix, oss://bucket/prefix or s3://bucket/prefix.")
     var url: String
@@ -18,7 +22,15 @@ struct ListCommand: ParsableCommand {
     func run() throws {
         let target = try ObjectURL(parsing: url)
         let store = try cloud.objectStore(for: target)
-        let listing = try store.list(prefix: target.key, delimiter: recursive ? nil : "/")
+        var listing: (objects: [ObjectInfo], prefixes: [String])
+        if KeyPattern.hasWildcards(target.key) {
+            listing = (try store.objects(matching: KeyPattern(target.key)), [])
+            guard !listing.objects.isEmpty else {
+                throw PhonePackError(.notFound, operation: "ls", path: url, message: "no object matches")
+            }
+        } else {
+            listing = try store.list(prefix: target.key, delimiter: recursive ? nil : "/")
+        }
         if outputOptions.json {
             struct Listing: Encodable {
                 var objects: [ObjectInfo]

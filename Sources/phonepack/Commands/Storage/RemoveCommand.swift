@@ -3,21 +3,50 @@ import PhonePackCloud
 import PhonePackCore
 
 struct RemoveCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Delete one object.")
+    static let configuration = CommandConfiguration(
+        commandName: "rm", abstract: "Delete one object, every object matching a wildcard, or a prefix (-r).",
+        discussion: """
+            Wildcards: * within one level, ** across levels, ? one character (quote them from the shell). \
+            Many keys go in batch deletes of 1,000 (DeleteObjects, DeleteMultipleObjects). A wildcard or prefix \
+            that matches nothing exits 2. Examples: phonepack rm 'obs://bucket/exports/*.tar' --dry-run; \
+            phonepack rm -r obs://bucket/old-exports/
+            """)
 
-    @Argument(help: "obs://bucket/key, oss://bucket/key or s3://bucket/key.")
+    @Argument(help: "obs://bucket/key, oss://bucket/key or s3://bucket/key; a key may hold * ** ?; with -r a prefix.")
     var url: String
+
+    @Flag(name: .shortAndLong, help: "Delete every object under the prefix.")
+    var recursive = false
 
     @OptionGroup var dryRun: DryRunFlag
     @OptionGroup var cloud: CloudOptions
 
     func run() throws {
         let target = try ObjectURL(parsing: url)
-        guard !target.key.isEmpty, !target.key.hasSuffix("/") else {
-            throw ValidationError("give one object's key, not a bucket or prefix: \(url)")
+        let pattern: KeyPattern? =
+            recursive
+            ? KeyPattern(target.key + "**") : KeyPattern.hasWildcards(target.key) ? KeyPattern(target.key) : nil
+        guard let pattern else {
+            guard !target.key.isEmpty, !target.key.hasSuffix("/") else {
+                throw ValidationError("give one object's key, a wildcard, or -r for a prefix: \(url)")
+            }
+            if dryRun.show(["DELETE \(target)"], summary: "1 object") { return }
+            try cloud.objectStore(for: target).delete(target.key)
+            return say("deleted \(url)")
         }
-        if dryRun.show(["DELETE \(target)"], summary: "1 object") { return }
-        try cloud.objectStore(for: target).delete(target.key)
-        say("deleted \(url)")
+        let store = try cloud.objectStore(for: target)
+        let keys = try store.objects(matching: pattern).map(\.key)
+        guard !keys.isEmpty else {
+            throw PhonePackError(.notFound, operation: "rm", path: url, message: "no object matches; nothing deleted")
+        }
+        let root = "\(target.scheme)://\(target.bucket)/"
+        if dryRun.show(keys.map { "DELETE \(root)\($0.terminalSafe)" }, summary: "\(keys.count) objects") { return }
+        let failures = try store.delete(keys: keys)
+        say("deleted \(keys.count - failures.count) of \(keys.count) objects matching \(url)")
+        if !failures.isEmpty {
+            let list = failures.prefix(5).map { "\($0.key.terminalSafe) (\($0.code))" }.joined(separator: ", ")
+            printError("\(failures.count) could not be deleted: \(list)\(failures.count > 5 ? ", …" : "")")
+            throw ExitCode(ExitStatus.checkFailed)
+        }
     }
 }
