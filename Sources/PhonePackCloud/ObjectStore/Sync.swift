@@ -1,0 +1,181 @@
+import Glibc
+import PhonePackCore
+
+/// `phonepack sync`: makes a store prefix hold what a local folder holds, or the other way round, by content.
+/// A file and an object are the same when their sizes match and so does their content: the MD5 when the ETag is
+/// one, else the object's `sha256` metadata against the file's SHA-256. Only what differs is sent; `delete`
+/// removes what the source lacks, and only under the named prefix or folder.
+public struct SyncPlan: Sendable {
+    public var folder: String
+    public var url: ObjectURL
+    public var delete = false
+    public var dryRun = false
+    /// Relative paths to leave out / to keep (when non-empty, only these), as key wildcards (`*`, `**`, `?`).
+    public var excludes: [KeyPattern] = []
+    public var includes: [KeyPattern] = []
+
+    public init(folder: String, url: ObjectURL) {
+        self.folder = folder
+        self.url = url
+    }
+
+    /// The prefix every key lives under: the URL's key, ending in `/` unless empty.
+    var prefix: String { url.key.isEmpty || url.key.hasSuffix("/") ? url.key : url.key + "/" }
+
+    func wanted(_ relative: String) -> Bool {
+        (includes.isEmpty || includes.contains { $0.matches(relative) }) && !excludes.contains { $0.matches(relative) }
+    }
+}
+
+/// What a sync did (or, with `dryRun`, would do).
+public struct SyncReport: Codable, Sendable {
+    public var copied: [String] = []
+    public var skipped = 0
+    public var deleted: [String] = []
+    public var bytes: Int64 = 0
+    /// Names that cannot be keys or paths (not UTF-8, `..`, control characters), left alone.
+    public var refused: [String] = []
+    public var dryRun = false
+}
+
+extension ObjectTransfer {
+    /// Local folder → store prefix.
+    public func syncUp(_ plan: SyncPlan, notice: (String) -> Void = { _ in }) throws(PhonePackError) -> SyncReport {
+        var report = SyncReport(dryRun: plan.dryRun)
+        var local: [String: (path: String, size: Int64)] = [:]
+        try Self.walk(plan.folder, "") { relative, path, size in
+            guard plan.wanted(relative) else { return }
+            guard Self.isPlainName(relative) else { return report.refused.append(relative.terminalSafe) }
+            local[relative] = (path, size)
+        }
+        let remote = Dictionary(
+            try store.list(prefix: plan.prefix).objects.map { (String($0.key.dropFirst(plan.prefix.count)), $0) },
+            uniquingKeysWith: { first, _ in first })
+        for relative in local.keys.sorted() {
+            let file = local[relative]!
+            if let object = remote[relative], object.size == file.size,
+                try same(file.path, object, key: plan.prefix + relative)
+            {
+                report.skipped += 1
+                continue
+            }
+            report.copied.append(relative)
+            report.bytes += file.size
+            if plan.dryRun { continue }
+            var settings = settings
+            settings.sha256 = try Self.sha256(of: file.path)
+            _ = try ObjectTransfer(store: store, settings: settings).upload(file: file.path, to: plan.prefix + relative)
+            notice("uploaded \(relative.terminalSafe)")
+        }
+        if plan.delete {
+            report.deleted = remote.keys.filter { local[$0] == nil && plan.wanted($0) }.sorted()
+            if !plan.dryRun, !report.deleted.isEmpty {
+                let failures = try store.delete(keys: report.deleted.map { plan.prefix + $0 })
+                if let first = failures.first {
+                    throw PhonePackError(
+                        .service, operation: "sync --delete", path: first.key,
+                        message: "\(failures.count) objects could not be deleted (\(first.code))")
+                }
+            }
+        }
+        return report
+    }
+
+    /// Store prefix → local folder. Keys that cannot be a path inside the folder are refused, never followed.
+    public func syncDown(_ plan: SyncPlan, notice: (String) -> Void = { _ in }) throws(PhonePackError) -> SyncReport {
+        var report = SyncReport(dryRun: plan.dryRun)
+        var remote: [String: ObjectInfo] = [:]
+        for object in try store.list(prefix: plan.prefix).objects {
+            let relative = String(object.key.dropFirst(plan.prefix.count))
+            guard !relative.isEmpty, !relative.hasSuffix("/"), plan.wanted(relative) else { continue }
+            guard Self.isPlainName(relative) else {
+                report.refused.append(relative.terminalSafe)
+                continue
+            }
+            remote[relative] = object
+        }
+        var local: [String: (path: String, size: Int64)] = [:]
+        if FileStatus.exists(plan.folder) {
+            try Self.walk(plan.folder, "") { relative, path, size in
+                if plan.wanted(relative) { local[relative] = (path, size) }
+            }
+        }
+        for relative in remote.keys.sorted() {
+            let object = remote[relative]!
+            if let file = local[relative], file.size == object.size,
+                try same(file.path, object, key: plan.prefix + relative)
+            {
+                report.skipped += 1
+                continue
+            }
+            report.copied.append(relative)
+            report.bytes += object.size
+            if plan.dryRun { continue }
+            let destination = joinPath(plan.folder, relative)
+            // A symlink planted on the way (DIR/a → /etc) must not carry a write outside the folder.
+            var level = plan.folder
+            for part in relative.split(separator: "/").dropLast() {
+                level = joinPath(level, String(part))
+                if let status = try FileStatus.ifExists(level), !status.isDirectory {
+                    throw PhonePackError(
+                        .invalidInput, operation: "sync", path: level,
+                        message:
+                            "is not a folder (a symlink or file); refusing to write \(relative.terminalSafe) through it"
+                    )
+                }
+            }
+            try makeDirectories(parentDirectory(destination))
+            _ = try ObjectTransfer(store: store, settings: settings).download(plan.prefix + relative, to: destination)
+            notice("downloaded \(relative.terminalSafe)")
+        }
+        if plan.delete {
+            report.deleted = local.keys.filter { remote[$0] == nil }.sorted()
+            if !plan.dryRun { for relative in report.deleted { unlink(local[relative]!.path) } }
+        }
+        return report
+    }
+
+    /// Whether the local file holds the object's content (its size already matches).
+    func same(_ path: String, _ object: ObjectInfo, key: String) throws(PhonePackError) -> Bool {
+        if let md5 = object.etag.flatMap(ObjectStoreClient.plainMD5) {
+            return try Self.digest(.md5, of: path) == md5
+        }
+        guard let sha256 = try store.head(key).metadata["sha256"] else { return false }
+        return try Self.sha256(of: path) == sha256.lowercased()
+    }
+
+    static func sha256(of path: String) throws(PhonePackError) -> String { try digest(.sha256, of: path) }
+
+    static func digest(_ algorithm: DigestAlgorithm, of path: String) throws(PhonePackError) -> String {
+        let file = try OpenFile.forReading(path)
+        var digest = Digest(algorithm)
+        try file.forEachBlock(offset: 0, length: try file.status().size) { digest.update($0) }
+        return digest.finalize().hexString
+    }
+
+    /// Regular files below `folder`, depth first, symlinks and special files left out (never followed).
+    static func walk(
+        _ folder: String, _ relative: String, _ visit: (String, String, Int64) throws(PhonePackError) -> Void
+    ) throws(PhonePackError) {
+        for name in try sortedDirectoryEntries(joinPath(folder, relative)) {
+            let child = relative.isEmpty ? name : relative + "/" + name
+            let path = joinPath(folder, child)
+            let status = try FileStatus.of(path)
+            if status.isDirectory {
+                try walk(folder, child, visit)
+            } else if status.isRegular {
+                try visit(child, path, status.size)
+            }
+        }
+    }
+
+    /// A relative name that is both a fine key and a path inside the folder: no empty, `.` or `..` level, no
+    /// control characters, no raw (non-UTF-8) bytes.
+    static func isPlainName(_ relative: String) -> Bool {
+        let levels = relative.split(separator: "/", omittingEmptySubsequences: false)
+        return !relative.hasPrefix("/") && levels.allSatisfy { !$0.isEmpty && $0 != "." && $0 != ".." }
+            && !relative.unicodeScalars.contains {
+                $0.value < 0x20 || $0.value == 0x7F || (0xE000...0xF8FF).contains($0.value)
+            }
+    }
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import PhonePackCloud
+import PhonePackCore
+
+struct SyncCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync",
+        abstract: "Make a store prefix hold what a folder holds, or a folder what a prefix holds: by content.",
+        discussion: """
+            A file and an object are the same when their sizes match and their content does: the MD5 when the \
+            ETag is one, else the object's sha256 metadata (which upload stores) against the file's SHA-256. Only \
+            what differs is sent, large files as resumable multipart uploads. --delete removes what the source \
+            lacks, only under the named prefix or folder. Symlinks and special files are left out; keys that \
+            cannot be a path inside the folder (.., control characters) are refused, never followed. Examples: \
+            phonepack sync app-data/ obs://bucket/seed/ --delete --dry-run; phonepack sync obs://bucket/seed/ out/
+            """)
+
+    @Argument(help: "A folder or obs://, oss://, s3:// prefix.")
+    var source: String
+
+    @Argument(help: "A prefix or folder (the other kind).")
+    var destination: String
+
+    @Flag(help: "Remove what the source lacks (only under the destination prefix or folder).")
+    var delete = false
+
+    @Option(help: "Leave out relative paths matching this wildcard (repeatable): * one level, ** any, ? one character.")
+    var exclude: [String] = []
+
+    @Option(help: "Only relative paths matching this wildcard (repeatable).")
+    var include: [String] = []
+
+    @OptionGroup var dryRun: DryRunFlag
+    @OptionGroup var transfer: TransferFlags
+    @OptionGroup var cloud: CloudOptions
+    @OptionGroup var outputOptions: OutputOptions
+
+    func run() throws {
+        let fromStore = source.contains("://")
+        guard fromStore != destination.contains("://") else {
+            throw ValidationError("give one folder and one obs://, oss:// or s3:// prefix")
+        }
+        let url = try ObjectURL(parsing: fromStore ? source : destination)
+        var plan = SyncPlan(folder: fromStore ? destination : source, url: url)
+        plan.delete = delete
+        plan.dryRun = dryRun.dryRun
+        plan.excludes = exclude.map(KeyPattern.init)
+        plan.includes = include.map(KeyPattern.init)
+        let settings = transfer.settings(environment: cloud.session().environment)
+        let store = try cloud.objectStore(for: url)
+        let notice: (String) -> Void = { if !outputOptions.json { logLine("sync: \($0)") } }
+        let transferer = ObjectTransfer(store: store, settings: settings)
+        let report = try fromStore ? transferer.syncDown(plan, notice: notice) : transferer.syncUp(plan, notice: notice)
+        if outputOptions.json { return print(JSONOutput.string(report)) }
+        if report.dryRun {
+            for name in report.copied { say("would copy \(name.terminalSafe)") }
+            for name in report.deleted { say("would delete \(name.terminalSafe)") }
+        }
+        for name in report.refused { printWarning("left alone (not a plain name): \(name)") }
+        say(
+            "sync\(report.dryRun ? " (dry run, nothing sent)" : ""): \(report.copied.count) copied (\(formatBytes(report.bytes))), \(report.skipped) unchanged, \(report.deleted.count) deleted"
+        )
+    }
+}
