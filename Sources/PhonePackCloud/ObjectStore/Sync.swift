@@ -40,7 +40,7 @@ public struct SyncReport: Codable, Sendable {
 
 extension ObjectTransfer {
     /// Local folder → store prefix.
-    public func syncUp(_ plan: SyncPlan, notice: (String) -> Void = { _ in }) throws(PhonePackError) -> SyncReport {
+    public func syncUp(_ plan: SyncPlan) throws(PhonePackError) -> SyncReport {
         var report = SyncReport(dryRun: plan.dryRun)
         var local: [String: (path: String, size: Int64)] = [:]
         try Self.walk(plan.folder, "") { relative, path, size in
@@ -61,11 +61,15 @@ extension ObjectTransfer {
             }
             report.copied.append(relative)
             report.bytes += file.size
-            if plan.dryRun { continue }
-            var settings = settings
-            settings.sha256 = try Self.sha256(of: file.path)
-            _ = try ObjectTransfer(store: store, settings: settings).upload(file: file.path, to: plan.prefix + relative)
-            notice("uploaded \(relative.terminalSafe)")
+        }
+        if !plan.dryRun {
+            let copies = report.copied.map { (local[$0]!.path, plan.prefix + $0) }
+            try transferAll(copies, sizes: report.copied.map { local[$0]!.size }) {
+                (transfer, copy) throws(PhonePackError) in
+                var settings = transfer.settings
+                settings.sha256 = try Self.sha256(of: copy.0)
+                _ = try ObjectTransfer(store: transfer.store, settings: settings).upload(file: copy.0, to: copy.1)
+            }
         }
         if plan.delete {
             report.deleted = remote.keys.filter { local[$0] == nil && plan.wanted($0) }.sorted()
@@ -82,7 +86,7 @@ extension ObjectTransfer {
     }
 
     /// Store prefix → local folder. Keys that cannot be a path inside the folder are refused, never followed.
-    public func syncDown(_ plan: SyncPlan, notice: (String) -> Void = { _ in }) throws(PhonePackError) -> SyncReport {
+    public func syncDown(_ plan: SyncPlan) throws(PhonePackError) -> SyncReport {
         var report = SyncReport(dryRun: plan.dryRun)
         var remote: [String: ObjectInfo] = [:]
         for object in try store.list(prefix: plan.prefix).objects {
@@ -125,14 +129,38 @@ extension ObjectTransfer {
                 }
             }
             try makeDirectories(parentDirectory(destination))
-            _ = try ObjectTransfer(store: store, settings: settings).download(plan.prefix + relative, to: destination)
-            notice("downloaded \(relative.terminalSafe)")
+        }
+        if !plan.dryRun {
+            let copies = report.copied.map { (plan.prefix + $0, joinPath(plan.folder, $0)) }
+            try transferAll(copies, sizes: report.copied.map { remote[$0]!.size }) {
+                (transfer, copy) throws(PhonePackError) in
+                _ = try transfer.download(copy.0, to: copy.1)
+            }
         }
         if plan.delete {
             report.deleted = local.keys.filter { remote[$0] == nil }.sorted()
             if !plan.dryRun { for relative in report.deleted { unlink(local[relative]!.path) } }
         }
         return report
+    }
+
+    /// Runs `body` for every copy: files up to one part `settings.jobs` at a time, each worker on its own
+    /// connection (reused from file to file) moving one file in one request; larger files one after another,
+    /// each with its parts in parallel. The first failure stops the rest and is thrown.
+    func transferAll(
+        _ copies: [(String, String)], sizes: [Int64],
+        _ body: @escaping @Sendable (ObjectTransfer, (String, String)) throws(PhonePackError) -> Void
+    ) throws(PhonePackError) {
+        let threshold = settings.partSize ?? PartSizing.preferred
+        let small = copies.indices.filter { sizes[$0] <= threshold }
+        var single = settings
+        single.jobs = 1
+        let one = UncheckedSendable((copies, single))
+        let outcome = forEachInParallel(small) { (client, index) throws(PhonePackError) in
+            try body(ObjectTransfer(store: client, settings: one.value.1), one.value.0[index])
+        }
+        if let failure = outcome.failure { throw failure }
+        for index in copies.indices where sizes[index] > threshold { try body(self, copies[index]) }
     }
 
     /// Whether the local file holds the object's content (its size already matches).

@@ -48,9 +48,8 @@ struct SyncCommand: ParsableCommand {
         plan.includes = include.map(KeyPattern.init)
         let settings = transfer.settings(environment: cloud.session().environment)
         let store = try cloud.objectStore(for: url)
-        let notice: (String) -> Void = { if !outputOptions.json { logLine("sync: \($0)") } }
         let transferer = ObjectTransfer(store: store, settings: settings)
-        let report = try fromStore ? transferer.syncDown(plan, notice: notice) : transferer.syncUp(plan, notice: notice)
+        let report = try fromStore ? transferer.syncDown(plan) : transferer.syncUp(plan)
         if outputOptions.json { return print(JSONOutput.string(report)) }
         if report.dryRun {
             for name in report.copied { say("would copy \(name.terminalSafe)") }
