@@ -312,7 +312,8 @@ struct RolloutTests {
         let (emulator, env) = try start(tmp, .huawei, ["--bucket", "cloudphone-saved-bucket-demo"])
         let app = CLI.repositoryRoot + "/samples/demo-app"
         let verbs: [[String]] = [
-            RolloutCloud.huawei.release(app, key: "demo", targets: "server0001,server0002") + ["--canary", "1"],
+            RolloutCloud.huawei.release(app, key: "demo", targets: "server0001,server0002")
+                + ["--canary", "1", "--jobs", "3", "--limit-rate", "10M"],
             RolloutCloud.alibaba.release(app, key: "demo", targets: "acp-0001,acp-0002"),
             [
                 "push", "huawei", "--tar", "obs://my-cph-bucket/apps/demo.tar", "--package",
@@ -340,6 +341,20 @@ struct RolloutTests {
             #expect(
                 result.stdout.contains("dry run: ") && result.stdout.contains("nothing sent"),
                 "\(verb): \(result.stdout)")
+        }
+        // --jobs and --limit-rate on every verb that moves bytes, checked by the parser.
+        for verb in [
+            ["release", app, "--to", "obs://my-cph-bucket/a.tar", "--servers", "server0001"],
+            [
+                "pull", "--phones", "phone0001", "--include", "/data/data/a.b", "--to", "obs://my-cph-bucket/e/", "-C",
+                tmp.file("p"),
+            ],
+            ["build", app, "-o", "obs://my-cph-bucket/b.tar"],
+        ] {
+            let slow = try CLI.run(verb + ["--limit-rate", "1K"], environment: env)
+            #expect(
+                slow.status == Exit.usage.rawValue && slow.stderr.contains("--limit-rate must be at least"),
+                "\(verb): \(slow.output)")
         }
         let mutating = try RolloutCloud.huawei.mutating(emulator)
         #expect(mutating.isEmpty, "\(mutating)")

@@ -138,11 +138,12 @@ public final class MultipartStreamUpload: ByteStreamOutput, @unchecked Sendable 
 
 extension BuildOptions {
     /// Builds straight into a multipart upload of `url` (no temporary file), `jobs` parts in flight.
-    public mutating func streamUpload(to store: ObjectStoreClient, url: ObjectURL, jobs: Int) {
+    public mutating func streamUpload(to store: ObjectStoreClient, url: ObjectURL, jobs: Int, limitRate: Int64? = nil) {
         let store = UncheckedSendable(store)
         stream = { (estimatedSize) throws(PhonePackError) in
             try MultipartStreamUpload(
-                store: store.value, key: url.key, name: url.description, estimatedSize: estimatedSize, jobs: jobs)
+                store: store.value, key: url.key, name: url.description, estimatedSize: estimatedSize, jobs: jobs,
+                progress: TransferProgress(limitRate: limitRate))
         }
     }
 }

@@ -2,26 +2,13 @@ import ArgumentParser
 import PhonePackCloud
 import PhonePackCore
 
-/// Flags shared by `upload` and `download`.
-struct TransferFlags: ParsableArguments {
-    @Option(
-        help:
-            "Part (upload) or range (download) size, e.g. 8M or 64MiB. Default: 8 MiB, grown to stay within 10,000 parts."
-    )
-    var partSize: ByteCount?
-
-    @Option(name: .shortAndLong, help: "Parts in flight at once, each on its own connection.")
+/// `--jobs` and `--limit-rate`: on every verb that moves bytes to or from a store.
+struct RateFlags: ParsableArguments {
+    @Option(name: .shortAndLong, help: "Parts (or small files) in flight at once, each on its own connection.")
     var jobs = 4
 
     @Option(help: "Total bandwidth cap in bytes per second, e.g. 20M (split across the parallel connections).")
     var limitRate: ByteCount?
-
-    @Option(
-        help: "The content's SHA-256: stored as metadata on upload (else read from FILE.sha256), checked on download.")
-    var sha256: String?
-
-    @Flag(inversion: .prefixedNo, help: "Show a progress bar (default: when stderr is a terminal and not --json).")
-    var progress: Bool?
 
     func validate() throws {
         guard (1...64).contains(jobs) else { throw ValidationError("--jobs takes 1 to 64") }
@@ -31,16 +18,43 @@ struct TransferFlags: ParsableArguments {
                 "--limit-rate must be at least \(2 * jobs)K per second with --jobs \(jobs) (2K per connection); lower --jobs for a slower rate"
             )
         }
+    }
+
+    /// Transfer settings with these flags, journals in `stateDirectory`.
+    func settings(stateDirectory: String) -> TransferSettings {
+        var settings = TransferSettings(stateDirectory: stateDirectory)
+        settings.jobs = jobs
+        settings.limitRate = limitRate?.bytes
+        return settings
+    }
+}
+
+/// Flags shared by `upload`, `download` and `sync`.
+struct TransferFlags: ParsableArguments {
+    @Option(
+        help:
+            "Part (upload) or range (download) size, e.g. 8M or 64MiB. Default: 8 MiB, grown to stay within 10,000 parts."
+    )
+    var partSize: ByteCount?
+
+    @OptionGroup var rate: RateFlags
+
+    @Option(
+        help: "The content's SHA-256: stored as metadata on upload (else read from FILE.sha256), checked on download.")
+    var sha256: String?
+
+    @Flag(inversion: .prefixedNo, help: "Show a progress bar (default: when stderr is a terminal and not --json).")
+    var progress: Bool?
+
+    func validate() throws {
         if let sha256, !ChecksumLine.isSHA256(sha256) {
             throw ValidationError("--sha256 takes 64 hex digits, not '\(sha256)'")
         }
     }
 
     func settings(environment: [String: String]) -> TransferSettings {
-        var settings = TransferSettings(stateDirectory: transferStateDirectory(environment: environment))
-        settings.jobs = jobs
+        var settings = rate.settings(stateDirectory: transferStateDirectory(environment: environment))
         settings.partSize = partSize?.bytes
-        settings.limitRate = limitRate?.bytes
         settings.sha256 = sha256?.lowercased()
         return settings
     }

@@ -40,14 +40,12 @@ struct BuildCommand: ParsableCommand {
     @Flag(help: "Also write OUTPUT.manifest.json: every entry with owner, mode and SHA-256.")
     var manifest = false
 
-    @Option(name: .shortAndLong, help: "Parts in flight when -o is an object URL.")
-    var jobs = 4
+    @OptionGroup(title: "Upload options (when -o is an object URL)") var rate: RateFlags
 
     @OptionGroup var outputOptions: OutputOptions
     @OptionGroup(title: "Upload options (when -o is an object URL)") var cloud: CloudOptions
 
     func validate() throws {
-        guard (1...64).contains(jobs) else { throw ValidationError("--jobs takes 1 to 64") }
         if output.contains("://"), manifest { throw ValidationError("--manifest needs a local -o file") }
     }
 
@@ -56,7 +54,8 @@ struct BuildCommand: ParsableCommand {
         options.writeManifest = manifest
         if output.contains("://") {
             let target = try ObjectURL(parsing: output)
-            options.streamUpload(to: try cloud.objectStore(for: target), url: target, jobs: jobs)
+            options.streamUpload(
+                to: try cloud.objectStore(for: target), url: target, jobs: rate.jobs, limitRate: rate.limitRate?.bytes)
         }
 
         let result = try SharedAppBuilder.build(options)

@@ -36,6 +36,7 @@ struct PullCommand: ParsableCommand {
     var cloudKind: CloudKind?
 
     @OptionGroup var transfer: AlibabaTransferFlags
+    @OptionGroup var rate: RateFlags
     @OptionGroup var wait: WaitFlags
     @OptionGroup var cloud: CloudOptions
     @OptionGroup var outputOptions: OutputOptions
@@ -54,7 +55,7 @@ struct PullCommand: ParsableCommand {
         plan.excludes = exclude
         plan.timeout = wait.timeout
         plan.uploadEndpoint = session.phoneSideOSSEndpoint(explicit: transfer.uploadEndpoint)
-        let settings = TransferSettings(stateDirectory: session.stateDirectory)
+        let settings = rate.settings(stateDirectory: session.stateDirectory)
         let progress = ProgressLine.make(quiet: outputOptions.json)
         let pulled: [PulledPhone]
         switch cloudKind ?? (instances != nil ? .alibaba : .huawei) {

@@ -43,6 +43,7 @@ struct ReleaseStart: ParsableCommand {
     var phonePath = "/sdcard/Download/"
 
     @OptionGroup var transfer: AlibabaTransferFlags
+    @OptionGroup var rate: RateFlags
     @OptionGroup var rollout: RolloutFlags
     @OptionGroup var dryRun: DryRunFlag
     @OptionGroup var preflight: PreflightFlag
@@ -94,7 +95,7 @@ struct ReleaseStart: ParsableCommand {
             _ = dryRun.show(try plan.dryRun(fleet: fleet), summary: "\(targets.count) targets")
             return
         }
-        let settings = TransferSettings(stateDirectory: session.stateDirectory)
+        let settings = rate.settings(stateDirectory: session.stateDirectory)
         let history = ReleaseHistory(stateDirectory: session.stateDirectory)
         let progress = ProgressLine.make(quiet: quiet)
         let report =
