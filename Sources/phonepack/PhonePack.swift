@@ -18,7 +18,8 @@ struct PhonePack: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             BuildCommand.self, VerifyCommand.self, InspectCommand.self, ExtractCommand.self, CatCommand.self,
-            DiffCommand.self, UploadCommand.self, DownloadCommand.self, SyncCommand.self, ListCommand.self,
+            DiffCommand.self, UploadCommand.self, DownloadCommand.self, CopyCommand.self, SyncCommand.self,
+            ListCommand.self,
             StatCommand.self,
             RemoveCommand.self, PresignCommand.self, UploadsCommand.self, PushCommand.self, JobsCommand.self,
             ReleaseCommand.self, PullCommand.self, ExportCommand.self, RestoreCommand.self, ExecCommand.self,

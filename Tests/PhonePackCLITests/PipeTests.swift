@@ -60,3 +60,38 @@ struct PipeTests {
         #expect(bad.status == Exit.usage.rawValue && bad.stderr.contains("standard input has no name"), "\(bad.stderr)")
     }
 }
+
+@Suite("phonepack cp: server-side within a store, streamed between stores (issue 16)", .ownThread)
+struct CopyTests {
+    @Test("within OBS the store copies (no body sent); OBS → OSS streams in parts; a lying source stores nothing")
+    func copies() throws {
+        let tmp = try TemporaryDirectory()
+        let emulator = try EmulatorProcess(data: tmp.file("data"), ["--bucket", "b2"])
+        let env = emulator.environment(stateDirectory: tmp.file("state"))
+        let content = try writeRandomFile(tmp.file("src"), size: 1_200_000)
+        #expect(try CLI.run(["upload", tmp.file("src"), "obs://b1/a/src.bin"], environment: env).status == 0)
+        let before = try emulator.requests().count
+        let inside = try CLI.run(["cp", "obs://b1/a/src.bin", "obs://b2/copy/"], environment: env)
+        #expect(
+            inside.status == 0 && inside.stdout.contains("copied obs://b1/a/src.bin → obs://b2/copy/src.bin"),
+            "\(inside.output)")
+        #expect(emulator.storedBytes(store: "obs", bucket: "b2", key: "copy/src.bin") == content)
+        let sent = try emulator.requests().dropFirst(before).filter { $0["method"] as? String == "PUT" }
+        #expect(sent.count == 1 && (sent.first?["query"] as? [String]) == [], "one CopyObject PUT: \(sent)")
+        let across = try CLI.run(
+            ["cp", "obs://b1/a/src.bin", "oss://b1/x.bin", "--part-size", "100K"], environment: env)
+        #expect(across.status == 0, "\(across.output)")
+        #expect(emulator.storedBytes(store: "oss", key: "x.bin") == content)
+        // The source's bytes change behind its back: the copy is aborted, nothing under the new key.
+        try randomBytes(1_200_000).write(
+            to: URL(fileURLWithPath: emulator.data + "/obs/b1/.objects/" + EmulatorProcess.sha256Hex("a/src.bin")))
+        let lied = try CLI.run(["cp", "obs://b1/a/src.bin", "oss://b1/y.bin", "--part-size", "100K"], environment: env)
+        #expect(
+            lied.status == Exit.checkFailed.rawValue && lied.stderr.contains("nothing was stored"), "\(lied.output)")
+        #expect(emulator.storedBytes(store: "oss", key: "y.bin") == nil)
+        let pending = try CLI.run(["uploads", "ls", "oss://b1/"], environment: env)
+        #expect(
+            pending.stdout.contains("no unfinished uploads"),
+            "the aborted copy left a multipart upload: \(pending.stdout)")
+    }
+}

@@ -47,6 +47,15 @@ public final class MultipartStreamUpload: ByteStreamOutput, @unchecked Sendable 
         progress.total.store(estimatedSize, ordering: .relaxed)
     }
 
+    public func write(bytes: [UInt8]) throws(PhonePackError) {
+        let copy = bytes
+        var failure: PhonePackError?
+        copy.withUnsafeBytes { raw in
+            do throws(PhonePackError) { try write(raw) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
     public func write(_ bytes: UnsafeRawBufferPointer) throws(PhonePackError) {
         var rest = bytes[...]
         while !rest.isEmpty {

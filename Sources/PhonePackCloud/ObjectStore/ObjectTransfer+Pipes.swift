@@ -44,7 +44,7 @@ extension ObjectTransfer {
     }
 
     /// One range, whole, into memory: a network failure or a short or stray body retries it (4 attempts).
-    private func fetch(_ key: String, range: ClosedRange<Int64>, etag: String?, name: String) throws(PhonePackError)
+    func fetch(_ key: String, range: ClosedRange<Int64>, etag: String?, name: String) throws(PhonePackError)
         -> StreamState.Chunk
     {
         let want = Int(range.upperBound - range.lowerBound + 1)
@@ -98,14 +98,7 @@ extension ObjectTransfer {
             }
         }
         let sha256 = state.sha256.finalize().hexString
-        let md5 = state.md5.finalize().hexString
-        var problems: [String] = []
-        if state.written != info.size { problems.append("\(state.written) bytes, not \(info.size)") }
-        if let expectedSHA256, expectedSHA256.lowercased() != sha256 { problems.append("SHA-256 \(sha256)") }
-        if let etag = info.etag.flatMap(ObjectStoreClient.plainMD5), etag != md5 {
-            problems.append("MD5 \(md5) against the ETag \(etag)")
-        }
-        if let crc64 = info.crc64, crc64 != state.crc.value { problems.append("CRC-64 \(state.crc.value)") }
+        let problems = state.problems(size: info.size, info: info, expectedSHA256: expectedSHA256, sha256: sha256)
         guard problems.isEmpty else {
             throw PhonePackError(
                 .checkFailed, operation: "download", path: name,
@@ -122,7 +115,7 @@ extension ObjectTransfer {
 }
 
 /// What a streamed download has written and hashed so far.
-private final class StreamState {
+final class StreamState {
     var written: Int64 = 0
     var sha256 = Digest(.sha256)
     var md5 = Digest(.md5)
@@ -150,11 +143,30 @@ private final class StreamState {
 
     func write(_ chunk: Chunk, to output: OpenFile) throws(PhonePackError) {
         try output.writeAll(chunk.bytes)
+        add(chunk)
+    }
+
+    /// Counts and hashes a range that has gone on.
+    func add(_ chunk: Chunk) {
         chunk.bytes.withUnsafeBytes { raw in
             sha256.update(raw)
             md5.update(raw)
             crc.update(raw)
         }
         written += Int64(chunk.bytes.count)
+    }
+
+    /// What does not match the object: its size, its SHA-256 (when known), its ETag when that is an MD5, its
+    /// CRC-64 (OSS). `sha256` is this stream's, already finalized.
+    func problems(size: Int64, info: ObjectInfo, expectedSHA256: String?, sha256: String) -> [String] {
+        let md5 = self.md5.finalize().hexString
+        var problems: [String] = []
+        if written != size { problems.append("\(written) bytes, not \(size)") }
+        if let expectedSHA256, expectedSHA256.lowercased() != sha256 { problems.append("SHA-256 \(sha256)") }
+        if let etag = info.etag.flatMap(ObjectStoreClient.plainMD5), etag != md5 {
+            problems.append("MD5 \(md5) against the ETag \(etag)")
+        }
+        if let crc64 = info.crc64, crc64 != crc.value { problems.append("CRC-64 \(crc.value)") }
+        return problems
     }
 }

@@ -8,7 +8,8 @@ extension TransferSummary {
             Swift.print(JSONOutput.string(self))
             return
         }
-        var line = "\(operation)ed \(source) → \(destination): \(formatBytes(bytes)) in "
+        var line =
+            "\(operation == "copy" ? "copied" : operation + "ed") \(source) → \(destination): \(formatBytes(bytes)) in "
         line += String(format1(seconds)) + " s (\(format1(mibPerSecond)) MiB/s"
         if multipart { line += ", \(parts) parts" }
         if resumedParts > 0 { line += ", \(resumedParts) resumed" }
