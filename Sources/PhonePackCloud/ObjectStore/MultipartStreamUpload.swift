@@ -47,10 +47,10 @@ public final class MultipartStreamUpload: ByteStreamOutput, @unchecked Sendable 
         progress.total.store(estimatedSize, ordering: .relaxed)
     }
 
+    /// `write(_:)` for bytes in an array (`withUnsafeBytes` cannot throw a typed error).
     public func write(bytes: [UInt8]) throws(PhonePackError) {
-        let copy = bytes
         var failure: PhonePackError?
-        copy.withUnsafeBytes { raw in
+        bytes.withUnsafeBytes { raw in
             do throws(PhonePackError) { try write(raw) } catch { failure = error }
         }
         if let failure { throw failure }

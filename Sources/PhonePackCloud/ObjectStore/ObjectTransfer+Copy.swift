@@ -33,8 +33,7 @@ extension ObjectTransfer {
             while state.written < info.size {
                 let range = state.written...min(info.size, state.written + rangeSize) - 1
                 let chunk = try reader.fetch(sourceKey, range: range, etag: info.etag, name: sourceName)
-                let bytes = chunk.bytes
-                try upload.write(bytes: bytes)
+                try upload.write(bytes: chunk.bytes)
                 state.add(chunk)
             }
             let sha256 = state.sha256.finalize().hexString
