@@ -51,17 +51,7 @@ extension ObjectTransfer {
         let remote = Dictionary(
             try store.list(prefix: plan.prefix).objects.map { (String($0.key.dropFirst(plan.prefix.count)), $0) },
             uniquingKeysWith: { first, _ in first })
-        for relative in local.keys.sorted() {
-            let file = local[relative]!
-            if let object = remote[relative], object.size == file.size,
-                try same(file.path, object, key: plan.prefix + relative)
-            {
-                report.skipped += 1
-                continue
-            }
-            report.copied.append(relative)
-            report.bytes += file.size
-        }
+        try compare(local.keys, local: local, remote: remote, prefix: plan.prefix, into: &report) { local[$0]!.size }
         if !plan.dryRun {
             let copies = report.copied.map { (local[$0]!.path, plan.prefix + $0) }
             try transferAll(copies, sizes: report.copied.map { local[$0]!.size }) {
@@ -104,33 +94,23 @@ extension ObjectTransfer {
                 if plan.wanted(relative) { local[relative] = (path, size) }
             }
         }
-        for relative in remote.keys.sorted() {
-            let object = remote[relative]!
-            if let file = local[relative], file.size == object.size,
-                try same(file.path, object, key: plan.prefix + relative)
-            {
-                report.skipped += 1
-                continue
-            }
-            report.copied.append(relative)
-            report.bytes += object.size
-            if plan.dryRun { continue }
-            let destination = joinPath(plan.folder, relative)
-            // A symlink planted on the way (DIR/a → /etc) must not carry a write outside the folder.
-            var level = plan.folder
-            for part in relative.split(separator: "/").dropLast() {
-                level = joinPath(level, String(part))
-                if let status = try FileStatus.ifExists(level), !status.isDirectory {
-                    throw PhonePackError(
-                        .invalidInput, operation: "sync", path: level,
-                        message:
-                            "is not a folder (a symlink or file); refusing to write \(relative.terminalSafe) through it"
-                    )
-                }
-            }
-            try makeDirectories(parentDirectory(destination))
-        }
+        try compare(remote.keys, local: local, remote: remote, prefix: plan.prefix, into: &report) { remote[$0]!.size }
         if !plan.dryRun {
+            for relative in report.copied {
+                // A symlink planted on the way (DIR/a → /etc) must not carry a write outside the folder.
+                var level = plan.folder
+                for part in relative.split(separator: "/").dropLast() {
+                    level = joinPath(level, String(part))
+                    if let status = try FileStatus.ifExists(level), !status.isDirectory {
+                        throw PhonePackError(
+                            .invalidInput, operation: "sync", path: level,
+                            message:
+                                "is not a folder (a symlink or file); refusing to write \(relative.terminalSafe) through it"
+                        )
+                    }
+                }
+                try makeDirectories(parentDirectory(joinPath(plan.folder, relative)))
+            }
             let copies = report.copied.map { (plan.prefix + $0, joinPath(plan.folder, $0)) }
             try transferAll(copies, sizes: report.copied.map { remote[$0]!.size }) {
                 (transfer, copy) throws(PhonePackError) in
@@ -142,6 +122,23 @@ extension ObjectTransfer {
             if !plan.dryRun { for relative in report.deleted { unlink(local[relative]!.path) } }
         }
         return report
+    }
+
+    /// Sorts the source's `names` into unchanged (the other side has the same size and content) and to copy.
+    func compare(
+        _ names: Dictionary<String, some Any>.Keys, local: [String: (path: String, size: Int64)],
+        remote: [String: ObjectInfo], prefix: String, into report: inout SyncReport, size: (String) -> Int64
+    ) throws(PhonePackError) {
+        for name in names.sorted() {
+            if let file = local[name], let object = remote[name], file.size == object.size,
+                try same(file.path, object, key: prefix + name)
+            {
+                report.skipped += 1
+            } else {
+                report.copied.append(name)
+                report.bytes += size(name)
+            }
+        }
     }
 
     /// Runs `body` for every copy: files up to one part `settings.jobs` at a time, each worker on its own
