@@ -12,6 +12,7 @@ extension ObjectTransfer {
         -> TransferSummary
     {
         let started = CloudTime.monotonicSeconds()
+        let retriesBefore = store.client.retries
         let info = try source.head(sourceKey)
         let sourceName = "\(source.endpoint.store.rawValue)://\(source.bucket)/\(sourceKey)"
         let name = "\(store.endpoint.store.rawValue)://\(store.bucket)/\(key)"
@@ -19,7 +20,9 @@ extension ObjectTransfer {
             info.size <= PartSizing.maximum
         {
             try store.copyObject(from: source.bucket, sourceKey, to: key)
-            return summary("copy", sourceName, name, info.size, started, parts: 0, sha256: info.metadata["sha256"])
+            return summary(
+                "copy", sourceName, name, info.size, started, retriesBefore: retriesBefore, parts: 0,
+                sha256: info.metadata["sha256"])
         }
         let expectedSHA256 =
             settings.sha256 ?? info.metadata["sha256"] ?? (try? source.sidecarSHA256(of: sourceKey)) ?? nil
@@ -47,23 +50,12 @@ extension ObjectTransfer {
             }
             try upload.finish(sha256: sha256, size: info.size)
             return summary(
-                "copy", sourceName, name, info.size, started, parts: Int((info.size + rangeSize - 1) / rangeSize),
-                sha256: sha256)
+                "copy", sourceName, name, info.size, started, retriesBefore: retriesBefore,
+                parts: Int((info.size + rangeSize - 1) / rangeSize), sha256: sha256)
         } catch {
             upload.abandon()
             throw error
         }
-    }
-
-    func summary(
-        _ operation: String, _ source: String, _ destination: String, _ size: Int64, _ started: Double, parts: Int,
-        sha256: String?
-    ) -> TransferSummary {
-        let seconds = max(CloudTime.monotonicSeconds() - started, 0.001)
-        return TransferSummary(
-            operation: operation, source: source, destination: destination, bytes: size, seconds: seconds,
-            mibPerSecond: Double(size) / 1_048_576 / seconds, multipart: parts > 1, parts: parts, resumedParts: 0,
-            retries: store.client.retries, etag: nil, crc64: nil, sha256: sha256)
     }
 }
 

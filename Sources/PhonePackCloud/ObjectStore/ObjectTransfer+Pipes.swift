@@ -12,9 +12,10 @@ extension ObjectTransfer {
         let started = CloudTime.monotonicSeconds()
         let retriesBefore = store.client.retries
         let name = "\(store.endpoint.store.rawValue)://\(store.bucket)/\(key)"
+        let partSize = settings.partSize ?? PartSizing.preferred
         let upload = try MultipartStreamUpload(
             store: store, key: key, name: name, estimatedSize: 0, jobs: settings.jobs,
-            partSize: settings.partSize ?? PartSizing.preferred, contentType: "application/octet-stream",
+            partSize: partSize, contentType: "application/octet-stream",
             progress: progress)
         var sha256 = Digest(.sha256)
         var size: Int64 = 0
@@ -31,16 +32,26 @@ extension ObjectTransfer {
             }
             let hex = sha256.finalize().hexString
             try upload.finish(sha256: hex, size: size)
-            let seconds = max(CloudTime.monotonicSeconds() - started, 0.001)
-            return TransferSummary(
-                operation: "upload", source: "standard input", destination: name, bytes: size, seconds: seconds,
-                mibPerSecond: Double(size) / 1_048_576 / seconds, multipart: size > PartSizing.preferred,
-                parts: Int(max(1, (size + PartSizing.preferred - 1) / PartSizing.preferred)), resumedParts: 0,
-                retries: store.client.retries - retriesBefore, etag: nil, crc64: nil, sha256: hex)
+            return summary(
+                "upload", "standard input", name, size, started, retriesBefore: retriesBefore,
+                parts: Int(max(1, (size + partSize - 1) / partSize)), sha256: hex)
         } catch {
             upload.abandon()
             throw error
         }
+    }
+
+    /// The summary of a stream or copy: rate from `started`, retries since `retriesBefore`, multipart when
+    /// more than one part.
+    func summary(
+        _ operation: String, _ source: String, _ destination: String, _ size: Int64, _ started: Double,
+        retriesBefore: Int, parts: Int, etag: String? = nil, crc64: UInt64? = nil, sha256: String?
+    ) -> TransferSummary {
+        let seconds = max(CloudTime.monotonicSeconds() - started, 0.001)
+        return TransferSummary(
+            operation: operation, source: source, destination: destination, bytes: size, seconds: seconds,
+            mibPerSecond: Double(size) / 1_048_576 / seconds, multipart: parts > 1, parts: parts, resumedParts: 0,
+            retries: store.client.retries - retriesBefore, etag: etag, crc64: crc64.map(String.init), sha256: sha256)
     }
 
     /// One range, whole, into memory: a network failure or a short or stray body retries it (4 attempts).
@@ -105,12 +116,9 @@ extension ObjectTransfer {
                 message:
                     "the bytes written do not match the object: \(problems.joined(separator: ", ")); do not use them")
         }
-        let seconds = max(CloudTime.monotonicSeconds() - started, 0.001)
-        return TransferSummary(
-            operation: "download", source: name, destination: "standard output", bytes: state.written,
-            seconds: seconds, mibPerSecond: Double(state.written) / 1_048_576 / seconds, multipart: ranges > 1,
-            parts: ranges, resumedParts: 0, retries: store.client.retries - retriesBefore, etag: info.etag,
-            crc64: info.crc64.map(String.init), sha256: sha256)
+        return summary(
+            "download", name, "standard output", state.written, started, retriesBefore: retriesBefore, parts: ranges,
+            etag: info.etag, crc64: info.crc64, sha256: sha256)
     }
 }
 
