@@ -5,4 +5,32 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 swift format lint --strict -r Sources Tests Package.swift
 swift build --build-tests
-swift test --skip-build --disable-xctest
+
+# Every program a test starts has a time limit (Tool.run), so a run should never hang; if it still does, it fails
+# here after PHONEPACK_TEST_LIMIT seconds (a whole run takes 1–3 minutes) with every thread's stack and the process
+# tree, instead of running into CI's own limit with nothing to show.
+limit=${PHONEPACK_TEST_LIMIT:-1500}
+swift test --skip-build --disable-xctest &
+tests=$!
+(
+    waited=0
+    while kill -0 "$tests" 2>/dev/null; do
+        if ((waited >= limit)); then
+            echo "test.sh: the tests are still running after ${limit} s; stacks and processes follow" >&2
+            ps -eo pid,ppid,pgid,etimes,args --forest >&2
+            for p in $(pgrep -f phonepackPackageTests || true); do
+                command -v gdb >/dev/null && gdb -p "$p" -batch -ex "thread apply all bt 20" >&2 2>/dev/null
+            done
+            pkill -KILL -f phonepackPackageTests || true
+            kill -KILL "$tests" 2>/dev/null || true
+            exit 0
+        fi
+        sleep 5
+        waited=$((waited + 5))
+    done
+) &
+watchdog=$!
+status=0
+wait "$tests" || status=$?
+wait "$watchdog" || true
+exit "$status"

@@ -12,7 +12,7 @@ struct Measured {
     var stdoutBytes: Int
     var stderr: String
 
-    static func run(_ arguments: [String], timeout: Double = 60) throws -> Measured {
+    static func run(_ arguments: [String], timeout: Double = 240) throws -> Measured {
         let script = """
             import json, resource, subprocess, sys
             try:

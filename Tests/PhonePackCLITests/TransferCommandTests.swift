@@ -218,11 +218,11 @@ struct TransferCommandTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.file("small")).isEmpty)
     }
 
-    @Test("s3:// multipart upload and download against rclone serve s3", .enabled(if: RcloneServer.available))
+    @Test("s3:// multipart upload and download against rclone serve s3", .enabled(if: LocalServer.rcloneAvailable))
     func rcloneRoundTrip() throws {
         let tmp = try TemporaryDirectory()
         try FileManager.default.createDirectory(atPath: tmp.file("s3/bucket1"), withIntermediateDirectories: true)
-        let server = try RcloneServer(root: tmp.file("s3"), accessKey: "AKRCLONE", secretKey: "rclone-secret")
+        let server = try LocalServer(rcloneRoot: tmp.file("s3"), accessKey: "AKRCLONE", secretKey: "rclone-secret")
         let env = [
             "AWS_ACCESS_KEY_ID": "AKRCLONE", "AWS_SECRET_ACCESS_KEY": "rclone-secret",
             "PHONEPACK_S3_ENDPOINT": "http://127.0.0.1:\(server.port)", "PHONEPACK_STATE_DIR": tmp.file("state"),

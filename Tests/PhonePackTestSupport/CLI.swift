@@ -31,7 +31,7 @@ package enum CLI {
     }
 
     /// Runs `phonepack` in the background (to be killed mid-transfer), output discarded.
-    package static func start(_ arguments: [String], environment: [String: String]) throws -> Process {
+    package static func start(_ arguments: [String], environment: [String: String]) throws -> Child {
         try Tool.start(binary, arguments, environment: environment)
     }
 

@@ -1,10 +1,9 @@
 import Foundation
 import Testing
 
-/// The built `phonepack-emulator`, started on free ports with its own data folder and stopped with SIGKILL
-/// (children of Foundation's Process start with SIGTERM blocked).
+/// The built `phonepack-emulator`, started on free ports with its own data folder and stopped with SIGKILL.
 package final class EmulatorProcess {
-    package let process: Process
+    package let process: Child
     package let data: String
     /// `obs` and `oss` → `http://127.0.0.1:PORT`.
     package private(set) var endpoints: [String: String] = [:]
@@ -18,16 +17,10 @@ package final class EmulatorProcess {
 
     package init(data: String, _ arguments: [String] = []) throws {
         self.data = data
-        let out = Pipe()
         process = try Tool.start(
-            Self.binary, ["--data", data, "--secret-key", Self.secretKey, "--bucket", "b1"] + arguments, stdout: out)
-        var text = ""
-        let deadline = Date().addingTimeInterval(30)
-        while !text.contains("\n") && Date() < deadline {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            text += String(decoding: chunk, as: UTF8.self)
-        }
+            Self.binary, ["--data", data, "--secret-key", Self.secretKey, "--bucket", "b1"] + arguments,
+            captureStdout: true)
+        let text = process.readLine() ?? ""
         guard text.hasPrefix("READY ") else {
             Issue.record("the emulator did not print READY: \(text)")
             return

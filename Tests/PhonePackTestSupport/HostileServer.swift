@@ -3,16 +3,15 @@ import Testing
 
 /// `hostile_server.py MODE`: a fake cloud on 127.0.0.1 that lies the way an attacker would.
 package final class HostileServer {
-    package let process: Process
+    package let process: Child
     package let log: String
     package private(set) var port = 0
 
     package init(mode: String, in tmp: TemporaryDirectory) throws {
         log = tmp.file("hostile-\(mode).jsonl")
         FileManager.default.createFile(atPath: log, contents: nil)
-        let out = Pipe()
-        process = try Tool.start("python3", [CLI.script("hostile_server.py"), mode, log], stdout: out)
-        let line = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+        process = try Tool.start("python3", [CLI.script("hostile_server.py"), mode, log], captureStdout: true)
+        let line = process.readLine() ?? ""
         port = Int(line.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
         #expect(line.hasPrefix("READY ") && port > 0, "the hostile server did not start: \(line)")
     }

@@ -3,7 +3,7 @@ import Testing
 
 /// A server process a test starts on 127.0.0.1 and stops by PID when the value goes away.
 package final class LocalServer {
-    package let process: Process
+    package let process: Child
     package let port: Int
 
     /// Starts `python3 script PORTFILE` (a script of `Tests/Scripts/`, by name) and waits for the port it writes.
@@ -37,7 +37,7 @@ package final class LocalServer {
     }
 
     package static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -54,7 +54,7 @@ package final class LocalServer {
     }
 
     package static func accepts(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
