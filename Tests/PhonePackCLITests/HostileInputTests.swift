@@ -391,15 +391,22 @@ struct HostileInputTests {
     func noEcho() throws {
         let tmp = try TemporaryDirectory()
         // A real terminal (a pty): what appears on it is what a shoulder-surfer or the scroll-back would see.
+        // The prompt turns echo off with TCSAFLUSH, which drops anything typed before it (as getpass does): type
+        // only once echo is off, or a slow start swallows the line and phonepack waits for ever.
         let script = """
-            import os, pty, sys, time
+            import os, pty, select, sys, termios, time
             pid, fd = pty.fork()
             if pid == 0:
                 os.execv(sys.argv[1], [sys.argv[1], 'config', 'set', 'huawei_password'])
-            time.sleep(0.5)
+            deadline = time.time() + 30
+            while termios.tcgetattr(fd)[3] & termios.ECHO and time.time() < deadline:
+                time.sleep(0.02)
             os.write(fd, b'typed-secret-4711\\n')
             seen = b''
-            while True:
+            end = time.time() + 60
+            while time.time() < end:  # until phonepack exits (EIO on the master), never longer than a minute
+                if not select.select([fd], [], [], 1)[0]:
+                    continue
                 try:
                     chunk = os.read(fd, 4096)
                 except OSError:
@@ -407,11 +414,10 @@ struct HostileInputTests {
                 if not chunk:
                     break
                 seen += chunk
-            os.waitpid(pid, 0)
+            else:
+                os.kill(pid, 9)
             sys.stdout.write(seen.decode('utf-8', 'replace'))
             """
-        var env = ProcessInfo.processInfo.environment
-        env["PHONEPACK_CONFIG"] = tmp.file("c.toml")
         let result = try Tool.run(
             "python3", ["-c", script, CLI.binary], environment: ["PHONEPACK_CONFIG": tmp.file("c.toml")])
         #expect(result.stdout.contains("huawei_password:"), "\(result.stdout)")
@@ -426,7 +432,9 @@ struct HostileInputTests {
             pid, fd = pty.fork()
             if pid == 0:
                 os.execv(sys.argv[1], [sys.argv[1], 'config', 'set', 'huawei_password'])
-            time.sleep(0.7)
+            deadline = time.time() + 30
+            while termios.tcgetattr(fd)[3] & termios.ECHO and time.time() < deadline:
+                time.sleep(0.02)
             during = termios.tcgetattr(fd)[3] & termios.ECHO
             os.kill(pid, signal.SIGINT)
             os.waitpid(pid, 0)
