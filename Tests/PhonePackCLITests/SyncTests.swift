@@ -4,6 +4,31 @@ import Testing
 
 @Suite("phonepack sync: by content, both ways, --delete only under the prefix (issue 16)", .ownThread)
 struct SyncTests {
+    /// `sync --json` output: one object per action, then the summary; names sorted per action.
+    struct Output {
+        var summary: [String: Any]
+        var copied: [String] = []
+        var deleted: [String] = []
+        var refused: [String] = []
+
+        init(_ result: ToolOutput) throws {
+            #expect(result.status == Exit.success.rawValue, "\(result.output)")
+            let lines = try result.stdout.split(separator: "\n").map { try CLI.parseJSON(String($0)) }
+            summary = lines.last ?? [:]
+            for line in lines.dropLast() {
+                let name = line["name"] as? String ?? "?"
+                switch line["action"] as? String {
+                case "copy": copied.append(name)
+                case "delete": deleted.append(name)
+                default: refused.append(name)
+                }
+            }
+            copied.sort()
+            deleted.sort()
+            #expect(summary["copied"] as? Int == copied.count && summary["deleted"] as? Int == deleted.count)
+        }
+    }
+
     @Test("up, unchanged, one change and one removal, down; excludes; --dry-run sends nothing")
     func roundTrip() throws {
         let tmp = try TemporaryDirectory()
@@ -20,32 +45,30 @@ struct SyncTests {
                 ["sync", tmp.file("src"), "obs://b1/sync", "--exclude", "*.log", "--part-size", "100K", "--json"]
                     + extra, environment: env)
         }
-        let first = try CLI.parseJSON(try sync([]).stdout)
-        #expect((first["copied"] as? [String])?.sorted() == ["a/b/big", "f1", "f2", "f3"], "\(first)")
-        let second = try CLI.parseJSON(try sync([]).stdout)
-        #expect((second["copied"] as? [String]) == [] && second["skipped"] as? Int == 4, "\(second)")
+        let first = try Output(try sync([]))
+        #expect(first.copied == ["a/b/big", "f1", "f2", "f3"], "\(first.summary)")
+        let second = try Output(try sync([]))
+        #expect(second.copied == [] && second.summary["skipped"] as? Int == 4, "\(second.summary)")
         try Data("changed".utf8).write(to: URL(fileURLWithPath: tmp.file("src/f2")))
         try FileManager.default.removeItem(atPath: tmp.file("src/f3"))
         let before = try emulator.requests().count
-        let dry = try CLI.parseJSON(try sync(["--delete", "--dry-run"]).stdout)
-        #expect(dry["copied"] as? [String] == ["f2"] && dry["deleted"] as? [String] == ["f3"], "\(dry)")
+        let dry = try Output(try sync(["--delete", "--dry-run"]))
+        #expect(dry.copied == ["f2"] && dry.deleted == ["f3"], "\(dry.summary)")
         #expect(
             try emulator.requests().dropFirst(before).allSatisfy { ["GET", "HEAD"].contains($0["method"] as? String) })
-        let third = try CLI.parseJSON(try sync(["--delete"]).stdout)
-        #expect(third["copied"] as? [String] == ["f2"] && third["deleted"] as? [String] == ["f3"], "\(third)")
+        let third = try Output(try sync(["--delete"]))
+        #expect(third.copied == ["f2"] && third.deleted == ["f3"], "\(third.summary)")
         #expect(emulator.storedBytes(store: "obs", key: "syncx/keep") != nil, "--delete went outside the prefix")
         #expect(emulator.storedBytes(store: "obs", key: "sync/skip.log") == nil, "an excluded file was sent")
         // Down into an empty folder, then nothing to do.
-        let down = try CLI.parseJSON(
-            try CLI.run(["sync", "obs://b1/sync/", tmp.file("dst"), "--json"], environment: env).stdout)
-        #expect((down["copied"] as? [String])?.sorted() == ["a/b/big", "f1", "f2"], "\(down)")
+        let down = try Output(try CLI.run(["sync", "obs://b1/sync/", tmp.file("dst"), "--json"], environment: env))
+        #expect(down.copied == ["a/b/big", "f1", "f2"], "\(down.summary)")
         for name in ["a/b/big", "f1", "f2"] {
             #expect(
                 FileManager.default.contentsEqual(atPath: tmp.file("src/\(name)"), andPath: tmp.file("dst/\(name)")))
         }
-        let again = try CLI.parseJSON(
-            try CLI.run(["sync", "obs://b1/sync/", tmp.file("dst"), "--json"], environment: env).stdout)
-        #expect(again["skipped"] as? Int == 3 && (again["copied"] as? [String]) == [], "\(again)")
+        let again = try Output(try CLI.run(["sync", "obs://b1/sync/", tmp.file("dst"), "--json"], environment: env))
+        #expect(again.summary["skipped"] as? Int == 3 && again.copied == [], "\(again.summary)")
     }
 
     @Test("keys that would leave the folder are refused, and a planted symlink is not written through")
@@ -69,5 +92,67 @@ struct SyncTests {
             !FileManager.default.fileExists(atPath: tmp.file("evil"))
                 && !FileManager.default.fileExists(atPath: tmp.path + "/../evil"))
         #expect(!result.stderr.contains("\u{7F}"), "a raw control character reached the terminal")
+    }
+
+    @Test(
+        "names are bytes: NFC and NFD twins stay two objects and two files; key order is byte order, so a re-sync with --delete does nothing"
+    )
+    func bytesAndOrder() throws {
+        let tmp = try TemporaryDirectory()
+        let emulator = try EmulatorProcess(data: tmp.file("data"))
+        let env = emulator.environment(stateDirectory: tmp.file("state"))
+        // "a" is a folder: its files sort as "a/…", after "a-b" and "a.txt" and before "a0", as a store lists them.
+        let names = ["caf\u{E9}", "cafe\u{301}", "a-b", "a.txt", "a/x", "a/y/z", "a0", "b"]
+        for (index, name) in names.enumerated() { try tmp.write("src/" + name, "content \(index)") }
+        let up = try Output(try CLI.run(["sync", tmp.file("src"), "obs://b1/t/", "--json"], environment: env))
+        #expect(up.copied.count == names.count, "\(up.copied)")
+        let again = try Output(
+            try CLI.run(["sync", tmp.file("src"), "obs://b1/t/", "--delete", "--json"], environment: env))
+        #expect(again.copied == [] && again.deleted == [] && again.summary["skipped"] as? Int == names.count)
+        let down = try Output(try CLI.run(["sync", "obs://b1/t/", tmp.file("dst"), "--json"], environment: env))
+        #expect(down.copied.count == names.count)
+        for (index, name) in names.enumerated() {
+            #expect(
+                (try? String(contentsOfFile: tmp.file("dst/" + name), encoding: .utf8)) == "content \(index)",
+                "\(name.unicodeScalars.map { String($0.value, radix: 16) })")
+        }
+        let downAgain = try Output(
+            try CLI.run(["sync", "obs://b1/t/", tmp.file("dst"), "--delete", "--json"], environment: env))
+        #expect(downAgain.copied == [] && downAgain.deleted == [])
+    }
+
+    @Test("a sync killed with -9 and run again leaves the destination identical to the source")
+    func killed() throws {
+        let tmp = try TemporaryDirectory()
+        let emulator = try EmulatorProcess(data: tmp.file("data"), ["--min-part-size", "102400"])
+        let env = emulator.environment(stateDirectory: tmp.file("state"))
+        var contents: [String: Data] = [:]
+        try FileManager.default.createDirectory(atPath: tmp.file("src/small"), withIntermediateDirectories: true)
+        for index in 0..<40 {
+            contents["small/f\(index)"] = try writeRandomFile(tmp.file("src/small/f\(index)"), size: 3000)
+        }
+        for index in 0..<3 { contents["big\(index)"] = try writeRandomFile(tmp.file("src/big\(index)"), size: 900_000) }
+        let arguments = ["sync", tmp.file("src"), "obs://b1/k/", "--part-size", "100K", "-j", "2"]
+        let process = try CLI.start(arguments + ["--limit-rate", "300K"], environment: env)
+        try waitUntil(seconds: 60) { try emulator.requests().filter { $0["method"] as? String == "PUT" }.count >= 20 }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let rerun = try CLI.run(arguments + ["--json"], environment: env)
+        let output = try Output(rerun)
+        #expect(output.copied.count < contents.count, "the rerun sent everything again: \(output.copied)")
+        for (name, data) in contents {
+            #expect(emulator.storedBytes(store: "obs", key: "k/" + name) == data, "\(name) differs")
+        }
+        let listing = try CLI.run(["ls", "-r", "obs://b1/k/"], environment: env)
+        #expect(listing.stdout.split(separator: "\n").count == contents.count, "\(listing.stdout)")
+    }
+
+    @Test("a listing out of key order stops the sync with an error naming it")
+    func unsortedListing() throws {
+        let tmp = try TemporaryDirectory()
+        let server = try HostileServer(mode: "unsorted", in: tmp)
+        let result = try CLI.run(["sync", "obs://b1/s/", tmp.file("out")], environment: server.environment(tmp))
+        #expect(result.status == Exit.service.rawValue, "\(result.output)")
+        #expect(result.stderr.contains("not in key order"), "\(result.stderr)")
     }
 }

@@ -143,6 +143,8 @@ class Handler(BaseHTTPRequestHandler):
             keys = ["evil" + ESC + ".tar", "line\nphonepack: FAKE LINE.tar"]
         if MODE == "pull-traversal":
             keys = ["exports/acp-0001/data.tar"]
+        if MODE == "unsorted":  # a store lists keys in byte order; this one does not
+            keys = ["s/b.tar", "s/a.tar"]
         contents = "".join("<Contents><Key>%s</Key><Size>%d</Size><ETag>\"%s\"</ETag>"
                            "<LastModified>2024-01-01T00:00:00.000Z</LastModified></Contents>"
                            % (k, len(OBJECT), OBJECT_MD5) for k in keys)

@@ -166,30 +166,22 @@ public final class ObjectStoreClient {
     {
         var objects: [ObjectInfo] = []
         var prefixes: [String] = []
-        var marker: String?
-        var pages = PageGuard("list \(bucket.terminalSafe)/\(prefix.terminalSafe)")
-        repeat {
-            var query: [(name: String, value: String?)] = []
-            let useV2 = endpoint.signature != .obs
-            if useV2 { query.append(("list-type", "2")) }
-            query.append(("prefix", prefix))
-            if let delimiter { query.append(("delimiter", delimiter)) }
-            if let marker { query.append((useV2 ? "continuation-token" : "marker", marker)) }
-            let answer = try xml(send(request("GET", key: "", query: query), key: ""), key: "")
-            for entry in answer.all("Contents") {
-                guard let key = entry["Key"] else { continue }
-                objects.append(
-                    ObjectInfo(
-                        key: key, size: Int64(entry["Size"] ?? "") ?? 0, etag: entry["ETag"],
-                        lastModified: entry["LastModified"]))
-            }
-            prefixes += answer.all("CommonPrefixes").compactMap { $0["Prefix"] }
-            marker = try pages.next(
-                answer["IsTruncated"] == "true"
-                    ? (answer["NextContinuationToken"] ?? answer["NextMarker"] ?? objects.last?.key) : nil)
-        } while marker != nil
+        var pages = pages(prefix: prefix, delimiter: delimiter)
+        while let page = try pages.next() {
+            objects += page.objects
+            prefixes += page.prefixes
+        }
         return (objects, prefixes)
     }
+
+    /// The listing of `prefix` one page at a time, for callers that must not hold it whole.
+    public func pages(prefix: String, delimiter: String? = nil) -> ObjectPages {
+        ObjectPages(store: self, prefix: prefix, delimiter: delimiter)
+    }
+
+    /// The listing of `prefix` one object at a time, in key order (UTF-8 bytes, as every store lists): a key that
+    /// does not come after the one before it is an error, so a merge with a local walk cannot go wrong quietly.
+    public func objects(prefix: String) -> ObjectStream { ObjectStream(pages: pages(prefix: prefix)) }
 
     /// The XML document of an answer about `key` (or the bucket, for `""`).
     func xml(_ response: ServiceResponse, key: String) throws(PhonePackError) -> XMLNode {
@@ -230,5 +222,78 @@ public final class ObjectStoreClient {
                 file: OpenFile.forReading(path), offset: offset, length: length, md5: true, crc64: crc64)
             return (sums.md5!, sums.crc64)
         }
+    }
+}
+
+/// One listing request after another, following the continuation marker (see ``ObjectStoreClient/pages(prefix:delimiter:)``).
+public struct ObjectPages {
+    let store: ObjectStoreClient
+    let prefix: String
+    let delimiter: String?
+    private var marker: String?
+    private var done = false
+    private var guardPages: PageGuard
+
+    init(store: ObjectStoreClient, prefix: String, delimiter: String?) {
+        self.store = store
+        self.prefix = prefix
+        self.delimiter = delimiter
+        guardPages = PageGuard("list \(store.bucket.terminalSafe)/\(prefix.terminalSafe)")
+    }
+
+    /// The next page, or nil after the last.
+    public mutating func next() throws(PhonePackError) -> (objects: [ObjectInfo], prefixes: [String])? {
+        if done { return nil }
+        var query: [(name: String, value: String?)] = []
+        let useV2 = store.endpoint.signature != .obs
+        if useV2 { query.append(("list-type", "2")) }
+        query.append(("prefix", prefix))
+        if let delimiter { query.append(("delimiter", delimiter)) }
+        if let marker { query.append((useV2 ? "continuation-token" : "marker", marker)) }
+        let answer = try store.xml(store.send(store.request("GET", key: "", query: query), key: ""), key: "")
+        var objects: [ObjectInfo] = []
+        for entry in answer.all("Contents") {
+            guard let key = entry["Key"] else { continue }
+            objects.append(
+                ObjectInfo(
+                    key: key, size: Int64(entry["Size"] ?? "") ?? 0, etag: entry["ETag"],
+                    lastModified: entry["LastModified"]))
+        }
+        let prefixes = answer.all("CommonPrefixes").compactMap { $0["Prefix"] }
+        marker = try guardPages.next(
+            answer["IsTruncated"] == "true"
+                ? (answer["NextContinuationToken"] ?? answer["NextMarker"] ?? objects.last?.key) : nil)
+        done = marker == nil
+        return (objects, prefixes)
+    }
+}
+
+/// A listing one object at a time, checked to be in key order (see ``ObjectStoreClient/objects(prefix:)``).
+public struct ObjectStream {
+    private var pages: ObjectPages
+    private var page: [ObjectInfo] = []
+    private var index = 0
+    private var last: String?
+
+    init(pages: ObjectPages) { self.pages = pages }
+
+    public mutating func next() throws(PhonePackError) -> ObjectInfo? {
+        while index == page.count {
+            guard let next = try pages.next() else { return nil }
+            page = next.objects
+            index = 0
+        }
+        let object = page[index]
+        index += 1
+        if let last, !last.utf8.lexicographicallyPrecedes(object.key.utf8) {
+            throw PhonePackError(
+                .service, operation: "list \(pages.store.bucket.terminalSafe)/\(pages.prefix.terminalSafe)",
+                path: nil,
+                message:
+                    "the listing is not in key order (\(object.key.terminalSafe) after \(last.terminalSafe)); a store lists keys sorted, so phonepack stopped rather than compare against it"
+            )
+        }
+        last = object.key
+        return object
     }
 }

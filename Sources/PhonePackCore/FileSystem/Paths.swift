@@ -9,7 +9,7 @@ package func sortedDirectoryEntries(_ path: String) throws(PhonePackError) -> [S
 
 /// Like ``sortedDirectoryEntries(_:)``, with each entry's `lstat` taken relative to the open directory
 /// (`fstatat`), which spares the kernel a full path lookup per file.
-func sortedDirectoryEntriesWithStatus(_ path: String, status wantStatus: Bool = true) throws(PhonePackError)
+package func sortedDirectoryEntriesWithStatus(_ path: String, status wantStatus: Bool = true) throws(PhonePackError)
     -> [(name: String, status: FileStatus?)]
 {
     guard let dir = opendir(path) else {

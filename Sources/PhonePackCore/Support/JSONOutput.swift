@@ -2,14 +2,21 @@ import FoundationEssentials
 
 /// One JSON style for everything phonepack prints or writes: sorted keys (stable diffs), pretty, no escaped `/`.
 package enum JSONOutput {
-    public static func encode(_ value: some Encodable) throws -> Data {
+    public static func encode(_ value: some Encodable, pretty: Bool = true) throws -> Data {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        if pretty { encoder.outputFormatting.insert(.prettyPrinted) }
         return try encoder.encode(value)
     }
 
     public static func string(_ value: some Encodable) -> String {
         guard let data = try? encode(value) else { return "{}" }
+        return surrogateEscaped(Array(data))
+    }
+
+    /// One object on one line, for output that is a stream of them (JSON Lines).
+    public static func line(_ value: some Encodable) -> String {
+        guard let data = try? encode(value, pretty: false) else { return "{}" }
         return surrogateEscaped(Array(data))
     }
 

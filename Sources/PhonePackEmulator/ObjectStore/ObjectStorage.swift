@@ -1,6 +1,7 @@
 import Glibc
 import PhonePackCloud
 import PhonePackCore
+import Synchronization
 
 /// What the emulator keeps about one stored object.
 public struct StoredObject: Codable, Sendable {
@@ -37,6 +38,9 @@ struct PartRecord: Codable, Sendable {
 public struct ObjectStorage: Sendable {
     public let root: String
     public let flavor: StoreFlavor
+    /// Each bucket's records, sorted, kept between listing pages: reading every record for every page made a
+    /// listing of n keys cost n²/1000 file reads. Dropped on every write.
+    private let index = ListingIndex()
 
     public init(root: String, flavor: StoreFlavor) {
         self.root = root
@@ -84,6 +88,7 @@ public struct ObjectStorage: Sendable {
             throw .system("rename", errno: errno, path: path, operation: "store object")
         }
         try writeRecord(object, to: path + ".json")
+        index.drop(bucket)
     }
 
     /// Stores a file the emulator made itself (an export tar) as `key`.
@@ -131,16 +136,20 @@ public struct ObjectStorage: Sendable {
         let path = objectPath(bucket, key)
         unlink(path + ".json")
         unlink(path)
+        index.drop(bucket)
     }
 
-    /// Every object of a bucket, sorted by key.
+    /// Every object of a bucket, sorted by key as stores sort them: by UTF-8 bytes ("é" and "e\u{301}" are two
+    /// keys, and `String`'s order would put them wrong).
     public func objects(bucket: String) -> [StoredObject] {
-        let folder = joinPath(bucketPath(bucket), ".objects")
-        return listDirectory(folder).filter { $0.hasSuffix(".json") }.compactMap { name in
-            (try? OpenFile.forReading(joinPath(folder, name)).readToEnd()).flatMap {
-                try? JSONCoding.decode(StoredObject.self, from: $0)
-            }
-        }.sorted { $0.key < $1.key }
+        index.objects(bucket) {
+            let folder = joinPath(bucketPath(bucket), ".objects")
+            return listDirectory(folder).filter { $0.hasSuffix(".json") }.compactMap { name in
+                (try? OpenFile.forReading(joinPath(folder, name)).readToEnd()).flatMap {
+                    try? JSONCoding.decode(StoredObject.self, from: $0)
+                }
+            }.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        }
     }
 
     /// An ETag in the store's case.
@@ -212,4 +221,25 @@ public struct ObjectStorage: Sendable {
 /// Names in a folder, without `.` and `..`; empty when it cannot be read.
 func listDirectory(_ path: String) -> [String] {
     (try? sortedDirectoryEntries(path)) ?? []
+}
+
+/// Sorted object records per bucket, rebuilt after a write (a generation count keeps a listing that raced a write
+/// from storing what it read before it).
+final class ListingIndex: Sendable {
+    private let state = Mutex<(generation: Int, buckets: [String: [StoredObject]])>((0, [:]))
+
+    func objects(_ bucket: String, _ load: () -> [StoredObject]) -> [StoredObject] {
+        let (generation, cached) = state.withLock { ($0.generation, $0.buckets[bucket]) }
+        if let cached { return cached }
+        let loaded = load()
+        state.withLock { if $0.generation == generation { $0.buckets[bucket] = loaded } }
+        return loaded
+    }
+
+    func drop(_ bucket: String) {
+        state.withLock {
+            $0.generation += 1
+            $0.buckets[bucket] = nil
+        }
+    }
 }

@@ -159,6 +159,9 @@ extension ObjectStoreService {
         return headers
     }
 
+    /// Whether `key` comes after `marker` in byte order.
+    static func after(_ key: String, _ marker: String) -> Bool { marker.utf8.lexicographicallyPrecedes(key.utf8) }
+
     func listObjects(_ bucket: String, _ request: IncomingRequest) -> Response {
         let v2 = request.queryValue("list-type") == "2"
         let prefix = request.queryValue("prefix") ?? ""
@@ -172,14 +175,25 @@ extension ObjectStoreService {
         var prefixes: [String] = []
         var truncated = false
         var last = ""
-        for object in storage.objects(bucket: bucket) where object.key.hasPrefix(prefix) && object.key > after {
+        // Keys compare as UTF-8 bytes, the order every store lists in; the first candidate is found by bisection.
+        let all = storage.objects(bucket: bucket)
+        let from = Self.after(after, prefix) ? after : prefix
+        var low = 0
+        var high = all.count
+        while low < high {
+            let middle = (low + high) / 2
+            if all[middle].key.utf8.lexicographicallyPrecedes(from.utf8) { low = middle + 1 } else { high = middle }
+        }
+        for object in all[low...] {
+            guard object.key.utf8.starts(with: prefix.utf8) else { break }
+            guard Self.after(object.key, after) else { continue }
             var entry = object.key
             var common: String?
             if let delimiter, let range = object.key.dropFirst(prefix.count).firstRange(of: delimiter) {
                 common = String(object.key[..<range.upperBound])
                 entry = common!
             }
-            if entry <= after || (common != nil && prefixes.last == common) { continue }
+            if !Self.after(entry, after) || (common != nil && prefixes.last == common) { continue }
             if contents.count + prefixes.count == maxKeys {
                 truncated = true
                 break

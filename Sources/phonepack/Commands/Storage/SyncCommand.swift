@@ -49,15 +49,33 @@ struct SyncCommand: ParsableCommand {
         let settings = transfer.settings(environment: cloud.session().environment)
         let store = try cloud.objectStore(for: url)
         let transferer = ObjectTransfer(store: store, settings: settings)
-        let report = try fromStore ? transferer.syncDown(plan) : transferer.syncUp(plan)
-        if outputOptions.json { return print(JSONOutput.string(report)) }
-        if report.dryRun {
-            for name in report.copied { say("would copy \(name.terminalSafe)") }
-            for name in report.deleted { say("would delete \(name.terminalSafe)") }
+        let json = outputOptions.json
+        let dry = plan.dryRun
+        // Each action is told as it happens (the listing is never held whole, so neither are the names): a line
+        // of text, or with --json one JSON object per line, s5cmd-style, and the summary object last.
+        let observe: @Sendable (SyncAction) -> Void = { action in
+            switch (action, json) {
+            case (.copied(let name, let bytes), true):
+                print(JSONOutput.line(SyncLine(action: "copy", name: name, bytes: bytes)))
+            case (.deleted(let name), true): print(JSONOutput.line(SyncLine(action: "delete", name: name)))
+            case (.refused(let name), true): print(JSONOutput.line(SyncLine(action: "refuse", name: name)))
+            case (.copied(let name, _), false): say("\(dry ? "would copy" : "copied") \(name.terminalSafe)")
+            case (.deleted(let name), false): say("\(dry ? "would delete" : "deleted") \(name.terminalSafe)")
+            case (.refused(let name), false): printWarning("left alone (not a plain name): \(name)")
+            }
         }
-        for name in report.refused { printWarning("left alone (not a plain name): \(name)") }
+        let report =
+            try fromStore ? transferer.syncDown(plan, observe: observe) : transferer.syncUp(plan, observe: observe)
+        if json { return print(JSONOutput.line(report)) }
         say(
-            "sync\(report.dryRun ? " (dry run, nothing sent)" : ""): \(report.copied.count) copied (\(formatBytes(report.bytes))), \(report.skipped) unchanged, \(report.deleted.count) deleted"
+            "sync\(report.dryRun ? " (dry run, nothing sent)" : ""): \(report.copied) copied (\(formatBytes(report.bytes))), \(report.skipped) unchanged, \(report.deleted) deleted"
         )
     }
+}
+
+/// One line of `sync --json` per action.
+struct SyncLine: Encodable {
+    var action: String
+    var name: String
+    var bytes: Int64?
 }
