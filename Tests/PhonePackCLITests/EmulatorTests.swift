@@ -34,6 +34,28 @@ struct EmulatorTests {
         #expect(try curl(url, range: "bytes=1000-", in: tmp).status == "416")
     }
 
+    @Test("Expect: 100-continue is answered at once, as the stores do, not after the client's one-second wait")
+    func continues() throws {
+        let tmp = try TemporaryDirectory()
+        let emulator = try EmulatorProcess(data: tmp.file("emu"))
+        let env = emulator.environment(stateDirectory: tmp.file("state"))
+        _ = try writeRandomFile(tmp.file("x.bin"), size: 2_000_000)
+        let url = try expectRun(["presign", "obs://b1/x.bin", "--method", "PUT"], environment: env).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        // curl waits up to --expect100-timeout for the 100 before sending the body anyway: make that wait 30 s, so
+        // a missing 100 shows as a 30-second upload.
+        let result = try Tool.run(
+            "curl",
+            [
+                "-s", "-v", "-o", "/dev/null", "-w", "%{http_code} %{time_total}", "-T", tmp.file("x.bin"), "-H",
+                "Expect: 100-continue", "--expect100-timeout", "30", url,
+            ])
+        let parts = result.stdout.split(separator: " ")
+        #expect(result.stderr.contains("< HTTP/1.1 100 Continue"), "\(result.stderr)")
+        #expect(parts.first == "200" && (Double(parts.last ?? "") ?? 99) < 10, "\(result.stdout)")
+        #expect(emulator.storedBytes(store: "obs", key: "x.bin")?.count == 2_000_000)
+    }
+
     @Test("a presigned URL signed with the wrong secret, for another key, or changed after signing is refused")
     func signatures() throws {
         let tmp = try TemporaryDirectory()

@@ -155,4 +155,34 @@ struct SyncTests {
         #expect(result.status == Exit.service.rawValue, "\(result.output)")
         #expect(result.stderr.contains("not in key order"), "\(result.stderr)")
     }
+
+    @Test("upload -r, download -r and wildcard downloads keep paths; no match, a file for -r and - for many are errors")
+    func recursive() throws {
+        let tmp = try TemporaryDirectory()
+        let emulator = try EmulatorProcess(data: tmp.file("data"), ["--min-part-size", "102400"])
+        let env = emulator.environment(stateDirectory: tmp.file("state"))
+        let files = ["logs/2024-01/app.log", "logs/2024-02/app.log", "logs/2024-02/other.txt", "x/y", "big"]
+        for name in files.dropLast() { try tmp.write("t/" + name, "content of " + name) }
+        _ = try writeRandomFile(tmp.file("t/big"), size: 300_000)
+        let up = try CLI.run(["upload", "-r", tmp.file("t"), "obs://b1/up/", "--part-size", "100K"], environment: env)
+        #expect(up.status == 0 && up.stdout.hasSuffix("uploaded 5 files (293.1 KiB) to obs://b1/up/\n"), "\(up.output)")
+        for name in files {
+            #expect(
+                emulator.storedBytes(store: "obs", key: "up/" + name)
+                    == FileManager.default.contents(atPath: tmp.file("t/" + name)), "\(name)")
+        }
+        let matched = try CLI.run(["download", "obs://b1/up/logs/2024-*/app.log", tmp.file("out")], environment: env)
+        #expect(matched.status == 0, "\(matched.output)")
+        #expect(try TemporaryDirectory.files(below: tmp.file("out")) == ["2024-01/app.log", "2024-02/app.log"])
+        let all = try CLI.run(["download", "-r", "obs://b1/up/", tmp.file("all"), "--json"], environment: env)
+        #expect(try Output(all).copied == files.sorted())
+        for name in files {
+            #expect(FileManager.default.contentsEqual(atPath: tmp.file("t/" + name), andPath: tmp.file("all/" + name)))
+        }
+        try expectRun(
+            ["download", "obs://b1/up/nothing*", tmp.file("none")], environment: env, exits: .usage,
+            stderr: "phonepack: error: obs://b1/up/nothing*: no object matches\n")
+        #expect(try CLI.run(["upload", "-r", tmp.file("t/x/y"), "obs://b1/z/"], environment: env).status == 2)
+        #expect(try CLI.run(["download", "-r", "obs://b1/up/", "-"], environment: env).status == 2)
+    }
 }

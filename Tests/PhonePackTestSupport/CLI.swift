@@ -111,6 +111,16 @@ package final class TemporaryDirectory {
         try text.write(toFile: full, atomically: false, encoding: .utf8)
     }
 
+    /// The regular files below `folder`, relative to it, sorted.
+    package static func files(below folder: String) throws -> [String] {
+        let all = FileManager.default.enumerator(atPath: folder)?.allObjects as? [String] ?? []
+        return all.filter {
+            var isFolder: ObjCBool = false
+            return FileManager.default.fileExists(atPath: folder + "/" + $0, isDirectory: &isFolder)
+                && !isFolder.boolValue
+        }.sorted()
+    }
+
     /// Every path below the folder, for "nothing else was written" checks.
     package func listing() throws -> [String] {
         (FileManager.default.enumerator(atPath: path)?.allObjects as? [String] ?? []).sorted()

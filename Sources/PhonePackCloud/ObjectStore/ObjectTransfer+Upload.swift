@@ -117,7 +117,7 @@ extension ObjectTransfer {
         // Content-MD5s; OSS needs the CRC-64 pass over each part anyway.
         let ahead =
             !store.checksCRC64 && MultiMD5.isAccelerated
-            ? PartMD5Ahead(file: source, ranges: pending.map(range)) : nil
+            ? PartMD5Ahead(file: source, ranges: pending.map(range), jobs: settings.jobs) : nil
         defer { ahead?.finish() }
         let position = Dictionary(uniqueKeysWithValues: pending.enumerated().map { ($1, $0) })
         let outcome = forEachInParallel(pending) { (client, number) throws(PhonePackError) in

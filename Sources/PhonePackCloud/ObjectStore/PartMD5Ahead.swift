@@ -12,14 +12,16 @@ final class PartMD5Ahead: @unchecked Sendable {
     private let stop = Atomic<Bool>(false)
     private var thread: WorkerThreads.Group?
 
-    /// Starts hashing `ranges` of `file` in order.
-    init(file: OpenFile, ranges: [(offset: Int64, length: Int64)]) {
+    /// Starts hashing `ranges` of `file` in order, on two threads when `jobs` workers send (so hashing keeps pace
+    /// on two cores), on one when a single worker does: each thread holds 8 × 512 KiB of buffers, and a sync
+    /// sending eight large files at once must not hold 64 MiB for it.
+    init(file: OpenFile, ranges: [(offset: Int64, length: Int64)], jobs: Int) {
         results = Mutex(Array(repeating: nil, count: ranges.count))
         ready = ranges.map { _ in DispatchSemaphore(value: 0) }
         let source = UncheckedSendable(file)
         let ranges = UncheckedSendable(ranges)
-        // Two threads take alternate groups of eight, so hashing keeps pace with sending on two cores.
-        let threads = 2
+        // Threads take alternate groups of eight.
+        let threads = jobs > 1 ? 2 : 1
         thread = WorkerThreads.start(count: threads) { [self] worker in
             let mine = stride(from: worker * 8, to: ranges.value.count, by: threads * 8).flatMap {
                 Array($0..<min($0 + 8, ranges.value.count))

@@ -15,6 +15,8 @@ public struct SyncPlan: Sendable {
     public var url: ObjectURL
     public var delete = false
     public var dryRun = false
+    /// False for a plain recursive copy (`upload -r`, `download -r`, wildcards): every file is sent, none compared.
+    public var compare = true
     /// Relative paths to leave out / to keep (when non-empty, only these), as key wildcards (`*`, `**`, `?`).
     public var excludes: [KeyPattern] = []
     public var includes: [KeyPattern] = []
@@ -88,7 +90,8 @@ extension ObjectTransfer {
             while file != nil || object != nil {
                 let order = SyncOrder.compare(file?.relative, object?.relative)
                 if order <= 0, let current = file {
-                    let counterpart = order == 0 && object!.info.size == current.size ? object!.info : nil
+                    let counterpart =
+                        plan.compare && order == 0 && object!.info.size == current.size ? object!.info : nil
                     try feed.submit(
                         .init(name: current.relative, path: current.path, size: current.size, object: counterpart))
                     file = try nextFile(&local, plan, tally)
@@ -143,7 +146,8 @@ extension ObjectTransfer {
                         if !plan.dryRun {
                             try Self.prepareFolder(for: current.relative, in: plan.folder, &checkedFolder)
                         }
-                        let counterpart = order == 0 && current.info.size == localSize ? current.info : nil
+                        let counterpart =
+                            plan.compare && order == 0 && current.info.size == localSize ? current.info : nil
                         try feed.submit(
                             .init(name: current.relative, path: path, size: current.info.size, object: counterpart))
                     } else {

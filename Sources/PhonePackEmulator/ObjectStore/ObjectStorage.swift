@@ -38,8 +38,8 @@ struct PartRecord: Codable, Sendable {
 public struct ObjectStorage: Sendable {
     public let root: String
     public let flavor: StoreFlavor
-    /// Each bucket's records, sorted, kept between listing pages: reading every record for every page made a
-    /// listing of n keys cost n²/1000 file reads. Dropped on every write.
+    /// Each bucket's records, sorted, kept between listing pages and updated in place by every write: reading
+    /// every record for every page made a listing of n keys cost n²/1000 file reads.
     private let index = ListingIndex()
 
     public init(root: String, flavor: StoreFlavor) {
@@ -88,7 +88,7 @@ public struct ObjectStorage: Sendable {
             throw .system("rename", errno: errno, path: path, operation: "store object")
         }
         try writeRecord(object, to: path + ".json")
-        index.drop(bucket)
+        index.put(bucket, object)
     }
 
     /// Stores a file the emulator made itself (an export tar) as `key`.
@@ -136,7 +136,7 @@ public struct ObjectStorage: Sendable {
         let path = objectPath(bucket, key)
         unlink(path + ".json")
         unlink(path)
-        index.drop(bucket)
+        index.remove(bucket, key)
     }
 
     /// Every object of a bucket, sorted by key as stores sort them: by UTF-8 bytes ("é" and "e\u{301}" are two
@@ -223,8 +223,8 @@ func listDirectory(_ path: String) -> [String] {
     (try? sortedDirectoryEntries(path)) ?? []
 }
 
-/// Sorted object records per bucket, rebuilt after a write (a generation count keeps a listing that raced a write
-/// from storing what it read before it).
+/// Sorted object records per bucket, loaded once and then kept current by each write (a generation count keeps a
+/// load that raced a write from storing what it read before it).
 final class ListingIndex: Sendable {
     private let state = Mutex<(generation: Int, buckets: [String: [StoredObject]])>((0, [:]))
 
@@ -236,10 +236,37 @@ final class ListingIndex: Sendable {
         return loaded
     }
 
-    func drop(_ bucket: String) {
+    func put(_ bucket: String, _ object: StoredObject) {
         state.withLock {
             $0.generation += 1
-            $0.buckets[bucket] = nil
+            guard let (index, exists) = $0.buckets[bucket].map({ Self.find(object.key, in: $0) }) else { return }
+            if exists { $0.buckets[bucket]![index] = object } else { $0.buckets[bucket]!.insert(object, at: index) }
         }
+    }
+
+    func remove(_ bucket: String, _ key: String) {
+        state.withLock {
+            $0.generation += 1
+            guard let (index, exists) = $0.buckets[bucket].map({ Self.find(key, in: $0) }), exists else { return }
+            $0.buckets[bucket]!.remove(at: index)
+        }
+    }
+
+    /// Where `key` is or would go, and whether it is there (found before the caller mutates the list, so the
+    /// mutation happens in place rather than on a copy).
+    private static func find(_ key: String, in list: [StoredObject]) -> (Int, Bool) {
+        let index = position(key, in: list)
+        return (index, index < list.count && list[index].key.utf8.elementsEqual(key.utf8))
+    }
+
+    /// The first index whose key is not before `key` in byte order.
+    static func position(_ key: String, in list: [StoredObject]) -> Int {
+        var low = 0
+        var high = list.count
+        while low < high {
+            let middle = (low + high) / 2
+            if list[middle].key.utf8.lexicographicallyPrecedes(key.utf8) { low = middle + 1 } else { high = middle }
+        }
+        return low
     }
 }

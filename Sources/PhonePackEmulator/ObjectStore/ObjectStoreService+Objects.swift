@@ -177,14 +177,7 @@ extension ObjectStoreService {
         var last = ""
         // Keys compare as UTF-8 bytes, the order every store lists in; the first candidate is found by bisection.
         let all = storage.objects(bucket: bucket)
-        let from = Self.after(after, prefix) ? after : prefix
-        var low = 0
-        var high = all.count
-        while low < high {
-            let middle = (low + high) / 2
-            if all[middle].key.utf8.lexicographicallyPrecedes(from.utf8) { low = middle + 1 } else { high = middle }
-        }
-        for object in all[low...] {
+        for object in all[ListingIndex.position(Self.after(after, prefix) ? after : prefix, in: all)...] {
             guard object.key.utf8.starts(with: prefix.utf8) else { break }
             guard Self.after(object.key, after) else { continue }
             var entry = object.key

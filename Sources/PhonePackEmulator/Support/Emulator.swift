@@ -75,6 +75,7 @@ public enum Emulator {
             for service in services {
                 let app = Application(
                     responder: service.responder,
+                    server: .http1(configuration: .init(additionalChannelHandlers: [ContinueHandler()])),
                     configuration: ApplicationConfiguration(
                         address: .hostname(configuration.host, port: service.port), serverName: "phonepack-emulator"),
                     onServerRunning: { channel in

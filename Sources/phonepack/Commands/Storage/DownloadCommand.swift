@@ -13,7 +13,14 @@ struct DownloadCommand: ParsableCommand {
             is unchanged. A download that cannot fit in the free space is refused before it starts.
             FILE - writes the object to standard output, in order (one GET at a time; after a broken connection
             the next asks for the rest), and nothing else; the checks run at the end and a mismatch exits 1.
-            Example: phonepack download obs://bucket/backup.tar - | tar -t
+            -r downloads every object below a prefix into the folder (created if missing), each to its path under
+            the prefix. A URL with wildcards (* within a level, ** across levels, ? one character; quote it) downloads
+            every match, each to its path below the last / before the first wildcard; no match is an error. Keys
+            that cannot be a path inside the folder (.., control characters) are refused, and a symlink on the way
+            stops the download rather than be written through.
+            Examples: phonepack download obs://bucket/backup.tar - | tar -t
+              phonepack download -r obs://bucket/exports/ out/
+              phonepack download 'obs://bucket/exports/**/data.tar' out/
             """)
 
     @Argument(help: "obs://bucket/key, oss://bucket/key or s3://bucket/key.")
@@ -22,12 +29,16 @@ struct DownloadCommand: ParsableCommand {
     @Argument(help: "Where to write it (a folder takes the object's name; - for standard output).")
     var file: String
 
+    @Flag(name: .shortAndLong, help: "URL is a prefix: download every object below it into the folder FILE.")
+    var recursive = false
+
     @OptionGroup var transfer: TransferFlags
     @OptionGroup var cloud: CloudOptions
     @OptionGroup var outputOptions: OutputOptions
 
     func run() throws {
         let target = try ObjectURL(parsing: url)
+        if recursive || KeyPattern.hasWildcards(target.key) { return try downloadTree(target) }
         guard !target.key.isEmpty, !target.key.hasSuffix("/") else {
             throw ValidationError("give one object's key, not a bucket or prefix: \(url)")
         }
@@ -53,5 +64,33 @@ struct DownloadCommand: ParsableCommand {
             try $0.download(target.key, to: destination)
         }
         summary.print(json: outputOptions.json, from: target.description, to: destination)
+    }
+
+    /// `-r` and wildcards: a sync down that compares nothing, with the wildcard as its only include.
+    private func downloadTree(_ target: ObjectURL) throws {
+        guard file != "-" else { throw ValidationError("many objects cannot go to standard output; give a folder") }
+        if let status = try FileStatus.ifExists(file), !status.isDirectory {
+            throw ValidationError("\(file) is not a folder: -r and wildcards download into one")
+        }
+        var base = target
+        var include: [KeyPattern] = []
+        if KeyPattern.hasWildcards(target.key) {
+            // Names are kept from the last / before the first wildcard: 'logs/2024-*/app.log' → 2024-01/app.log.
+            let literal = KeyPattern(target.key).prefix
+            let cut = literal.lastIndex(of: "/").map { literal.index(after: $0) } ?? literal.startIndex
+            base.key = String(literal[..<cut])
+            include = [KeyPattern(String(target.key.unicodeScalars.dropFirst(base.key.unicodeScalars.count)))]
+        }
+        var plan = SyncPlan(folder: file, url: base)
+        plan.compare = false
+        plan.includes = include
+        let transferer = ObjectTransfer(
+            store: try cloud.objectStore(for: target),
+            settings: transfer.settings(environment: cloud.session().environment))
+        let report = try TreeTransfer.run(transferer, plan, down: true, json: outputOptions.json, verb: "downloaded")
+        guard report.copied > 0 else {
+            throw PhonePackError(.notFound, operation: "download", path: url.terminalSafe, message: "no object matches")
+        }
+        if !outputOptions.json { say("downloaded \(report.copied) objects (\(formatBytes(report.bytes))) to \(file)") }
     }
 }

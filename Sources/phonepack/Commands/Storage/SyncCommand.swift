@@ -47,29 +47,37 @@ struct SyncCommand: ParsableCommand {
         plan.excludes = exclude.map(KeyPattern.init)
         plan.includes = include.map(KeyPattern.init)
         let settings = transfer.settings(environment: cloud.session().environment)
-        let store = try cloud.objectStore(for: url)
-        let transferer = ObjectTransfer(store: store, settings: settings)
-        let json = outputOptions.json
+        let transferer = ObjectTransfer(store: try cloud.objectStore(for: url), settings: settings)
+        let report = try TreeTransfer.run(transferer, plan, down: fromStore, json: outputOptions.json, verb: "copied")
+        if outputOptions.json { return }
+        say(
+            "sync\(report.dryRun ? " (dry run, nothing sent)" : ""): \(report.copied) copied (\(formatBytes(report.bytes))), \(report.skipped) unchanged, \(report.deleted) deleted"
+        )
+    }
+}
+
+/// Runs a transfer of a whole tree — `sync`, `upload -r`, `download -r`, a download by wildcard — and prints each
+/// action as it happens (the listing is never held whole, so neither are the names): a line of text, or with
+/// --json one JSON object per line, s5cmd-style, and the summary object last.
+enum TreeTransfer {
+    static func run(_ transfer: ObjectTransfer, _ plan: SyncPlan, down: Bool, json: Bool, verb: String) throws
+        -> SyncReport
+    {
         let dry = plan.dryRun
-        // Each action is told as it happens (the listing is never held whole, so neither are the names): a line
-        // of text, or with --json one JSON object per line, s5cmd-style, and the summary object last.
         let observe: @Sendable (SyncAction) -> Void = { action in
             switch (action, json) {
             case (.copied(let name, let bytes), true):
                 print(JSONOutput.line(SyncLine(action: "copy", name: name, bytes: bytes)))
             case (.deleted(let name), true): print(JSONOutput.line(SyncLine(action: "delete", name: name)))
             case (.refused(let name), true): print(JSONOutput.line(SyncLine(action: "refuse", name: name)))
-            case (.copied(let name, _), false): say("\(dry ? "would copy" : "copied") \(name.terminalSafe)")
+            case (.copied(let name, _), false): say("\(dry ? "would copy" : verb) \(name.terminalSafe)")
             case (.deleted(let name), false): say("\(dry ? "would delete" : "deleted") \(name.terminalSafe)")
             case (.refused(let name), false): printWarning("left alone (not a plain name): \(name)")
             }
         }
-        let report =
-            try fromStore ? transferer.syncDown(plan, observe: observe) : transferer.syncUp(plan, observe: observe)
-        if json { return print(JSONOutput.line(report)) }
-        say(
-            "sync\(report.dryRun ? " (dry run, nothing sent)" : ""): \(report.copied) copied (\(formatBytes(report.bytes))), \(report.skipped) unchanged, \(report.deleted) deleted"
-        )
+        let report = try down ? transfer.syncDown(plan, observe: observe) : transfer.syncUp(plan, observe: observe)
+        if json { print(JSONOutput.line(report)) }
+        return report
     }
 }
 

@@ -16,7 +16,11 @@ struct UploadCommand: ParsableCommand {
             object metadata so download and release can check it without hashing twice.
             FILE - reads standard input to its end, cut into --part-size parts in memory ((--jobs + 1) parts at
             most), with its SHA-256 stored in KEY.sha256; a stream cannot be resumed, so a failure aborts it.
-            Example: tar -c data/ | phonepack upload - obs://bucket/backups/data.tar
+            -r uploads every regular file below a folder to the prefix, keyed by its path inside the folder (the
+            folder's own name is not part of the key), several files at once; symlinks and special files are left
+            out. Use sync to send only what changed.
+            Examples: tar -c data/ | phonepack upload - obs://bucket/backups/data.tar
+              phonepack upload -r seed-data/ obs://bucket/seed/
             """)
 
     @Argument(help: "The file to upload, or - for standard input (streamed in parts; the key must be given).")
@@ -25,12 +29,31 @@ struct UploadCommand: ParsableCommand {
     @Argument(help: "obs://bucket/key, oss://bucket/key or s3://bucket/key (a key ending in / takes the file's name).")
     var url: String
 
+    @Flag(name: .shortAndLong, help: "FILE is a folder: upload every file below it to the prefix URL.")
+    var recursive = false
+
     @OptionGroup var transfer: TransferFlags
     @OptionGroup var cloud: CloudOptions
     @OptionGroup var outputOptions: OutputOptions
 
     func run() throws {
         var target = try ObjectURL(parsing: url)
+        if recursive {
+            guard (try FileStatus.ifExists(file))?.isDirectory == true else {
+                throw ValidationError("-r takes a folder: \(file) is not one")
+            }
+            var plan = SyncPlan(folder: file, url: target)
+            plan.compare = false
+            let transferer = ObjectTransfer(
+                store: try cloud.objectStore(for: target),
+                settings: transfer.settings(environment: cloud.session().environment))
+            let report = try TreeTransfer.run(transferer, plan, down: false, json: outputOptions.json, verb: "uploaded")
+            guard report.copied > 0 else { throw ValidationError("no files below \(file)") }
+            if !outputOptions.json {
+                say("uploaded \(report.copied) files (\(formatBytes(report.bytes))) to \(target)")
+            }
+            return
+        }
         if file == "-" {
             guard !target.key.isEmpty, !target.key.hasSuffix("/") else {
                 throw ValidationError("standard input has no name: give the object's key, e.g. \(url)backup.tar")
