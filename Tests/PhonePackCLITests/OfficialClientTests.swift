@@ -36,4 +36,25 @@ struct OfficialClientTests {
             }
         }
     }
+
+    @Test(
+        "aws-chunked bodies: botocore's trailer CRC-32 (put and multipart) and signed chunks are stored as the payload; a wrong trailer or a changed chunk is refused"
+    )
+    func chunkedBodies() throws {
+        let tmp = try TemporaryDirectory()
+        let emulator = try EmulatorProcess(data: tmp.file("data"), ["--bucket", "bkt1"])
+        let result = try Tool.run(
+            "python3",
+            [
+                CLI.script("aws_chunked.py"), emulator.endpoints["obs"] ?? "", EmulatorProcess.accessKey,
+                EmulatorProcess.secretKey, "bkt1",
+            ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let results = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: String])
+        #expect(results.count == 6, "\(result.stdout)")
+        for (name, outcome) in results.sorted(by: { $0.key < $1.key }) {
+            #expect(outcome == "ok", "\(name): \(outcome)")
+        }
+    }
 }

@@ -16,6 +16,28 @@ struct SignerVectorTests {
     static let ossV4QueryVectors = Vector.load("alibaba-vectors", algorithm: "OSS4-HMAC-SHA256 (query/presign)")
     static let ossV1QueryVectors = Vector.load("alibaba-vectors", algorithm: "OSS V1 (HMAC-SHA1, query/presign)")
 
+    @Test("SigV4 streaming: chunk signatures chain as in AWS's worked example (65 KiB, 1 KiB, then the final chunk)")
+    func chunkChain() {
+        let signer = SigV4Signer(
+            credentials: Credentials(
+                accessKey: "AKIAIOSFODNN7EXAMPLE", secretKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                source: "AWS docs"),
+            region: "us-east-1", service: "s3")
+        var previous = "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9"
+        var chain: [String] = []
+        for chunk in [[UInt8](repeating: 0x61, count: 65536), [UInt8](repeating: 0x61, count: 1024), []] {
+            previous = signer.chunkSignature(
+                amzDate: "20130524T000000Z", previous: previous, chunkSHA256: Digest.hash(.sha256, chunk).hexString)
+            chain.append(previous)
+        }
+        #expect(
+            chain == [
+                "ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648",
+                "0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497",
+                "b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9",
+            ])
+    }
+
     @Test("every signing vector was loaded")
     func counts() {
         #expect(

@@ -21,6 +21,20 @@ public struct SigV4Signer: Sendable {
         hmacChain("AWS4\(credentials.secretKey)", [String(amzDate.prefix(8)), region, service, "aws4_request"])
     }
 
+    /// The signature of one chunk of a `STREAMING-AWS4-HMAC-SHA256-PAYLOAD` body: it signs the chunk's SHA-256
+    /// and the signature before it (the request's own, for the first chunk).
+    public func chunkSignature(amzDate: String, previous: String, chunkSHA256: String) -> String {
+        let stringToSign =
+            "AWS4-HMAC-SHA256-PAYLOAD\n\(amzDate)\n\(scope(amzDate))\n\(previous)\n\(sha256Hex(""))\n\(chunkSHA256)"
+        return HMAC.authenticate(.sha256, key: signingKey(amzDate), message: stringToSign).hexString
+    }
+
+    /// The signature of the trailer lines (`name:value\n` each) after the last chunk of a signed stream.
+    public func trailerSignature(amzDate: String, previous: String, trailer: String) -> String {
+        let stringToSign = "AWS4-HMAC-SHA256-TRAILER\n\(amzDate)\n\(scope(amzDate))\n\(previous)\n\(sha256Hex(trailer))"
+        return HMAC.authenticate(.sha256, key: signingKey(amzDate), message: stringToSign).hexString
+    }
+
     func canonicalQuery(_ query: [(name: String, value: String?)]) -> String {
         query.map { (PercentEncoding.encode($0.name), PercentEncoding.encode($0.value ?? "")) }
             .sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }

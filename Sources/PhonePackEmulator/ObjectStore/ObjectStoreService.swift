@@ -46,8 +46,9 @@ public struct ObjectStoreService: HTTPResponder {
                 log.record(store: flavor.rawValue, incoming, status: Int(response.status.code), note: fault.rawValue)
                 return response
             }
-            try signature.verify(incoming, now: CloudTime.now())
-            response = try await handle(incoming, body: request.body)
+            var verified = incoming
+            verified.chain = try signature.verify(incoming, now: CloudTime.now())
+            response = try await handle(verified, body: request.body)
         } catch {
             response = errorResponse(error, incoming: incoming, requestID: requestID)
             // Unread body bytes would confuse the next request on this connection.
@@ -151,23 +152,51 @@ public struct ObjectStoreService: HTTPResponder {
         var crc = CRC64()
         var checks = BodyChecks(request)
         var size: Int64 = 0
+        // An aws-chunked body (SigV4 streaming) is decoded as it arrives: what is hashed and stored is the payload.
+        let chunked = AWSChunkedBody.of(request)
         do {
             for try await buffer in body {
-                let bytes = Array(buffer.readableBytesView)
+                var bytes = Array(buffer.readableBytesView)
+                if let chunked {
+                    var payload: [UInt8] = []
+                    var refusal: Refusal?
+                    bytes.withUnsafeBytes { raw in
+                        do throws(Refusal) {
+                            try chunked.feed(raw) { payload.append(contentsOf: $0) }
+                        } catch { refusal = error }
+                    }
+                    if let refusal {
+                        unlink(file.path)
+                        throw refusal
+                    }
+                    bytes = payload
+                }
                 bytes.withUnsafeBytes { raw in
                     md5.update(raw)
                     crc.update(raw)
                     checks.update(raw)
                 }
                 try file.writeAll(bytes)
-                size += Int64(buffer.readableBytes)
+                size += Int64(bytes.count)
             }
+        } catch let refusal as Refusal {
+            throw refusal
         } catch {
             unlink(file.path)
             throw Refusal(status: 400, code: "IncompleteBody", message: "the request body could not be read: \(error)")
         }
         let digest = md5.finalize().hexString
-        if let declared = request.header("Content-Length").flatMap({ Int64($0) }), declared != size {
+        if let chunked {
+            do throws(Refusal) {
+                try chunked.finish()
+            } catch {
+                unlink(file.path)
+                throw error
+            }
+            checks.expect(trailers: chunked.trailers)
+        }
+        let declaredHeader = chunked == nil ? "Content-Length" : "x-amz-decoded-content-length"
+        if let declared = request.header(declaredHeader).flatMap({ Int64($0) }), declared != size {
             unlink(file.path)
             throw Refusal(status: 400, code: "IncompleteBody", message: "received \(size) of \(declared) bytes")
         }
@@ -306,7 +335,7 @@ func percentDecoded(_ text: String) -> String {
 /// The body checks a SigV4 client may ask for: the payload's SHA-256 (`x-amz-content-sha256` as a hex hash) and
 /// `x-amz-checksum-*` headers. Streamed: each hash sees the bytes once, as they arrive.
 struct BodyChecks: ~Copyable {
-    private let expected: [String: String]
+    private var expected: [String: String]
     private var payload = Digest(.sha256)
     private var sha1 = Digest(.sha1)
     private var sha256 = Digest(.sha256)
@@ -320,10 +349,22 @@ struct BodyChecks: ~Copyable {
         {
             expected["payload"] = hash
         }
+        // A checksum named in x-amz-trailer arrives after the body: computed from the start, compared at the end.
+        let trailer = (request.header("x-amz-trailer") ?? "").lowercased().split(separator: ",").map {
+            String($0.filter { $0 != " " })
+        }
         for name in ["sha1", "sha256", "crc32", "crc32c"] {
-            expected[name] = request.header("x-amz-checksum-" + name)
+            expected[name] =
+                request.header("x-amz-checksum-" + name) ?? (trailer.contains("x-amz-checksum-" + name) ? "" : nil)
         }
         self.expected = expected
+    }
+
+    /// The checksums an aws-chunked body sent in its trailer; one named in x-amz-trailer but missing is refused.
+    mutating func expect(trailers: [String: String]) {
+        for name in ["sha1", "sha256", "crc32", "crc32c"] where expected[name] == "" {
+            expected[name] = trailers["x-amz-checksum-" + name] ?? "(missing from the trailer)"
+        }
     }
 
     mutating func update(_ bytes: UnsafeRawBufferPointer) {

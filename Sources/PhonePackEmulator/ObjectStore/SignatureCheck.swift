@@ -17,6 +17,8 @@ struct IncomingRequest: Sendable {
     var key: String?
     var query: [(name: String, value: String?)]
     var headers: [(name: String, value: String)]
+    /// For a signed aws-chunked body: where its chain of chunk signatures starts (set by ``SignatureCheck``).
+    var chain: AWSChunkedBody.Chain?
 
     func header(_ name: String) -> String? {
         let lower = name.lowercased()
@@ -55,7 +57,9 @@ struct SignatureCheck: Sendable {
     var region: String?
     var maxSkewSeconds: Int64 = 900
 
-    func verify(_ request: IncomingRequest, now: Int64) throws(Refusal) {
+    /// Checks the request's signature; for a signed aws-chunked body, returns where its chain of chunk signatures
+    /// starts.
+    func verify(_ request: IncomingRequest, now: Int64) throws(Refusal) -> AWSChunkedBody.Chain? {
         let authorization = request.header("Authorization") ?? ""
         let scheme = authorization.prefix { $0 != " " }
         switch (flavor, scheme) {
@@ -83,10 +87,13 @@ struct SignatureCheck: Sendable {
                     status: 400, code: "InvalidRequest",
                     message: "Missing required header for this request: x-amz-content-sha256")
             }
-            let details = SigV4Signer(credentials: credentials, region: scope[2], service: scope[3])
-                .sign(&signable, amzDate: amzDate, payloadHash: payloadHash)
+            let signer = SigV4Signer(credentials: credentials, region: scope[2], service: scope[3])
+            let details = signer.sign(&signable, amzDate: amzDate, payloadHash: payloadHash)
             // The fields, not the header's spelling: SDKs write `, ` between them, phonepack `,`.
             try compareValue(fields["Signature"] ?? "", details, request)
+            if payloadHash.hasPrefix("STREAMING-AWS4-HMAC-SHA256-PAYLOAD") {
+                return AWSChunkedBody.Chain(signer: signer, amzDate: amzDate, previous: details.signature)
+            }
         case (.oss, "OSS"):
             try requestTime(request, vendorHeader: "x-oss-date", now: now)
             var signable = request.signable { $0 != "authorization" }
@@ -115,6 +122,7 @@ struct SignatureCheck: Sendable {
                 message:
                     "Authorization scheme \(scheme) is not accepted by this \(flavor.rawValue.uppercased()) endpoint")
         }
+        return nil
     }
 
     /// Presigned URLs: OBS native (`AccessKeyId`/`Signature`), SigV4 (`X-Amz-*`), OSS V1 and V4.
