@@ -185,4 +185,28 @@ struct SyncTests {
         #expect(try CLI.run(["upload", "-r", tmp.file("t/x/y"), "obs://b1/z/"], environment: env).status == 2)
         #expect(try CLI.run(["download", "-r", "obs://b1/up/", "-"], environment: env).status == 2)
     }
+
+    @Test(
+        "large files' digests are remembered while size, mtime, ctime and inode hold; a same-size rewrite with the old mtime is still sent"
+    )
+    func digestCache() throws {
+        let tmp = try TemporaryDirectory()
+        let emulator = try EmulatorProcess(data: tmp.file("data"))
+        let env = emulator.environment(stateDirectory: tmp.file("state"))
+        try FileManager.default.createDirectory(atPath: tmp.file("src"), withIntermediateDirectories: true)
+        let original = try writeRandomFile(tmp.file("src/big.bin"), size: 3 << 20)
+        let sync = { try Output(try CLI.run(["sync", tmp.file("src"), "obs://b1/c/", "--json"], environment: env)) }
+        #expect(try sync().copied == ["big.bin"])
+        #expect(try sync().copied == [])
+        let cacheFiles = try TemporaryDirectory.files(below: tmp.file("state/sync-hashes"))
+        #expect(cacheFiles.count == 1, "\(cacheFiles)")
+        // Same size, new bytes, the old mtime put back: only the ctime (and the content) tell.
+        let mtime =
+            try FileManager.default.attributesOfItem(atPath: tmp.file("src/big.bin"))[.modificationDate] as! Date
+        let changed = try randomBytes(3 << 20)
+        try changed.write(to: URL(fileURLWithPath: tmp.file("src/big.bin")))
+        try FileManager.default.setAttributes([.modificationDate: mtime], ofItemAtPath: tmp.file("src/big.bin"))
+        #expect(try sync().copied == ["big.bin"], "a rewrite behind an unchanged mtime was missed")
+        #expect(emulator.storedBytes(store: "obs", key: "c/big.bin") == changed && changed != original)
+    }
 }

@@ -87,4 +87,11 @@ public enum CloudTime {
     }
 
     public static func now() -> Int64 { Int64(time(nil)) }
+
+    /// Seconds since the epoch with milliseconds, for logs.
+    public static func nowWithMilliseconds() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec / 1_000_000) / 1000
+    }
 }

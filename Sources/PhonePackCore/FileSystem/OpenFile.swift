@@ -214,6 +214,8 @@ public struct FileStatus: Sendable {
     /// Modification time in nanoseconds and inode: with the size, what tells a resumed transfer its file changed.
     public var mtimeNanoseconds: Int64
     public var inode: UInt64
+    /// Status-change time in nanoseconds: any write or `touch` moves it, even one that puts the mtime back.
+    public var ctimeNanoseconds: Int64
     /// Hard links to the file.
     public var links: UInt64
 
@@ -223,6 +225,7 @@ public struct FileStatus: Sendable {
         mtime = Int64(st.st_mtim.tv_sec)
         mtimeNanoseconds = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
         inode = UInt64(st.st_ino)
+        ctimeNanoseconds = Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec)
         uid = st.st_uid
         gid = st.st_gid
         links = UInt64(st.st_nlink)

@@ -1,4 +1,5 @@
 import Glibc
+import PhonePackCloud
 import PhonePackCore
 import Synchronization
 
@@ -20,11 +21,7 @@ public final class RequestLog: Sendable {
 
     private let file: Mutex<OpenFile?>
 
-    static func now() -> Double {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return (Double(spec.tv_sec) + Double(spec.tv_nsec / 1_000_000) / 1000)
-    }
+    static func now() -> Double { CloudTime.nowWithMilliseconds() }
 
     /// Appends to `path`; with `nil`, records nothing.
     public init(path: String?) throws(PhonePackError) {

@@ -1,0 +1,91 @@
+import Glibc
+import PhonePackCore
+import Synchronization
+
+/// The digests of large local files a sync has already read, so that a re-sync compares an unchanged file by
+/// its recorded digest instead of reading it again. An entry counts only while the file's size, mtime, ctime
+/// (which any write or `touch` moves, even one that puts the mtime back) and inode are what they were. Names
+/// are keys as bytes, never as `String`. One file per synced folder in the state folder
+/// (`sync-hashes/SHA256-OF-PATH.tsv`), rewritten whole and atomically at the end with the entries this sync saw;
+/// files under 1 MiB are cheap to hash and left out, so the file stays small whatever the number of files.
+final class SyncHashCache: Sendable {
+    struct Entry: Sendable {
+        var size: Int64
+        var mtime: Int64
+        var ctime: Int64
+        var inode: UInt64
+        var md5: String?
+        var sha256: String?
+
+        func matches(_ status: FileStatus) -> Bool {
+            size == status.size && mtime == status.mtimeNanoseconds && ctime == status.ctimeNanoseconds
+                && inode == status.inode
+        }
+    }
+
+    static let minimumSize: Int64 = 1 << 20
+    private let path: String
+    private let state: Mutex<(old: [[UInt8]: Entry], seen: [[UInt8]: Entry])>
+
+    init(stateDirectory: String, folder: String) {
+        var resolved = folder
+        if let real = realpath(folder, nil) {
+            resolved = String(cString: real)
+            free(real)
+        }
+        path = joinPath(
+            joinPath(stateDirectory, "sync-hashes"), Digest.hash(.sha256, Array(resolved.utf8)).hexString + ".tsv")
+        var old: [[UInt8]: Entry] = [:]
+        let text = (try? OpenFile.forReading(path).readToEnd()).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            guard fields.count == 7, let name = [UInt8](hexString: fields[0]), let size = Int64(fields[1]),
+                let mtime = Int64(fields[2]), let ctime = Int64(fields[3]), let inode = UInt64(fields[4])
+            else { continue }
+            old[name] = Entry(
+                size: size, mtime: mtime, ctime: ctime, inode: inode, md5: fields[5] == "-" ? nil : fields[5],
+                sha256: fields[6] == "-" ? nil : fields[6])
+        }
+        state = Mutex((old, [:]))
+    }
+
+    /// The file's digest: recorded when the file is unchanged, else read (and recorded when the file is large).
+    func digest(_ algorithm: DigestAlgorithm, of file: String, relative: String, status: FileStatus?)
+        throws(PhonePackError) -> String
+    {
+        guard let status, status.size >= Self.minimumSize else { return try ObjectTransfer.digest(algorithm, of: file) }
+        let name = Array(relative.utf8)
+        let known = state.withLock { state in
+            let entry = state.seen[name] ?? state.old[name].flatMap { $0.matches(status) ? $0 : nil }
+            state.seen[name] = entry
+            return entry
+        }
+        if let value = algorithm == .md5 ? known?.md5 : known?.sha256 { return value }
+        let value = try ObjectTransfer.digest(algorithm, of: file)
+        state.withLock { state in
+            var entry =
+                known
+                ?? Entry(
+                    size: status.size, mtime: status.mtimeNanoseconds, ctime: status.ctimeNanoseconds,
+                    inode: status.inode)
+            if algorithm == .md5 { entry.md5 = value } else { entry.sha256 = value }
+            state.seen[name] = entry
+        }
+        return value
+    }
+
+    /// Writes what this sync saw, replacing the file atomically; a failure only costs hashing next time.
+    func save() {
+        let lines = state.withLock { state in
+            state.seen.map { name, entry in
+                [
+                    name.hexString, String(entry.size), String(entry.mtime), String(entry.ctime), String(entry.inode),
+                    entry.md5 ?? "-", entry.sha256 ?? "-",
+                ].joined(separator: "\t") + "\n"
+            }
+        }
+        guard !lines.isEmpty || FileStatus.exists(path) else { return }
+        try? makeDirectories(parentDirectory(path))
+        try? AtomicOutputFile.write(Array(lines.joined().utf8), to: path)
+    }
+}
