@@ -43,6 +43,29 @@ struct PipeTests {
         #expect(none.status == Exit.success.rawValue && none.stdoutBytes.isEmpty, "\(none.output)")
     }
 
+    @Test("build -o - | verify -: the same bytes as a built file, the report on standard error; garbage fails verify")
+    func buildAndVerifyPipes() throws {
+        let tmp = try TemporaryDirectory()
+        let app = try CLI.makeApp(in: tmp.file("app"))
+        try expectRun(["build", app, "-o", tmp.file("file.tar"), "--mtime", "0"])
+        let piped = try CLI.run(["build", app, "-o", "-", "--mtime", "0"])
+        #expect(piped.status == 0 && piped.stderr.hasPrefix("built standard output: "), "\(piped.stderr)")
+        #expect(
+            Data(piped.stdoutBytes) == FileManager.default.contents(atPath: tmp.file("file.tar")),
+            "build -o - differs from build -o FILE")
+        #expect(!FileManager.default.fileExists(atPath: "-") && !FileManager.default.fileExists(atPath: "-.sha256"))
+        let verified = try Tool.run(
+            "/bin/bash",
+            ["-c", "\"$1\" build \"$2\" -o - --mtime 0 2>/dev/null | \"$1\" verify - --json", "_", CLI.binary, app],
+            environment: ["BASH_ENV": ""])
+        let report = try CLI.parseJSON(verified.stdout)
+        #expect(verified.status == 0 && report["passed"] as? Bool == true, "\(verified.output)")
+        #expect(report["file"] as? String == "standard input")
+        let garbage = try Tool.run(
+            "/bin/bash", ["-c", "echo not a tar | \"$1\" verify -", "_", CLI.binary], environment: ["BASH_ENV": ""])
+        #expect(garbage.status == Exit.checkFailed.rawValue && garbage.stdout.contains("FAIL  tar-format"))
+    }
+
     @Test("a store that serves other bytes than it stored: download - exits 1 and says not to use them")
     func lyingStore() throws {
         let tmp = try TemporaryDirectory()

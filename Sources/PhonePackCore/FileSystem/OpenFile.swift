@@ -294,3 +294,26 @@ func retryingOnInterrupt<T: FixedWidthInteger>(_ call: () -> T) -> T {
         return result
     }
 }
+
+extension OpenFile {
+    /// Copies this stream to its end into a temporary file that has no name (created in `$TMPDIR` or /tmp and
+    /// unlinked at once, so nothing is left behind whatever happens), for readers that need offsets. Returns it,
+    /// positioned anywhere: read it with offsets or through `/proc/self/fd/N`.
+    public func spoolToTemporaryFile() throws(PhonePackError) -> OpenFile {
+        let folder = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+        var template = Array(joinPath(folder, "phonepack-stdin-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw .system("mkstemp", errno: errno, path: folder, operation: "spool standard input") }
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        unlink(String(cString: template))
+        let spool = OpenFile(adopting: fd, path: "standard input")
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = try read(into: buffer)
+            if count == 0 { break }
+            try spool.writeAll(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+        }
+        return spool
+    }
+}

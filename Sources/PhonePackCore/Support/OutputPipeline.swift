@@ -21,6 +21,17 @@ final class FileStreamOutput: ByteStreamOutput, @unchecked Sendable {
     func abandon() {}
 }
 
+/// Standard output as a stream output (`build -o -`): the bytes go out in order and nothing else does; a reader
+/// that goes away (EPIPE) ends the build with an error.
+public final class StandardOutputStream: ByteStreamOutput, @unchecked Sendable {
+    let file = OpenFile.standardOutput()
+    public init() {}
+    public var name: String { "standard output" }
+    public func write(_ bytes: UnsafeRawBufferPointer) throws(PhonePackError) { try file.writeAll(bytes) }
+    public func finish(sha256: String, size: Int64) throws(PhonePackError) {}
+    public func abandon() {}
+}
+
 /// Writes a byte stream to a file and hashes it, each on its own serial queue, while the producer goes on.
 ///
 /// The producer's bytes are copied into one of a few fixed buffers (so memory stays at `bufferCount` ×

@@ -39,7 +39,7 @@ struct BuildInputFlags: ParsableArguments {
         default:
             throw ValidationError("give either one folder or only .apk files")
         }
-        guard output.hasSuffix(".tar") else {
+        guard output.hasSuffix(".tar") || output == "-" else {
             throw ValidationError("the output must be an uncompressed .tar (CPH accepts nothing else): \(output)")
         }
         var options = BuildOptions(input: input, output: output, packageName: package)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 import PhonePackCloud
 import PhonePackCore
 
@@ -29,12 +30,16 @@ struct BuildCommand: ParsableCommand {
             With -o obs://bucket/app.tar (or oss://, s3://) the tar streams straight into a multipart upload,
             no temporary file; its SHA-256 goes to the object KEY.sha256 beside it. Parts are kept in memory
             ((--jobs + 1) x part size) so each can be retried; a failed build aborts the upload.
+            With -o - the tar goes to standard output (never to a terminal) and the report to standard error.
+            Example: phonepack build myapp/ -o - | phonepack verify -
             """
     )
 
     @OptionGroup var app: BuildInputFlags
 
-    @Option(name: .shortAndLong, help: "The tar to write: a file, or obs://bucket/key, oss://…, s3://… to upload it.")
+    @Option(
+        name: .shortAndLong,
+        help: "The tar to write: a file, - for standard output, or obs://bucket/key, oss://…, s3://… to upload it.")
     var output: String
 
     @Flag(help: "Also write OUTPUT.manifest.json: every entry with owner, mode and SHA-256.")
@@ -46,7 +51,12 @@ struct BuildCommand: ParsableCommand {
     @OptionGroup(title: "Upload options (when -o is an object URL)") var cloud: CloudOptions
 
     func validate() throws {
-        if output.contains("://"), manifest { throw ValidationError("--manifest needs a local -o file") }
+        if output.contains("://") || output == "-", manifest {
+            throw ValidationError("--manifest needs a local -o file")
+        }
+        if output == "-", isatty(STDOUT_FILENO) == 1 {
+            throw ValidationError("-o - writes the tar to standard output, which is a terminal: pipe or redirect it")
+        }
     }
 
     func run() throws {
@@ -58,17 +68,20 @@ struct BuildCommand: ParsableCommand {
                 to: try cloud.objectStore(for: target), url: target, jobs: rate.jobs, limitRate: rate.limitRate?.bytes)
         }
 
+        if output == "-" { options.stream = { _ in StandardOutputStream() } }
+
         let result = try SharedAppBuilder.build(options)
-        if outputOptions.json {
-            print(JSONOutput.string(result))
-            return
-        }
-        say("built \(result.output): \(result.package.packageName) \(result.package.versionDescription)")
-        say("  \(result.entries) entries, \(result.files) files, \(formatBytes(result.size))")
-        say("  sha256 \(result.sha256)  (\(result.checksumFile))")
-        if let manifestFile = result.manifestFile { say("  manifest \(manifestFile)") }
+        // With -o - standard output holds the tar: the report goes to standard error.
+        let report: (String) -> Void = output == "-" ? { writeToStandardError($0 + "\n") } : { say($0) }
+        if outputOptions.json { return report(JSONOutput.string(result)) }
+        report(
+            "built \(output == "-" ? "standard output" : result.output): \(result.package.packageName) \(result.package.versionDescription)"
+        )
+        report("  \(result.entries) entries, \(result.files) files, \(formatBytes(result.size))")
+        report(output == "-" ? "  sha256 \(result.sha256)" : "  sha256 \(result.sha256)  (\(result.checksumFile))")
+        if let manifestFile = result.manifestFile { report("  manifest \(manifestFile)") }
         if result.droppedEntries > 0 {
-            say("  \(result.droppedEntries) export entries left out (not part of \(result.package.packageName))")
+            report("  \(result.droppedEntries) export entries left out (not part of \(result.package.packageName))")
         }
     }
 }

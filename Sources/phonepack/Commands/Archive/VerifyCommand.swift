@@ -20,7 +20,7 @@ struct VerifyCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The file to check.")
+    @Argument(help: "The file to check, or - for standard input (copied to an unnamed temporary file first).")
     var file: String
 
     @Option(help: "Which API the file is for: \(VerifyProfile.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -55,7 +55,16 @@ struct VerifyCommand: ParsableCommand {
         options.sharedFreeBytes = sharedFree?.bytes
         options.destination = try to.map { try ObjectURL(parsing: $0) }
 
-        let report = try PackageVerifier.verify(path: file, options: options)
+        var report: VerifyReport
+        if file == "-" {
+            // The rules read the tar more than once and at offsets: standard input is first copied, in 1 MiB
+            // blocks, into an unnamed temporary file (deleted before it is written; gone with the process).
+            let spool = try OpenFile.standardInput().spoolToTemporaryFile()
+            report = try PackageVerifier.verify(path: "/proc/self/fd/\(spool.descriptor)", options: options)
+            report.file = "standard input"
+        } else {
+            report = try PackageVerifier.verify(path: file, options: options)
+        }
         if outputOptions.json {
             print(JSONOutput.string(report))
         } else {
