@@ -222,15 +222,20 @@ extension ObjectTransfer {
     }
 
     /// Whether the local file holds the object's content (its size already matches): by the MD5 when the ETag is
-    /// one, else by the object's `sha256` metadata. A large file's digest comes from the cache while it is unchanged.
+    /// one, else by the object's `sha256` metadata. A large unchanged file is compared by a recorded digest rather
+    /// than read again: its MD5, or its SHA-256 against the metadata (one HEAD, much less than reading the file).
     func same(_ item: SyncFeed.Item, _ object: ObjectInfo, key: String, cache: SyncHashCache) throws(PhonePackError)
         -> Bool
     {
-        if let md5 = object.etag.flatMap(ObjectStoreClient.plainMD5) {
-            return try cache.digest(.md5, of: item.path, relative: item.name, status: item.status) == md5
+        let md5 = object.etag.flatMap(ObjectStoreClient.plainMD5)
+        let recorded = cache.recorded(relative: item.name, status: item.status)
+        if let md5, let known = recorded?.md5 { return known == md5 }
+        if md5 == nil || recorded?.sha256 != nil, let sha256 = try store.head(key).metadata["sha256"] {
+            return try cache.digest(.sha256, of: item.path, relative: item.name, status: item.status)
+                == sha256.lowercased()
         }
-        guard let sha256 = try store.head(key).metadata["sha256"] else { return false }
-        return try cache.digest(.sha256, of: item.path, relative: item.name, status: item.status) == sha256.lowercased()
+        guard let md5 else { return false }
+        return try cache.digest(.md5, of: item.path, relative: item.name, status: item.status) == md5
     }
 
     static func sha256(of path: String) throws(PhonePackError) -> String { try digest(.sha256, of: path) }

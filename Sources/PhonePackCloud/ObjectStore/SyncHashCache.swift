@@ -49,6 +49,15 @@ final class SyncHashCache: Sendable {
         state = Mutex((old, [:]))
     }
 
+    /// The digests recorded for the file, if it is unchanged since.
+    func recorded(relative: String, status: FileStatus?) -> Entry? {
+        guard let status, status.size >= Self.minimumSize else { return nil }
+        let name = Array(relative.utf8)
+        return state.withLock { state in
+            state.seen[name] ?? state.old[name].flatMap { $0.matches(status) ? $0 : nil }
+        }
+    }
+
     /// The file's digest: recorded when the file is unchanged, else read (and recorded when the file is large).
     func digest(_ algorithm: DigestAlgorithm, of file: String, relative: String, status: FileStatus?)
         throws(PhonePackError) -> String
