@@ -104,9 +104,11 @@ public final class ObjectStoreClient {
     @discardableResult
     public func put(
         _ key: String, body: HTTPBody, contentType: String = "application/octet-stream",
-        metadata: [String: String] = [:], progress: ((Int64, Int64) -> Bool)? = nil
+        metadata: [String: String] = [:], md5: [UInt8]? = nil, progress: ((Int64, Int64) -> Bool)? = nil
     ) throws(PhonePackError) -> (etag: String?, crc64: UInt64?) {
-        let sums = try Self.checksums(of: body, crc64: checksCRC64)
+        // A known MD5 spares a pass over the body, unless the store also wants a CRC-64 (OSS).
+        let sums: (md5: [UInt8], crc64: UInt64?)?
+        if let md5, !checksCRC64 { sums = (md5, nil) } else { sums = try Self.checksums(of: body, crc64: checksCRC64) }
         var request = request("PUT", key: key)
         if let sums { request.setHeader("Content-MD5", sums.md5.base64String) }
         request.setHeader("Content-Type", contentType)

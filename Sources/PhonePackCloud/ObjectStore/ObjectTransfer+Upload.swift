@@ -23,7 +23,7 @@ extension ObjectTransfer {
         if status.size <= partSize {
             let result = try store.put(
                 key, body: .fileRange(path: path, offset: 0, length: status.size), contentType: settings.contentType,
-                metadata: metadata,
+                metadata: metadata, md5: settings.md5.flatMap { [UInt8](hexString: $0) },
                 progress: { [progress] sent, _ in
                     progress.add(sent - progress.done.load(ordering: .relaxed))
                     return true

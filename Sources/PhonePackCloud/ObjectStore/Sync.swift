@@ -69,7 +69,10 @@ extension ObjectTransfer {
             }
             if plan.dryRun { return true }
             var settings = transfer.settings
-            settings.sha256 = try cache.digest(.sha256, of: item.path, relative: item.name, status: item.status)
+            // One read for both: the SHA-256 for the metadata, the MD5 for a one-request upload's Content-MD5.
+            let sums = try cache.digests(of: item.path, relative: item.name, status: item.status)
+            settings.sha256 = sums.sha256
+            settings.md5 = sums.md5
             _ = try ObjectTransfer(store: transfer.store, settings: settings).upload(
                 file: item.path, to: prefix + item.name)
             return true

@@ -83,6 +83,34 @@ final class SyncHashCache: Sendable {
         return value
     }
 
+    /// The file's MD5 and SHA-256, recorded or read in one pass (and recorded when the file is large).
+    func digests(of file: String, relative: String, status: FileStatus?) throws(PhonePackError) -> (
+        md5: String, sha256: String
+    ) {
+        if let known = recorded(relative: relative, status: status), let md5 = known.md5, let sha256 = known.sha256 {
+            return (md5, sha256)
+        }
+        let source = try OpenFile.forReading(file)
+        var md5 = Digest(.md5)
+        var sha256 = Digest(.sha256)
+        try source.forEachBlock(offset: 0, length: try source.status().size) { block in
+            md5.update(block)
+            sha256.update(block)
+        }
+        let result = (md5.finalize().hexString, sha256.finalize().hexString)
+        if let status, status.size >= Self.minimumSize {
+            state.withLock { state in
+                var entry = Entry(
+                    size: status.size, mtime: status.mtimeNanoseconds, ctime: status.ctimeNanoseconds,
+                    inode: status.inode)
+                entry.md5 = result.0
+                entry.sha256 = result.1
+                state.seen[Array(relative.utf8)] = entry
+            }
+        }
+        return result
+    }
+
     /// Writes what this sync saw, replacing the file atomically; a failure only costs hashing next time.
     func save() {
         let lines = state.withLock { state in

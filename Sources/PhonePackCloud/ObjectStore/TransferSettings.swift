@@ -12,6 +12,9 @@ public struct TransferSettings: Sendable {
     public var stateDirectory: String
     /// The content's SHA-256 when already known (from `build`): stored as metadata on upload, checked on download.
     public var sha256: String?
+    /// The whole file's MD5 when already known (a sync read it with the SHA-256): a one-request upload sends it as
+    /// Content-MD5 without reading the file a second time for it.
+    public var md5: String?
     public var contentType = "application/octet-stream"
     /// Bytes per second for the whole transfer, all connections together (`--limit-rate`); `nil` = no limit.
     public var limitRate: Int64?

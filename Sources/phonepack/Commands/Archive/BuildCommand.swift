@@ -73,7 +73,10 @@ struct BuildCommand: ParsableCommand {
         let result = try SharedAppBuilder.build(options)
         // With -o - standard output holds the tar: the report goes to standard error.
         let report: (String) -> Void = output == "-" ? { writeToStandardError($0 + "\n") } : { say($0) }
-        if outputOptions.json { return report(JSONOutput.string(result)) }
+        if outputOptions.json {
+            let json = JSONOutput.string(result)
+            return output == "-" ? writeToStandardError(json + "\n") : print(json)
+        }
         report(
             "built \(output == "-" ? "standard output" : result.output): \(result.package.packageName) \(result.package.versionDescription)"
         )
