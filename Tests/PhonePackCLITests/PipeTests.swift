@@ -86,7 +86,9 @@ struct PipeTests {
 
 @Suite("phonepack cp: server-side within a store, streamed between stores (issue 16)", .ownThread)
 struct CopyTests {
-    @Test("within OBS the store copies (no body sent); OBS → OSS streams in parts; a lying source stores nothing")
+    @Test(
+        "within OBS the store copies (no body sent), in UploadPartCopy ranges above one part; OBS → OSS streams in parts; a lying source stores nothing"
+    )
     func copies() throws {
         let tmp = try TemporaryDirectory()
         let emulator = try EmulatorProcess(data: tmp.file("data"), ["--bucket", "b2"])
@@ -101,6 +103,17 @@ struct CopyTests {
         #expect(emulator.storedBytes(store: "obs", bucket: "b2", key: "copy/src.bin") == content)
         let sent = try emulator.requests().dropFirst(before).filter { $0["method"] as? String == "PUT" }
         #expect(sent.count == 1 && (sent.first?["query"] as? [String]) == [], "one CopyObject PUT: \(sent)")
+        // Larger than one CopyObject (here: than --part-size): the store copies 100 KiB ranges (UploadPartCopy).
+        let partsBefore = try emulator.requests().count
+        let inParts = try CLI.run(
+            ["cp", "obs://b1/a/src.bin", "obs://b2/parts.bin", "--part-size", "100K", "--json"], environment: env)
+        #expect(inParts.status == 0, "\(inParts.output)")
+        #expect(try CLI.parseJSON(inParts.stdout)["parts"] as? Int == 12, "\(inParts.stdout)")
+        #expect(emulator.storedBytes(store: "obs", bucket: "b2", key: "parts.bin") == content)
+        let partCopies = try emulator.requests().dropFirst(partsBefore).filter {
+            ($0["query"] as? [String] ?? []).contains("partNumber")
+        }
+        #expect(partCopies.count == 12, "\(partCopies.count) UploadPartCopy requests")
         let across = try CLI.run(
             ["cp", "obs://b1/a/src.bin", "oss://b1/x.bin", "--part-size", "100K"], environment: env)
         #expect(across.status == 0, "\(across.output)")

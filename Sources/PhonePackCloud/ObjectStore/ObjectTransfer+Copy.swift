@@ -1,4 +1,5 @@
 import PhonePackCore
+import Synchronization
 
 /// `phonepack cp SRC DST` between object URLs.
 extension ObjectTransfer {
@@ -16,12 +17,17 @@ extension ObjectTransfer {
         let info = try source.head(sourceKey)
         let sourceName = "\(source.endpoint.store.rawValue)://\(source.bucket)/\(sourceKey)"
         let name = "\(store.endpoint.store.rawValue)://\(store.bucket)/\(key)"
-        if source.endpoint.store == store.endpoint.store, source.endpoint.host == store.endpoint.host,
-            info.size <= PartSizing.maximum
-        {
-            try store.copyObject(from: source.bucket, sourceKey, to: key)
+        if source.endpoint.store == store.endpoint.store, source.endpoint.host == store.endpoint.host {
+            // One CopyObject up to 5 GiB (its limit) or the --part-size asked for; above, UploadPartCopy of ranges.
+            if info.size <= (settings.partSize ?? PartSizing.maximum) {
+                try store.copyObject(from: source.bucket, sourceKey, to: key)
+                return summary(
+                    "copy", sourceName, name, info.size, started, retriesBefore: retriesBefore, parts: 0,
+                    sha256: info.metadata["sha256"])
+            }
+            let parts = try copyInParts(from: source.bucket, sourceKey, info: info, to: key)
             return summary(
-                "copy", sourceName, name, info.size, started, retriesBefore: retriesBefore, parts: 0,
+                "copy", sourceName, name, info.size, started, retriesBefore: retriesBefore, parts: parts,
                 sha256: info.metadata["sha256"])
         }
         let expectedSHA256 =
@@ -59,7 +65,66 @@ extension ObjectTransfer {
     }
 }
 
+extension ObjectTransfer {
+    /// A copy within one store too large for CopyObject (or split by --part-size): a multipart upload whose parts
+    /// the store copies from byte ranges of the source (UploadPartCopy), `jobs` at a time; no byte passes through
+    /// here. The content type and metadata (the SHA-256) go with it; the result's size is checked, and a failure
+    /// aborts the upload. Returns the number of parts.
+    func copyInParts(from sourceBucket: String, _ sourceKey: String, info: ObjectInfo, to key: String)
+        throws(PhonePackError) -> Int
+    {
+        let partSize = try PartSizing.choose(size: info.size, requested: settings.partSize)
+        let count = Int((info.size + partSize - 1) / partSize)
+        let id = try store.initiateMultipart(
+            key, contentType: info.contentType ?? "application/octet-stream", metadata: info.metadata)
+        let done = Mutex<[Int: UploadedPart]>([:])
+        let outcome = forEachInParallel(Array(1...count)) { (client, number) throws(PhonePackError) in
+            let offset = Int64(number - 1) * partSize
+            let part = try client.uploadPartCopy(
+                key, uploadID: id, number: number, from: sourceBucket, sourceKey,
+                range: offset...min(info.size, offset + partSize) - 1)
+            done.withLock { $0[number] = part }
+        }
+        do throws(PhonePackError) {
+            if let failure = outcome.failure { throw failure }
+            let parts = done.withLock { $0 }.values.sorted { $0.number < $1.number }
+            _ = try store.completeMultipart(key, uploadID: id, parts: parts)
+            let stored = try store.head(key)
+            guard stored.size == info.size else {
+                throw PhonePackError(
+                    .checkFailed, operation: "cp", path: "\(store.bucket)/\(key)",
+                    message: "the copy has \(stored.size) bytes, the source \(info.size)")
+            }
+        } catch {
+            try? store.abortMultipart(key, uploadID: id)
+            throw error
+        }
+        return count
+    }
+}
+
 extension ObjectStoreClient {
+    /// UploadPartCopy: part `number` of an upload to `key`, copied by the store from `range` of
+    /// `sourceBucket/sourceKey`.
+    func uploadPartCopy(
+        _ key: String, uploadID: String, number: Int, from sourceBucket: String, _ sourceKey: String,
+        range: ClosedRange<Int64>
+    ) throws(PhonePackError) -> UploadedPart {
+        var request = request("PUT", key: key, query: [("partNumber", String(number)), ("uploadId", uploadID)])
+        let header = metaPrefix.replacing("meta-", with: "copy-source")
+        request.setHeader(header, "/\(sourceBucket)/\(PercentEncoding.encode(sourceKey, keepingSlash: true))")
+        request.setHeader(header + "-range", "bytes=\(range.lowerBound)-\(range.upperBound)")
+        let response = try send(request, key: key, idempotent: true)
+        let answer = try xml(response, key: key)
+        guard answer["Code"] == nil, let etag = answer["ETag"] else {
+            throw PhonePackError(
+                .service, operation: "copy part \(number)", path: "\(bucket)/\(key)",
+                message: "the store answered \(answer["Code"] ?? "no ETag") to the part copy")
+        }
+        let md5 = etag.replacing("\"", with: "").lowercased()
+        return UploadedPart(number: number, size: Int64(range.count), etag: etag, md5: md5, crc64: nil)
+    }
+
     /// CopyObject within this store: `sourceBucket/sourceKey` to `key` in this bucket, metadata kept.
     public func copyObject(from sourceBucket: String, _ sourceKey: String, to key: String) throws(PhonePackError) {
         var request = request("PUT", key: key)
