@@ -145,6 +145,33 @@ struct AuthCommandTests {
 
 @Suite("phonepack ls and rm with wildcards and batch deletes (issue 16)", .ownThread)
 struct WildcardCommandTests {
+    @Test(
+        "keys XML cannot carry (control characters) and keys with + % and spaces list exactly, for phonepack and the AWS CLI (encoding-type=url)"
+    )
+    func encodedListing() throws {
+        let tmp = try TemporaryDirectory()
+        let emulator = try EmulatorProcess(data: tmp.file("data"))
+        let env = emulator.environment(stateDirectory: tmp.file("state"))
+        try tmp.write("f", "x")
+        for key in ["e/a\u{01}b", "e/plus+sp ace%", "e/zz"] {
+            #expect(try CLI.run(["upload", tmp.file("f"), "obs://b1/\(key)"], environment: env).status == 0)
+        }
+        let listing = try expectRun(["ls", "-r", "obs://b1/e/", "--json"], environment: env).stdout
+        let listed = try #require(try CLI.parseJSON(listing)["objects"] as? [[String: Any]])
+        #expect(listed.compactMap { $0["key"] as? String } == ["e/a\u{01}b", "e/plus+sp ace%", "e/zz"], "\(listing)")
+        let text = try expectRun(["ls", "-r", "obs://b1/e/"], environment: env).stdout
+        #expect(text.contains("e/a\\x01b") && !text.contains("\u{01}"), "a raw control character reached the terminal")
+        if (try? Tool.run("aws", ["--version"]))?.status == 0 {
+            let aws = try Tool.run(
+                "aws", ["--endpoint-url", emulator.endpoints["obs"] ?? "", "s3", "ls", "s3://b1/e/"],
+                environment: [
+                    "AWS_ACCESS_KEY_ID": EmulatorProcess.accessKey, "AWS_SECRET_ACCESS_KEY": EmulatorProcess.secretKey,
+                    "AWS_DEFAULT_REGION": "us-east-1", "AWS_CONFIG_FILE": tmp.file("none"),
+                ])
+            #expect(aws.stdout.contains(" plus+sp ace%\n") && aws.stdout.contains(" a\u{01}b\n"), "\(aws.output)")
+        }
+    }
+
     @Test("ls and rm take * ** ?; rm deletes in one batch call, --dry-run sends nothing, no match exits 2")
     func wildcards() throws {
         let tmp = try TemporaryDirectory()

@@ -252,19 +252,25 @@ public struct ObjectPages {
         query.append(("prefix", prefix))
         if let delimiter { query.append(("delimiter", delimiter)) }
         if let marker { query.append((useV2 ? "continuation-token" : "marker", marker)) }
+        // Keys may hold characters XML 1.0 cannot carry (control characters): ask for them URL-encoded, and decode
+        // only when the answer says it did so (a store that ignores the parameter sends them as they are).
+        query.append(("encoding-type", "url"))
         let answer = try store.xml(store.send(store.request("GET", key: "", query: query), key: ""), key: "")
+        let encoded = answer["EncodingType"]?.lowercased() == "url"
+        let name = { (text: String) in encoded ? PercentEncoding.decode(text, plusIsSpace: true) : text }
         var objects: [ObjectInfo] = []
         for entry in answer.all("Contents") {
-            guard let key = entry["Key"] else { continue }
+            guard let key = entry["Key"].map(name) else { continue }
             objects.append(
                 ObjectInfo(
                     key: key, size: Int64(entry["Size"] ?? "") ?? 0, etag: entry["ETag"],
                     lastModified: entry["LastModified"]))
         }
-        let prefixes = answer.all("CommonPrefixes").compactMap { $0["Prefix"] }
+        let prefixes = answer.all("CommonPrefixes").compactMap { $0["Prefix"].map(name) }
+        // V1's NextMarker is a key (encoded with the rest); V2's continuation token is opaque and never encoded.
         marker = try guardPages.next(
             answer["IsTruncated"] == "true"
-                ? (answer["NextContinuationToken"] ?? answer["NextMarker"] ?? objects.last?.key) : nil)
+                ? (answer["NextContinuationToken"] ?? answer["NextMarker"].map(name) ?? objects.last?.key) : nil)
         done = marker == nil
         return (objects, prefixes)
     }

@@ -168,7 +168,7 @@ extension ObjectStoreService {
         let delimiter = request.queryValue("delimiter").flatMap { $0.isEmpty ? nil : $0 }
         let after =
             (v2
-                ? request.queryValue("continuation-token") ?? request.queryValue("start-after")
+                ? request.queryValue("continuation-token").map(percentDecoded) ?? request.queryValue("start-after")
                 : request.queryValue("marker")) ?? ""
         let maxKeys = min(Int(request.queryValue("max-keys") ?? "") ?? 1000, 1000)
         var contents: [StoredObject] = []
@@ -194,24 +194,34 @@ extension ObjectStoreService {
             if let common { prefixes.append(common) } else { contents.append(object) }
             last = common.map { $0 + "\u{10FFFF}" } ?? object.key
         }
-        var xml = "<ListBucketResult><Name>\(xmlEscape(bucket))</Name><Prefix>\(xmlEscape(prefix))</Prefix>"
+        // encoding-type=url: keys, prefixes and V1 markers URL-encoded (XML 1.0 cannot carry control characters);
+        // V2's continuation token is opaque and stays as it is.
+        let urlEncoded = request.queryValue("encoding-type")?.lowercased() == "url"
+        let name = { (text: String) in urlEncoded ? PercentEncoding.encode(text, keepingSlash: true) : text }
+        var xml = "<ListBucketResult><Name>\(xmlEscape(bucket))</Name><Prefix>\(xmlEscape(name(prefix)))</Prefix>"
+        if urlEncoded { xml += "<EncodingType>url</EncodingType>" }
         xml += "<MaxKeys>\(maxKeys)</MaxKeys><IsTruncated>\(truncated)</IsTruncated>"
         if v2 {
             xml += "<KeyCount>\(contents.count + prefixes.count)</KeyCount>"
-            if truncated { xml += "<NextContinuationToken>\(xmlEscape(last))</NextContinuationToken>" }
+            // Opaque to clients: the last key, percent-encoded so that any key can travel in XML.
+            if truncated {
+                xml += "<NextContinuationToken>\(PercentEncoding.encode(last))</NextContinuationToken>"
+            }
         } else {
-            xml += "<Marker>\(xmlEscape(after))</Marker>"
-            if truncated { xml += "<NextMarker>\(xmlEscape(last))</NextMarker>" }
+            xml += "<Marker>\(xmlEscape(name(after)))</Marker>"
+            if truncated { xml += "<NextMarker>\(xmlEscape(name(last)))</NextMarker>" }
         }
         for object in contents {
-            xml += "<Contents><Key>\(xmlEscape(object.key))</Key>"
+            xml += "<Contents><Key>\(xmlEscape(name(object.key)))</Key>"
             xml += "<LastModified>\(xmlTime(object.lastModified))</LastModified>"
             xml += "<ETag>&quot;\(object.etag)&quot;</ETag><Size>\(object.size)</Size>"
             // OSS lists each object's type (oss2 requires it): Multipart when assembled from parts.
             if flavor == .oss { xml += "<Type>\(object.etag.contains("-") ? "Multipart" : "Normal")</Type>" }
             xml += "<StorageClass>\(flavor == .oss ? "Standard" : "STANDARD")</StorageClass></Contents>"
         }
-        for common in prefixes { xml += "<CommonPrefixes><Prefix>\(xmlEscape(common))</Prefix></CommonPrefixes>" }
+        for common in prefixes {
+            xml += "<CommonPrefixes><Prefix>\(xmlEscape(name(common)))</Prefix></CommonPrefixes>"
+        }
         return xmlResponse(xml + "</ListBucketResult>")
     }
 }

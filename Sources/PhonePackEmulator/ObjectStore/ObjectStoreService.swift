@@ -316,22 +316,7 @@ extension IncomingRequest {
 }
 
 /// `%XX` sequences decoded (a `+` stays a `+`, as in paths and signed queries).
-func percentDecoded(_ text: String) -> String {
-    guard text.contains("%") else { return text }
-    var out: [UInt8] = []
-    var bytes = Array(text.utf8)[...]
-    while let byte = bytes.popFirst() {
-        if byte == UInt8(ascii: "%"), bytes.count >= 2,
-            let value = UInt8(String(decoding: bytes.prefix(2), as: UTF8.self), radix: 16)
-        {
-            out.append(value)
-            bytes = bytes.dropFirst(2)
-        } else {
-            out.append(byte)
-        }
-    }
-    return String(decoding: out, as: UTF8.self)
-}
+func percentDecoded(_ text: String) -> String { PercentEncoding.decode(text) }
 
 /// The body checks a SigV4 client may ask for: the payload's SHA-256 (`x-amz-content-sha256` as a hex hash) and
 /// `x-amz-checksum-*` headers. Streamed: each hash sees the bytes once, as they arrive.
