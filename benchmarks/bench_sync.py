@@ -14,7 +14,7 @@ import argparse, json, os, random, shutil, signal, subprocess, sys, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-WORK = "/dev/shm/phonepack-bench-sync"
+WORK = "/dev/shm/phonepack-bench-sync"  # --work DIR moves trees and emulator data (e.g. to disk)
 SECRET = "phonepack-emulator-secret"
 
 
@@ -56,13 +56,16 @@ def sends(log, since):
 
 
 def main():
+    global WORK
     parser = argparse.ArgumentParser()
     parser.add_argument("--files", type=int, default=10_000)
     parser.add_argument("--big", type=int, default=20)
     parser.add_argument("--big-mib", type=int, default=50)
+    parser.add_argument("--work", default=WORK, help="where trees and emulator data go (default: tmpfs)")
     parser.add_argument("--tools", default="phonepack,s5cmd",
                         help="comma-separated: phonepack, s5cmd, aws (aws s3 sync is slow against the emulator: see README)")
     args = parser.parse_args()
+    WORK = args.work
     sh(f"{ROOT}/scripts/setup.sh --bench >/dev/null")
     sh(f"cd {ROOT} && swift build -c release --product phonepack >/dev/null && swift build -c release --product phonepack-emulator >/dev/null")
     bindir = subprocess.check_output(f"cd {ROOT} && swift build -c release --show-bin-path", shell=True, text=True).strip()

@@ -63,11 +63,7 @@ extension ObjectTransfer {
         let prefix = plan.prefix
         let cache = SyncHashCache(stateDirectory: settings.stateDirectory, folder: plan.folder)
         defer { cache.save() }
-        let feed = SyncFeed(transfer: self, tally: tally) { (transfer, item) throws(PhonePackError) -> Bool in
-            if let object = item.object, try transfer.same(item, object, key: prefix + item.name, cache: cache) {
-                return false
-            }
-            if plan.dryRun { return true }
+        let feed = feed(plan, tally, cache) { (transfer, item) throws(PhonePackError) in
             var settings = transfer.settings
             // One read for both: the SHA-256 for the metadata, the MD5 for a one-request upload's Content-MD5.
             let sums = try cache.digests(of: item.path, relative: item.name, status: item.status)
@@ -75,7 +71,6 @@ extension ObjectTransfer {
             settings.md5 = sums.md5
             _ = try ObjectTransfer(store: transfer.store, settings: settings).upload(
                 file: item.path, to: prefix + item.name)
-            return true
         }
         var doomed: [String] = []
         func flushDeletes(_ force: Bool) throws(PhonePackError) {
@@ -132,12 +127,8 @@ extension ObjectTransfer {
         let prefix = plan.prefix
         let cache = SyncHashCache(stateDirectory: settings.stateDirectory, folder: plan.folder)
         defer { cache.save() }
-        let feed = SyncFeed(transfer: self, tally: tally) { (transfer, item) throws(PhonePackError) -> Bool in
-            if let object = item.object, try transfer.same(item, object, key: prefix + item.name, cache: cache) {
-                return false
-            }
-            if !plan.dryRun { _ = try transfer.download(prefix + item.name, to: item.path) }
-            return true
+        let feed = feed(plan, tally, cache) { (transfer, item) throws(PhonePackError) in
+            _ = try transfer.download(prefix + item.name, to: item.path)
         }
         var checkedFolder = ""
         do throws(PhonePackError) {
@@ -175,6 +166,22 @@ extension ObjectTransfer {
             throw error
         }
         return tally.report
+    }
+
+    /// The workers' side of a sync: an item whose other side has a same-size object is compared first (and
+    /// skipped when the content is the same); the rest are copied by `copy`, unless this is a dry run.
+    private func feed(
+        _ plan: SyncPlan, _ tally: SyncTally, _ cache: SyncHashCache,
+        copy: @escaping @Sendable (ObjectTransfer, SyncFeed.Item) throws(PhonePackError) -> Void
+    ) -> SyncFeed {
+        let prefix = plan.prefix
+        return SyncFeed(transfer: self, tally: tally) { (transfer, item) throws(PhonePackError) -> Bool in
+            if let object = item.object, try transfer.same(item, object, key: prefix + item.name, cache: cache) {
+                return false
+            }
+            if !plan.dryRun { try copy(transfer, item) }
+            return true
+        }
     }
 
     /// The next wanted local file; names that cannot be keys are refused and skipped.
