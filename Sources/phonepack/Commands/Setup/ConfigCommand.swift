@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import PhonePackCloud
 import PhonePackCore
 import Synchronization
@@ -66,7 +66,9 @@ struct ConfigCommand: ParsableCommand {
                     throw ValidationError(
                         "\(key) is a secret: leave it off the command line and type or pipe it on standard input")
                 }
-                newValue = readSecretLine(prompt: "\(key): ").trimmingCharacters(in: .whitespaces)
+                newValue = String(
+                    readSecretLine(prompt: "\(key): ").drop(while: \.isWhitespace).reversed()
+                        .drop(while: \.isWhitespace).reversed())
             } else {
                 guard let value else { throw ValidationError("give the value: phonepack config set \(key) VALUE") }
                 newValue = value
