@@ -228,10 +228,11 @@ struct BuildCommandTests {
     func interrupted() throws {
         let tmp = try TemporaryDirectory()
         let app = try CLI.makeApp(in: tmp.file("app"))
-        // A 2 GiB sparse OBB: quick to make, seconds to pack.
+        // A 16 GiB sparse OBB: instant to make, many seconds to pack, so the interrupt lands mid-write even when a
+        // loaded machine delivers it late (with 2 GiB a slow run once finished the tar first).
         let obb = app + "/obb/main.42.obb"
         _ = FileManager.default.createFile(atPath: obb, contents: nil)
-        #expect(truncate(obb, 2 << 30) == 0)
+        #expect(truncate(obb, 16 << 30) == 0)
         let process = try CLI.start(["build", app, "-o", tmp.file("big.tar")], environment: [:])
         // Wait until the temporary file exists, so the interrupt lands mid-write.
         try waitUntil { try tmp.listing().contains { $0.hasSuffix(".part") } }

@@ -19,15 +19,27 @@ package final class LocalServer {
         port = try #require(found, "the test server did not start")
     }
 
-    /// Starts `rclone serve s3` over `root` with one key pair, on a free port.
+    /// Starts `rclone serve s3` over `root` with one key pair. rclone needs its port named, and a port found free
+    /// and closed again can be taken by another test's server before rclone binds it (seen in CI: the requests
+    /// reached an emulator). So the port comes from below the kernel's ephemeral range, which `bind(0)` (every
+    /// other server here) never hands out, and a start whose rclone exits (port taken) is tried on another port.
     package init(rcloneRoot root: String, accessKey: String, secretKey: String) throws {
-        let probe = try LocalServer.freePort()
-        port = probe
-        process = try Tool.start(
-            "rclone", ["serve", "s3", "--auth-key", "\(accessKey),\(secretKey)", "--addr", "127.0.0.1:\(probe)", root])
-        if !waitUntil({ LocalServer.accepts(port: probe) }) {
-            Issue.record("rclone serve s3 did not start on port \(probe)")
+        var started: (Child, Int)?
+        for _ in 0..<8 where started == nil {
+            let candidate = Int.random(in: 20_000..<32_000)
+            let child = try Tool.start(
+                "rclone",
+                ["serve", "s3", "--auth-key", "\(accessKey),\(secretKey)", "--addr", "127.0.0.1:\(candidate)", root])
+            if waitUntil({ !child.isRunning || LocalServer.accepts(port: candidate) }), child.isRunning {
+                usleep(100_000)
+                if child.isRunning { started = (child, candidate) }
+            }
         }
+        guard let (child, port) = started else {
+            throw POSIXError(.EADDRINUSE)
+        }
+        process = child
+        self.port = port
     }
 
     deinit { Tool.stop(process) }
