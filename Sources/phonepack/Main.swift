@@ -12,8 +12,16 @@ enum Main {
         // process of this user may read them through ptrace or /proc.
         _ = phonepack_set_not_dumpable()
         installInterruptHandler()
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if let word = arguments.first, let suggestion = Suggestion.unknownVerb(word) {
+            printError(suggestion)
+            Glibc.exit(ExitStatus.usage)
+        }
+        // The command that was parsed: an error its run() throws is explained with that command's usage.
+        var parsed: (any ParsableCommand.Type)?
         do {
-            var command = try PhonePack.parseAsRoot()
+            var command = try PhonePack.parseAsRoot(arguments)
+            parsed = type(of: command)
             try command.run()
         } catch let exit as ExitCode {
             Glibc.exit(exit.rawValue)
@@ -22,7 +30,7 @@ enum Main {
             Glibc.exit(ExitStatus.code(for: error))
         } catch {
             let code = PhonePack.exitCode(for: error)
-            let message = PhonePack.fullMessage(for: error)
+            let message = Suggestion.message(for: error, parsed: parsed)
             if code == .success {
                 print(message)
                 Glibc.exit(0)
@@ -48,5 +56,46 @@ enum Main {
             source.resume()
             SignalSources.keep(source)
         }
+    }
+}
+
+/// "did you mean" for a mistyped verb: the first word is neither an option nor a verb, and a verb is within two
+/// edits of it. Nothing is suggested for a word too far from every verb (the parser's own error stands).
+enum Suggestion {
+    static func unknownVerb(_ word: String) -> String? {
+        guard !word.hasPrefix("-") else { return nil }
+        let verbs =
+            PhonePack.configuration.subcommands.compactMap { $0.configuration.commandName }
+            + ["help"]
+        guard !verbs.contains(word) else { return nil }
+        let scored = verbs.map { ($0, distance(Array(word.utf8), Array($0.utf8))) }.filter { $0.1 <= 2 }
+        guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
+        return
+            "'\(word.terminalSafe)' is not a phonepack command; did you mean '\(best.0)'? (phonepack --help lists them)"
+    }
+
+    /// The error with the usage of the command that was running (the root's when parsing itself failed): a
+    /// check in a verb's run() used to be followed by `Usage: phonepack <subcommand>`.
+    static func message(for error: any Error, parsed: (any ParsableCommand.Type)?) -> String {
+        guard let parsed, parsed != PhonePack.self, !(error is CleanExit) else {
+            return PhonePack.fullMessage(for: error)
+        }
+        let usage = PhonePack.usageString(for: parsed)
+        let path = usage.split(separator: " ").prefix { !$0.hasPrefix("[") && !$0.hasPrefix("<") && $0 != "--" }
+            .joined(separator: " ")
+        return PhonePack.message(for: error) + "\nUsage: \(usage)\n  See '\(path) --help' for more information."
+    }
+
+    /// Levenshtein distance over bytes.
+    static func distance(_ a: [UInt8], _ b: [UInt8]) -> Int {
+        var previous = Array(0...b.count)
+        for (i, x) in a.enumerated() {
+            var current = [i + 1]
+            for (j, y) in b.enumerated() {
+                current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1)))
+            }
+            previous = current
+        }
+        return previous[b.count]
     }
 }

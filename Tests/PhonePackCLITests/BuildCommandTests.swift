@@ -244,6 +244,27 @@ struct BuildCommandTests {
                 .isEmpty)
     }
 
+    @Test("a mistyped verb gets a suggestion; an error after parsing shows that verb's usage, not the root's")
+    func verbsAndUsage() throws {
+        try expectRun(
+            ["uplod", "a", "b"], exits: .usage,
+            stderr:
+                "phonepack: error: 'uplod' is not a phonepack command; did you mean 'upload'? (phonepack --help lists them)\n"
+        )
+        let tmp = try TemporaryDirectory()
+        try expectRun(
+            ["upload", "-r", tmp.file("missing"), "obs://b1/x/"], exits: .usage,
+            stderr: """
+                phonepack: error: -r takes a folder: \(tmp.file("missing")) is not one
+                Usage: phonepack upload [<options>] <file> <url>
+                  See 'phonepack upload --help' for more information.
+
+                """)
+        // Too far from every verb: the parser's own message stands.
+        let far = try expectRun(["xyzzy"], exits: .usage)
+        #expect(!far.stderr.contains("did you mean"), "\(far.stderr)")
+    }
+
     @Test("--help explains the input layout")
     func help() throws {
         let result = try CLI.run(["build", "--help"])
