@@ -38,7 +38,10 @@ struct InspectCommand: ParsableCommand {
             printAPK(apk)
             return
         }
-        if long, let entries = report.entries { entries.forEach(printListing) }
+        if long, let entries = report.entries {
+            var width = 19
+            for entry in entries { printListing(entry, ownerSizeWidth: &width) }
+        }
         if tree, let entries = report.entries { printTree(PathTree.build(entries)) }
         // --long is the listing alone, as `tar tv` prints it (scripts read it line by line).
         if let summary = report.summary, !long { printSummary(report, summary) }
@@ -80,7 +83,9 @@ struct InspectCommand: ParsableCommand {
         )
     }
 
-    private func printListing(_ entry: EntryRecord) {
+    /// One line as GNU tar's `tar -tv --numeric-owner` prints it in UTC: owner left, size right-aligned so that
+    /// the two fill `ownerSizeWidth` (19 at first, widened for good by a longer pair, as tar does).
+    private func printListing(_ entry: EntryRecord, ownerSizeWidth width: inout Int) {
         let typeChar: Character =
             switch entry.type {
             case .directory: "d"
@@ -92,10 +97,11 @@ struct InspectCommand: ParsableCommand {
             case .socket: "s"
             default: "-"
             }
-        // Owner and size share one right-aligned column, always at least one space apart, as in GNU tar.
-        let ownerAndSize = "\(entry.uid)/\(entry.gid) \(entry.size)"
-        var line = "\(typeChar)\(permissionString(entry.mode)) "
-        line += String(repeating: " ", count: max(0, 20 - ownerAndSize.count)) + ownerAndSize
+        let owner = "\(entry.uid)/\(entry.gid)"
+        let size = String(entry.size)
+        width = max(width, owner.count + 1 + size.count)
+        var line = "\(typeChar)\(permissionString(entry.mode)) \(owner) "
+        line += String(repeating: " ", count: width - owner.count - 1 - size.count) + size
         line += " \(formatUTCMinute(entry.mtime)) \(entry.path)"
         if let target = entry.linkTarget { line += entry.type == .hardlink ? " link to \(target)" : " -> \(target)" }
         say(line)
