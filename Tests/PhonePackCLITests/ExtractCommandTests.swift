@@ -107,6 +107,16 @@ struct ExtractCommandTests {
         #expect(summary.stdout.contains("app          \(pkg) 1.4.2 (42)"))
         #expect(summary.stdout.contains("uid 10057, label u:object_r:app_data_file:s0:c57,c256,c512,c768"))
         #expect(summary.stdout.contains("suspicious   0"))
+        #expect(summary.stdout.contains("app data     \(pkg) 1.4.2 (42)"), "\(summary.stdout)")
+
+        // Data without an APK (what an export of /data/data alone holds): its app is named, never "apps none".
+        try tmp.write("dataonly/data/data/\(pkg)/files/state.txt", "x")
+        try Tool.check("tar", ["-cf", tmp.file("dataonly.tar"), "-C", tmp.file("dataonly"), "data"])
+        let dataOnly = try CLI.run(["inspect", tmp.file("dataonly.tar"), "--summary"])
+        #expect(dataOnly.status == Exit.success.rawValue, "\(dataOnly.output)")
+        #expect(
+            dataOnly.stdout.contains("app data     \(pkg)") && !dataOnly.stdout.contains("apps         none"),
+            "\(dataOnly.stdout)")
     }
 
     @Test("--include/--exclude take phone paths, exclude wins; --strip-components; bad patterns are usage errors")

@@ -51,7 +51,7 @@ struct InspectCommand: ParsableCommand {
     private func printExport(_ e: ExportSummary) {
         for app in e.apps {
             let version = [app.versionName, app.versionCode.map { "(\($0))" }].compactMap { $0 }.joined(separator: " ")
-            say("  app          \(app.packageName)\(version.isEmpty ? "" : " " + version)")
+            say("  app data     \(app.packageName)\(version.isEmpty ? "" : " " + version)")
             say(
                 "                 data \(formatBytes(app.appDataBytes)), external \(formatBytes(app.externalDataBytes)), obb \(formatBytes(app.obbBytes))"
             )
@@ -129,8 +129,9 @@ struct InspectCommand: ParsableCommand {
             "  entries      \(s.entries): \(s.files) files, \(s.directories) folders, \(s.symlinks) symlinks, \(s.hardlinks) hard links, \(s.specialFiles) special"
         )
         say("  file bytes   \(s.totalBytes) (\(formatBytes(s.totalBytes)))")
-        if s.packages.isEmpty {
-            say("  apps         none (no data/app/*/base.apk)")
+        // An export holds apps' data without their APKs: those are listed below as "app data", not "none".
+        if s.packages.isEmpty && (report.export?.apps.isEmpty ?? true) {
+            say("  apps         none (no data/app/*/base.apk, no app data)")
         }
         for app in s.packages {
             if let error = app.error {
