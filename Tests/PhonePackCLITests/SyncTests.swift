@@ -200,6 +200,11 @@ struct SyncTests {
         #expect(try sync().copied == [])
         let cacheFiles = try TemporaryDirectory.files(below: tmp.file("state/sync-hashes"))
         #expect(cacheFiles.count == 1, "\(cacheFiles)")
+        // A sync that compared by a recorded digest keeps it for the next one (it once dropped it, so every other
+        // re-sync read the file again).
+        let cached = try String(contentsOfFile: tmp.file("state/sync-hashes/" + cacheFiles[0]), encoding: .utf8)
+        #expect(cached.split(separator: "\n").count == 1, "\(cached)")
+        #expect(try sync().copied == [])
         // Same size, new bytes, the old mtime put back: only the ctime (and the content) tell.
         let mtime =
             try FileManager.default.attributesOfItem(atPath: tmp.file("src/big.bin"))[.modificationDate] as! Date

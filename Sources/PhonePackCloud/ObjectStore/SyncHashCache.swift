@@ -49,12 +49,30 @@ final class SyncHashCache: Sendable {
         state = Mutex((old, [:]))
     }
 
-    /// The digests recorded for the file, if it is unchanged since.
+    /// The digests recorded for the file, if it is unchanged since; such an entry is kept for the next sync.
     func recorded(relative: String, status: FileStatus?) -> Entry? {
         guard let status, status.size >= Self.minimumSize else { return nil }
         let name = Array(relative.utf8)
         return state.withLock { state in
-            state.seen[name] ?? state.old[name].flatMap { $0.matches(status) ? $0 : nil }
+            let entry = state.seen[name] ?? state.old[name].flatMap { $0.matches(status) ? $0 : nil }
+            state.seen[name] = entry
+            return entry
+        }
+    }
+
+    /// Records digests just read (large files only).
+    private func record(relative: String, status: FileStatus?, md5: String? = nil, sha256: String? = nil) {
+        guard let status, status.size >= Self.minimumSize else { return }
+        let name = Array(relative.utf8)
+        state.withLock { state in
+            var entry =
+                state.seen[name]
+                ?? Entry(
+                    size: status.size, mtime: status.mtimeNanoseconds, ctime: status.ctimeNanoseconds,
+                    inode: status.inode)
+            entry.md5 = md5 ?? entry.md5
+            entry.sha256 = sha256 ?? entry.sha256
+            state.seen[name] = entry
         }
     }
 
@@ -62,23 +80,13 @@ final class SyncHashCache: Sendable {
     func digest(_ algorithm: DigestAlgorithm, of file: String, relative: String, status: FileStatus?)
         throws(PhonePackError) -> String
     {
-        guard let status, status.size >= Self.minimumSize else { return try ObjectTransfer.digest(algorithm, of: file) }
-        let name = Array(relative.utf8)
-        let known = state.withLock { state in
-            let entry = state.seen[name] ?? state.old[name].flatMap { $0.matches(status) ? $0 : nil }
-            state.seen[name] = entry
-            return entry
-        }
+        let known = recorded(relative: relative, status: status)
         if let value = algorithm == .md5 ? known?.md5 : known?.sha256 { return value }
         let value = try ObjectTransfer.digest(algorithm, of: file)
-        state.withLock { state in
-            var entry =
-                known
-                ?? Entry(
-                    size: status.size, mtime: status.mtimeNanoseconds, ctime: status.ctimeNanoseconds,
-                    inode: status.inode)
-            if algorithm == .md5 { entry.md5 = value } else { entry.sha256 = value }
-            state.seen[name] = entry
+        if algorithm == .md5 {
+            record(relative: relative, status: status, md5: value)
+        } else {
+            record(relative: relative, status: status, sha256: value)
         }
         return value
     }
@@ -97,17 +105,8 @@ final class SyncHashCache: Sendable {
             md5.update(block)
             sha256.update(block)
         }
-        let result = (md5.finalize().hexString, sha256.finalize().hexString)
-        if let status, status.size >= Self.minimumSize {
-            state.withLock { state in
-                var entry = Entry(
-                    size: status.size, mtime: status.mtimeNanoseconds, ctime: status.ctimeNanoseconds,
-                    inode: status.inode)
-                entry.md5 = result.0
-                entry.sha256 = result.1
-                state.seen[Array(relative.utf8)] = entry
-            }
-        }
+        let result = (md5: md5.finalize().hexString, sha256: sha256.finalize().hexString)
+        record(relative: relative, status: status, md5: result.md5, sha256: result.sha256)
         return result
     }
 
