@@ -149,7 +149,25 @@ def signed_tampered():
     return status == 403 and "SignatureDoesNotMatch" in text or f"{status} {text[:200]}"
 
 
+def endless_trailer():
+    # Unsigned chunks, then 1,000 trailer lines: refused as malformed, nothing stored.
+    request = AWSRequest(method="PUT", url=f"{endpoint}/{bucket}/chunked/endless.bin", headers={
+        "X-Amz-Content-SHA256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER", "Content-Encoding": "aws-chunked",
+        "X-Amz-Decoded-Content-Length": "5"})
+    SigV4Auth(Credentials(access_key, secret), "s3", "us-east-1").add_auth(request)
+    body = b"5\r\nhello\r\n0\r\n" + b"".join(b"x-amz-meta-%d:v\r\n" % i for i in range(1000)) + b"\r\n"
+    parsed = urllib.parse.urlparse(request.url)
+    connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
+    headers = dict(request.headers.items())
+    headers["Content-Length"] = str(len(body))
+    connection.request("PUT", parsed.path, body=body, headers=headers)
+    response = connection.getresponse()
+    text = response.read().decode("utf-8", "replace")
+    return response.status == 400 and "IncompleteBody" in text or f"{response.status} {text[:200]}"
+
+
 record("chunk signatures match AWS's worked example", aws_example)
+record("endless trailer lines are refused", endless_trailer)
 record("signed chunks stored byte for byte", signed_good)
 record("a chunk changed after signing is refused", signed_tampered)
 print(json.dumps(results))

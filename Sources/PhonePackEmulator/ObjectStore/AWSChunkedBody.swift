@@ -109,6 +109,8 @@ final class AWSChunkedBody {
                     self.chain = chain
                 }
             } else {
+                // A client sends one checksum or two; a body of endless trailer lines is refused, not kept.
+                guard trailers.count < 16 else { throw Self.malformed("more than 16 trailer lines") }
                 trailers[name] = value
                 trailerText += "\(name):\(value)\n"
             }
