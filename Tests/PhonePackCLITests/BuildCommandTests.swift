@@ -239,9 +239,8 @@ struct BuildCommandTests {
         process.signal(SIGINT)
         process.waitUntilExit()
         #expect(process.terminationStatus == 130)
-        #expect(
-            try tmp.listing().filter { $0.hasSuffix(".tar") || $0.hasSuffix(".part") || $0.hasSuffix(".sha256") }
-                .isEmpty)
+        let left = try tmp.listing().filter { $0.hasSuffix(".tar") || $0.hasSuffix(".part") || $0.hasSuffix(".sha256") }
+        #expect(left.isEmpty, "\(left) left after the interrupt")
     }
 
     @Test("a mistyped verb gets a suggestion; an error after parsing shows that verb's usage, not the root's")

@@ -22,7 +22,7 @@ package final class EmulatorProcess {
             captureStdout: true)
         let text = process.readLine() ?? ""
         guard text.hasPrefix("READY ") else {
-            Issue.record("the emulator did not print READY: \(text)")
+            Issue.record("the emulator did not print READY (\(text)): \(process.startFailure)")
             return
         }
         for pair in text.dropFirst(6).split(whereSeparator: { $0 == " " || $0 == "\n" }) {

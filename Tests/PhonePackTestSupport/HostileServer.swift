@@ -13,7 +13,7 @@ package final class HostileServer {
         process = try Tool.start("python3", [CLI.script("hostile_server.py"), mode, log], captureStdout: true)
         let line = process.readLine() ?? ""
         port = Int(line.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
-        #expect(line.hasPrefix("READY ") && port > 0, "the hostile server did not start: \(line)")
+        #expect(line.hasPrefix("READY ") && port > 0, "the hostile server did not start: \(process.startFailure)")
     }
 
     deinit { Tool.stop(process) }

@@ -16,7 +16,7 @@ package final class LocalServer {
             return found != nil
         }
         try? FileManager.default.removeItem(atPath: portFile)
-        port = try #require(found, "the test server did not start")
+        port = try #require(found, "\(script) did not start: \(process.startFailure)")
     }
 
     /// Starts `rclone serve s3` over `root` with one key pair. rclone needs its port named, and a port found free

@@ -56,7 +56,7 @@ package enum Tool {
     package static func start(
         _ tool: String, _ arguments: [String], environment: [String: String] = [:], captureStdout: Bool = false
     ) throws -> Child {
-        try Child(tool, arguments, environment: environment, capture: captureStdout)
+        try Child(tool, arguments, environment: environment, capture: captureStdout, background: true)
     }
 
     /// Stops a background program and everything it started (its process group) with SIGKILL.
@@ -77,10 +77,12 @@ package final class Child: @unchecked Sendable {
     private var stderrFD: Int32 = -1
     private var waitStatus: Int32?
     private var pending: [UInt8] = []
+    /// Where a background program's stderr goes (`Tool.start`).
+    private var stderrLog: String?
 
     init(
         _ tool: String, _ arguments: [String], environment: [String: String], in directory: String? = nil,
-        capture: Bool
+        capture: Bool, background: Bool = false
     ) throws {
         let executable = tool.hasPrefix("/") ? tool : "/usr/bin/env"
         let argv = (tool.hasPrefix("/") ? [tool] : ["env", tool]) + arguments
@@ -94,16 +96,23 @@ package final class Child: @unchecked Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         var outPipe: [Int32] = [-1, -1]
         var errPipe: [Int32] = [-1, -1]
+        if background {
+            // A server's stderr goes to a file nobody has to drain (a full pipe would stop the server), and is shown
+            // when it fails to start.
+            let log = FileManager.default.temporaryDirectory.appendingPathComponent("stderr-\(UUID().uuidString)").path
+            posix_spawn_file_actions_addopen(&actions, 2, log, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+            stderrLog = log
+        }
         if capture {
             guard SpawnExtensions.pipe2(&outPipe, O_CLOEXEC) == 0, SpawnExtensions.pipe2(&errPipe, O_CLOEXEC) == 0
             else {
                 throw POSIXError(.init(rawValue: errno) ?? .EIO)
             }
             posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
-            posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+            if !background { posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2) }
         } else {
             posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+            if !background { posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0) }
         }
         _ = SpawnExtensions.closeFrom?(&actions, 3)
         if let directory {
@@ -156,6 +165,14 @@ package final class Child: @unchecked Sendable {
         if stdoutFD >= 0 { close(stdoutFD) }
         if stderrFD >= 0 { close(stderrFD) }
         if waitStatus == nil { Tool.stop(self) }
+        if let stderrLog { unlink(stderrLog) }
+    }
+
+    /// For a failure message: whether a background program is still running, and the end of its stderr.
+    package var startFailure: String {
+        let text = stderrLog.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) } ?? ""
+        return (isRunning ? "still running after the wait" : "exited with \(terminationStatus)")
+            + (text.isEmpty ? "" : ": " + String(text.suffix(1500)))
     }
 
     /// Whether it has not exited yet (reaps it once it has).
@@ -231,7 +248,7 @@ package final class Child: @unchecked Sendable {
 
     /// The next line the program writes on stdout (started with `captureStdout`), or nil after `seconds` or at its
     /// end of output.
-    package func readLine(seconds: Double = 30) -> String? {
+    package func readLine(seconds: Double = 120) -> String? {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
@@ -272,7 +289,7 @@ private enum SpawnExtensions {
 /// Polls `condition` every 20 ms until it holds or `seconds` pass; returns whether it held. Tests run side by side
 /// on a busy machine, so a test waits for the state it needs instead of sleeping a guessed time.
 @discardableResult
-package func waitUntil(seconds: Double = 30, _ condition: () throws -> Bool) rethrows -> Bool {
+package func waitUntil(seconds: Double = 120, _ condition: () throws -> Bool) rethrows -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         if try condition() { return true }
