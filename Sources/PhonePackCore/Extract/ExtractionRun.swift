@@ -272,7 +272,9 @@ struct ExtractionRun {
         let output =
             unnamedFD >= 0
             ? OpenFile(adopting: unnamedFD, path: joinPath(parent.path, partial))
-            : try createPartial(partial, mode: mode, in: parent)
+            : try TemporaryFiles.creating(joinPath(parent.path, partial)) { () throws(PhonePackError) in
+                try createPartial(partial, mode: mode, in: parent)
+            }
         // A named partial file is registered so Ctrl-C removes it, and removed here if the archive ends early;
         // an unnamed one vanishes by itself when closed.
         let named = unnamedFD < 0
@@ -282,7 +284,6 @@ struct ExtractionRun {
                 TemporaryFiles.unregister(output.path)
             }
         }
-        if named { TemporaryFiles.register(output.path) }
         if mode_t(mode) & umask != 0 { fchmod(output.descriptor, mode_t(mode)) }
         do throws(PhonePackError) {
             var written: Int64 = 0

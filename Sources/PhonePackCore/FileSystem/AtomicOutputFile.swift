@@ -31,14 +31,15 @@ public final class AtomicOutputFile {
         while true {
             let candidate = joinPath(directory, ".\(name).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).part")
             do {
-                file = try OpenFile.creatingNew(candidate, permissions: permissions)
+                file = try TemporaryFiles.creating(candidate) { () throws(PhonePackError) in
+                    try OpenFile.creatingNew(candidate, permissions: permissions)
+                }
                 temporaryPath = candidate
                 break
             } catch  where attempt < 8 && (try? FileStatus.ifExists(candidate)) != nil {
                 attempt += 1
             }
         }
-        TemporaryFiles.register(temporaryPath)
     }
 
     deinit {
@@ -69,7 +70,21 @@ public final class AtomicOutputFile {
 package enum TemporaryFiles {
     private static let paths = Mutex<Set<String>>([])
 
-    static func register(_ path: String) { paths.withLock { _ = $0.insert(path) } }
+    /// Creates a temporary file and registers it in one step: an interrupt that arrives in between would
+    /// otherwise find the file made but not yet listed, and leave it behind (seen in a test of Ctrl-C).
+    static func creating<T>(_ path: String, _ create: () throws(PhonePackError) -> T) throws(PhonePackError) -> T {
+        var result: Result<T, PhonePackError>!
+        paths.withLock { set in
+            do throws(PhonePackError) {
+                result = .success(try create())
+                set.insert(path)
+            } catch {
+                result = .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
     static func unregister(_ path: String) { paths.withLock { _ = $0.remove(path) } }
 
     /// Deletes every registered temporary file. Safe to call from a signal-handling queue.
