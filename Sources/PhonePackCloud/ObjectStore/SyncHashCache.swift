@@ -91,21 +91,23 @@ final class SyncHashCache: Sendable {
         return value
     }
 
-    /// The file's MD5 and SHA-256, recorded or read in one pass (and recorded when the file is large).
+    /// The file's MD5 and SHA-256: what is recorded, the rest read in one pass (and recorded when the file is
+    /// large). A file that a comparison has just hashed for its MD5 is read once more for the SHA-256 only.
     func digests(of file: String, relative: String, status: FileStatus?) throws(PhonePackError) -> (
         md5: String, sha256: String
     ) {
-        if let known = recorded(relative: relative, status: status), let md5 = known.md5, let sha256 = known.sha256 {
-            return (md5, sha256)
-        }
+        let known = recorded(relative: relative, status: status)
+        if let md5 = known?.md5, let sha256 = known?.sha256 { return (md5, sha256) }
         let source = try OpenFile.forReading(file)
-        var md5 = Digest(.md5)
-        var sha256 = Digest(.sha256)
+        var md5 = known?.md5 == nil ? Digest(.md5) : nil
+        var sha256 = known?.sha256 == nil ? Digest(.sha256) : nil
         try source.forEachBlock(offset: 0, length: try source.status().size) { block in
-            md5.update(block)
-            sha256.update(block)
+            md5?.update(block)
+            sha256?.update(block)
         }
-        let result = (md5: md5.finalize().hexString, sha256: sha256.finalize().hexString)
+        let result = (
+            md5: known?.md5 ?? md5!.finalize().hexString, sha256: known?.sha256 ?? sha256!.finalize().hexString
+        )
         record(relative: relative, status: status, md5: result.md5, sha256: result.sha256)
         return result
     }
