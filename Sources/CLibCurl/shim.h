@@ -15,4 +15,6 @@ static inline CURLcode cswift_curl_easy_setopt_seek_cb(CURL *h, curl_seek_callba
 static inline CURLcode cswift_curl_easy_setopt_xferinfo_cb(CURL *h, curl_xferinfo_callback f) { return curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, f); }
 static inline CURLcode cswift_curl_easy_getinfo_long(CURL *h, CURLINFO i, long *v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode cswift_curl_easy_getinfo_off_t(CURL *h, CURLINFO i, curl_off_t *v) { return curl_easy_getinfo(h, i, v); }
+/* The libcurl release this process runs with (CURLVERSION_NOW is a macro Swift does not import). */
+static inline const char *cswift_curl_version(void) { return curl_version_info(CURLVERSION_NOW)->version; }
 #endif

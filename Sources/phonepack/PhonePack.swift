@@ -1,4 +1,6 @@
 import ArgumentParser
+import PhonePackCloud
+import PhonePackCore
 
 /// The root command. Parsing and exit codes follow DESIGN.md: 0 success, 1 a check failed, 2 usage or input
 /// error, 3 network or service error, 130 interrupted.
@@ -15,7 +17,7 @@ struct PhonePack: ParsableCommand {
             Exit codes: 0 success, 1 a check or a phone failed, 2 usage or input error, 3 network or service
             error, 130 interrupted.
             """,
-        version: "0.1.0",
+        version: versionReport,
         subcommands: [
             BuildCommand.self, VerifyCommand.self, InspectCommand.self, ExtractCommand.self, CatCommand.self,
             DiffCommand.self, UploadCommand.self, DownloadCommand.self, CopyCommand.self, SyncCommand.self,
@@ -27,4 +29,23 @@ struct PhonePack: ParsableCommand {
             ConfigCommand.self, AuthCommand.self,
         ]
     )
+}
+
+extension PhonePack {
+    /// `phonepack --version`: the version and commit, then the C libraries this process runs with; a libarchive
+    /// below the tar spec's floor is named, not refused (Debian 12's is below it).
+    static var versionReport: String {
+        let archive = TarReader.libraryVersion
+        var lines = [
+            "phonepack \(PhonePackVersion.number) (\(PhonePackVersion.commit.map { "commit \($0)" } ?? "development build"))",
+            "libarchive \(archive.text), libcurl \(CurlEasy.libraryVersion), OpenSSL \(Digest.libraryVersion)",
+        ]
+        if archive.number < PhonePackVersion.libarchiveFloor.number {
+            lines.append(
+                "note: libarchive \(archive.text) is older than \(PhonePackVersion.libarchiveFloor.text), the release the tar spec asks "
+                    + "for; phonepack reads only tar with it, fails on every parser warning and checks each entry itself"
+            )
+        }
+        return lines.joined(separator: "\n")
+    }
 }

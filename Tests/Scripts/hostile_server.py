@@ -53,7 +53,8 @@ class Handler(BaseHTTPRequestHandler):
     def record(self):
         with LOCK, open(LOG, "a") as f:
             f.write(json.dumps({"method": self.command, "path": self.path,
-                                "action": self.headers.get("x-acs-action")}) + "\n")
+                                "action": self.headers.get("x-acs-action"),
+                                "agent": self.headers.get("User-Agent")}) + "\n")
 
     def reply(self, status, body=b"", headers=None, trickle=False):
         if isinstance(body, str):

@@ -15,6 +15,14 @@ public typealias BodySink = (_ bytes: UnsafeRawBufferPointer, _ position: Int64)
 /// - Important: blocking; use one handle per thread, from threads of our own (the CLI's main thread, or the
 ///   dedicated transfer threads), never from the Swift concurrency pool.
 package final class CurlEasy {
+    /// The libcurl this process runs with, e.g. "7.88.1".
+    package static var libraryVersion: String {
+        String(cString: cswift_curl_version())
+    }
+
+    /// Sent on every request, so a service's logs can tell phonepack and its version apart.
+    static let userAgent = "phonepack/\(PhonePackVersion.number)"
+
     private let handle: UnsafeMutableRawPointer
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
     let options: HTTPOptions
@@ -60,6 +68,7 @@ package final class CurlEasy {
         _ = cswift_curl_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer)
         _ = cswift_curl_easy_setopt_string(handle, CURLOPT_URL, url)
         _ = cswift_curl_easy_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+        _ = cswift_curl_easy_setopt_string(handle, CURLOPT_USERAGENT, Self.userAgent)
         _ = cswift_curl_easy_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, options.connectTimeout)
         _ = cswift_curl_easy_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, options.lowSpeedLimit)
         _ = cswift_curl_easy_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, options.lowSpeedTime)

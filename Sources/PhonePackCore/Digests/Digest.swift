@@ -28,6 +28,12 @@ private let fetchedDigests = FetchedDigests()
 
 /// A streaming message digest. Noncopyable because it owns an `EVP_MD_CTX`.
 public struct Digest: ~Copyable {
+    /// The OpenSSL this process runs with, e.g. "3.0.19".
+    public static var libraryVersion: String {
+        let full = String(cString: OpenSSL_version(OPENSSL_VERSION))
+        return full.split(separator: " ").dropFirst().first.map(String.init) ?? full
+    }
+
     private let context: OpaquePointer
     private let algorithm: DigestAlgorithm
 

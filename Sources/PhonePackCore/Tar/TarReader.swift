@@ -53,6 +53,12 @@ public struct TarEntry: Sendable {
 ///
 /// With `hashing`, every byte of the file is fed to a SHA-256 on a second thread as it is read, in the same pass.
 public final class TarReader {
+    /// The libarchive this process runs with, e.g. "3.6.2", and as a number (3006002).
+    public static var libraryVersion: (text: String, number: Int) {
+        let full = String(cString: archive_version_string())
+        return (String(full.split(separator: " ").last ?? Substring(full)), Int(archive_version_number()))
+    }
+
     public let file: OpenFile
     private let archive: OpaquePointer
     private var entry: OpaquePointer?

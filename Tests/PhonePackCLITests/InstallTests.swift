@@ -1,0 +1,99 @@
+import Foundation
+import PhonePackTestSupport
+import Testing
+
+@Suite(
+    "Installed like the tools beside it: --version, User-Agent, install.sh, man pages, completions (issue 17)",
+    .ownThread)
+struct InstallTests {
+    /// The C library versions as Debian's packages and OpenSSL's own tool name them: what --version must say.
+    static func libraryLine() throws -> String {
+        let archive = try Tool.check("pkg-config", ["--modversion", "libarchive"]).trimmingCharacters(
+            in: .whitespacesAndNewlines)
+        let curl = try Tool.check("pkg-config", ["--modversion", "libcurl"]).trimmingCharacters(
+            in: .whitespacesAndNewlines)
+        let openssl = try Tool.check("openssl", ["version"]).split(separator: " ")[1]
+        return "libarchive \(archive), libcurl \(curl), OpenSSL \(openssl)"
+    }
+
+    static let archiveNote =
+        "note: libarchive 3.6.2 is older than 3.7.9, the release the tar spec asks for; phonepack reads only tar with it, fails on every parser warning and checks each entry itself"
+
+    @Test("--version: version, build, and the libarchive, libcurl and OpenSSL it runs with; an old libarchive is named")
+    func version() throws {
+        let libraries = try Self.libraryLine()
+        var expected = "phonepack 0.1.0 (development build)\n\(libraries)\n"
+        if libraries.hasPrefix("libarchive 3.6.") { expected += Self.archiveNote + "\n" }
+        try expectRun(["--version"], stdout: expected, stderr: "")
+    }
+
+    @Test("every request names phonepack and its version in User-Agent, on every service")
+    func userAgent() throws {
+        let tmp = try TemporaryDirectory()
+        let server = try HostileServer(mode: "plain", in: tmp)
+        let env = server.environment(tmp)
+        for arguments in [
+            ["stat", "obs://b1/x.tar"], ["stat", "oss://b1/x.tar"], ["phones", "huawei"], ["phones", "alibaba"],
+        ] {
+            _ = try CLI.run(arguments, environment: env)
+        }
+        let requests = try server.requests()
+        #expect(requests.count >= 4)
+        #expect(requests.contains { $0["action"] is String }, "no eds-aic request was made")
+        for request in requests {
+            #expect(request["agent"] as? String == "phonepack/0.1.0", "\(request)")
+        }
+    }
+
+    @Test("scripts/install.sh PREFIX: a binary that runs with no Swift on PATH, a man page per verb, completions")
+    func install() throws {
+        let tmp = try TemporaryDirectory()
+        let prefix = tmp.file("prefix")
+        // A cold release build takes minutes, more on a machine busy with the other tests.
+        let result = try Tool.run(CLI.repositoryRoot + "/scripts/install.sh", [prefix], limit: 1800)
+        try #require(result.status == 0, "install.sh failed: \(result.stderr.suffix(3000))")
+        let binary = prefix + "/bin/phonepack"
+
+        // No Swift toolchain or runtime on the way: a bare PATH, and no libswift* among the libraries it loads.
+        let version = try Tool.run("/usr/bin/env", ["-i", "PATH=/usr/bin:/bin", binary, "--version"])
+        #expect(version.status == 0, "\(version.stderr)")
+        let lines = version.stdout.split(separator: "\n").map(String.init)
+        let commit = try Tool.check("git", ["-C", CLI.repositoryRoot, "rev-parse", "--short=12", "HEAD"])
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(lines.first?.hasPrefix("phonepack 0.1.0 (commit \(commit)") == true, "\(lines)")
+        #expect(lines.dropFirst().first == (try Self.libraryLine()))
+        let libraries = try Tool.check("ldd", [binary])
+        #expect(!libraries.contains("libswift"), "\(libraries)")
+
+        // One man page per command, each rendered by man without a warning.
+        let pages = try FileManager.default.contentsOfDirectory(atPath: prefix + "/share/man/man1").sorted()
+        let verbs = try CLI.run(["--help"]).stdout.components(separatedBy: "SUBCOMMANDS:").last!
+            .split(separator: "\n").compactMap { line -> String? in
+                guard line.hasPrefix("  "), !line.hasPrefix("   "), let word = line.split(separator: " ").first,
+                    word.allSatisfy({ $0.isLowercase || $0 == "-" })
+                else { return nil }
+                return String(word)
+            }
+        #expect(verbs.count >= 20, "\(verbs)")
+        for verb in verbs {
+            #expect(pages.contains("phonepack.\(verb).1"), "no man page for \(verb): \(pages)")
+        }
+        for page in pages {
+            let shown = try Tool.run(
+                "man", ["-l", prefix + "/share/man/man1/" + page], environment: ["MANWIDTH": "80"])
+            #expect(shown.status == 0 && shown.stderr.isEmpty, "\(page): \(shown.stderr)")
+            #expect(shown.stdout.contains("phonepack"), "\(page) is empty")
+        }
+
+        // Completions for bash (syntax-checked), zsh and fish.
+        let bash = prefix + "/share/bash-completion/completions/phonepack"
+        #expect(try Tool.run("bash", ["-n", bash]).status == 0)
+        for file in [
+            bash, prefix + "/share/zsh/site-functions/_phonepack",
+            prefix + "/share/fish/vendor_completions.d/phonepack.fish",
+        ] {
+            let text = try String(contentsOfFile: file, encoding: .utf8)
+            #expect(text.contains("release") && text.contains("sync"), "\(file) does not complete the verbs")
+        }
+    }
+}
