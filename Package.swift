@@ -31,9 +31,11 @@ let package = Package(
         .systemLibrary(name: "CLinuxExtras"),
         // Eight MD5 streams at once with AVX2 / AVX-512VL (chosen at run time): Content-MD5 is most of an upload's CPU.
         .target(name: "CMultiMD5"),
+        // The commit of an installed build (scripts/install.sh writes its commit.h).
+        .target(name: "CBuildInfo"),
         .target(
             name: "PhonePackCore",
-            dependencies: ["CLibArchive", "CLibCrypto", "CLinuxExtras", "CMultiMD5"],
+            dependencies: ["CBuildInfo", "CLibArchive", "CLibCrypto", "CLinuxExtras", "CMultiMD5"],
             swiftSettings: strictSettings
         ),
         .target(

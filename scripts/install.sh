@@ -20,8 +20,11 @@ commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 git diff --quiet HEAD 2>/dev/null || commit="$commit-modified"
 # A scratch folder of its own: the flags differ from a development build's, which would otherwise rebuild.
 scratch=.build-install
-swift build -c release --product phonepack --static-swift-stdlib --scratch-path "$scratch" \
-    -Xcc "-DPHONEPACK_COMMIT=\"$commit\""
+header=Sources/CBuildInfo/commit.h
+trap 'rm -f "$header"' EXIT
+printf '#define PHONEPACK_COMMIT "%s"\n' "$commit" >"$header"
+swift build -c release --product phonepack --static-swift-stdlib --scratch-path "$scratch"
+rm -f "$header"
 bin=$(swift build -c release --scratch-path "$scratch" --show-bin-path)
 # swift-argument-parser's manual generator, run on the built binary (its package plugin would build every
 # product of this package for release first, the emulator included: minutes for nothing).

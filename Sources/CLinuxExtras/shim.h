@@ -20,16 +20,6 @@
 #define AT_EMPTY_PATH 0x1000
 #endif
 
-/* The commit a build was made from: scripts/install.sh passes -Xcc -DPHONEPACK_COMMIT='"abc1234"'; other builds
-   have none. */
-static inline const char *phonepack_build_commit(void) {
-#ifdef PHONEPACK_COMMIT
-    return PHONEPACK_COMMIT;
-#else
-    return "";
-#endif
-}
-
 /* Marks the process not dumpable: no core file, and no other process of the same user may ptrace it or read
    its memory through /proc. Returns 0 on success. */
 static inline int phonepack_set_not_dumpable(void) { return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); }

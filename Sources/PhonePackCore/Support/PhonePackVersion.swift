@@ -1,4 +1,4 @@
-import CLinuxExtras
+import CBuildInfo
 
 /// What `phonepack --version` reports and every request's User-Agent names.
 public enum PhonePackVersion {
