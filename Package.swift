@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "CBuildInfo"),
         .target(
             name: "PhonePackCore",
-            dependencies: ["CBuildInfo", "CLibArchive", "CLibCrypto", "CLinuxExtras", "CMultiMD5"],
+            dependencies: ["CLibArchive", "CLibCrypto", "CLinuxExtras", "CMultiMD5"],
             swiftSettings: strictSettings
         ),
         .target(
@@ -48,6 +48,7 @@ let package = Package(
             dependencies: [
                 "PhonePackCore",
                 "PhonePackCloud",
+                "CBuildInfo",
                 "CLinuxExtras",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

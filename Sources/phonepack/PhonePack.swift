@@ -1,4 +1,5 @@
 import ArgumentParser
+import CBuildInfo
 import PhonePackCloud
 import PhonePackCore
 
@@ -34,10 +35,16 @@ struct PhonePack: ParsableCommand {
 extension PhonePack {
     /// `phonepack --version`: the version and commit, then the C libraries this process runs with; a libarchive
     /// below the tar spec's floor is named, not refused (Debian 12's is below it).
+    /// The commit of an installed build (scripts/install.sh), nil for a development build.
+    static var commit: String? {
+        let text = String(cString: phonepack_build_commit())
+        return text.isEmpty ? nil : text
+    }
+
     static var versionReport: String {
         let archive = TarReader.libraryVersion
         var lines = [
-            "phonepack \(PhonePackVersion.number) (\(PhonePackVersion.commit.map { "commit \($0)" } ?? "development build"))",
+            "phonepack \(PhonePackVersion.number) (\(commit.map { "commit \($0)" } ?? "development build"))",
             "libarchive \(archive.text), libcurl \(CurlEasy.libraryVersion), OpenSSL \(Digest.libraryVersion)",
         ]
         if archive.number < PhonePackVersion.libarchiveFloor.number {

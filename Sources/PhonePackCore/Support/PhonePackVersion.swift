@@ -1,14 +1,6 @@
-import CBuildInfo
-
 /// What `phonepack --version` reports and every request's User-Agent names.
 public enum PhonePackVersion {
     public static let number = "0.1.0"
-
-    /// The commit of an installed build (scripts/install.sh), nil for a development build.
-    public static var commit: String? {
-        let text = String(cString: phonepack_build_commit())
-        return text.isEmpty ? nil : text
-    }
 
     /// The libarchive release the tar spec asks for (earlier ones lack tar fixes of 3.7.x; Debian 12 ships 3.6.2
     /// with the security fixes backported). Below it phonepack runs, and says so in `--version`.
