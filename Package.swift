@@ -96,7 +96,8 @@ let package = Package(
         ),
         .testTarget(
             name: "PhonePackCLITests",
-            dependencies: ["PhonePackCore", "PhonePackTestSupport"],
+            // The CLI itself too (@testable), so the help's examples are parsed as the binary would parse them.
+            dependencies: ["phonepack", "PhonePackCore", "PhonePackTestSupport"],
             swiftSettings: strictSettings
         ),
     ]

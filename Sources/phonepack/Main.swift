@@ -77,7 +77,9 @@ enum Suggestion {
     /// The error with the usage of the command that was running (the root's when parsing itself failed): a
     /// check in a verb's run() used to be followed by `Usage: phonepack <subcommand>`.
     static func message(for error: any Error, parsed: (any ParsableCommand.Type)?) -> String {
-        guard let parsed, parsed != PhonePack.self, !(error is CleanExit) else {
+        // Help and --version end in a "clean" error too (HelpCommand's is not a CleanExit): no usage after them.
+        guard let parsed, parsed != PhonePack.self, !(error is CleanExit), PhonePack.exitCode(for: error) != .success
+        else {
             return PhonePack.fullMessage(for: error)
         }
         let usage = PhonePack.usageString(for: parsed)

@@ -10,13 +10,17 @@ struct PhonePack: ParsableCommand {
         commandName: "phonepack",
         abstract: "Build, verify, ship and pull back app tarballs for Huawei CPH / KooPhone and Alibaba Cloud Phone.",
         discussion: """
-            Typical flow:
-              phonepack build myapp/ -o app.tar          # shared-app tar + app.tar.sha256
+            Exit codes: 0 success, 1 a check or a phone failed, 2 usage or input error, 3 network or service \
+            error, 130 interrupted. Every command has its own help and examples: phonepack help COMMAND, or \
+            man phonepack.COMMAND once installed (scripts/install.sh).
+
+            Examples:
+              phonepack build myapp/ -o app.tar       # shared-app tar + app.tar.sha256
               phonepack verify app.tar --to obs://my-bucket/apps/app.tar
-              phonepack release myapp/ --to obs://my-bucket/apps/app.tar --servers @servers.txt
-              phonepack pull --phones ID --include /data/data/com.x --to obs://my-bucket/exports/ -C out/
-            Exit codes: 0 success, 1 a check or a phone failed, 2 usage or input error, 3 network or service
-            error, 130 interrupted.
+              phonepack release myapp/ --to obs://my-bucket/apps/app.tar \\
+                  --servers @servers.txt --waves 1,10%,100%
+              phonepack pull --phones ID --include /data/data/com.x \\
+                  --to obs://my-bucket/exports/ -C out/
             """,
         version: versionReport,
         subcommands: [

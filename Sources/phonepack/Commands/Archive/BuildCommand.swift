@@ -19,19 +19,25 @@ struct BuildCommand: ParsableCommand {
                           paths are kept, with owners, modes, times and SELinux labels as exported.
 
             The package name comes from the APK's AndroidManifest.xml; --package only confirms it.
-            The tar is reproducible: sorted entries, numeric owners, pax format, and one mtime
-            (--mtime, else SOURCE_DATE_EPOCH, else the newest input file). Beside it go
+            The tar is reproducible: sorted entries, numeric owners, pax format, and one mtime \
+            (--mtime, else SOURCE_DATE_EPOCH, else the newest input file). Beside it go \
             OUTPUT.sha256 (sha256sum format) and, with --manifest, OUTPUT.manifest.json.
 
-            Owners and modes follow Android (data/app 1000:1000 0755/0644; data 10000:10000 0771/0660,
+            Owners and modes follow Android (data/app 1000:1000 0755/0644; data 10000:10000 0771/0660, \
             its root 0700; external 1023:1023 and obb 1023:1079, 0771/0660). Change them with
             --owner AREA=UID:GID and --mode AREA=DIRMODE:FILEMODE, AREA being app, data, external or obb.
 
-            With -o obs://bucket/app.tar (or oss://, s3://) the tar streams straight into a multipart upload,
-            no temporary file; its SHA-256 goes to the object KEY.sha256 beside it. Parts are kept in memory
+            With -o obs://bucket/app.tar (or oss://, s3://) the tar streams straight into a multipart upload, \
+            no temporary file; its SHA-256 goes to the object KEY.sha256 beside it. Parts are kept in memory \
             ((--jobs + 1) x part size) so each can be retried; a failed build aborts the upload.
             With -o - the tar goes to standard output (never to a terminal) and the report to standard error.
-            Example: phonepack build myapp/ -o - | phonepack verify -
+
+            Examples:
+              phonepack build myapp/ -o app.tar          # app.tar + app.tar.sha256
+              phonepack build base.apk split_arm64.apk -o app.tar --manifest
+              phonepack build --from seed-export.tar --package com.example.game -o g.tar
+              phonepack build myapp/ -o obs://my-bucket/apps/app.tar   # no local file
+              phonepack build myapp/ -o - | phonepack verify -
             """
     )
 
@@ -45,10 +51,10 @@ struct BuildCommand: ParsableCommand {
     @Flag(help: "Also write OUTPUT.manifest.json: every entry with owner, mode and SHA-256.")
     var manifest = false
 
-    @OptionGroup(title: "Upload options (when -o is an object URL)") var rate: RateFlags
+    @OptionGroup(title: "Upload options") var rate: RateFlags
 
     @OptionGroup var outputOptions: OutputOptions
-    @OptionGroup(title: "Upload options (when -o is an object URL)") var cloud: CloudOptions
+    @OptionGroup(title: "Upload options") var cloud: CloudOptions
 
     func validate() throws {
         if output.contains("://") || output == "-", manifest {

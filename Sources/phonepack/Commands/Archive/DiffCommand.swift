@@ -8,10 +8,14 @@ struct DiffCommand: ParsableCommand {
         commandName: "diff",
         abstract: "Compare two exports of a phone: a tar with a tar, or a tar with a folder.",
         discussion: """
-            Lists entries added (+), removed (-) and changed (~) with what changed: type, size, mode,
-            owner, mtime, content (SHA-256) or link target. Exit status 0 when they match, 1 when they
-            differ. Against a folder unpacked without --same-owner, add --ignore owner; folder times
+            Lists entries added (+), removed (-) and changed (~) with what changed: type, size, mode, \
+            owner, mtime, content (SHA-256) or link target. Exit status 0 when they match, 1 when they \
+            differ. Against a folder unpacked without --same-owner, add --ignore owner; folder times \
             are never compared.
+
+            Examples:
+              phonepack diff monday.tar tuesday.tar
+              phonepack diff export.tar out/phone0001/ --ignore owner --json
             """
     )
 

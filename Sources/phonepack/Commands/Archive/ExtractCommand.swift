@@ -7,26 +7,31 @@ struct ExtractCommand: ParsableCommand {
         abstract: "Unpack a phone's exported tar safely: nothing outside DIR is ever created, changed or followed.",
         discussion: """
             Meant for archives from devices you do not control. Refused (and reported, exit status 1):
-            absolute paths, '..', paths through a symlink (in the archive or already in DIR), hard links
-            to anything but an earlier file of the archive, duplicate names (as bytes; names that differ in case
+            absolute paths, '..', paths through a symlink (in the archive or already in DIR), hard links \
+            to anything but an earlier file of the archive, duplicate names (as bytes; names that differ in case \
             or Unicode form collide only where DIR's file system folds case). Sparse files are written sparse.
             Skipped (reported, exit status 0):
             devices, FIFOs and sockets (never created), existing files (unless --overwrite).
 
-            Symlinks are written as symlinks and never followed. setuid/setgid/sticky and world-write bits
+            Symlinks are written as symlinks and never followed. setuid/setgid/sticky and world-write bits \
             are cleared and the owner keeps read/write, unless --preserve-permissions; owners only with
             --same-owner as root. Extended attributes only when asked for, by kind: --xattrs sets user.*,
-            --selinux sets SELinux labels (security.selinux), --acls sets POSIX ACLs. Attributes that can
-            grant privileges (file capabilities security.capability, other security.*, trusted.*) are dropped
-            like setuid bits and counted in the report; only --privileged-xattrs sets them. DIR keeps its own
+            --selinux sets SELinux labels (security.selinux), --acls sets POSIX ACLs. Attributes that can \
+            grant privileges (file capabilities security.capability, other security.*, trusted.*) are dropped \
+            like setuid bits and counted in the report; only --privileged-xattrs sets them. DIR keeps its own \
             mode, owner and times; folders that already exist are left as they are.
 
-            The archive is scanned before anything is written: damage, the limits and the free space are
+            The archive is scanned before anything is written: damage, the limits and the free space are \
             checked first. A file is never left half-written: an interrupted or failed write removes it.
 
             --include/--exclude take phone paths as the export API's include_files/exclude_files do:
-            /data/data/com.x selects that folder and everything in it, a trailing * matches any
+            /data/data/com.x selects that folder and everything in it, a trailing * matches any \
             continuation (/data/app/com.x-*), and --exclude wins.
+
+            Examples:
+              phonepack extract export.tar -C out/
+              phonepack extract export.tar -C out/ --include /data/data/com.example.app
+              phonepack extract export.tar -C out/ --strip-components 2 --overwrite
             """
     )
 

@@ -6,10 +6,16 @@ struct InspectCommand: ParsableCommand {
         commandName: "inspect",
         abstract: "Show what a tar or APK holds, without extracting anything.",
         discussion: """
-            For a tar: entry counts, total bytes, the apps found (package, version, ABIs from each
-            data/app/*/base.apk) and the largest files; --long lists entries like 'tar tv' with numeric
+            For a tar: entry counts, total bytes, the apps found (package, version, ABIs from each \
+            data/app/*/base.apk) and the largest files; --long lists entries like 'tar tv' with numeric \
             owners; --tree shows folders with their total sizes.
             For an APK: package, version, SDK levels, ABIs and permissions.
+
+            Examples:
+              phonepack inspect app.tar                  # package, version, areas, sizes
+              phonepack inspect export.tar --summary     # apps, sizes, owners, labels
+              phonepack inspect export.tar --long        # like tar -tvf
+              phonepack inspect base.apk --json
             """
     )
 

@@ -8,7 +8,7 @@ struct VerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Check a tar (or APK) against what a cloud API accepts, before anything is uploaded.",
         discussion: """
-            One streaming pass, nothing extracted. Each rule prints PASS, FAIL, WARN or SKIP with the
+            One streaming pass, nothing extracted. Each rule prints PASS, FAIL, WARN or SKIP with the \
             offending entries. Exit status: 0 all rules pass, 1 a rule failed, 2 the file could not be read.
 
             Profiles:
@@ -17,6 +17,11 @@ struct VerifyCommand: ParsableCommand {
               huawei-share-file  CPH PushShareFiles: only data/ and cache/ trees
               huawei-push-file   CPH PushFile: a tar of at most 6 GB, extracted at the phone's /
               alibaba-sendfile   Alibaba SendFile: any file, checked as an APK or tar when it is one
+
+            Examples:
+              phonepack verify app.tar
+              phonepack verify app.tar --manifest app.tar.manifest.json
+              phonepack verify app.tar --to obs://my-bucket/apps/app.tar --json
             """
     )
 

@@ -5,7 +5,12 @@ import PhonePackCore
 struct ExecAlibaba: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "alibaba",
-        abstract: "Alibaba RunCommand (async, waited for with DescribeTasks) or RunSyncCommand (--sync), 50 per call.")
+        abstract: "Alibaba RunCommand (async, waited for with DescribeTasks) or RunSyncCommand (--sync), 50 per call.",
+        discussion: """
+            Examples:
+              phonepack exec alibaba --instances acp-1,acp-2 -- pm list packages -3
+              phonepack exec alibaba --instances @i.txt --json -- df -h /data
+            """)
 
     @Option(help: "Instance ids (acp-…): id,id,…, @file or @- (standard input).")
     var instances: IDList

@@ -6,7 +6,12 @@ struct ExecHuawei: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "huawei",
         abstract:
-            "CPH phone commands: a shell command (default), --install obs://x.apk, --push-file obs://x.tar, --uninstall P."
+            "CPH phone commands: a shell command (default), --install obs://x.apk, --push-file obs://x.tar, --uninstall P.",
+        discussion: """
+            Examples:
+              phonepack exec huawei --phones p1,p2 -- pm list packages -3
+              phonepack exec huawei --phones @phones.txt --json -- df -h /data
+            """
     )
 
     @Option(help: "Phone ids: id,id,…, @file or @- (standard input).")

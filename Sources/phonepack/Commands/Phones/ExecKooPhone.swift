@@ -6,7 +6,11 @@ struct ExecKooPhone: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "koophone",
         abstract:
-            "KooPhone sync-command (default) or async-command (--async, then waited for) on instances, 32 per call.")
+            "KooPhone sync-command (default) or async-command (--async, then waited for) on instances, 32 per call.",
+        discussion: """
+            Examples:
+              phonepack exec koophone --instances i1,i2 -- pm list packages -3
+            """)
 
     @Option(help: "Instance ids: id,id,…, @file or @- (standard input).")
     var instances: IDList

@@ -2,5 +2,10 @@ import ArgumentParser
 
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "export", abstract: "Export phone data to object storage.", subcommands: [ExportHuawei.self])
+        commandName: "export", abstract: "Export phone data to object storage.",
+        discussion: """
+            Examples:
+              phonepack export huawei --phones @phones.txt --include /data/data/com.x \\
+                  --to obs://my-bucket/exports/
+            """, subcommands: [ExportHuawei.self])
 }

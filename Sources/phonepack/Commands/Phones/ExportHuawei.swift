@@ -8,9 +8,13 @@ struct ExportHuawei: ParsableCommand {
         abstract:
             "CPH BatchExportCloudPhoneData: each phone's --include paths as PREFIX/<phone>.tar in OBS, then wait.",
         discussion: """
-            --include and --exclude take phone paths as the API does: absolute, under /data or /cache, a trailing
+            --include and --exclude take phone paths as the API does: absolute, under /data or /cache, a trailing \
             * for any continuation (/data/app/com.x-*); exclude wins. They are checked before anything is sent.
             To bring the data home too, use phonepack pull.
+
+            Examples:
+              phonepack export huawei --phones p1,p2 --include /data/data/com.x \\
+                  --to obs://my-bucket/exports/ --no-wait
             """)
 
     @Option(help: "Phone ids: id,id,…, @file or @- (standard input).")

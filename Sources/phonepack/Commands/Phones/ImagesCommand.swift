@@ -8,7 +8,12 @@ struct ImagesCommand: ParsableCommand {
     }
 
     static let configuration = CommandConfiguration(
-        commandName: "images", abstract: "List CPH phone images (every page).")
+        commandName: "images", abstract: "List CPH phone images (every page).",
+        discussion: """
+            Examples:
+              phonepack images
+              phonepack images --json
+            """)
 
     @Option(help: "Which images.")
     var type = ImageType.all

@@ -7,8 +7,12 @@ struct JobsWait: ParsableCommand {
         commandName: "wait",
         abstract: "Wait for cloud-phone jobs to end: CPH request ids, KooPhone task ids, Alibaba task ids.",
         discussion: """
-            Polls with growing pauses (1 s up to 10 s) until every job has ended or --timeout passes, showing
+            Polls with growing pauses (1 s up to 10 s) until every job has ended or --timeout passes, showing \
             how many are done; then one line per server, phone or instance (or --json). Exit 1 if any failed.
+
+            Examples:
+              phonepack jobs wait REQUEST-ID
+              phonepack jobs wait --cloud alibaba TASK-ID --json
             """)
 
     @Argument(help: "Request ids (huawei), task ids (koophone), or instance task ids (alibaba).")

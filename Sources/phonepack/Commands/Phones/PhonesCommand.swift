@@ -7,13 +7,19 @@ struct PhonesCommand: ParsableCommand {
         commandName: "phones",
         abstract: "List servers, phones or instances (every page), or which app versions are on them (apps).",
         discussion: """
-            phonepack phones huawei-servers | huawei [--server ID] | alibaba
-            phonepack phones apps [--package P] [--phones …] [--instances …] [--cloud huawei|alibaba]
+            phonepack phones huawei-servers | huawei [--server ID] | alibaba \
+            phonepack phones apps [--package P] [--phones …] [--instances …] [--cloud huawei|alibaba] \
             apps runs `pm list packages --show-versioncode [P]` on every phone (Huawei: every phone CPH lists, \
             or --phones) or instance (Alibaba: every instance, or --instances, which implies --cloud alibaba) \
             through the cloud's command API, and prints one line per target and package and the count of targets \
             per version. CPH returns at most 1,024 bytes of output per phone: give --package on phones with many \
             apps. Exit 1 when a target did not answer (listed under failures), 3 when the API could not be reached.
+
+            Examples:
+              phonepack phones huawei-servers
+              phonepack phones huawei --server SERVER-ID
+              phonepack phones alibaba --json
+              phonepack phones apps --package com.example.app  # versions in the fleet
             """)
 
     @Argument(help: "huawei-servers, huawei, alibaba or apps.")

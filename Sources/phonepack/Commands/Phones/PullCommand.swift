@@ -9,9 +9,15 @@ struct PullCommand: ParsableCommand {
         discussion: """
             Huawei (default): BatchExportCloudPhoneData of --include/--exclude to obs://…/PREFIX/<phone>.tar.
             Alibaba (--cloud alibaba): FetchFile of --include (one path) to oss://cloudphone-saved-bucket-…/PREFIX/.
-            Each phone's object is downloaded (checked), unpacked with every extract safety check into
-            DIR/<phone>/, and summarised (apps, sizes, owner uid, SELinux label). One failed phone does not stop
+            Each phone's object is downloaded (checked), unpacked with every extract safety check into \
+            DIR/<phone>/, and summarised (apps, sizes, owner uid, SELinux label). One failed phone does not stop \
             the others; exit 1 names the ones that failed.
+
+            Examples:
+              phonepack pull --phones p1,p2 --include /data/data/com.example.app \\
+                  --to obs://my-bucket/exports/ -C out/
+              phonepack pull --instances acp-1 --include /data/data/com.example.app \\
+                  --to oss://cloudphone-saved-bucket-x/exports/ -C out/
             """)
 
     @Option(help: "CPH phone ids: id,id,…, @file or @- (standard input).")

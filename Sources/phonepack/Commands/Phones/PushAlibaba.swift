@@ -11,9 +11,13 @@ struct PushAlibaba: ParsableCommand {
         commandName: "alibaba",
         abstract: "Alibaba SendFile: a file in a cloudphone-saved-bucket-* bucket onto every instance, then wait.",
         discussion: """
-            UploadType OSS: the instances read oss://cloudphone-saved-bucket-…/KEY directly. With --install the
-            APK is installed once it is there (AutoInstall). Instance ids go 50 per call; each instance's task
+            UploadType OSS: the instances read oss://cloudphone-saved-bucket-…/KEY directly. With --install the \
+            APK is installed once it is there (AutoInstall). Instance ids go 50 per call; each instance's task \
             is followed with DescribeTasks. Every call carries a ClientToken, so a retry never sends twice.
+
+            Examples:
+              phonepack push alibaba --file oss://b/app.apk --instances @i.txt --install
+              phonepack push alibaba --file oss://b/data.tar --instances acp-1 --to /sdcard/
             """)
 
     @Option(help: "The file in OSS: oss://cloudphone-saved-bucket-…/path/app.apk.")

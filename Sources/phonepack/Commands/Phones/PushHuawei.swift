@@ -10,13 +10,17 @@ struct PushHuawei: ParsableCommand {
             --tar obs://…/app.tar --package P   PushShareApps (the shared-app tar made by phonepack build)
             --delete --package P                DeleteShareApps
             --files obs://…/files.tar           PushShareFiles (/data and /cache trees only)
-            --delete-files /data/x,…            DeleteShareFiles
+            --delete-files /data/x,…            DeleteShareFiles \
             Every field is checked against CPH's documented rules before anything is sent. Server ids are sent
-            --batch-size at a time (CPH takes 1 to 100 per call), --concurrency calls at once; each server's
-            job is then polled (ListJobs, 20 requests per call) until it ends or --timeout passes. One line per
-            server; exit 1 when any failed, naming them and their error codes (3 when the API could not be
-            reached). Pre-flight, before anything is sent: every server id must be in CPH's own listing and the
+            --batch-size at a time (CPH takes 1 to 100 per call), --concurrency calls at once; each server's \
+            job is then polled (ListJobs, 20 requests per call) until it ends or --timeout passes. One line per \
+            server; exit 1 when any failed, naming them and their error codes (3 when the API could not be \
+            reached). Pre-flight, before anything is sent: every server id must be in CPH's own listing and the \
             tar must exist in OBS (--no-preflight skips both). --dry-run prints the requests and sends nothing.
+
+            Examples:
+              phonepack push huawei --tar obs://my-bucket/apps/app.tar --servers s1,s2
+              phonepack push huawei --files obs://b/files.tar --servers @- < ids.txt
             """)
 
     @Option(help: "The shared-app tar in OBS: obs://bucket/path/app.tar (PushShareApps).")

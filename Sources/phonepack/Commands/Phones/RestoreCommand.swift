@@ -4,12 +4,21 @@ import PhonePackCore
 
 struct RestoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "restore", abstract: "Restore phone data from object storage.", subcommands: [RestoreHuawei.self])
+        commandName: "restore", abstract: "Restore phone data from object storage.",
+        discussion: """
+            Examples:
+              phonepack restore huawei --phones p1 --from obs://my-bucket/exports/p1.tar
+            """, subcommands: [RestoreHuawei.self])
 }
 
 struct RestoreHuawei: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "huawei", abstract: "CPH BatchImportCloudPhoneData: a tar from OBS onto each phone, then wait.")
+        commandName: "huawei", abstract: "CPH BatchImportCloudPhoneData: a tar from OBS onto each phone, then wait.",
+        discussion: """
+            Examples:
+              phonepack restore huawei --phones p1 --from obs://my-bucket/exports/p1.tar
+              phonepack restore huawei --phones @p.txt --from obs://b/seed.tar --dry-run
+            """)
 
     @Option(help: "Phone ids: id,id,…, @file or @- (standard input).")
     var phones: IDList

@@ -8,6 +8,12 @@ struct ReleaseCommand: ParsableCommand {
             phonepack release APP --to URL --servers … runs `release start` (the default). Every release is \
             recorded in the state folder (PHONEPACK_STATE_DIR, else ~/.local/state/phonepack/transfers) under \
             releases/ID.json, rewritten after every send and every wait.
+
+            Examples:
+              phonepack release myapp/ --to obs://my-bucket/apps/app.tar --servers @s.txt
+              phonepack release status
+              phonepack release resume ID
+              phonepack release rollback ID
             """,
         subcommands: [
             ReleaseStart.self, ReleaseResume.self, ReleaseStatus.self, ReleaseHistoryCommand.self,

@@ -8,8 +8,10 @@ struct ReleaseResume: ParsableCommand {
         discussion: """
             Targets that succeeded are never sent again; targets whose job was sent are waited for, not sent again \
             (a client killed mid-wave loses nothing); pending, failed and refused targets are sent. The object \
-            must still hold the recorded file (same size and SHA-256). Example: phonepack release resume \
-            r20261201-140512-ab12
+            must still hold the recorded file (same size and SHA-256).
+
+            Examples:
+              phonepack release resume r20261201-140512-ab12
             """)
 
     @Argument(help: "The release id (phonepack release history lists them).")

@@ -9,6 +9,10 @@ struct ReleaseRollback: ParsableCommand {
             The previous good version is the newest earlier release of the same package to the same cloud that \
             completed on every target with a different file. Its object must still hold that file (versioned keys \
             such as obs://bucket/apps/app-1.2.tar keep it). The rollback is a release of its own, with its own id.
+
+            Examples:
+              phonepack release rollback r20261201-140512-ab12
+              phonepack release rollback r20261201-140512-ab12 --json
             """)
 
     @Argument(help: "The release to roll back.")

@@ -7,19 +7,26 @@ struct ReleaseStart: ParsableCommand {
         commandName: "start",
         abstract: "Build → verify → upload → push in waves → wait: an app onto every listed phone in one command.",
         discussion: """
-            Huawei (--to obs://…/app.tar --servers …): the shared-app tar is built in a temporary folder (deleted
-            at the end), verified with the huawei-share-app rules, uploaded with its SHA-256 as metadata, pushed
+            Huawei (--to obs://…/app.tar --servers …): the shared-app tar is built in a temporary folder (deleted \
+            at the end), verified with the huawei-share-app rules, uploaded with its SHA-256 as metadata, pushed \
             with PushShareApps and waited for.
-            Alibaba (--to oss://cloudphone-saved-bucket-…/app.apk --instances …): the APK is verified
+            Alibaba (--to oss://cloudphone-saved-bucket-…/app.apk --instances …): the APK is verified \
             (alibaba-sendfile), uploaded, sent with SendFile + AutoInstall and waited for with DescribeTasks.
-            Both skip the upload when the object already has the same SHA-256 (a rerun after a failed push does
-            not upload again), stop at the first stage that fails and say which; an interrupted upload resumes
+            Both skip the upload when the object already has the same SHA-256 (a rerun after a failed push does \
+            not upload again), stop at the first stage that fails and say which; an interrupted upload resumes \
             on the next run. Endpoints come from PHONEPACK_<SERVICE>_ENDPOINT, the profile, or --region.
-            Pre-flight, before anything is built or sent: every id must be in the cloud's own listing (all pages) and
-            listed once, and every field of every call within the vendor's rules; otherwise exit 2 naming every bad
+            Pre-flight, before anything is built or sent: every id must be in the cloud's own listing (all pages) and \
+            listed once, and every field of every call within the vendor's rules; otherwise exit 2 naming every bad \
             id. Waves: --waves 1,10%,50%,100% (cumulative), --canary N (= N,100%); a wave with more failures than
-            --max-failures halts the release (exit 1; exit 3 when the API could not be reached); --pause stops after
+            --max-failures halts the release (exit 1; exit 3 when the API could not be reached); --pause stops after \
             each wave until `phonepack release resume ID`.
+
+            Examples:
+              phonepack release myapp/ --to obs://my-bucket/apps/app.tar --servers @s.txt
+              phonepack release app.tar --to obs://b/apps/app.tar --servers @s.txt \\
+                  --waves 1,10%,50%,100% --max-failures 2%
+              phonepack release app.apk --to oss://bucket/app.apk --instances @i.txt
+              phonepack release myapp/ --to obs://b/app.tar --servers @s.txt --dry-run
             """)
 
     @OptionGroup var app: BuildInputFlags

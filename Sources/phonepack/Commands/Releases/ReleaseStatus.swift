@@ -6,7 +6,13 @@ struct ReleaseStatus: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "A release's state from its record: per-state counts, failures with their errors.",
-        discussion: "Reads only the local record (no request is sent). Without an id: the newest release.")
+        discussion: """
+            Reads only the local record (no request is sent). Without an id: the newest release.
+
+            Examples:
+              phonepack release status                    # the newest release
+              phonepack release status r20261201-140512-ab12 --json
+            """)
 
     @Argument(help: "The release id (default: the newest).")
     var id: String?
@@ -29,7 +35,12 @@ struct ReleaseStatus: ParsableCommand {
 
 struct ReleaseHistoryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "history", abstract: "Every recorded release, newest first.")
+        commandName: "history", abstract: "Every recorded release, newest first.",
+        discussion: """
+            Examples:
+              phonepack release history
+              phonepack release history --json
+            """)
 
     @OptionGroup var cloud: CloudOptions
     @OptionGroup var outputOptions: OutputOptions

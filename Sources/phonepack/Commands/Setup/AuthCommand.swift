@@ -5,16 +5,25 @@ import PhonePackCore
 
 struct AuthCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "auth", abstract: "Check cloud identities.", subcommands: [Huawei.self])
+        commandName: "auth", abstract: "Check cloud identities.",
+        discussion: """
+            Examples:
+              phonepack auth huawei
+              phonepack auth huawei --profile staging --region cn-east-3
+            """, subcommands: [Huawei.self])
 
     struct Huawei: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show the CPH project id of a region and, with an IAM user configured, get a token.",
             discussion: """
-                The project id comes from huawei_project_id, else it is looked up with your AK/SK
-                (GET /v3/projects?name=REGION). A token (for X-Auth-Token) needs huawei_user, huawei_domain and
-                huawei_password in the profile; it is cached in ~/.cache/phonepack until 5 minutes before it
+                The project id comes from huawei_project_id, else it is looked up with your AK/SK \
+                (GET /v3/projects?name=REGION). A token (for X-Auth-Token) needs huawei_user, huawei_domain and \
+                huawei_password in the profile; it is cached in ~/.cache/phonepack until 5 minutes before it \
                 expires. The token itself is never printed.
+
+                Examples:
+                  phonepack auth huawei
+                  phonepack auth huawei --profile staging --region cn-east-3
                 """)
 
         @Option(help: "Profile in ~/.config/phonepack/config.toml.") var profile = "default"

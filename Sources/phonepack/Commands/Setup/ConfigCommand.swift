@@ -9,15 +9,26 @@ struct ConfigCommand: ParsableCommand {
         commandName: "config",
         abstract: "Show and change ~/.config/phonepack/config.toml (profiles of region, endpoints, credentials).",
         discussion: """
-            Secrets are never printed: list and get show only whether they are set. A secret is never
-            taken from the command line (it would show in ps and shell history): 'config set KEY' reads it
-            from standard input. Environment variables (OBS_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_ID, …)
+            Secrets are never printed: list and get show only whether they are set. A secret is never \
+            taken from the command line (it would show in ps and shell history): 'config set KEY' reads it \
+            from standard input. Environment variables (OBS_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_ID, …) \
             take precedence over the file.
+
+            Examples:
+              phonepack config set region cn-north-4
+              phonepack config set huawei_secret_key < sk.txt   # secrets from stdin only
+              phonepack config list --profile staging
             """,
         subcommands: [List.self, Get.self, Set.self])
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Every key of a profile (secrets masked).")
+        static let configuration = CommandConfiguration(
+            abstract: "Every key of a profile (secrets masked).",
+            discussion: """
+                Examples:
+                  phonepack config list
+                  phonepack config list --profile staging
+                """)
         @Option(help: "Profile name.") var profile = "default"
 
         func run() throws {
@@ -33,7 +44,13 @@ struct ConfigCommand: ParsableCommand {
     }
 
     struct Get: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "One key's value (secrets masked).")
+        static let configuration = CommandConfiguration(
+            abstract: "One key's value (secrets masked).",
+            discussion: """
+                Examples:
+                  phonepack config get region
+                  phonepack config get huawei_secret_key   # masked
+                """)
         @Argument(help: "The key, e.g. region.") var key: String
         @Option(help: "Profile name.") var profile = "default"
 
@@ -50,7 +67,12 @@ struct ConfigCommand: ParsableCommand {
 
     struct Set: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Set a key; a secret is read from standard input, never from the command line.")
+            abstract: "Set a key; a secret is read from standard input, never from the command line.",
+            discussion: """
+                Examples:
+                  phonepack config set region cn-north-4 --profile staging
+                  phonepack config set huawei_secret_key < sk.txt  # never as an argument
+                """)
         @Argument(help: "The key, e.g. region or huawei_secret_key.") var key: String
         @Argument(help: "The value (not for secrets).") var value: String?
         @Option(help: "Profile name.") var profile = "default"

@@ -10,8 +10,11 @@ struct CopyCommand: ParsableCommand {
             Within one store (the same service endpoint, any bucket) the store copies it: CopyObject, no byte \
             passes through here (up to 5 GiB). Between stores (OBS ↔ OSS ↔ S3) the bytes stream through memory in \
             --part-size ranges, --jobs parts in flight, no temporary file; the source's size and checksums are \
-            checked before the upload is completed, and a mismatch aborts it so nothing is stored. Example: \
-            phonepack cp obs://cph-bucket/apps/app.apk oss://cloudphone-saved-bucket-sh/apps/app.apk
+            checked before the upload is completed, and a mismatch aborts it so nothing is stored.
+
+            Examples:
+              phonepack cp obs://my-bucket/apps/app.tar obs://my-bucket/archive/app.tar
+              phonepack cp obs://hw-bucket/apps/app.tar oss://ali-bucket/apps/app.tar
             """)
 
     @Argument(help: "The object to copy: obs://, oss:// or s3://bucket/key.")

@@ -7,20 +7,23 @@ struct DownloadCommand: ParsableCommand {
         commandName: "download",
         abstract: "Download an object in parallel ranges, resumable, checked before it gets its name.",
         discussion: """
-            Bytes go to a hidden .NAME.phonepack-partial file beside FILE. The CRC-64 (OSS), the ETag when it is
-            an MD5, and the stored or given SHA-256 are checked before the rename; a mismatch deletes the partial
-            file and exits 1. Interrupted downloads resume when the same command runs again, if the object's ETag
+            Bytes go to a hidden .NAME.phonepack-partial file beside FILE. The CRC-64 (OSS), the ETag when it is \
+            an MD5, and the stored or given SHA-256 are checked before the rename; a mismatch deletes the partial \
+            file and exits 1. Interrupted downloads resume when the same command runs again, if the object's ETag \
             is unchanged. A download that cannot fit in the free space is refused before it starts.
-            FILE - writes the object to standard output, in order (one GET at a time; after a broken connection
+            FILE - writes the object to standard output, in order (one GET at a time; after a broken connection \
             the next asks for the rest), and nothing else; the checks run at the end and a mismatch exits 1.
-            -r downloads every object below a prefix into the folder (created if missing), each to its path under
-            the prefix. A URL with wildcards (* within a level, ** across levels, ? one character; quote it) downloads
-            every match, each to its path below the last / before the first wildcard; no match is an error. Keys
-            that cannot be a path inside the folder (.., control characters) are refused, and a symlink on the way
+            -r downloads every object below a prefix into the folder (created if missing), each to its path under \
+            the prefix. A URL with wildcards (* within a level, ** across levels, ? one character; quote it) downloads \
+            every match, each to its path below the last / before the first wildcard; no match is an error. Keys \
+            that cannot be a path inside the folder (.., control characters) are refused, and a symlink on the way \
             stops the download rather than be written through.
-            Examples: phonepack download obs://bucket/backup.tar - | tar -t
-              phonepack download -r obs://bucket/exports/ out/
-              phonepack download 'obs://bucket/exports/**/data.tar' out/
+
+            Examples:
+              phonepack download obs://my-bucket/apps/app.tar .
+              phonepack download obs://my-bucket/exports/phone0001.tar - | tar -t
+              phonepack download 'obs://my-bucket/exports/*.tar' exports/
+              phonepack download -r oss://my-bucket/seed/ seed-data/
             """)
 
     @Argument(help: "obs://bucket/key, oss://bucket/key or s3://bucket/key.")

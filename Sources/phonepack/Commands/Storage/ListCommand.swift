@@ -7,7 +7,12 @@ struct ListCommand: ParsableCommand {
         commandName: "ls", abstract: "List objects under a prefix, or matching a wildcard: obs://…, oss://…, s3://….",
         discussion: """
             Wildcards in the key: * within one level, ** across levels, ? one character (quote them from the \
-            shell); a wildcard that matches nothing exits 2. Example: phonepack ls 'obs://bucket/exports/**/*.tar'
+            shell); a wildcard that matches nothing exits 2.
+
+            Examples:
+              phonepack ls obs://my-bucket/apps/
+              phonepack ls 'obs://my-bucket/exports/**/*.tar' --json
+              phonepack ls -r oss://my-bucket/seed/
             """)
 
     @Argument(help: "obs://bucket/prefix, oss://bucket/prefix or s3://bucket/prefix.")

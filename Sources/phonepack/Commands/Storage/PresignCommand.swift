@@ -13,9 +13,13 @@ struct PresignCommand: ParsableCommand {
         commandName: "presign",
         abstract: "Print a URL that grants GET (or PUT) on one object for a while, without credentials.",
         discussion: """
-            Useful as Alibaba SendFile's DOWNLOAD_URL or to hand a download to someone. Signed offline with the
-            store's scheme (--signature obs|v4|oss4|oss1). The URL is a credential until it expires: share it
+            Useful as Alibaba SendFile's DOWNLOAD_URL or to hand a download to someone. Signed offline with the \
+            store's scheme (--signature obs|v4|oss4|oss1). The URL is a credential until it expires: share it \
             as you would a password.
+
+            Examples:
+              phonepack presign obs://my-bucket/apps/app.tar --expires 3600
+              phonepack presign oss://my-bucket/in/data.tar --method PUT
             """)
 
     @Argument(help: "obs://bucket/key, oss://bucket/key or s3://bucket/key.")

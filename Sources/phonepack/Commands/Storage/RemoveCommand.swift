@@ -8,8 +8,12 @@ struct RemoveCommand: ParsableCommand {
         discussion: """
             Wildcards: * within one level, ** across levels, ? one character (quote them from the shell). \
             Many keys go in batch deletes of 1,000 (DeleteObjects, DeleteMultipleObjects). A wildcard or prefix \
-            that matches nothing exits 2. Examples: phonepack rm 'obs://bucket/exports/*.tar' --dry-run; \
-            phonepack rm -r obs://bucket/old-exports/
+            that matches nothing exits 2.
+
+            Examples:
+              phonepack rm obs://my-bucket/apps/old.tar
+              phonepack rm 'obs://my-bucket/exports/*.tar' --dry-run
+              phonepack rm -r obs://my-bucket/tmp/
             """)
 
     @Argument(help: "obs://bucket/key, oss://bucket/key or s3://bucket/key; a key may hold * ** ?; with -r a prefix.")

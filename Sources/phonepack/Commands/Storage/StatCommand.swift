@@ -4,7 +4,12 @@ import PhonePackCore
 
 struct StatCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "stat", abstract: "Show an object's size, ETag, time, type and metadata.")
+        commandName: "stat", abstract: "Show an object's size, ETag, time, type and metadata.",
+        discussion: """
+            Examples:
+              phonepack stat obs://my-bucket/apps/app.tar
+              phonepack stat oss://my-bucket/apps/app.apk --json
+            """)
 
     @Argument(help: "obs://bucket/key, oss://bucket/key or s3://bucket/key.")
     var url: String

@@ -11,8 +11,12 @@ struct SyncCommand: ParsableCommand {
             ETag is one, else the object's sha256 metadata (which upload stores) against the file's SHA-256. Only \
             what differs is sent, large files as resumable multipart uploads. --delete removes what the source \
             lacks, only under the named prefix or folder. Symlinks and special files are left out; keys that \
-            cannot be a path inside the folder (.., control characters) are refused, never followed. Examples: \
-            phonepack sync app-data/ obs://bucket/seed/ --delete --dry-run; phonepack sync obs://bucket/seed/ out/
+            cannot be a path inside the folder (.., control characters) are refused, never followed.
+
+            Examples:
+              phonepack sync seed-data/ obs://my-bucket/seed/
+              phonepack sync seed-data/ obs://my-bucket/seed/ --delete --dry-run
+              phonepack sync obs://my-bucket/exports/ exports/ --include '*.tar' --json
             """)
 
     @Argument(help: "A folder or obs://, oss://, s3:// prefix.")

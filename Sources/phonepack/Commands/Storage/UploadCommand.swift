@@ -7,20 +7,24 @@ struct UploadCommand: ParsableCommand {
         commandName: "upload",
         abstract: "Upload a file to obs://, oss:// or s3://: parallel parts, resumable, checked end to end.",
         discussion: """
-            Up to one part's size the file goes in one PUT; above, as a multipart upload with --jobs parts in
-            flight. Every request carries Content-MD5; each part's ETag (and on OSS its CRC-64) is compared with
+            Up to one part's size the file goes in one PUT; above, as a multipart upload with --jobs parts in \
+            flight. Every request carries Content-MD5; each part's ETag (and on OSS its CRC-64) is compared with \
             what was sent, and the finished object's size, multipart ETag and CRC-64 are checked too.
-            If the upload is interrupted (network, Ctrl-C, kill -9), run the same command again: only the missing
+            If the upload is interrupted (network, Ctrl-C, kill -9), run the same command again: only the missing \
             parts are sent (the server's part list is checked first). A changed file starts over.
-            When FILE.sha256 exists (phonepack build writes it) or --sha256 is given, the SHA-256 is stored as
+            When FILE.sha256 exists (phonepack build writes it) or --sha256 is given, the SHA-256 is stored as \
             object metadata so download and release can check it without hashing twice.
-            FILE - reads standard input to its end, cut into --part-size parts in memory ((--jobs + 1) parts at
+            FILE - reads standard input to its end, cut into --part-size parts in memory ((--jobs + 1) parts at \
             most), with its SHA-256 stored in KEY.sha256; a stream cannot be resumed, so a failure aborts it.
-            -r uploads every regular file below a folder to the prefix, keyed by its path inside the folder (the
-            folder's own name is not part of the key), several files at once; symlinks and special files are left
+            -r uploads every regular file below a folder to the prefix, keyed by its path inside the folder (the \
+            folder's own name is not part of the key), several files at once; symlinks and special files are left \
             out. Use sync to send only what changed.
-            Examples: tar -c data/ | phonepack upload - obs://bucket/backups/data.tar
-              phonepack upload -r seed-data/ obs://bucket/seed/
+
+            Examples:
+              phonepack upload app.tar obs://my-bucket/apps/app.tar
+              phonepack upload big.obb oss://my-bucket/obb/ -j 8 --limit-rate 50M
+              tar -c data/ | phonepack upload - obs://my-bucket/backups/data.tar
+              phonepack upload -r seed-data/ obs://my-bucket/seed/
             """)
 
     @Argument(help: "The file to upload, or - for standard input (streamed in parts; the key must be given).")

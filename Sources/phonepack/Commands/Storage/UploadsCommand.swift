@@ -6,12 +6,21 @@ struct UploadsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "uploads",
         abstract: "List or abort unfinished multipart uploads (they cost storage until completed or aborted).",
+        discussion: """
+            Examples:
+              phonepack uploads ls obs://my-bucket/
+              phonepack uploads abort obs://my-bucket/apps/ --all --dry-run
+            """,
         subcommands: [UploadsList.self, UploadsAbort.self])
 }
 
 struct UploadsList: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "ls", abstract: "List unfinished uploads under a prefix.")
+        commandName: "ls", abstract: "List unfinished uploads under a prefix.",
+        discussion: """
+            Examples:
+              phonepack uploads ls obs://my-bucket/apps/ --json
+            """)
 
     @Argument(help: "obs://bucket/prefix, oss://bucket/prefix or s3://bucket/prefix.")
     var url: String
@@ -34,7 +43,12 @@ struct UploadsList: ParsableCommand {
 struct UploadsAbort: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "abort",
-        abstract: "Abort unfinished uploads: one (--upload-id) or every one under the prefix (--all).")
+        abstract: "Abort unfinished uploads: one (--upload-id) or every one under the prefix (--all).",
+        discussion: """
+            Examples:
+              phonepack uploads abort obs://my-bucket/apps/app.tar --upload-id ID
+              phonepack uploads abort obs://my-bucket/ --all
+            """)
 
     @Argument(help: "obs://bucket/key (with --upload-id) or obs://bucket/prefix (with --all).")
     var url: String
