@@ -13,6 +13,7 @@ Modes:
   terminal         keys, image names, phone names and error messages carry terminal escape sequences
   sidecar-403      objects are served, but KEY.sha256 is answered 403 AccessDenied
   plain            answers HEAD and GET of any key; records the raw path (for path-as-is checks)
+  error-500        answers every GET and HEAD with 500 InternalError (to count retries)
 """
 import hashlib
 import io
@@ -54,7 +55,8 @@ class Handler(BaseHTTPRequestHandler):
         with LOCK, open(LOG, "a") as f:
             f.write(json.dumps({"method": self.command, "path": self.path,
                                 "action": self.headers.get("x-acs-action"),
-                                "agent": self.headers.get("User-Agent")}) + "\n")
+                                "agent": self.headers.get("User-Agent"),
+                                "proxied": self.headers.get("X-Test-Proxy") is not None}) + "\n")
 
     def reply(self, status, body=b"", headers=None, trickle=False):
         if isinstance(body, str):
@@ -117,6 +119,10 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         self.record()
         path, _, query = self.path.partition("?")
+        if MODE == "error-500":
+            return self.reply(500, "<?xml version=\"1.0\"?><Error><Code>InternalError</Code>"
+                                   "<Message>We encountered an internal error.</Message><RequestId>R500</RequestId></Error>",
+                              {"Content-Type": "application/xml"})
         if "/cloud-phone/" in path:
             return self.cph(path, query)
         if path.endswith(".sha256") and MODE == "sidecar-403":

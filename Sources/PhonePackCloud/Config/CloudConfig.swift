@@ -34,6 +34,10 @@ public struct CloudConfig: Sendable, Equatable {
         "koophone_endpoint": "KooPhone endpoint URL",
         "eds_aic_endpoint": "Alibaba Cloud Phone endpoint URL",
         "huawei_auth": "how CPH requests authenticate: aksk (default) or token (IAM token of huawei_user)",
+        "jobs": "parts or files in flight at once (--jobs), 1 to 64", "limit_rate": "bandwidth cap, e.g. 20M",
+        "retries": "retries of a failed request after the first attempt, 0 to 10 (default 3)",
+        "stall_timeout": "seconds below 1 KiB/s before a transfer counts as stalled (default 30)",
+        "proxy": "proxy URL for every request (else https_proxy / no_proxy from the environment)",
     ]
 
     /// Secrets are never printed, only whether they are set.
@@ -157,23 +161,36 @@ public enum CredentialResolver {
         .s3: ("s3_access_key_id", "s3_secret_access_key", "s3_session_token"),
     ]
 
-    static func resolve(
-        for scheme: ObjectURL.Scheme, environment: [String: String], config: CloudConfig, profile: String
-    ) throws(PhonePackError) -> Credentials {
-        for (access, secret, token) in environmentNames[scheme]! {
-            if let key = environment[access], !key.isEmpty, let secretValue = environment[secret], !secretValue.isEmpty
-            {
-                return Credentials(
-                    accessKey: key, secretKey: secretValue,
-                    securityToken: environment[token].flatMap { $0.isEmpty ? nil : $0 },
-                    source: "environment (\(access))")
-            }
-        }
+    /// The key pair for `scheme`: the chosen profile's, else the environment's, else the default profile's (see
+    /// ``CloudSession`` for the order).
+    static func resolve(for scheme: ObjectURL.Scheme, session: CloudSession, config: CloudConfig)
+        throws(PhonePackError) -> Credentials
+    {
+        let profile = session.profile
         let (access, secret, token) = configNames[scheme]!
-        if let key = config.value(access, profile: profile), let secretValue = config.value(secret, profile: profile) {
+        let fromProfile = { () -> Credentials? in
+            guard let key = config.value(access, profile: profile),
+                let secretValue = config.value(secret, profile: profile)
+            else { return nil }
             return Credentials(
                 accessKey: key, secretKey: secretValue, securityToken: config.value(token, profile: profile),
                 source: "profile \(profile)")
+        }
+        let fromEnvironment = { () -> Credentials? in
+            for (access, secret, token) in environmentNames[scheme]! {
+                if let key = session.environment[access], !key.isEmpty, let secretValue = session.environment[secret],
+                    !secretValue.isEmpty
+                {
+                    return Credentials(
+                        accessKey: key, secretKey: secretValue,
+                        securityToken: session.environment[token].flatMap { $0.isEmpty ? nil : $0 },
+                        source: "environment (\(access))")
+                }
+            }
+            return nil
+        }
+        if let found = session.profileChosen ? fromProfile() ?? fromEnvironment() : fromEnvironment() ?? fromProfile() {
+            return found
         }
         let names = environmentNames[scheme]!.map { "\($0.0)/\($0.1)" }.joined(separator: " or ")
         throw PhonePackError(

@@ -4,12 +4,17 @@ import PhonePackCore
 /// user gave (flags, environment) and asks for a ready client. Anchored on s5cmd's `storage.NewClient(ctx, url,
 /// opts)`: the command names what it wants to reach, the library decides how.
 ///
-/// Precedence, the same for all seven services: `--endpoint` (where a command has one), `PHONEPACK_<SERVICE>_ENDPOINT`,
-/// the profile's `<service>_endpoint`, the vendor's public endpoint of the region. Plain http only to this machine
-/// (``ServiceURL``) unless `allowInsecureHTTP`.
+/// Precedence of every setting (region, endpoints, credentials, project, auth): a flag, then a profile the user
+/// chose (`--profile` or `PHONEPACK_PROFILE`), then the environment (`PHONEPACK_<SERVICE>_ENDPOINT`,
+/// `OBS_ACCESS_KEY_ID`, …), then the default profile, then the vendor's public endpoint of the region. A profile
+/// named on purpose is never silently overridden by variables left in the environment; the default one is. Plain
+/// http only to this machine (``ServiceURL``) unless `allowInsecureHTTP`.
 public struct CloudSession {
-    public var profile = "default"
-    /// `--region`; else the profile's `region`, else `PHONEPACK_REGION`.
+    /// `--profile`, else `PHONEPACK_PROFILE`, else "default".
+    public let profile: String
+    /// Whether the profile was chosen (`--profile` or `PHONEPACK_PROFILE`): then its values beat the environment's.
+    public let profileChosen: Bool
+    /// `--region`; else the setting `region` / `PHONEPACK_REGION`.
     public var region: String?
     /// `--endpoint`, for the services the command talks to with it (a release's `--endpoint` is its store's).
     public var endpoints: [CloudService: String] = [:]
@@ -21,34 +26,103 @@ public struct CloudSession {
     public var log: ((String) -> Void)?
     public var environment: [String: String]
 
-    public init(environment: [String: String]) {
+    /// `profile` is the `--profile` flag, if given.
+    public init(environment: [String: String], profile: String? = nil) {
         self.environment = environment
+        let chosen = Self.chosenProfile(flag: profile, environment: environment)
+        self.profile = chosen ?? "default"
+        profileChosen = chosen != nil
+    }
+
+    /// `--profile`, else a non-empty `PHONEPACK_PROFILE`.
+    public static func chosenProfile(flag: String?, environment: [String: String]) -> String? {
+        flag ?? environment["PHONEPACK_PROFILE"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// A setting after any flag: the chosen profile's `key`, the first non-empty of `variables`, the default
+    /// profile's `key` — in that order when a profile was chosen, else the environment first.
+    public func setting(_ key: String, environment variables: [String], config: CloudConfig) -> String? {
+        let fromProfile = config.value(key, profile: profile)
+        let fromEnvironment = variables.lazy.compactMap { environment[$0] }.first { !$0.isEmpty }
+        return profileChosen ? fromProfile ?? fromEnvironment : fromEnvironment ?? fromProfile
     }
 
     public func config() throws(PhonePackError) -> CloudConfig {
         try CloudConfig.load(path: CloudConfig.defaultPath(environment: environment))
     }
 
-    /// A client with the CA bundle, stall limits and logging applied.
-    func httpClient() -> CloudClient {
+    /// A client with the CA bundle, stall limit, retries, proxy and logging applied.
+    func httpClient(_ config: CloudConfig) throws(PhonePackError) -> CloudClient {
+        let defaults = try commandDefaults(config)
         var options = HTTPOptions(environment: environment)
         options.caBundle = caBundle
-        let client = CloudClient(options: options)
+        if let seconds = defaults.stallTimeout { options.lowSpeedTime = seconds }
+        options.proxy = defaults.proxy
+        let client = CloudClient(options: options, retry: RetryPolicy(maxAttempts: (defaults.retries ?? 3) + 1))
         client.debugSigning = debugSigning
         client.log = log
         return client
     }
 
+    /// What the config file sets for every command (a flag still wins): parallel jobs, a rate limit, retries
+    /// after the first attempt, the stall timeout and a proxy; each by the usual precedence.
+    public struct CommandDefaults: Sendable {
+        public var jobs: Int?
+        public var limitRate: Int64?
+        public var retries: Int?
+        public var stallTimeout: Int?
+        public var proxy: String?
+    }
+
+    public func commandDefaults(_ config: CloudConfig) throws(PhonePackError) -> CommandDefaults {
+        func number(_ key: String, _ variables: [String], in range: ClosedRange<Int>) throws(PhonePackError) -> Int? {
+            guard let text = setting(key, environment: variables, config: config) else { return nil }
+            guard let value = Int(text), range.contains(value) else {
+                throw PhonePackError(
+                    .invalidInput, operation: "read settings", path: key,
+                    message:
+                        "'\(text.terminalSafe)' is not a whole number from \(range.lowerBound) to \(range.upperBound) (profile \(profile) or the environment)"
+                )
+            }
+            return value
+        }
+        var defaults = CommandDefaults()
+        defaults.jobs = try number("jobs", ["PHONEPACK_JOBS"], in: 1...64)
+        defaults.retries = try number("retries", ["PHONEPACK_RETRIES"], in: 0...10)
+        defaults.stallTimeout = try number("stall_timeout", ["PHONEPACK_STALL_TIMEOUT"], in: 1...3600)
+        if let text = setting("limit_rate", environment: ["PHONEPACK_LIMIT_RATE"], config: config) {
+            guard let bytes = parseByteCount(text), bytes >= 2048 else {
+                throw PhonePackError(
+                    .invalidInput, operation: "read settings", path: "limit_rate",
+                    message: "'\(text.terminalSafe)' is not a rate such as 20M (bytes per second, at least 2K)")
+            }
+            defaults.limitRate = bytes
+        }
+        // A proxy in the environment is libcurl's to apply (with no_proxy); the file's wins only as the usual
+        // precedence says: from a chosen profile always, from the default profile when the environment has none.
+        let proxyVariables = ["https_proxy", "HTTPS_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
+        if let proxy = setting("proxy", environment: proxyVariables, config: config),
+            config.value("proxy", profile: profile) == proxy
+        {
+            guard (try? ServiceURL(parsing: proxy, service: "proxy", allowInsecureHTTP: true)) != nil else {
+                throw PhonePackError(
+                    .invalidInput, operation: "read settings", path: "proxy",
+                    message: "'\(proxy.terminalSafe)' is not a URL such as http://proxy.example:3128")
+            }
+            defaults.proxy = proxy
+        }
+        return defaults
+    }
+
     public func region(_ config: CloudConfig) -> String? {
-        [region, config.value("region", profile: profile), environment["PHONEPACK_REGION"]].lazy.compactMap { $0 }
-            .first { !$0.isEmpty }
+        region.flatMap { $0.isEmpty ? nil : $0 } ?? setting("region", environment: ["PHONEPACK_REGION"], config: config)
     }
 
     /// The endpoint of `service`, by the precedence above.
     public func endpoint(_ service: CloudService, config: CloudConfig) throws(PhonePackError) -> ServiceURL {
         guard
-            let text = endpoints[service] ?? environment[service.environmentVariable]
-                ?? config.value(service.configKey, profile: profile)
+            let text = endpoints[service]
+                ?? setting(service.configKey, environment: [service.environmentVariable], config: config)
                 ?? service.publicURL(region: region(config))
         else {
             throw PhonePackError(
@@ -67,9 +141,8 @@ public struct CloudSession {
         let service = try endpoint(CloudService(url.scheme), config: config)
         let store = ObjectStoreEndpoint(
             store: url.scheme, service: service, region: region(config), signature: signature)
-        let credentials = try CredentialResolver.resolve(
-            for: url.scheme, environment: environment, config: config, profile: profile)
-        let client = httpClient()
+        let credentials = try CredentialResolver.resolve(for: url.scheme, session: self, config: config)
+        let client = try httpClient(config)
         client.log?("using \(credentials) for \(store.scheme)://\(store.host) (\(store.signature.rawValue))")
         return ObjectStoreClient(bucket: url.bucket, endpoint: store, credentials: credentials, client: client)
     }
@@ -81,13 +154,10 @@ public struct CloudSession {
     public func cphClient() throws(PhonePackError) -> CPHClient {
         let config = try config()
         let url = try endpoint(.cph, config: config)
-        let credentials = try CredentialResolver.resolve(
-            for: .obs, environment: environment, config: config, profile: profile)
-        let client = httpClient()
+        let credentials = try CredentialResolver.resolve(for: .obs, session: self, config: config)
+        let client = try httpClient(config)
         let projectID: String
-        if let configured = environment["HUAWEICLOUD_SDK_PROJECT_ID"]
-            ?? config.value("huawei_project_id", profile: profile)
-        {
+        if let configured = setting("huawei_project_id", environment: ["HUAWEICLOUD_SDK_PROJECT_ID"], config: config) {
             projectID = configured
         } else {
             guard let region = region(config) else {
@@ -99,7 +169,7 @@ public struct CloudSession {
                 .projectID(region: region, credentials: credentials)
         }
         let useToken =
-            (environment["PHONEPACK_HUAWEI_AUTH"] ?? config.value("huawei_auth", profile: profile)) == "token"
+            setting("huawei_auth", environment: ["PHONEPACK_HUAWEI_AUTH"], config: config) == "token"
         let auth: CPHClient.Auth =
             useToken ? .token(try iamToken(config: config, client: client)) : .accessKey(credentials)
         client.log?("using \(useToken ? "an IAM token" : credentials.description) for \(url), project \(projectID)")
@@ -110,7 +180,7 @@ public struct CloudSession {
     public func kooPhoneClient() throws(PhonePackError) -> KooPhoneClient {
         let config = try config()
         let url = try endpoint(.koophone, config: config)
-        let client = httpClient()
+        let client = try httpClient(config)
         return KooPhoneClient(endpoint: url, token: try iamToken(config: config, client: client), client: client)
     }
 
@@ -124,7 +194,7 @@ public struct CloudSession {
     /// The IAM user of the profile (or `PHONEPACK_IAM_*`): user, password, domain; nil when none is configured.
     public func iamUser(config: CloudConfig) -> (user: String, password: String, domain: String)? {
         let value = { (key: String) in
-            environment["PHONEPACK_IAM_\(key.uppercased())"] ?? config.value("huawei_\(key)", profile: profile)
+            setting("huawei_\(key)", environment: ["PHONEPACK_IAM_\(key.uppercased())"], config: config)
         }
         guard let user = value("user"), let password = value("password") else { return nil }
         return (user, password, value("domain") ?? user)
@@ -150,9 +220,8 @@ public struct CloudSession {
     public func alibabaClient() throws(PhonePackError) -> AlibabaPhoneClient {
         let config = try config()
         let url = try endpoint(.edsAic, config: config)
-        let credentials = try CredentialResolver.resolve(
-            for: .oss, environment: environment, config: config, profile: profile)
-        return AlibabaPhoneClient(endpoint: url, credentials: credentials, client: httpClient())
+        let credentials = try CredentialResolver.resolve(for: .oss, session: self, config: config)
+        return AlibabaPhoneClient(endpoint: url, credentials: credentials, client: try httpClient(config))
     }
 
     /// The OSS endpoint the phones themselves use for SendFile/FetchFile (`UploadEndpoint`): `explicit`, else the
@@ -188,14 +257,13 @@ extension CloudSession {
                 .invalidInput, operation: "check auth", path: "region",
                 message: "give --region (e.g. cn-north-4) or set region in the profile")
         }
-        let client = httpClient()
+        let client = try httpClient(config)
         let identity = try identity(config: config, client: client)
         var check: HuaweiAuthCheck
-        if let id = environment["HUAWEICLOUD_SDK_PROJECT_ID"] ?? config.value("huawei_project_id", profile: profile) {
+        if let id = setting("huawei_project_id", environment: ["HUAWEICLOUD_SDK_PROJECT_ID"], config: config) {
             check = HuaweiAuthCheck(region: region, projectID: id, projectConfigured: true)
         } else {
-            let credentials = try CredentialResolver.resolve(
-                for: .obs, environment: environment, config: config, profile: profile)
+            let credentials = try CredentialResolver.resolve(for: .obs, session: self, config: config)
             check = HuaweiAuthCheck(
                 region: region, projectID: try identity.projectID(region: region, credentials: credentials),
                 projectConfigured: false)

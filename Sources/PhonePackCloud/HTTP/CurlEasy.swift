@@ -80,6 +80,7 @@ package final class CurlEasy {
         _ = cswift_curl_easy_setopt_long(handle, CURLOPT_PATH_AS_IS, 1)
         _ = cswift_curl_easy_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
         _ = cswift_curl_easy_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
+        if let proxy = options.proxy { _ = cswift_curl_easy_setopt_string(handle, CURLOPT_PROXY, proxy) }
         if let caBundle = options.caBundle { _ = cswift_curl_easy_setopt_string(handle, CURLOPT_CAINFO, caBundle) }
         _ = cswift_curl_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, list)
         _ = cswift_curl_easy_setopt_write_cb(handle, curlWriteCallback)

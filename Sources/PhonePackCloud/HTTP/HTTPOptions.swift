@@ -15,6 +15,9 @@ public struct HTTPOptions: Sendable {
     var requestTimeout: Int = 120
     /// A CA bundle to trust instead of the system's (`--ca-bundle`); verification is never turned off.
     public var caBundle: String?
+    /// A proxy for every request (the config file's `proxy`); nil lets libcurl read https_proxy, http_proxy and
+    /// no_proxy from the environment, as curl does.
+    public var proxy: String?
     /// Largest response body kept in memory (error documents, listings); larger ones go to a file.
     var maxMemoryBody: Int = 64 << 20
 

@@ -29,3 +29,23 @@ package func formatUTCMinute(_ seconds: Int64) -> String {
     return
         "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday)) \(two(parts.tm_hour)):\(two(parts.tm_min))"
 }
+
+/// A byte count as people write it: `1073741824`, `20G`, `512M`, `64MiB`, `1.5T` (1024-based); nil if it is not one.
+public func parseByteCount(_ text: String) -> Int64? {
+    let units: [Character: Double] = [
+        "K": 1024, "M": 1024 * 1024, "G": 1024 * 1024 * 1024, "T": 1024 * 1024 * 1024 * 1024,
+    ]
+    var number = Substring(text.uppercased())
+    if number.hasSuffix("IB") {
+        number = number.dropLast(2)
+    } else if number.hasSuffix("B") {
+        number = number.dropLast()
+    }
+    var factor: Double = 1
+    if let last = number.last, let unit = units[last] {
+        factor = unit
+        number = number.dropLast()
+    }
+    guard let value = Double(number), value >= 0, value * factor < 9.2e18 else { return nil }
+    return Int64(value * factor)
+}

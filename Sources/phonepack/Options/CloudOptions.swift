@@ -9,8 +9,8 @@ extension ObjectStoreEndpoint.Signature: ExpressibleByArgument {}
 /// only from the vendors' environment variables or the config file. Everything they decide is
 /// PhonePackCloud's ``CloudSession``: this type only carries the flags there.
 struct CloudOptions: ParsableArguments {
-    @Option(help: "Profile in ~/.config/phonepack/config.toml.")
-    var profile = "default"
+    @Option(help: "Config-file profile (else PHONEPACK_PROFILE, else default); a chosen profile beats the environment.")
+    var profile: String?
 
     @Option(help: "Region, e.g. cn-north-4 or cn-shanghai (else the profile's).")
     var region: String?
@@ -37,8 +37,7 @@ struct CloudOptions: ParsableArguments {
     /// The session, with `--endpoint` applying to `services` (the object stores unless the command talks to a
     /// phone service with it).
     func session(endpointFor services: Set<CloudService> = CloudService.objectStores) -> CloudSession {
-        var session = CloudSession(environment: ProcessInfo.processInfo.environment)
-        session.profile = profile
+        var session = CloudSession(environment: ProcessInfo.processInfo.environment, profile: profile)
         session.region = region
         if let endpoint { for service in services { session.endpoints[service] = endpoint } }
         session.signature = signature

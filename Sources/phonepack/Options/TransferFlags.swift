@@ -4,15 +4,20 @@ import PhonePackCore
 
 /// `--jobs` and `--limit-rate`: on every verb that moves bytes to or from a store.
 struct RateFlags: ParsableArguments {
-    @Option(name: .shortAndLong, help: "Parts (or small files) in flight at once, each on its own connection.")
-    var jobs = 4
+    @Option(
+        name: .shortAndLong,
+        help:
+            "Parts (or small files) in flight at once, each on its own connection (default: the profile's jobs, else 4)."
+    )
+    var jobs: Int?
 
     @Option(help: "Total bandwidth cap in bytes per second, e.g. 20M (split across the parallel connections).")
     var limitRate: ByteCount?
 
     func validate() throws {
-        guard (1...64).contains(jobs) else { throw ValidationError("--jobs takes 1 to 64") }
+        if let jobs, !(1...64).contains(jobs) { throw ValidationError("--jobs takes 1 to 64") }
         // Each connection must move at least 1 KiB/s or it counts as stalled (a trickling server is cut off).
+        let jobs = jobs ?? 4
         if let limitRate, limitRate.bytes < 2048 * Int64(jobs) {
             throw ValidationError(
                 "--limit-rate must be at least \(2 * jobs)K per second with --jobs \(jobs) (2K per connection); lower --jobs for a slower rate"
@@ -20,11 +25,12 @@ struct RateFlags: ParsableArguments {
         }
     }
 
-    /// Transfer settings with these flags, journals in `stateDirectory`.
-    func settings(stateDirectory: String) -> TransferSettings {
-        var settings = TransferSettings(stateDirectory: stateDirectory)
-        settings.jobs = jobs
-        settings.limitRate = limitRate?.bytes
+    /// Transfer settings with these flags, else the config file's defaults; journals in the session's state folder.
+    func settings(session: CloudSession) throws -> TransferSettings {
+        let defaults = try session.commandDefaults(try session.config())
+        var settings = TransferSettings(stateDirectory: session.stateDirectory)
+        settings.jobs = jobs ?? defaults.jobs ?? 4
+        settings.limitRate = limitRate?.bytes ?? defaults.limitRate
         return settings
     }
 }
@@ -52,8 +58,8 @@ struct TransferFlags: ParsableArguments {
         }
     }
 
-    func settings(environment: [String: String]) -> TransferSettings {
-        var settings = rate.settings(stateDirectory: transferStateDirectory(environment: environment))
+    func settings(session: CloudSession) throws -> TransferSettings {
+        var settings = try rate.settings(session: session)
         settings.partSize = partSize?.bytes
         settings.sha256 = sha256?.lowercased()
         return settings

@@ -70,8 +70,9 @@ struct BuildCommand: ParsableCommand {
         options.writeManifest = manifest
         if output.contains("://") {
             let target = try ObjectURL(parsing: output)
+            let settings = try rate.settings(session: cloud.session())
             options.streamUpload(
-                to: try cloud.objectStore(for: target), url: target, jobs: rate.jobs, limitRate: rate.limitRate?.bytes)
+                to: try cloud.objectStore(for: target), url: target, jobs: settings.jobs, limitRate: settings.limitRate)
         }
 
         if output == "-" { options.stream = { _ in StandardOutputStream() } }

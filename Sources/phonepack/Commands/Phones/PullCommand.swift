@@ -61,7 +61,7 @@ struct PullCommand: ParsableCommand {
         plan.excludes = exclude
         plan.timeout = wait.timeout
         plan.uploadEndpoint = session.phoneSideOSSEndpoint(explicit: transfer.uploadEndpoint)
-        let settings = rate.settings(stateDirectory: session.stateDirectory)
+        let settings = try rate.settings(session: session)
         let progress = ProgressLine.make(quiet: outputOptions.json)
         let pulled: [PulledPhone]
         switch cloudKind ?? (instances != nil ? .alibaba : .huawei) {

@@ -102,7 +102,7 @@ struct ReleaseStart: ParsableCommand {
             _ = dryRun.show(try plan.dryRun(fleet: fleet), summary: "\(targets.count) targets")
             return
         }
-        let settings = rate.settings(stateDirectory: session.stateDirectory)
+        let settings = try rate.settings(session: session)
         let history = ReleaseHistory(stateDirectory: session.stateDirectory)
         let progress = ProgressLine.make(quiet: quiet)
         let report =

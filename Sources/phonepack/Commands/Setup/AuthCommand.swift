@@ -26,7 +26,7 @@ struct AuthCommand: ParsableCommand {
                   phonepack auth huawei --profile staging --region cn-east-3
                 """)
 
-        @Option(help: "Profile in ~/.config/phonepack/config.toml.") var profile = "default"
+        @Option(help: "Config-file profile (else PHONEPACK_PROFILE, else default).") var profile: String?
         @Option(help: "Region, e.g. cn-north-4.") var region: String?
         @Option(help: "IAM endpoint (else PHONEPACK_IAM_ENDPOINT, the profile's iam_endpoint, or the region's).")
         var iamEndpoint: String?
@@ -35,15 +35,14 @@ struct AuthCommand: ParsableCommand {
         @Flag(name: .shortAndLong, help: "Log each request.") var verbose = false
 
         func run() throws {
-            var session = CloudSession(environment: ProcessInfo.processInfo.environment)
-            session.profile = profile
+            var session = CloudSession(environment: ProcessInfo.processInfo.environment, profile: profile)
             session.region = region
             session.endpoints[.iam] = iamEndpoint
             session.allowInsecureHTTP = allowInsecureHttp
             if verbose { session.log = logLine }
             let check = try session.checkHuaweiAuth()
             say(
-                "project \(check.region): \(check.projectID) \(check.projectConfigured ? "(from profile \(profile))" : "(looked up)")"
+                "project \(check.region): \(check.projectID) \(check.projectConfigured ? "(from profile \(session.profile))" : "(looked up)")"
             )
             if let token = check.token {
                 say("token: \(token)")

@@ -11,15 +11,49 @@ struct ConfigCommand: ParsableCommand {
         discussion: """
             Secrets are never printed: list and get show only whether they are set. A secret is never \
             taken from the command line (it would show in ps and shell history): 'config set KEY' reads it \
-            from standard input. Environment variables (OBS_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_ID, …) \
-            take precedence over the file.
+            from standard input.
+
+            Where each setting comes from, first found wins: a flag (--region, --endpoint); the profile you \
+            chose with --profile or PHONEPACK_PROFILE; the environment (OBS_ACCESS_KEY_ID, \
+            ALIBABA_CLOUD_ACCESS_KEY_ID, PHONEPACK_REGION, PHONEPACK_<SERVICE>_ENDPOINT, …); the default profile; \
+            the region's public endpoint. A profile named on purpose is never overridden by variables left in \
+            the environment; the default profile is. 'phonepack -v' names where the credentials came from.
+
+            The file also holds defaults for every command: jobs, limit_rate (e.g. 20M), retries, \
+            stall_timeout (seconds) and proxy (a URL for every request; else libcurl's https_proxy, \
+            http_proxy and no_proxy from the environment apply, as in curl).
 
             Examples:
               phonepack config set region cn-north-4
               phonepack config set huawei_secret_key < sk.txt   # secrets from stdin only
               phonepack config list --profile staging
             """,
-        subcommands: [List.self, Get.self, Set.self])
+        subcommands: [List.self, Get.self, Set.self, Profiles.self])
+
+    struct Profiles: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The file's profiles, and which one a command would use.",
+            discussion: """
+                Examples:
+                  phonepack config profiles
+                  PHONEPACK_PROFILE=staging phonepack config profiles
+                """)
+
+        func run() throws {
+            let environment = ProcessInfo.processInfo.environment
+            let path = CloudConfig.defaultPath(environment: environment)
+            let config = try CloudConfig.load(path: path)
+            let chosen = CloudSession.chosenProfile(flag: nil, environment: environment)
+            say(path)
+            for name in Swift.Set(config.profiles.keys).union(["default"]).sorted() {
+                let keys = config.profiles[name]?.count ?? 0
+                let mark =
+                    name == (chosen ?? "default")
+                    ? (chosen == nil ? "  (used: the default)" : "  (used: PHONEPACK_PROFILE)") : ""
+                say("  \(name.terminalSafe.padded(to: 20)) \(keys) key\(keys == 1 ? "" : "s")\(mark)")
+            }
+        }
+    }
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -29,7 +63,11 @@ struct ConfigCommand: ParsableCommand {
                   phonepack config list
                   phonepack config list --profile staging
                 """)
-        @Option(help: "Profile name.") var profile = "default"
+        @Option(name: .customLong("profile"), help: "Profile name (else PHONEPACK_PROFILE, else default).")
+        var flagProfile: String?
+        var profile: String {
+            CloudSession.chosenProfile(flag: flagProfile, environment: ProcessInfo.processInfo.environment) ?? "default"
+        }
 
         func run() throws {
             let path = CloudConfig.defaultPath(environment: ProcessInfo.processInfo.environment)
@@ -52,7 +90,11 @@ struct ConfigCommand: ParsableCommand {
                   phonepack config get huawei_secret_key   # masked
                 """)
         @Argument(help: "The key, e.g. region.") var key: String
-        @Option(help: "Profile name.") var profile = "default"
+        @Option(name: .customLong("profile"), help: "Profile name (else PHONEPACK_PROFILE, else default).")
+        var flagProfile: String?
+        var profile: String {
+            CloudSession.chosenProfile(flag: flagProfile, environment: ProcessInfo.processInfo.environment) ?? "default"
+        }
 
         func run() throws {
             let config = try CloudConfig.load(
@@ -75,7 +117,11 @@ struct ConfigCommand: ParsableCommand {
                 """)
         @Argument(help: "The key, e.g. region or huawei_secret_key.") var key: String
         @Argument(help: "The value (not for secrets).") var value: String?
-        @Option(help: "Profile name.") var profile = "default"
+        @Option(name: .customLong("profile"), help: "Profile name (else PHONEPACK_PROFILE, else default).")
+        var flagProfile: String?
+        var profile: String {
+            CloudSession.chosenProfile(flag: flagProfile, environment: ProcessInfo.processInfo.environment) ?? "default"
+        }
 
         func run() throws {
             guard CloudConfig.knownKeys[key] != nil else {

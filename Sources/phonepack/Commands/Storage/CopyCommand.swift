@@ -34,7 +34,7 @@ struct CopyCommand: ParsableCommand {
             throw ValidationError("give one object's key to copy, not a bucket or prefix: \(source)")
         }
         if to.key.isEmpty || to.key.hasSuffix("/") { to.key += lastPathComponent(from.key) }
-        let settings = transfer.settings(environment: cloud.session().environment)
+        let settings = try transfer.settings(session: cloud.session())
         let reader = try cloud.objectStore(for: from)
         let summary = try TransferRunner(flags: transfer, json: outputOptions.json).run(
             try cloud.objectStore(for: to), settings

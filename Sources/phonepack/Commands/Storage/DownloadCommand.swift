@@ -46,7 +46,7 @@ struct DownloadCommand: ParsableCommand {
             throw ValidationError("give one object's key, not a bucket or prefix: \(url)")
         }
         if file == "-" {
-            let settings = transfer.settings(environment: cloud.session().environment)
+            let settings = try transfer.settings(session: cloud.session())
             let output = OpenFile.standardOutput()
             let summary = try TransferRunner(flags: transfer, json: true).run(
                 try cloud.objectStore(for: target), settings
@@ -61,7 +61,7 @@ struct DownloadCommand: ParsableCommand {
         if let status = try FileStatus.ifExists(file), status.isDirectory {
             destination = joinPath(file, lastPathComponent(target.key))
         }
-        let settings = transfer.settings(environment: cloud.session().environment)
+        let settings = try transfer.settings(session: cloud.session())
         let store = try cloud.objectStore(for: target)
         let summary = try TransferRunner(flags: transfer, json: outputOptions.json).run(store, settings) {
             try $0.download(target.key, to: destination)
@@ -89,7 +89,7 @@ struct DownloadCommand: ParsableCommand {
         plan.includes = include
         let transferer = ObjectTransfer(
             store: try cloud.objectStore(for: target),
-            settings: transfer.settings(environment: cloud.session().environment))
+            settings: try transfer.settings(session: cloud.session()))
         let report = try TreeTransfer.run(transferer, plan, down: true, json: outputOptions.json, verb: "downloaded")
         guard report.copied > 0 else {
             throw PhonePackError(.notFound, operation: "download", path: url.terminalSafe, message: "no object matches")

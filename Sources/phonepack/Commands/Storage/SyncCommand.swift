@@ -50,7 +50,7 @@ struct SyncCommand: ParsableCommand {
         plan.dryRun = dryRun.dryRun
         plan.excludes = exclude.map(KeyPattern.init)
         plan.includes = include.map(KeyPattern.init)
-        let settings = transfer.settings(environment: cloud.session().environment)
+        let settings = try transfer.settings(session: cloud.session())
         let transferer = ObjectTransfer(store: try cloud.objectStore(for: url), settings: settings)
         let report = try TreeTransfer.run(transferer, plan, down: fromStore, json: outputOptions.json, verb: "copied")
         if outputOptions.json { return }

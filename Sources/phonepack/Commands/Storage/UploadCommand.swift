@@ -50,7 +50,7 @@ struct UploadCommand: ParsableCommand {
             plan.compare = false
             let transferer = ObjectTransfer(
                 store: try cloud.objectStore(for: target),
-                settings: transfer.settings(environment: cloud.session().environment))
+                settings: try transfer.settings(session: cloud.session()))
             let report = try TreeTransfer.run(transferer, plan, down: false, json: outputOptions.json, verb: "uploaded")
             guard report.copied > 0 else { throw ValidationError("no files below \(file)") }
             if !outputOptions.json {
@@ -62,7 +62,7 @@ struct UploadCommand: ParsableCommand {
             guard !target.key.isEmpty, !target.key.hasSuffix("/") else {
                 throw ValidationError("standard input has no name: give the object's key, e.g. \(url)backup.tar")
             }
-            let settings = transfer.settings(environment: cloud.session().environment)
+            let settings = try transfer.settings(session: cloud.session())
             let input = OpenFile.standardInput()
             let summary = try TransferRunner(flags: transfer, json: outputOptions.json).run(
                 try cloud.objectStore(for: target), settings
@@ -70,7 +70,7 @@ struct UploadCommand: ParsableCommand {
             return summary.print(json: outputOptions.json, from: "standard input", to: target.description)
         }
         if target.key.isEmpty || target.key.hasSuffix("/") { target.key += lastPathComponent(file) }
-        var settings = transfer.settings(environment: cloud.session().environment)
+        var settings = try transfer.settings(session: cloud.session())
         if settings.sha256 == nil { settings.sha256 = ChecksumLine.sidecarSHA256(of: file) }
         let store = try cloud.objectStore(for: target)
         let summary = try TransferRunner(flags: transfer, json: outputOptions.json).run(store, settings) {
