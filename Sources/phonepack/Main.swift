@@ -17,6 +17,8 @@ enum Main {
             printError(suggestion)
             Glibc.exit(ExitStatus.usage)
         }
+        // Under --json an error is a JSON object on stderr too, so a script reads both outcomes the same way.
+        let wantsJSON = arguments.prefix { $0 != "--" }.contains("--json")
         // The command that was parsed: an error its run() throws is explained with that command's usage.
         var parsed: (any ParsableCommand.Type)?
         do {
@@ -26,14 +28,19 @@ enum Main {
         } catch let exit as ExitCode {
             Glibc.exit(exit.rawValue)
         } catch let error as PhonePackError {
-            printError(error.description)
-            Glibc.exit(ExitStatus.code(for: error))
+            let status = ExitStatus.code(for: error)
+            if wantsJSON { ErrorReport(error, exitCode: status).print() } else { printError(error.description) }
+            Glibc.exit(status)
         } catch {
             let code = PhonePack.exitCode(for: error)
             let message = Suggestion.message(for: error, parsed: parsed)
             if code == .success {
                 print(message)
                 Glibc.exit(0)
+            }
+            if wantsJSON {
+                ErrorReport(usage: PhonePack.message(for: error)).print()
+                Glibc.exit(ExitStatus.usage)
             }
             // ArgumentParser's usage errors: its message, then the exit code DESIGN.md gives them.
             printError(message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message, keepingNewlines: true)
@@ -100,4 +107,32 @@ enum Suggestion {
         }
         return previous[b.count]
     }
+}
+
+/// `{"error": {...}}` on stderr: what a failure looks like under --json.
+struct ErrorReport: Encodable {
+    struct Detail: Encodable {
+        var code: String
+        var exitCode: Int32
+        var message: String
+        var operation: String?
+        var path: String?
+        var vendorCode: String?
+        var requestId: String?
+        var httpStatus: Int?
+    }
+    var error: Detail
+
+    init(_ failure: PhonePackError, exitCode: Int32) {
+        error = Detail(
+            code: failure.code.identifier, exitCode: exitCode, message: failure.description,
+            operation: failure.operation, path: failure.path, vendorCode: failure.vendorCode,
+            requestId: failure.requestID, httpStatus: failure.httpStatus)
+    }
+
+    init(usage message: String) {
+        error = Detail(code: "usage", exitCode: ExitStatus.usage, message: message)
+    }
+
+    func print() { writeToStandardError(JSONOutput.line(self) + "\n") }
 }

@@ -43,6 +43,8 @@ public struct PhonePackError: Error, Sendable, CustomStringConvertible {
         public static var service: Code { Code(.service) }
 
         public var description: String { kind.rawValue }
+        /// The code as an identifier for machines (`invalidInput`, `service`, …), e.g. in a JSON error.
+        public var identifier: String { String(describing: kind) }
     }
 
     public var code: Code

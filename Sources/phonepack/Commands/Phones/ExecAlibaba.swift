@@ -45,7 +45,7 @@ struct ExecAlibaba: ParsableCommand {
         try Fleet.alibaba(phones).checkTargets(ids, listing: preflight.enabled)
         let outcomes = try phones.run(
             text, instanceIDs: ids, sync: sync, concurrency: wait.concurrency,
-            waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.json))
+            waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.silent))
         try reportOutcomes(outcomes, json: outputOptions.json, what: "exec", onlyFailures: fleetOutput.onlyFailures)
     }
 }

@@ -53,7 +53,7 @@ struct ExecHuawei: ParsableCommand {
         try cph.checkPhones(ids, listing: preflight.enabled)
         let outcomes = try cph.fanOut(
             ids, concurrency: wait.concurrency,
-            waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.json)
+            waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.silent)
         ) { (client, chunk) throws(PhonePackError) in
             try client.command(verb, content: content, phoneIDs: chunk)
         }

@@ -41,7 +41,7 @@ struct ExecKooPhone: ParsableCommand {
         }
         let outcomes = try cloud.session(endpointFor: [.koophone]).kooPhoneClient().run(
             text, instanceIDs: ids, async: async, concurrency: wait.concurrency,
-            waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.json))
+            waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.silent))
         try reportOutcomes(outcomes, json: outputOptions.json, what: "exec", onlyFailures: fleetOutput.onlyFailures)
     }
 }

@@ -51,7 +51,7 @@ struct ExportHuawei: ParsableCommand {
         try cph.checkPhones(ids, listing: preflight.enabled)
         let outcomes = try cph.exportData(
             phoneIDs: ids, include: include, exclude: exclude, to: target, concurrency: wait.concurrency,
-            waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.json))
+            waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.silent))
         try reportOutcomes(outcomes, json: outputOptions.json, what: "export", onlyFailures: fleetOutput.onlyFailures)
     }
 }

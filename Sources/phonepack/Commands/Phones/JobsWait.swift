@@ -30,7 +30,7 @@ struct JobsWait: ParsableCommand {
     @OptionGroup var fleetOutput: FleetOutputFlags
 
     func run() throws {
-        let progress = ProgressLine.make(quiet: outputOptions.json)
+        let progress = ProgressLine.make(quiet: outputOptions.silent)
         let final: [TargetOutcome]
         switch cloudKind {
         case .huawei where jobIds:

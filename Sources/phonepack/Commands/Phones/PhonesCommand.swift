@@ -50,10 +50,12 @@ struct PhonesCommand: ParsableCommand {
         case "huawei-servers":
             let servers = try cloud.session(endpointFor: [.cph]).cphClient().listServers()
             if outputOptions.json { return print(JSONOutput.string(servers)) }
+            say("\("SERVER".padded(to: 34)) NAME")
             for server in servers { say("\(server.serverID.padded(to: 34)) \(server.serverName ?? "")") }
         case "huawei":
             let phones = try cloud.session(endpointFor: [.cph]).cphClient().listPhones(serverID: server)
             if outputOptions.json { return print(JSONOutput.string(phones)) }
+            say("\("PHONE".padded(to: 34)) \("SERVER".padded(to: 34)) NAME")
             for phone in phones {
                 say(
                     "\(phone.phoneID.padded(to: 34)) \((phone.serverID ?? "").padded(to: 34)) \(phone.phoneName ?? "")"
@@ -64,6 +66,7 @@ struct PhonesCommand: ParsableCommand {
         case "alibaba":
             let instances = try cloud.session(endpointFor: [.edsAic]).alibabaClient().describeInstances()
             if outputOptions.json { return print(JSONOutput.string(instances)) }
+            say("\("INSTANCE".padded(to: 28)) \("STATUS".padded(to: 10)) NAME")
             for instance in instances {
                 say(
                     "\(instance.instanceID.padded(to: 28)) \((instance.status ?? "").padded(to: 10)) \(instance.name ?? "")"
@@ -77,7 +80,7 @@ struct PhonesCommand: ParsableCommand {
     func apps() throws {
         guard !wait.noWait else { throw ValidationError("phones apps reads the commands' output: drop --no-wait") }
         let kind = cloudKind ?? (instances != nil ? .alibaba : .huawei)
-        let progress = ProgressLine.make(quiet: outputOptions.json)
+        let progress = ProgressLine.make(quiet: outputOptions.silent)
         let inventory: Inventory
         switch kind {
         case .huawei:

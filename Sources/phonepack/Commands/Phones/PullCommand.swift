@@ -62,7 +62,7 @@ struct PullCommand: ParsableCommand {
         plan.timeout = wait.timeout
         plan.uploadEndpoint = session.phoneSideOSSEndpoint(explicit: transfer.uploadEndpoint)
         let settings = try rate.settings(session: session)
-        let progress = ProgressLine.make(quiet: outputOptions.json)
+        let progress = ProgressLine.make(quiet: outputOptions.silent)
         let pulled: [PulledPhone]
         switch cloudKind ?? (instances != nil ? .alibaba : .huawei) {
         case .huawei:

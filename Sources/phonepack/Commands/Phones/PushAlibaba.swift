@@ -85,7 +85,7 @@ struct PushAlibaba: ParsableCommand {
         }
         let outcomes = try phones.fanOut(
             ids, concurrency: wait.concurrency, waitTimeout: wait.noWait ? nil : wait.timeout,
-            progress: ProgressLine.make(quiet: outputOptions.json)
+            progress: ProgressLine.make(quiet: outputOptions.silent)
         ) { (client, chunk) throws(PhonePackError) in
             var call = template
             call.instanceIDs = chunk

@@ -89,7 +89,7 @@ struct PushHuawei: ParsableCommand {
         }
         let outcomes = try cph.share(
             operation, serverIDs: ids, batchSize: batchSize.value, concurrency: wait.concurrency,
-            waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.json))
+            waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.silent))
         try reportOutcomes(outcomes, json: outputOptions.json, what: "push", onlyFailures: fleetOutput.onlyFailures)
     }
 }

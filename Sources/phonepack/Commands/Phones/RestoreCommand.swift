@@ -51,7 +51,7 @@ struct RestoreHuawei: ParsableCommand {
         }
         let outcomes = try cph.fanOut(
             ids, concurrency: wait.concurrency,
-            waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.json)
+            waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.silent)
         ) { (client, chunk) throws(PhonePackError) in
             try client.restoreData(phoneIDs: chunk, bucket: source.bucket, objectPath: source.key)
         }

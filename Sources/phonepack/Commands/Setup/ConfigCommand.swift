@@ -30,6 +30,13 @@ struct ConfigCommand: ParsableCommand {
             """,
         subcommands: [List.self, Get.self, Set.self, Profiles.self])
 
+    /// `config list --json` and `config get --json`: the profile's values, secrets masked.
+    struct ProfileReport: Encodable {
+        var path: String
+        var profile: String
+        var values: [String: String]
+    }
+
     struct Profiles: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "The file's profiles, and which one a command would use.",
@@ -69,11 +76,20 @@ struct ConfigCommand: ParsableCommand {
             CloudSession.chosenProfile(flag: flagProfile, environment: ProcessInfo.processInfo.environment) ?? "default"
         }
 
+        @OptionGroup var outputOptions: OutputOptions
+
         func run() throws {
             let path = CloudConfig.defaultPath(environment: ProcessInfo.processInfo.environment)
             let config = try CloudConfig.load(path: path)
-            say("\(path) [\(profile)]")
             let values = config.profiles[profile] ?? [:]
+            if outputOptions.json {
+                let shown = Dictionary(
+                    uniqueKeysWithValues: values.map {
+                        ($0.key, CloudConfig.isSecret($0.key) ? "(set, hidden)" : $0.value)
+                    })
+                return print(JSONOutput.string(ProfileReport(path: path, profile: profile, values: shown)))
+            }
+            say("\(path) [\(profile)]")
             for key in Swift.Set(values.keys).union(CloudConfig.knownKeys.keys).sorted() {
                 let shown = values[key].map { CloudConfig.isSecret(key) ? "(set, hidden)" : $0 } ?? "-"
                 say("  \(key.padded(to: 26)) \(shown)")
@@ -96,14 +112,18 @@ struct ConfigCommand: ParsableCommand {
             CloudSession.chosenProfile(flag: flagProfile, environment: ProcessInfo.processInfo.environment) ?? "default"
         }
 
+        @OptionGroup var outputOptions: OutputOptions
+
         func run() throws {
-            let config = try CloudConfig.load(
-                path: CloudConfig.defaultPath(environment: ProcessInfo.processInfo.environment))
+            let path = CloudConfig.defaultPath(environment: ProcessInfo.processInfo.environment)
+            let config = try CloudConfig.load(path: path)
             guard let value = config.value(key, profile: profile) else {
                 throw PhonePackError(
                     .notFound, operation: "config get", path: key, message: "is not set in profile \(profile)")
             }
-            say(CloudConfig.isSecret(key) ? "(set, hidden)" : value)
+            let shown = CloudConfig.isSecret(key) ? "(set, hidden)" : value
+            guard outputOptions.json else { return say(shown) }
+            print(JSONOutput.string(ProfileReport(path: path, profile: profile, values: [key: shown])))
         }
     }
 

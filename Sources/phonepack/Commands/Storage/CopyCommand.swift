@@ -36,7 +36,7 @@ struct CopyCommand: ParsableCommand {
         if to.key.isEmpty || to.key.hasSuffix("/") { to.key += lastPathComponent(from.key) }
         let settings = try transfer.settings(session: cloud.session())
         let reader = try cloud.objectStore(for: from)
-        let summary = try TransferRunner(flags: transfer, json: outputOptions.json).run(
+        let summary = try TransferRunner(flags: transfer, silent: outputOptions.silent, quiet: outputOptions.quiet).run(
             try cloud.objectStore(for: to), settings
         ) { try $0.copy(from: reader, from.key, to: to.key) }
         summary.print(json: outputOptions.json, from: from.description, to: to.description)

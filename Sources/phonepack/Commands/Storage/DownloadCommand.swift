@@ -48,7 +48,7 @@ struct DownloadCommand: ParsableCommand {
         if file == "-" {
             let settings = try transfer.settings(session: cloud.session())
             let output = OpenFile.standardOutput()
-            let summary = try TransferRunner(flags: transfer, json: true).run(
+            let summary = try TransferRunner(flags: transfer, silent: true).run(
                 try cloud.objectStore(for: target), settings
             ) {
                 try $0.downloadStream(target.key, to: output)
@@ -63,7 +63,9 @@ struct DownloadCommand: ParsableCommand {
         }
         let settings = try transfer.settings(session: cloud.session())
         let store = try cloud.objectStore(for: target)
-        let summary = try TransferRunner(flags: transfer, json: outputOptions.json).run(store, settings) {
+        let summary = try TransferRunner(flags: transfer, silent: outputOptions.silent, quiet: outputOptions.quiet).run(
+            store, settings
+        ) {
             try $0.download(target.key, to: destination)
         }
         summary.print(json: outputOptions.json, from: target.description, to: destination)

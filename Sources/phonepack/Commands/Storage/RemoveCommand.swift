@@ -24,6 +24,18 @@ struct RemoveCommand: ParsableCommand {
 
     @OptionGroup var dryRun: DryRunFlag
     @OptionGroup var cloud: CloudOptions
+    @OptionGroup var outputOptions: OutputOptions
+
+    /// `--json`: what was (or, with --dry-run, would be) deleted, and what the store refused.
+    struct Report: Encodable {
+        struct Refusal: Encodable {
+            var url: String
+            var code: String
+        }
+        var dryRun: Bool
+        var deleted: [String]
+        var failed: [Refusal] = []
+    }
 
     func run() throws {
         let target = try ObjectURL(parsing: url)
@@ -34,8 +46,14 @@ struct RemoveCommand: ParsableCommand {
             guard !target.key.isEmpty, !target.key.hasSuffix("/") else {
                 throw ValidationError("give one object's key, a wildcard, or -r for a prefix: \(url)")
             }
+            if outputOptions.json, dryRun.dryRun {
+                return print(JSONOutput.string(Report(dryRun: true, deleted: [target.description])))
+            }
             if dryRun.show(["DELETE \(target)"], summary: "1 object") { return }
             try cloud.objectStore(for: target).delete(target.key)
+            if outputOptions.json {
+                return print(JSONOutput.string(Report(dryRun: false, deleted: [target.description])))
+            }
             return say("deleted \(url)")
         }
         let store = try cloud.objectStore(for: target)
@@ -44,8 +62,21 @@ struct RemoveCommand: ParsableCommand {
             throw PhonePackError(.notFound, operation: "rm", path: url, message: "no object matches; nothing deleted")
         }
         let root = "\(target.scheme)://\(target.bucket)/"
+        if outputOptions.json, dryRun.dryRun {
+            return print(JSONOutput.string(Report(dryRun: true, deleted: keys.map { root + $0 })))
+        }
         if dryRun.show(keys.map { "DELETE \(root)\($0.terminalSafe)" }, summary: "\(keys.count) objects") { return }
         let failures = try store.delete(keys: keys)
+        if outputOptions.json {
+            let refused = Set(failures.map(\.key))
+            print(
+                JSONOutput.string(
+                    Report(
+                        dryRun: false, deleted: keys.filter { !refused.contains($0) }.map { root + $0 },
+                        failed: failures.map { .init(url: root + $0.key, code: $0.code) })))
+            if !failures.isEmpty { throw ExitCode(ExitStatus.checkFailed) }
+            return
+        }
         say("deleted \(keys.count - failures.count) of \(keys.count) objects matching \(url)")
         if !failures.isEmpty {
             let list = failures.prefix(5).map { "\($0.key.terminalSafe) (\($0.code))" }.joined(separator: ", ")

@@ -7,16 +7,19 @@ import PhonePackCore
 /// Runs one transfer with notices and the progress bar on stderr.
 struct TransferRunner {
     var flags: TransferFlags
-    var json: Bool
+    /// -q or --json: no progress unless --progress asks for it.
+    var silent: Bool
+    /// -q: no notices either ("resuming upload …"); --json keeps them on stderr.
+    var quiet = false
 
     func run(
         _ store: ObjectStoreClient, _ settings: TransferSettings,
         _ body: (ObjectTransfer) throws -> TransferSummary
     ) throws -> TransferSummary {
         let transfer = ObjectTransfer(store: store, settings: settings)
-        transfer.notice = logLine
-        let showBar = flags.progress ?? (!json && isatty(2) != 0)
-        let bar = showBar ? ProgressBar(progress: transfer.progress) : nil
+        if !quiet { transfer.notice = logLine }
+        // On a terminal a bar redrawn in place; otherwise (a log, CI) one plain line every few seconds.
+        let bar = flags.progress ?? !silent ? ProgressBar(progress: transfer.progress, terminal: isatty(2) != 0) : nil
         defer { bar?.stop() }
         return try body(transfer)
     }

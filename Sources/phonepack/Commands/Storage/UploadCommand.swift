@@ -64,16 +64,19 @@ struct UploadCommand: ParsableCommand {
             }
             let settings = try transfer.settings(session: cloud.session())
             let input = OpenFile.standardInput()
-            let summary = try TransferRunner(flags: transfer, json: outputOptions.json).run(
-                try cloud.objectStore(for: target), settings
-            ) { try $0.uploadStream(from: input, to: target.key) }
+            let summary = try TransferRunner(flags: transfer, silent: outputOptions.silent, quiet: outputOptions.quiet)
+                .run(
+                    try cloud.objectStore(for: target), settings
+                ) { try $0.uploadStream(from: input, to: target.key) }
             return summary.print(json: outputOptions.json, from: "standard input", to: target.description)
         }
         if target.key.isEmpty || target.key.hasSuffix("/") { target.key += lastPathComponent(file) }
         var settings = try transfer.settings(session: cloud.session())
         if settings.sha256 == nil { settings.sha256 = ChecksumLine.sidecarSHA256(of: file) }
         let store = try cloud.objectStore(for: target)
-        let summary = try TransferRunner(flags: transfer, json: outputOptions.json).run(store, settings) {
+        let summary = try TransferRunner(flags: transfer, silent: outputOptions.silent, quiet: outputOptions.quiet).run(
+            store, settings
+        ) {
             try $0.upload(file: file, to: target.key)
         }
         summary.print(json: outputOptions.json, from: file, to: target.description)

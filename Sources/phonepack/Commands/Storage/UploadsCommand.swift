@@ -35,8 +35,14 @@ struct UploadsList: ParsableCommand {
             print(JSONOutput.string(uploads))
             return
         }
-        for upload in uploads { say("\((upload.initiated ?? "").padded(to: 26)) \(upload.uploadID)  \(upload.key)") }
-        if uploads.isEmpty { say("no unfinished uploads under \(url)") }
+        if uploads.isEmpty { return say("no unfinished uploads under \(url)") }
+        let width = max(9, uploads.map(\.uploadID.count).max() ?? 0)
+        say("\("INITIATED".padded(to: 26)) \("UPLOAD ID".padded(to: width))  KEY")
+        for upload in uploads {
+            say(
+                "\((upload.initiated ?? "").padded(to: 26)) \(upload.uploadID.terminalSafe.padded(to: width))  \(upload.key.terminalSafe)"
+            )
+        }
     }
 }
 

@@ -1,0 +1,109 @@
+import Foundation
+import PhonePackTestSupport
+import Testing
+
+@Suite(
+    "One output contract: JSON errors, --json on rm/presign/config, header rows, -q, plain progress (issue 17)",
+    .ownThread)
+struct OutputContractTests {
+    /// stderr's one JSON line, decoded.
+    static func errorObject(_ result: ToolOutput) throws -> [String: Any] {
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        let object = try CLI.parseJSON(result.stderr)
+        return try #require(object["error"] as? [String: Any], "\(result.stderr)")
+    }
+
+    @Test("under --json a failure is one JSON object on stderr, with the code and exit code a script tests")
+    func jsonErrors() throws {
+        let tmp = try TemporaryDirectory()
+        let missing = try CLI.run(["verify", tmp.file("nope.tar"), "--json"])
+        #expect(missing.status == Exit.usage.rawValue && missing.stdout.isEmpty)
+        let error = try Self.errorObject(missing)
+        #expect(error["code"] as? String == "notFound" && error["exitCode"] as? Int == 2)
+        #expect(error["path"] as? String == tmp.file("nope.tar"))
+
+        let usage = try CLI.run(["stat", "--json"])
+        let parsed = try Self.errorObject(usage)
+        #expect(usage.status == Exit.usage.rawValue && parsed["code"] as? String == "usage")
+        #expect((parsed["message"] as? String)?.contains("<url>") == true)
+
+        // Without --json the same failure is the usual one line.
+        let plain = try CLI.run(["verify", tmp.file("nope.tar")])
+        #expect(plain.stderr.hasPrefix("phonepack: error: \(tmp.file("nope.tar")): "))
+    }
+
+    @Test("rm, presign and config answer --json; uploads ls and phones print header rows")
+    func jsonVerbsAndHeaders() throws {
+        let tmp = try TemporaryDirectory()
+        let emulator = try EmulatorProcess(data: tmp.file("data"))
+        let env = emulator.environment(stateDirectory: tmp.file("state"))
+        _ = try writeRandomFile(tmp.file("a.bin"), size: 1000)
+        for key in ["x/a.bin", "x/b.bin"] {
+            #expect(try CLI.run(["upload", tmp.file("a.bin"), "obs://b1/\(key)"], environment: env).status == 0)
+        }
+        let dry = try CLI.run(["rm", "obs://b1/x/*.bin", "--dry-run", "--json"], environment: env)
+        let planned = try CLI.parseJSON(dry.stdout)
+        #expect(planned["dryRun"] as? Bool == true)
+        #expect(planned["deleted"] as? [String] == ["obs://b1/x/a.bin", "obs://b1/x/b.bin"])
+        let removed = try CLI.parseJSON(try CLI.run(["rm", "obs://b1/x/a.bin", "--json"], environment: env).stdout)
+        #expect(removed["deleted"] as? [String] == ["obs://b1/x/a.bin"] && removed["dryRun"] as? Bool == false)
+
+        let signed = try CLI.parseJSON(
+            try CLI.run(["presign", "obs://b1/x/b.bin", "--expires", "600", "--json"], environment: env).stdout)
+        #expect(signed["method"] as? String == "GET" && signed["expiresIn"] as? Int == 600)
+        #expect((signed["url"] as? String)?.hasPrefix(emulator.endpoints["obs"]! + "/b1/x/b.bin?") == true)
+        #expect((signed["expiresAt"] as? String)?.hasSuffix("Z") == true)
+
+        let config = tmp.file("config.toml")
+        try "[default]\nregion = \"cn-north-4\"\nhuawei_secret_key = \"s3cr3t-value\"\n".write(
+            toFile: config, atomically: true, encoding: .utf8)
+        let profile = try CLI.run(["config", "list", "--json"], environment: ["PHONEPACK_CONFIG": config])
+        let values = try CLI.parseJSON(profile.stdout)["values"] as? [String: String]
+        #expect(values == ["region": "cn-north-4", "huawei_secret_key": "(set, hidden)"])
+        #expect(!profile.stdout.contains("s3cr3t"))
+        let got = try CLI.parseJSON(
+            try CLI.run(["config", "get", "region", "--json"], environment: ["PHONEPACK_CONFIG": config]).stdout)
+        #expect(got["values"] as? [String: String] == ["region": "cn-north-4"])
+
+        // Unfinished uploads are listed under a header (one started by the AWS CLI, which nobody here wrote).
+        let none = try CLI.run(["uploads", "ls", "obs://b1/"], environment: env)
+        #expect(none.stdout == "no unfinished uploads under obs://b1/\n")
+        let aws = try Tool.run(
+            "aws",
+            [
+                "--endpoint-url", emulator.endpoints["obs"]!, "s3api", "create-multipart-upload", "--bucket", "b1",
+                "--key", "u/k",
+            ],
+            environment: [
+                "AWS_ACCESS_KEY_ID": EmulatorProcess.accessKey, "AWS_SECRET_ACCESS_KEY": EmulatorProcess.secretKey,
+                "AWS_DEFAULT_REGION": "us-east-1",
+            ])
+        #expect(aws.status == 0, "\(aws.stderr)")
+        let listed = try CLI.run(["uploads", "ls", "obs://b1/"], environment: env).stdout.split(separator: "\n")
+        #expect(listed.count == 2 && listed[0].hasPrefix("INITIATED  ") && listed[1].hasSuffix("  u/k"), "\(listed)")
+        let servers = try CLI.run(["phones", "huawei-servers"], environment: env)
+        #expect(servers.stdout.hasPrefix("SERVER                             NAME\n"), "\(servers.stdout)")
+    }
+
+    @Test("-q leaves stderr empty; in a pipe --progress is plain lines every few seconds, never \\r frames")
+    func quietAndProgress() throws {
+        let tmp = try TemporaryDirectory()
+        let emulator = try EmulatorProcess(data: tmp.file("data"))
+        let env = emulator.environment(stateDirectory: tmp.file("state"))
+        _ = try writeRandomFile(tmp.file("big.bin"), size: 1_600_000)
+        #expect(try CLI.run(["upload", tmp.file("big.bin"), "obs://b1/big.bin"], environment: env).status == 0)
+
+        let quiet = try CLI.run(["download", "obs://b1/big.bin", tmp.file("q.bin"), "-q"], environment: env)
+        #expect(quiet.status == 0 && quiet.stderr.isEmpty, "\(quiet.stderr)")
+
+        // About 8 s at 200 KiB/s: at least one progress line, each a whole line.
+        let slow = try CLI.run(
+            ["download", "obs://b1/big.bin", tmp.file("p.bin"), "--limit-rate", "200K", "-j", "2", "--progress"],
+            environment: env)
+        #expect(slow.status == 0, "\(slow.stderr)")
+        #expect(!slow.stderr.contains("\r"))
+        let lines = slow.stderr.split(separator: "\n").filter { $0.hasPrefix("phonepack: progress: ") }
+        #expect(lines.count >= 2, "\(slow.stderr)")
+        #expect(lines.last?.hasPrefix("phonepack: progress: 100% ") == true, "\(slow.stderr)")
+    }
+}
