@@ -8,6 +8,7 @@ packages=(
     pkg-config libarchive-dev libcurl4-openssl-dev libssl-dev libexpat1-dev   # build: the four C libraries
     libarchive-tools tar python3 aapt android-framework-res      # tests: bsdtar, GNU tar, tarfile, real APKs
     curl                                                         # tests: fetch presigned URLs
+    chromium                                                     # tests: inspect --html in a real browser
 )
 if [[ "${1:-}" == "--bench" ]]; then
     packages+=(time openssl)

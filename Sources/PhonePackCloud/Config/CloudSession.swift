@@ -107,7 +107,9 @@ public struct CloudSession {
             guard (try? ServiceURL(parsing: proxy, service: "proxy", allowInsecureHTTP: true)) != nil else {
                 throw PhonePackError(
                     .invalidInput, operation: "read settings", path: "proxy",
-                    message: "'\(proxy.terminalSafe)' is not a URL such as http://proxy.example:3128")
+                    message:
+                        "is not a URL such as http://proxy.example:3128 (the value is not shown: it may hold a password)"
+                )
             }
             defaults.proxy = proxy
         }

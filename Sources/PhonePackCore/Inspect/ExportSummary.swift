@@ -3,6 +3,8 @@
 public struct ExportSummary: Sendable, Codable {
     public struct App: Sendable, Codable, Equatable {
         public var packageName: String
+        /// Bytes of files under `data/app/<pkg>-*/`: the APKs and native libraries.
+        public var appBytes: Int64 = 0
         /// Bytes of files under `data/data/<pkg>`.
         public var appDataBytes: Int64 = 0
         /// Bytes under `data/media/0/Android/data/<pkg>`.
@@ -86,6 +88,7 @@ public struct ExportSummary: Sendable, Codable {
             case .obb?:
                 if entry.kind == .file { app.obbBytes += entry.size }
             case .app?:
+                if entry.kind == .file { app.appBytes += entry.size }
                 if entry.kind == .file, path.hasSuffix("/base.apk"), path.split(separator: "/").count == 4 {
                     apks[NameKey(package)] = entry
                 }

@@ -31,6 +31,12 @@ struct RateFlags: ParsableArguments {
         var settings = TransferSettings(stateDirectory: session.stateDirectory)
         settings.jobs = jobs ?? defaults.jobs ?? 4
         settings.limitRate = limitRate?.bytes ?? defaults.limitRate
+        // validate() checked the flags; a rate or job count from the file must meet the same 2K per connection.
+        if let rate = settings.limitRate, rate < 2048 * Int64(settings.jobs) {
+            throw ValidationError(
+                "a rate limit of \(rate) B/s with \(settings.jobs) jobs is below 2K per connection; lower jobs or raise limit_rate"
+            )
+        }
         return settings
     }
 }

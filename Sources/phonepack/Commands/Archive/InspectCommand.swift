@@ -16,6 +16,7 @@ struct InspectCommand: ParsableCommand {
               phonepack inspect export.tar --summary     # apps, sizes, owners, labels
               phonepack inspect export.tar --long        # like tar -tvf
               phonepack inspect base.apk --json
+              phonepack inspect export.tar --html export.html  # open in a browser
             """
     )
 
@@ -31,11 +32,22 @@ struct InspectCommand: ParsableCommand {
     @Flag(help: "For exported phone data: per app sizes, owner and SELinux label, largest folders, suspicious entries.")
     var summary = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Also write a self-contained HTML page: a treemap of the bytes by package and area, the largest files, suspicious entries.",
+            valueName: "page.html"))
+    var html: String?
+
     @OptionGroup var outputOptions: OutputOptions
 
     func run() throws {
         let report = try ArchiveInspector.inspect(
-            path: file, listEntries: long || tree || outputOptions.json, exportSummary: summary)
+            path: file, listEntries: long || tree || outputOptions.json, exportSummary: summary || html != nil)
+        if let html {
+            guard report.apk == nil else { throw ValidationError("--html takes a tar, not an APK") }
+            try AtomicOutputFile.write(Array(InspectPage.render(report).utf8), to: html)
+            if !outputOptions.silent { logLine("wrote \(html)") }
+        }
         if outputOptions.json {
             print(JSONOutput.string(report))
             return

@@ -1,0 +1,188 @@
+/// `inspect --html`: one self-contained page for a tar — a treemap of its bytes by package and area, the largest
+/// files, and every entry `extract` would refuse, highlighted. No script and no network: a Content-Security-Policy
+/// allows only the inline style, so the page shows the same offline, in a mail attachment or a CI artifact. Every
+/// name from the archive is HTML-escaped (an entry named `<script>` is text).
+public enum InspectPage {
+    /// One rectangle of the treemap: a package's area, other files, or the tar's own headers and padding.
+    public struct Tile: Sendable, Equatable {
+        public var label: String
+        /// app, data, external, obb, other or tar.
+        public var area: String
+        public var bytes: Int64
+    }
+
+    /// The tiles, largest first, without empty ones: per app its APKs (app), data, external data and OBBs; the
+    /// other files; the tar's headers and padding. Together exactly the archive's size.
+    public static func tiles(_ report: InspectReport) -> [Tile] {
+        var tiles: [Tile] = []
+        for app in report.export?.apps ?? [] {
+            for (area, bytes) in [
+                ("app", app.appBytes), ("data", app.appDataBytes), ("external", app.externalDataBytes),
+                ("obb", app.obbBytes),
+            ] {
+                tiles.append(Tile(label: app.packageName, area: area, bytes: bytes))
+            }
+        }
+        let content = report.summary?.totalBytes ?? 0
+        let inApps = tiles.reduce(0) { $0 + $1.bytes }
+        tiles.append(Tile(label: "other files", area: "other", bytes: max(0, content - inApps)))
+        tiles.append(Tile(label: "tar headers and padding", area: "tar", bytes: max(0, report.size - content)))
+        return tiles.filter { $0.bytes > 0 }.sorted { $0.bytes > $1.bytes }
+    }
+
+    struct Rect: Equatable {
+        var x: Double
+        var y: Double
+        var width: Double
+        var height: Double
+    }
+
+    /// Squarified treemap (Bruls, Huizing, van Wijk): `values` (largest first) laid out in `bounds`, rows along
+    /// the shorter side, each row kept while it makes the worst aspect ratio no worse.
+    static func layout(_ values: [Double], in bounds: Rect) -> [Rect] {
+        let total = values.reduce(0, +)
+        guard total > 0 else { return values.map { _ in Rect(x: bounds.x, y: bounds.y, width: 0, height: 0) } }
+        let scale = bounds.width * bounds.height / total
+        let areas = values.map { $0 * scale }
+        var rects: [Rect] = []
+        var free = bounds
+        var index = 0
+        func worst(_ row: ArraySlice<Double>, _ side: Double) -> Double {
+            let sum = row.reduce(0, +)
+            guard sum > 0, side > 0 else { return .infinity }
+            return row.map { max(side * side * $0 / (sum * sum), sum * sum / (side * side * $0)) }.max() ?? .infinity
+        }
+        while index < areas.count {
+            let side = min(free.width, free.height)
+            var end = index + 1
+            while end < areas.count, worst(areas[index...end], side) <= worst(areas[index..<end], side) { end += 1 }
+            let row = areas[index..<end]
+            let sum = row.reduce(0, +)
+            let thickness = side > 0 ? sum / side : 0
+            var offset = 0.0
+            for area in row {
+                let length = thickness > 0 ? area / thickness : 0
+                if free.width >= free.height {
+                    rects.append(Rect(x: free.x, y: free.y + offset, width: thickness, height: length))
+                } else {
+                    rects.append(Rect(x: free.x + offset, y: free.y, width: length, height: thickness))
+                }
+                offset += length
+            }
+            if free.width >= free.height {
+                free.x += thickness
+                free.width = max(0, free.width - thickness)
+            } else {
+                free.y += thickness
+                free.height = max(0, free.height - thickness)
+            }
+            index = end
+        }
+        return rects
+    }
+
+    static let colours = [
+        "app": "#4e79a7", "data": "#f28e2b", "external": "#59a14f", "obb": "#e15759", "other": "#9c8f87",
+        "tar": "#c9c9c9",
+    ]
+
+    /// The page.
+    public static func render(_ report: InspectReport) -> String {
+        let tiles = tiles(report)
+        let width = 960.0
+        let height = 540.0
+        let rects = layout(tiles.map { Double($0.bytes) }, in: Rect(x: 0, y: 0, width: width, height: height))
+        var html = """
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8">
+            <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+            <title>phonepack inspect: \(escape(report.file))</title>
+            <style>
+            body{font:14px system-ui,sans-serif;margin:24px;color:#222}
+            h1{font-size:20px;margin:0 0 4px}
+            .facts{color:#555;margin-bottom:16px}
+            .map{position:relative;width:\(Int(width))px;height:\(Int(height))px;border:1px solid #888;overflow:hidden}
+            .tile{position:absolute;box-sizing:border-box;border:1px solid #fff;overflow:hidden;color:#fff;
+            font-size:12px;padding:2px 4px;line-height:1.3}
+            .legend span{display:inline-block;margin:8px 12px 0 0}
+            .legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-1px}
+            table{border-collapse:collapse;margin-top:8px}
+            td,th{padding:3px 10px;text-align:left;border-bottom:1px solid #ddd}
+            td.n{text-align:right;font-variant-numeric:tabular-nums}
+            tr.bad td{background:#fde2e1;color:#8a1010}
+            </style></head><body>
+
+            """
+        let summary = report.summary
+        html += "<h1>\(escape(report.file))</h1>\n"
+        html +=
+            "<div class=\"facts\">\(escape(report.kind)), \(formatBytes(report.size)) (\(report.size) bytes)"
+            + (summary.map { ", \($0.entries) entries, \($0.files) files, \(formatBytes($0.totalBytes)) of file data" }
+                ?? "")
+            + (report.export.map { ", \($0.apps.count) apps, \($0.suspiciousCount) suspicious" } ?? "") + "</div>\n"
+        html += "<div class=\"map\" id=\"treemap\" data-total=\"\(report.size)\">\n"
+        for (tile, rect) in zip(tiles, rects) {
+            let title = "\(tile.label) — \(tile.area): \(formatBytes(tile.bytes)) (\(tile.bytes) bytes)"
+            html +=
+                "<div class=\"tile\" data-area=\"\(tile.area)\" data-bytes=\"\(tile.bytes)\" title=\"\(escape(title))\" "
+                + "style=\"left:\(pixels(rect.x));top:\(pixels(rect.y));width:\(pixels(rect.width));"
+                + "height:\(pixels(rect.height));background:\(colours[tile.area] ?? "#777")\">"
+                + "\(escape(tile.label))<br>\(tile.area) \(formatBytes(tile.bytes))</div>\n"
+        }
+        html += "</div>\n<div class=\"legend\">"
+        for area in ["app", "data", "external", "obb", "other", "tar"] {
+            let name = area == "tar" ? "tar headers" : area
+            html += "<span><i style=\"background:\(colours[area]!)\"></i>\(name)</span>"
+        }
+        html += "</div>\n"
+        if let summary, !summary.largestFiles.isEmpty {
+            html += "<h2>Largest files</h2>\n<table id=\"largest\"><tr><th>size</th><th>path</th></tr>\n"
+            for file in summary.largestFiles {
+                html += "<tr><td class=\"n\">\(formatBytes(file.size))</td><td>\(escape(file.path))</td></tr>\n"
+            }
+            html += "</table>\n"
+        }
+        if let export = report.export {
+            html +=
+                "<h2>Suspicious entries: \(export.suspiciousCount)</h2>\n<table id=\"suspicious\"><tr><th>entry</th><th>why extract refuses it</th></tr>\n"
+            for note in export.suspicious {
+                html += "<tr class=\"bad\"><td>\(escape(note.entry))</td><td>\(escape(note.reason))</td></tr>\n"
+            }
+            if export.suspiciousCount > export.suspicious.count {
+                html +=
+                    "<tr class=\"bad\"><td colspan=\"2\">… and \(export.suspiciousCount - export.suspicious.count) more</td></tr>\n"
+            }
+            html += "</table>\n"
+        }
+        html += "</body></html>\n"
+        return html
+    }
+
+    static func pixels(_ value: Double) -> String {
+        let rounded = (value * 100).rounded() / 100
+        return "\(rounded)px"
+    }
+
+    /// Text safe inside HTML elements and quoted attributes.
+    static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default:
+                // A control character in a hostile name is shown as its picture (␛, ␀), never passed through.
+                if scalar.value < 0x20 || scalar.value == 0x7F {
+                    out.unicodeScalars.append(Unicode.Scalar(scalar.value == 0x7F ? 0x2421 : 0x2400 + scalar.value)!)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out
+    }
+}
