@@ -2,7 +2,7 @@ import Foundation
 import PhonePackTestSupport
 import Testing
 
-@Suite("inspect --html: a self-contained page, checked in a real browser (issue 17)", .ownThread)
+@Suite("HTML reports: inspect --html, checked in a real browser (issue 17)", .ownThread)
 struct InspectPageTests {
     /// An export-like tar: a built app, then app data, an OBB, a name that is HTML and one that escapes the folder,
     /// appended by Python's tarfile.
@@ -54,33 +54,17 @@ struct InspectPageTests {
 
     @Test("headless chromium loads the page with no console error, lays out every tile, and takes a screenshot")
     func browser() throws {
-        let chromium = try Tool.run("sh", ["-c", "command -v chromium"]).stdout.trimmingCharacters(
-            in: .whitespacesAndNewlines)
-        try #require(!chromium.isEmpty, "chromium is missing: scripts/setup.sh installs it")
         let tmp = try TemporaryDirectory()
+        guard let browser = try Browser(tmp) else { return }
         let tar = try Self.makeExport(tmp)
         let page = tmp.file("export.html")
         #expect(try CLI.run(["inspect", tar, "--html", page]).status == 0)
         let html = try String(contentsOfFile: page, encoding: .utf8)
-        let flags = [
-            "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--user-data-dir=\(tmp.file("profile"))",
-            "--enable-logging=stderr", "--v=0",
-        ]
-        let dom = try Tool.run(chromium, flags + ["--dump-dom", "file://\(page)"], limit: 120)
-        #expect(dom.status == 0, "\(dom.stderr.suffix(2000))")
-        #expect(Self.tileBytes(dom.stdout) == Self.tileBytes(html), "the browser's DOM lost tiles")
-        let console = dom.stderr.split(separator: "\n").filter { $0.contains("CONSOLE") || $0.contains("Refused to") }
-        #expect(console.isEmpty, "\(console)")
-
-        let shot = tmp.file("shot.png")
-        let screenshot = try Tool.run(
-            chromium, flags + ["--screenshot=\(shot)", "--window-size=1100,1300", "file://\(page)"], limit: 120)
-        #expect(screenshot.status == 0, "\(screenshot.stderr.suffix(2000))")
-        let png = try #require(FileManager.default.contents(atPath: shot))
+        let (dom, complaints) = try browser.load(page)
+        #expect(Self.tileBytes(dom) == Self.tileBytes(html), "the browser's DOM lost tiles")
+        #expect(complaints.isEmpty, "\(complaints)")
+        let png = try browser.screenshot(page, to: tmp.file("shot.png"))
         #expect(png.count > 10_000 && png.starts(with: [0x89, 0x50, 0x4E, 0x47]), "\(png.count) bytes")
-        if ProcessInfo.processInfo.environment["PHONEPACK_UPDATE_SNAPSHOTS"] == "1" {
-            let docs = URL(fileURLWithPath: CLI.repositoryRoot + "/docs/inspect-html.png")
-            try png.write(to: docs)
-        }
+        try Browser.keep(png, as: "inspect-html.png")
     }
 }

@@ -146,6 +146,36 @@ struct RolloutTests {
         #expect(failed?["errorCode"] as? String == "EMULATOR.InjectedFailure")
     }
 
+    @Test("--html on a release and on release status: every target a square by state, the failure with its error")
+    func htmlGrid() throws {
+        let tmp = try TemporaryDirectory()
+        let cloud = RolloutCloud.huawei
+        let (emulator, env) = try start(tmp, cloud, [cloud.countFlag, "12", "--fail-targets", cloud.id(2)])
+        defer { withExtendedLifetime(emulator) {} }
+        let page = tmp.file("release.html")
+        let release = try CLI.run(
+            cloud.release(CLI.repositoryRoot + "/samples/demo-app", key: "demo", targets: cloud.ids(1...12))
+                + ["--waves", "2,100%", "--max-failures", "1", "--html", page],
+            environment: env)
+        #expect(release.stderr.contains("wrote \(page)"), "\(release.output)")
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        func squares(_ state: String) -> Int { html.components(separatedBy: "data-state=\"\(state)\"").count - 1 }
+        #expect(html.contains("data-targets=\"12\""))
+        #expect(squares("failed") == 1 && squares("succeeded") == 11, "\(html)")
+        #expect(html.contains("<tr class=\"bad\"><td>\(cloud.id(2))</td><td>failed</td>"))
+        #expect(html.contains("EMULATOR.InjectedFailure") && html.contains("wave 2"))
+
+        let status = tmp.file("status.html")
+        #expect(try CLI.run(["release", "status", "--html", status, "-q"], environment: env).status == 0)
+        #expect(try String(contentsOfFile: status, encoding: .utf8) == html, "the record gives the same page")
+        guard let browser = try Browser(tmp) else { return }
+        let (dom, complaints) = try browser.load(status)
+        #expect(complaints.isEmpty && dom.contains("data-targets=\"12\""), "\(complaints)")
+        let png = try browser.screenshot(status, to: tmp.file("grid.png"), height: 700)
+        #expect(png.count > 5_000 && png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+        try Browser.keep(png, as: "release-status-html.png")
+    }
+
     @Test(
         "resume after kill -9 mid-wave sends exactly the missing pushes and waits for the rest",
         arguments: [

@@ -1,7 +1,6 @@
-/// `inspect --html`: one self-contained page for a tar — a treemap of its bytes by package and area, the largest
-/// files, and every entry `extract` would refuse, highlighted. No script and no network: a Content-Security-Policy
-/// allows only the inline style, so the page shows the same offline, in a mail attachment or a CI artifact. Every
-/// name from the archive is HTML-escaped (an entry named `<script>` is text).
+/// `inspect --html`: one self-contained page for a tar (``HTMLPage``: no script, no network, every name escaped)
+/// — a treemap of its bytes by package and area, the largest files, and every entry `extract` would refuse,
+/// highlighted.
 public enum InspectPage {
     /// One rectangle of the treemap: a package's area, other files, or the tar's own headers and padding.
     public struct Tile: Sendable, Equatable {
@@ -92,31 +91,11 @@ public enum InspectPage {
         let width = 960.0
         let height = 540.0
         let rects = layout(tiles.map { Double($0.bytes) }, in: Rect(x: 0, y: 0, width: width, height: height))
-        var html = """
-            <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8">
-            <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-            <title>phonepack inspect: \(escape(report.file))</title>
-            <style>
-            body{font:14px system-ui,sans-serif;margin:24px;color:#222}
-            h1{font-size:20px;margin:0 0 4px}
-            .facts{color:#555;margin-bottom:16px}
-            .map{position:relative;width:\(Int(width))px;height:\(Int(height))px;border:1px solid #888;overflow:hidden}
-            .tile{position:absolute;box-sizing:border-box;border:1px solid #fff;overflow:hidden;color:#fff;
-            font-size:12px;padding:2px 4px;line-height:1.3}
-            .legend span{display:inline-block;margin:8px 12px 0 0}
-            .legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-1px}
-            table{border-collapse:collapse;margin-top:8px}
-            td,th{padding:3px 10px;text-align:left;border-bottom:1px solid #ddd}
-            td.n{text-align:right;font-variant-numeric:tabular-nums}
-            tr.bad td{background:#fde2e1;color:#8a1010}
-            </style></head><body>
-
-            """
+        var html = ""
         let summary = report.summary
-        html += "<h1>\(escape(report.file))</h1>\n"
+        html += "<h1>\(HTMLPage.escape(report.file))</h1>\n"
         html +=
-            "<div class=\"facts\">\(escape(report.kind)), \(formatBytes(report.size)) (\(report.size) bytes)"
+            "<div class=\"facts\">\(HTMLPage.escape(report.kind)), \(formatBytes(report.size)) (\(report.size) bytes)"
             + (summary.map { ", \($0.entries) entries, \($0.files) files, \(formatBytes($0.totalBytes)) of file data" }
                 ?? "")
             + (report.export.map { ", \($0.apps.count) apps, \($0.suspiciousCount) suspicious" } ?? "") + "</div>\n"
@@ -124,21 +103,19 @@ public enum InspectPage {
         for (tile, rect) in zip(tiles, rects) {
             let title = "\(tile.label) — \(tile.area): \(formatBytes(tile.bytes)) (\(tile.bytes) bytes)"
             html +=
-                "<div class=\"tile\" data-area=\"\(tile.area)\" data-bytes=\"\(tile.bytes)\" title=\"\(escape(title))\" "
+                "<div class=\"tile\" data-area=\"\(tile.area)\" data-bytes=\"\(tile.bytes)\" title=\"\(HTMLPage.escape(title))\" "
                 + "style=\"left:\(pixels(rect.x));top:\(pixels(rect.y));width:\(pixels(rect.width));"
                 + "height:\(pixels(rect.height));background:\(colours[tile.area] ?? "#777")\">"
-                + "\(escape(tile.label))<br>\(tile.area) \(formatBytes(tile.bytes))</div>\n"
-        }
-        html += "</div>\n<div class=\"legend\">"
-        for area in ["app", "data", "external", "obb", "other", "tar"] {
-            let name = area == "tar" ? "tar headers" : area
-            html += "<span><i style=\"background:\(colours[area]!)\"></i>\(name)</span>"
+                + "\(HTMLPage.escape(tile.label))<br>\(tile.area) \(formatBytes(tile.bytes))</div>\n"
         }
         html += "</div>\n"
+        html += HTMLPage.legend(
+            ["app", "data", "external", "obb", "other", "tar"].map { ($0 == "tar" ? "tar headers" : $0, colours[$0]!) })
         if let summary, !summary.largestFiles.isEmpty {
             html += "<h2>Largest files</h2>\n<table id=\"largest\"><tr><th>size</th><th>path</th></tr>\n"
             for file in summary.largestFiles {
-                html += "<tr><td class=\"n\">\(formatBytes(file.size))</td><td>\(escape(file.path))</td></tr>\n"
+                html +=
+                    "<tr><td class=\"n\">\(formatBytes(file.size))</td><td>\(HTMLPage.escape(file.path))</td></tr>\n"
             }
             html += "</table>\n"
         }
@@ -146,7 +123,8 @@ public enum InspectPage {
             html +=
                 "<h2>Suspicious entries: \(export.suspiciousCount)</h2>\n<table id=\"suspicious\"><tr><th>entry</th><th>why extract refuses it</th></tr>\n"
             for note in export.suspicious {
-                html += "<tr class=\"bad\"><td>\(escape(note.entry))</td><td>\(escape(note.reason))</td></tr>\n"
+                html +=
+                    "<tr class=\"bad\"><td>\(HTMLPage.escape(note.entry))</td><td>\(HTMLPage.escape(note.reason))</td></tr>\n"
             }
             if export.suspiciousCount > export.suspicious.count {
                 html +=
@@ -154,35 +132,17 @@ public enum InspectPage {
             }
             html += "</table>\n"
         }
-        html += "</body></html>\n"
-        return html
+        return HTMLPage.document(
+            title: "phonepack inspect: \(report.file)",
+            style: """
+                .map{position:relative;width:\(Int(width))px;height:\(Int(height))px;border:1px solid #888;overflow:hidden}
+                .tile{position:absolute;box-sizing:border-box;border:1px solid #fff;overflow:hidden;color:#fff;
+                font-size:12px;padding:2px 4px;line-height:1.3}
+                """, body: html)
     }
 
     static func pixels(_ value: Double) -> String {
         let rounded = (value * 100).rounded() / 100
         return "\(rounded)px"
-    }
-
-    /// Text safe inside HTML elements and quoted attributes.
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default:
-                // A control character in a hostile name is shown as its picture (␛, ␀), never passed through.
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    out.unicodeScalars.append(Unicode.Scalar(scalar.value == 0x7F ? 0x2421 : 0x2400 + scalar.value)!)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out
     }
 }

@@ -51,4 +51,10 @@ struct RolloutFlags: ParsableArguments {
 struct FleetOutputFlags: ParsableArguments {
     @Flag(help: "List only the targets that failed, were refused or are still running (the summary counts all).")
     var onlyFailures = false
+
+    @Option(
+        help: ArgumentHelp(
+            "Also write a self-contained HTML page: every target as a square coloured by state, failures listed.",
+            valueName: "page.html"))
+    var html: String?
 }

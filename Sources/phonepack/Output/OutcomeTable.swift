@@ -8,8 +8,11 @@ import PhonePackCore
 /// succeed; the summary line counts them all.
 func reportOutcomes(
     _ outcomes: [TargetOutcome], json: Bool, what: String, document: (any Encodable)? = nil,
-    onlyFailures: Bool = false
+    onlyFailures: Bool = false, page: String? = nil
 ) throws {
+    if let page {
+        try writePage(page, OutcomePage.render(title: "phonepack \(what)", facts: [], outcomes: outcomes), quiet: json)
+    }
     if json {
         let value: any Encodable = document ?? outcomes
         print(JSONOutput.string(value))
@@ -20,6 +23,12 @@ func reportOutcomes(
         say("\(what): \(ReleaseText.counts(outcomes))")
     }
     try exitForOutcomes(outcomes)
+}
+
+/// Writes an HTML report atomically and says where (unless quiet).
+func writePage(_ path: String, _ html: String, quiet: Bool) throws {
+    try AtomicOutputFile.write(Array(html.utf8), to: path)
+    if !quiet { logLine("wrote \(path)") }
 }
 
 /// Exit 3 for an outage, 1 for a failed, refused or unfinished target, else return.
@@ -41,8 +50,10 @@ func exitForOutcomes(_ outcomes: [TargetOutcome]) throws {
 /// state and what to do next. Exit 0 when completed on every target or paused; 3 when it halted on an outage; 1
 /// when it halted on its failure budget or completed with failures.
 func reportRelease(
-    _ record: ReleaseRecord, json: Bool, document: (any Encodable)? = nil, onlyFailures: Bool = false
+    _ record: ReleaseRecord, json: Bool, document: (any Encodable)? = nil, onlyFailures: Bool = false,
+    page: String? = nil
 ) throws {
+    if let page { try writePage(page, ReleaseText.page(record), quiet: json) }
     if json {
         let value: any Encodable = document ?? record
         print(JSONOutput.string(value))
@@ -117,6 +128,13 @@ enum ReleaseText {
         ]
         if let rollbackOf = record.rollbackOf { lines.append("  rollback of \(rollbackOf)") }
         return lines
+    }
+
+    /// `--html` of a release: the grid of its targets by wave, with the header's facts.
+    static func page(_ record: ReleaseRecord) -> String {
+        OutcomePage.render(
+            title: "release \(record.id)",
+            facts: header(record).map { String($0.drop { $0 == " " }) }, outcomes: record.targets)
     }
 }
 

@@ -45,8 +45,7 @@ struct InspectCommand: ParsableCommand {
             path: file, listEntries: long || tree || outputOptions.json, exportSummary: summary || html != nil)
         if let html {
             guard report.apk == nil else { throw ValidationError("--html takes a tar, not an APK") }
-            try AtomicOutputFile.write(Array(InspectPage.render(report).utf8), to: html)
-            if !outputOptions.silent { logLine("wrote \(html)") }
+            try writePage(html, InspectPage.render(report), quiet: outputOptions.silent)
         }
         if outputOptions.json {
             print(JSONOutput.string(report))

@@ -46,6 +46,8 @@ struct ExecAlibaba: ParsableCommand {
         let outcomes = try phones.run(
             text, instanceIDs: ids, sync: sync, concurrency: wait.concurrency,
             waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.silent))
-        try reportOutcomes(outcomes, json: outputOptions.json, what: "exec", onlyFailures: fleetOutput.onlyFailures)
+        try reportOutcomes(
+            outcomes, json: outputOptions.json, what: "exec", onlyFailures: fleetOutput.onlyFailures,
+            page: fleetOutput.html)
     }
 }

@@ -57,6 +57,8 @@ struct ExecHuawei: ParsableCommand {
         ) { (client, chunk) throws(PhonePackError) in
             try client.command(verb, content: content, phoneIDs: chunk)
         }
-        try reportOutcomes(outcomes, json: outputOptions.json, what: "exec", onlyFailures: fleetOutput.onlyFailures)
+        try reportOutcomes(
+            outcomes, json: outputOptions.json, what: "exec", onlyFailures: fleetOutput.onlyFailures,
+            page: fleetOutput.html)
     }
 }

@@ -42,6 +42,8 @@ struct ExecKooPhone: ParsableCommand {
         let outcomes = try cloud.session(endpointFor: [.koophone]).kooPhoneClient().run(
             text, instanceIDs: ids, async: async, concurrency: wait.concurrency,
             waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.silent))
-        try reportOutcomes(outcomes, json: outputOptions.json, what: "exec", onlyFailures: fleetOutput.onlyFailures)
+        try reportOutcomes(
+            outcomes, json: outputOptions.json, what: "exec", onlyFailures: fleetOutput.onlyFailures,
+            page: fleetOutput.html)
     }
 }

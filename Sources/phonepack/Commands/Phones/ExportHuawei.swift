@@ -52,6 +52,8 @@ struct ExportHuawei: ParsableCommand {
         let outcomes = try cph.exportData(
             phoneIDs: ids, include: include, exclude: exclude, to: target, concurrency: wait.concurrency,
             waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.silent))
-        try reportOutcomes(outcomes, json: outputOptions.json, what: "export", onlyFailures: fleetOutput.onlyFailures)
+        try reportOutcomes(
+            outcomes, json: outputOptions.json, what: "export", onlyFailures: fleetOutput.onlyFailures,
+            page: fleetOutput.html)
     }
 }

@@ -13,6 +13,7 @@ struct JobsWait: ParsableCommand {
             Examples:
               phonepack jobs wait REQUEST-ID
               phonepack jobs wait --cloud alibaba TASK-ID --json
+              phonepack jobs wait REQUEST-ID --html jobs.html
             """)
 
     @Argument(help: "Request ids (huawei), task ids (koophone), or instance task ids (alibaba).")
@@ -48,6 +49,8 @@ struct JobsWait: ParsableCommand {
             final = try cloud.session(endpointFor: [.edsAic]).alibabaClient().wait(
                 requests: ids, timeout: wait.timeout, progress: progress)
         }
-        try reportOutcomes(final, json: outputOptions.json, what: "jobs", onlyFailures: fleetOutput.onlyFailures)
+        try reportOutcomes(
+            final, json: outputOptions.json, what: "jobs", onlyFailures: fleetOutput.onlyFailures,
+            page: fleetOutput.html)
     }
 }

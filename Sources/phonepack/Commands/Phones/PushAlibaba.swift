@@ -92,6 +92,8 @@ struct PushAlibaba: ParsableCommand {
             call.clientToken = nil
             return try client.fileCall(call)
         }
-        try reportOutcomes(outcomes, json: outputOptions.json, what: "push", onlyFailures: fleetOutput.onlyFailures)
+        try reportOutcomes(
+            outcomes, json: outputOptions.json, what: "push", onlyFailures: fleetOutput.onlyFailures,
+            page: fleetOutput.html)
     }
 }

@@ -90,7 +90,9 @@ struct PushHuawei: ParsableCommand {
         let outcomes = try cph.share(
             operation, serverIDs: ids, batchSize: batchSize.value, concurrency: wait.concurrency,
             waitTimeout: wait.noWait ? nil : wait.timeout, progress: ProgressLine.make(quiet: outputOptions.silent))
-        try reportOutcomes(outcomes, json: outputOptions.json, what: "push", onlyFailures: fleetOutput.onlyFailures)
+        try reportOutcomes(
+            outcomes, json: outputOptions.json, what: "push", onlyFailures: fleetOutput.onlyFailures,
+            page: fleetOutput.html)
     }
 }
 

@@ -55,6 +55,8 @@ struct RestoreHuawei: ParsableCommand {
         ) { (client, chunk) throws(PhonePackError) in
             try client.restoreData(phoneIDs: chunk, bucket: source.bucket, objectPath: source.key)
         }
-        try reportOutcomes(outcomes, json: outputOptions.json, what: "restore", onlyFailures: fleetOutput.onlyFailures)
+        try reportOutcomes(
+            outcomes, json: outputOptions.json, what: "restore", onlyFailures: fleetOutput.onlyFailures,
+            page: fleetOutput.html)
     }
 }

@@ -24,7 +24,9 @@ struct ReleaseResume: ParsableCommand {
 
     func run() throws {
         let record = try control(cloud, wait: wait, json: outputOptions.json).resume(id)
-        try reportRelease(record, json: outputOptions.json, onlyFailures: fleetOutput.onlyFailures)
+        try reportRelease(
+            record, json: outputOptions.json, onlyFailures: fleetOutput.onlyFailures,
+            page: fleetOutput.html)
     }
 }
 

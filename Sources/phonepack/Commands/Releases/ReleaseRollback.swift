@@ -27,6 +27,8 @@ struct ReleaseRollback: ParsableCommand {
 
     func run() throws {
         let record = try control(cloud, wait: wait, json: outputOptions.json).rollback(id, preflight: preflight.enabled)
-        try reportRelease(record, json: outputOptions.json, onlyFailures: fleetOutput.onlyFailures)
+        try reportRelease(
+            record, json: outputOptions.json, onlyFailures: fleetOutput.onlyFailures,
+            page: fleetOutput.html)
     }
 }

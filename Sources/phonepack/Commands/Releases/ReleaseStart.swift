@@ -113,6 +113,8 @@ struct ReleaseStart: ParsableCommand {
             : try AlibabaRelease.run(
                 plan, store: try session.objectStore(for: destination), phones: try session.alibabaClient(),
                 transfer: settings, history: history, notice: notice, progress: progress)
-        try reportRelease(report.record, json: quiet, document: report, onlyFailures: fleetOutput.onlyFailures)
+        try reportRelease(
+            report.record, json: quiet, document: report, onlyFailures: fleetOutput.onlyFailures,
+            page: fleetOutput.html)
     }
 }

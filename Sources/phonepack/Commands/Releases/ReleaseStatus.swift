@@ -12,16 +12,24 @@ struct ReleaseStatus: ParsableCommand {
             Examples:
               phonepack release status                    # the newest release
               phonepack release status r20261201-140512-ab12 --json
+              phonepack release status --html release.html   # the fleet, coloured by state
             """)
 
     @Argument(help: "The release id (default: the newest).")
     var id: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Also write a self-contained HTML page: every target as a square coloured by state, failures listed.",
+            valueName: "page.html"))
+    var html: String?
 
     @OptionGroup var cloud: CloudOptions
     @OptionGroup var outputOptions: OutputOptions
 
     func run() throws {
         let record = try control(cloud, json: outputOptions.json).history.record(id)
+        if let html { try writePage(html, ReleaseText.page(record), quiet: outputOptions.silent) }
         if outputOptions.json { return print(JSONOutput.string(record)) }
         for line in ReleaseText.header(record) { say(line) }
         say(ReleaseText.counts(record))
