@@ -1,4 +1,5 @@
 import ArgumentParser
+import FoundationEssentials
 import Glibc
 import PhonePackCore
 
@@ -43,4 +44,20 @@ extension String {
     func padded(to width: Int) -> String {
         count >= width ? self : self + String(repeating: " ", count: width - count)
     }
+}
+
+/// Colour for the words that matter (FAIL, WARN, PASS), only when standard output is a terminal and `NO_COLOR`
+/// (no-color.org) is unset and TERM is not "dumb": a pipe, a log or a script never sees an escape sequence.
+enum Colour: String {
+    case red = "31"
+    case yellow = "33"
+    case green = "32"
+
+    static let enabled: Bool = {
+        let environment = ProcessInfo.processInfo.environment
+        return isatty(1) != 0 && (environment["NO_COLOR"] ?? "").isEmpty && environment["TERM"] != "dumb"
+    }()
+
+    /// `word` (our own text, never a server's) in this colour, or as is.
+    func paint(_ word: String) -> String { Colour.enabled ? "\u{1B}[\(rawValue)m\(word)\u{1B}[0m" : word }
 }

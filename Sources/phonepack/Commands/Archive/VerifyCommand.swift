@@ -85,7 +85,11 @@ struct VerifyCommand: ParsableCommand {
         let width = report.rules.map(\.id.count).max() ?? 10
         for rule in report.rules {
             let id = rule.id.padded(to: width)
-            say("  \(rule.status.rawValue.uppercased().padded(to: 4))  \(id)  \(rule.detail)")
+            let word = rule.status.rawValue.uppercased().padded(to: 4)
+            let colour: Colour? =
+                rule.status == .fail ? .red : rule.status == .warn ? .yellow : rule.status == .pass ? .green : nil
+            // The status word is ours and may be coloured; the rest comes from the archive and is escaped.
+            print("  \(colour?.paint(word) ?? word)  \("\(id)  \(rule.detail)".terminalSafe)")
             for offender in rule.offenders {
                 say("          \(offender.entry): \(offender.reason)")
             }
