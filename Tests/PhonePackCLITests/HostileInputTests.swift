@@ -393,33 +393,13 @@ struct HostileInputTests {
         // A real terminal (a pty): what appears on it is what a shoulder-surfer or the scroll-back would see.
         // The prompt turns echo off with TCSAFLUSH, which drops anything typed before it (as getpass does): type
         // only once echo is off, or a slow start swallows the line and phonepack waits for ever.
-        let script = """
-            import os, pty, select, sys, termios, time
-            pid, fd = pty.fork()
-            if pid == 0:
-                os.execv(sys.argv[1], [sys.argv[1], 'config', 'set', 'huawei_password'])
-            deadline = time.time() + 30
-            while termios.tcgetattr(fd)[3] & termios.ECHO and time.time() < deadline:
-                time.sleep(0.02)
-            os.write(fd, b'typed-secret-4711\\n')
-            seen = b''
-            end = time.time() + 60
-            while time.time() < end:  # until phonepack exits (EIO on the master), never longer than a minute
-                if not select.select([fd], [], [], 1)[0]:
-                    continue
-                try:
-                    chunk = os.read(fd, 4096)
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                seen += chunk
-            else:
-                os.kill(pid, 9)
-            sys.stdout.write(seen.decode('utf-8', 'replace'))
-            """
         let result = try Tool.run(
-            "python3", ["-c", script, CLI.binary], environment: ["PHONEPACK_CONFIG": tmp.file("c.toml")])
+            "python3",
+            [
+                CLI.script("on_terminal.py"), "--type", "typed-secret-4711", CLI.binary, "config", "set",
+                "huawei_password",
+            ],
+            environment: ["PHONEPACK_CONFIG": tmp.file("c.toml")])
         #expect(result.stdout.contains("huawei_password:"), "\(result.stdout)")
         #expect(result.stdout.contains("set huawei_password"), "\(result.stdout)")
         #expect(!result.stdout.contains("typed-secret-4711"), "the secret was echoed: \(result.stdout)")

@@ -115,28 +115,13 @@ struct OutputContractTests {
         let piped = try CLI.run(["verify", empty])
         #expect(piped.stdout.contains("  FAIL  tar-format") && !piped.stdout.contains("\u{1B}"), "\(piped.stdout)")
         // The same command on a pseudo-terminal, as a person runs it.
-        let onTerminal = """
-            import os, pty, sys
-            pid, fd = pty.fork()
-            if pid == 0:
-                os.execv(sys.argv[1], sys.argv[1:])
-            out = b""
-            while True:
-                try:
-                    chunk = os.read(fd, 4096)
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                out += chunk
-            os.waitpid(pid, 0)
-            sys.stdout.write(out.decode("utf-8", "replace"))
-            """
         let coloured = try Tool.run(
-            "python3", ["-c", onTerminal, CLI.binary, "verify", empty], environment: ["NO_COLOR": "", "TERM": "xterm"])
+            "python3", [CLI.script("on_terminal.py"), CLI.binary, "verify", empty],
+            environment: ["NO_COLOR": "", "TERM": "xterm"])
         #expect(coloured.stdout.contains("\u{1B}[31mFAIL\u{1B}[0m  tar-format"), "\(coloured.stdout)")
         let plain = try Tool.run(
-            "python3", ["-c", onTerminal, CLI.binary, "verify", empty], environment: ["NO_COLOR": "1", "TERM": "xterm"])
+            "python3", [CLI.script("on_terminal.py"), CLI.binary, "verify", empty],
+            environment: ["NO_COLOR": "1", "TERM": "xterm"])
         #expect(plain.stdout.contains("FAIL  tar-format") && !plain.stdout.contains("\u{1B}["), "\(plain.stdout)")
     }
 }
