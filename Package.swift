@@ -97,7 +97,7 @@ let package = Package(
         .testTarget(
             name: "PhonePackCLITests",
             // The CLI itself too (@testable), so the help's examples are parsed as the binary would parse them.
-            dependencies: ["phonepack", "PhonePackCore", "PhonePackTestSupport"],
+            dependencies: ["phonepack", "PhonePackCore", "PhonePackCloud", "PhonePackTestSupport"],
             swiftSettings: strictSettings
         ),
     ]

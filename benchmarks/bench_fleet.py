@@ -53,7 +53,7 @@ def main():
                 shell=True, env=env, capture_output=True, text=True)
             wall = time.perf_counter() - start
             rss, user, system = open(f"{WORK}/time.txt").read().split()[-3:]
-            outcomes = json.loads(out.stdout)
+            outcomes = json.loads(out.stdout)["targets"]
             ok = sum(1 for o in outcomes if o["state"] == "succeeded")
             calls = [json.loads(line) for line in list(open(log))[before:]]
             pushes = sum(1 for c in calls if c["path"].endswith("share-apps"))

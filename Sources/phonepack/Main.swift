@@ -29,7 +29,11 @@ enum Main {
             Glibc.exit(exit.rawValue)
         } catch let error as PhonePackError {
             let status = ExitStatus.code(for: error)
-            if wantsJSON { ErrorReport(error, exitCode: status).print() } else { printError(error.description) }
+            if wantsJSON {
+                writeToStandardError(JSONOutput.line(ErrorReport(error, exitCode: status)) + "\n")
+            } else {
+                printError(error.description)
+            }
             Glibc.exit(status)
         } catch {
             let code = PhonePack.exitCode(for: error)
@@ -39,7 +43,9 @@ enum Main {
                 Glibc.exit(0)
             }
             if wantsJSON {
-                ErrorReport(usage: PhonePack.message(for: error)).print()
+                writeToStandardError(
+                    JSONOutput.line(ErrorReport(usage: PhonePack.message(for: error), exitCode: ExitStatus.usage))
+                        + "\n")
                 Glibc.exit(ExitStatus.usage)
             }
             // ArgumentParser's usage errors: its message, then the exit code DESIGN.md gives them.
@@ -107,32 +113,4 @@ enum Suggestion {
         }
         return previous[b.count]
     }
-}
-
-/// `{"error": {...}}` on stderr: what a failure looks like under --json.
-struct ErrorReport: Encodable {
-    struct Detail: Encodable {
-        var code: String
-        var exitCode: Int32
-        var message: String
-        var operation: String?
-        var path: String?
-        var vendorCode: String?
-        var requestId: String?
-        var httpStatus: Int?
-    }
-    var error: Detail
-
-    init(_ failure: PhonePackError, exitCode: Int32) {
-        error = Detail(
-            code: failure.code.identifier, exitCode: exitCode, message: failure.description,
-            operation: failure.operation, path: failure.path, vendorCode: failure.vendorCode,
-            requestId: failure.requestID, httpStatus: failure.httpStatus)
-    }
-
-    init(usage message: String) {
-        error = Detail(code: "usage", exitCode: ExitStatus.usage, message: message)
-    }
-
-    func print() { writeToStandardError(JSONOutput.line(self) + "\n") }
 }

@@ -55,12 +55,26 @@ struct OutputContractTests {
         #expect((signed["expiresAt"] as? String)?.hasSuffix("Z") == true)
 
         let config = tmp.file("config.toml")
-        try "[default]\nregion = \"cn-north-4\"\nhuawei_secret_key = \"s3cr3t-value\"\n".write(
-            toFile: config, atomically: true, encoding: .utf8)
+        try """
+        [default]
+        region = "cn-north-4"
+        huawei_secret_key = "s3cr3t-value"
+        proxy = "http://me:pr0xy-pw@127.0.0.1:9"
+
+        """.write(toFile: config, atomically: true, encoding: .utf8)
         let profile = try CLI.run(["config", "list", "--json"], environment: ["PHONEPACK_CONFIG": config])
         let values = try CLI.parseJSON(profile.stdout)["values"] as? [String: String]
-        #expect(values == ["region": "cn-north-4", "huawei_secret_key": "(set, hidden)"])
+        #expect(
+            values == [
+                "region": "cn-north-4", "huawei_secret_key": "(set, hidden)",
+                "proxy": "http://me:(hidden)@127.0.0.1:9",
+            ])
         #expect(!profile.stdout.contains("s3cr3t"))
+        // A proxy's password is masked in text too, where get and list show it.
+        for command in [["config", "list"], ["config", "get", "proxy"]] {
+            let shown = try CLI.run(command, environment: ["PHONEPACK_CONFIG": config])
+            #expect(shown.stdout.contains("http://me:(hidden)@127.0.0.1:9") && !shown.output.contains("pr0xy-pw"))
+        }
         let got = try CLI.parseJSON(
             try CLI.run(["config", "get", "region", "--json"], environment: ["PHONEPACK_CONFIG": config]).stdout)
         #expect(got["values"] as? [String: String] == ["region": "cn-north-4"])
@@ -82,7 +96,21 @@ struct OutputContractTests {
         let listed = try CLI.run(["uploads", "ls", "obs://b1/"], environment: env).stdout.split(separator: "\n")
         #expect(listed.count == 2 && listed[0].hasPrefix("INITIATED  ") && listed[1].hasSuffix("  u/k"), "\(listed)")
         let servers = try CLI.run(["phones", "huawei-servers"], environment: env)
-        #expect(servers.stdout.hasPrefix("SERVER                             NAME\n"), "\(servers.stdout)")
+        #expect(
+            servers.stdout == """
+                SERVER      STATE    NAME
+                server0001  running  emulated-server0001
+                server0002  running  emulated-server0002
+                server0003  running  emulated-server0003
+
+                """, "\(servers.stdout)")
+        let phones = try CLI.run(["phones", "huawei", "--server", "server0002"], environment: env)
+        #expect(
+            phones.stdout == """
+                PHONE      SERVER      STATE    NAME
+                phone0002  server0002  running  emulated-phone0002
+
+                """, "\(phones.stdout)")
     }
 
     @Test("-q leaves stderr empty; in a pipe --progress is plain lines every few seconds, never \\r frames")
@@ -123,5 +151,22 @@ struct OutputContractTests {
             "python3", [CLI.script("on_terminal.py"), CLI.binary, "verify", empty],
             environment: ["NO_COLOR": "1", "TERM": "xterm"])
         #expect(plain.stdout.contains("FAIL  tar-format") && !plain.stdout.contains("\u{1B}["), "\(plain.stdout)")
+    }
+
+    @Test("a fleet table's failed rows are red on a terminal, plain in a pipe")
+    func fleetColour() throws {
+        let tmp = try TemporaryDirectory()
+        let emulator = try EmulatorProcess(data: tmp.file("data"), ["--job-seconds", "0.2"])
+        let env = emulator.environment(stateDirectory: tmp.file("state"))
+        let command = ["exec", "huawei", "--phones", "phone0001,phone0002", "--", "false"]
+        let piped = try CLI.run(command, environment: env)
+        #expect(piped.status == Exit.checkFailed.rawValue && !piped.stdout.contains("\u{1B}"), "\(piped.output)")
+        #expect(piped.stdout.contains("phone0001  failed     job"), "\(piped.stdout)")
+        let coloured = try Tool.run(
+            "python3", [CLI.script("on_terminal.py"), CLI.binary] + command,
+            environment: env.merging(["NO_COLOR": "", "TERM": "xterm"]) { $1 })
+        // Only the state word is painted; the columns stay where they were.
+        #expect(coloured.stdout.contains("phone0001  \u{1B}[31mfailed\u{1B}[0m     job"), "\(coloured.stdout)")
+        #expect(!coloured.stdout.contains("TARGET\u{1B}") && !coloured.stdout.contains("\u{1B}[31mphone"))
     }
 }

@@ -40,7 +40,7 @@ struct PhoneVerbTests {
         #expect(pull.status == Exit.success.rawValue, "\(pull.output)")
         let settings = tmp.file("pulled/phone0002/data/data/\(Self.package)/shared_prefs/settings.xml")
         #expect(FileManager.default.fileExists(atPath: settings))
-        let pulled = try #require(try JSONSerialization.jsonObject(with: Data(pull.stdout.utf8)) as? [[String: Any]])
+        let pulled = try #require(try CLI.parseJSON(pull.stdout)["phones"] as? [[String: Any]])
         let app = try #require((pulled.first?["apps"] as? [[String: Any]])?.first)
         #expect(app["packageName"] as? String == Self.package)
         #expect((app["selinuxLabel"] as? String)?.hasPrefix("u:object_r:app_data_file:s0:c") == true)
@@ -95,7 +95,7 @@ struct PhoneVerbTests {
         let sync = try CLI.run(
             ["exec", "koophone", "--instances", ids, "--json", "--", "getprop", "ro.product.model"], environment: env)
         #expect(sync.status == Exit.success.rawValue, "\(sync.stderr)")
-        let results = try #require(try JSONSerialization.jsonObject(with: Data(sync.stdout.utf8)) as? [[String: Any]])
+        let results = try #require(try CLI.parseJSON(sync.stdout)["targets"] as? [[String: Any]])
         #expect(results.count == 40 && results.allSatisfy { $0["output"] as? String == "phonepack-emulated" })
         #expect(try emulator.requests().filter { ($0["path"] as? String ?? "").hasSuffix("sync-command") }.count == 2)
 

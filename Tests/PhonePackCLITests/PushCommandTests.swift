@@ -56,8 +56,7 @@ struct PushCommandTests {
             ],
             environment: env)
         #expect(result.status == Exit.success.rawValue, "\(result.stderr)")
-        let outcomes = try #require(
-            try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        let outcomes = try #require(try CLI.parseJSON(result.stdout)["targets"] as? [[String: Any]])
         #expect(outcomes.count == 1000)
         #expect(outcomes.allSatisfy { $0["state"] as? String == "succeeded" })
         #expect(try cphRequests(emulator, "share-apps").count == 10)
@@ -130,8 +129,7 @@ struct PushCommandTests {
                 "server0001,server0002", "--no-wait", "--json",
             ],
             environment: env)
-        let outcomes = try #require(
-            try JSONSerialization.jsonObject(with: Data(pushed.stdout.utf8)) as? [[String: Any]])
+        let outcomes = try #require(try CLI.parseJSON(pushed.stdout)["targets"] as? [[String: Any]])
         #expect(outcomes.allSatisfy { $0["state"] as? String == "submitted" })
         #expect(pushed.status == Exit.success.rawValue, "creating the jobs is what --no-wait asks for")
         let requestID = try #require(outcomes.first?["requestID"] as? String)

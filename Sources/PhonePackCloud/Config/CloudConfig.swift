@@ -45,6 +45,16 @@ public struct CloudConfig: Sendable, Equatable {
         key.contains("secret") || key.contains("token") || key.contains("password")
     }
 
+    /// A value as `config list|get|set` show it: a secret only as set, and a URL's password (a `proxy` with
+    /// `user:password@`) masked.
+    public static func shown(_ key: String, _ value: String) -> String {
+        if isSecret(key) { return "(set, hidden)" }
+        guard let scheme = value.firstRange(of: "://"), let at = value[scheme.upperBound...].firstIndex(of: "@"),
+            let colon = value[scheme.upperBound..<at].firstIndex(of: ":")
+        else { return value }
+        return String(value[..<value.index(after: colon)]) + "(hidden)" + String(value[at...])
+    }
+
     /// `$PHONEPACK_CONFIG`, else `$XDG_CONFIG_HOME/phonepack/config.toml`, else `~/.config/phonepack/config.toml`.
     public static func defaultPath(environment: [String: String]) -> String {
         if let path = environment["PHONEPACK_CONFIG"], !path.isEmpty { return path }
@@ -196,5 +206,45 @@ public enum CredentialResolver {
         throw PhonePackError(
             .invalidInput, operation: "find credentials", path: "\(scheme.rawValue)://",
             message: "no credentials: set \(names), or run: phonepack config set \(access) (profile \(profile))")
+    }
+}
+
+/// What `config list|get|set --json` print: the profile's values as ``CloudConfig/shown(_:_:)`` shows them.
+public struct ProfileReport: Codable, Sendable, Equatable {
+    public var path: String
+    public var profile: String
+    public var values: [String: String]
+
+    public init(path: String, profile: String, values: [String: String]) {
+        (self.path, self.profile, self.values) = (path, profile, values.mapValuesShown())
+    }
+}
+
+/// What `config profiles --json` prints: every profile, and the one a command would use and why.
+public struct ProfilesReport: Codable, Sendable, Equatable {
+    public struct Profile: Codable, Sendable, Equatable {
+        public var name: String
+        public var keys: Int
+    }
+
+    public var path: String
+    public var profiles: [Profile]
+    public var used: String
+    /// `default` or `PHONEPACK_PROFILE`.
+    public var usedBecause: String
+
+    public init(path: String, config: CloudConfig, chosen: String?) {
+        self.path = path
+        profiles = Set(config.profiles.keys).union(["default"]).sorted().map {
+            Profile(name: $0, keys: config.profiles[$0]?.count ?? 0)
+        }
+        used = chosen ?? "default"
+        usedBecause = chosen == nil ? "default" : "PHONEPACK_PROFILE"
+    }
+}
+
+extension [String: String] {
+    fileprivate func mapValuesShown() -> [String: String] {
+        Dictionary(uniqueKeysWithValues: map { ($0.key, CloudConfig.shown($0.key, $0.value)) })
     }
 }

@@ -242,12 +242,19 @@ public struct CloudSession {
 
 /// What `auth huawei` reports: the region's project id and where it came from, and a token when an IAM user is
 /// configured (the token's value is never printed, only its expiry).
-public struct HuaweiAuthCheck: Sendable {
+public struct HuaweiAuthCheck: Sendable, Codable {
     public var region: String
     public var projectID: String
     /// True when the id came from the profile or `HUAWEICLOUD_SDK_PROJECT_ID`, false when IAM was asked.
     public var projectConfigured: Bool
-    public var token: IAMToken?
+    /// Never encoded: `auth huawei --json` shows only when it expires.
+    public var token: IAMToken? = nil {
+        didSet { tokenExpiresAt = token.map { CloudTime.iso8601($0.expiresAt) } }
+    }
+    /// ISO 8601 UTC, when a token was obtained.
+    public private(set) var tokenExpiresAt: String?
+
+    enum CodingKeys: String, CodingKey { case region, projectID, projectConfigured, tokenExpiresAt }
 }
 
 extension CloudSession {

@@ -86,6 +86,14 @@ public enum CloudTime {
         return parseCompact(String(whole.replacing("-", with: "").replacing(":", with: "")))
     }
 
+    /// A store's time — `Last-Modified` (RFC 1123) or a listing's `2026-12-01T23:30:04.000Z` — the way phonepack
+    /// prints every time: `2026-12-01T23:30:04Z`. Text in neither form is kept as it came (`nil` stays `nil`).
+    public static func normalised(_ text: String?) -> String? {
+        guard let text else { return nil }
+        guard let seconds = parseISO8601(text) ?? parseRFC1123(text) else { return text }
+        return iso8601(seconds)
+    }
+
     public static func now() -> Int64 { Int64(time(nil)) }
 
     /// Seconds since the epoch with milliseconds, for logs.

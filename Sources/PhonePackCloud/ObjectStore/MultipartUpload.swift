@@ -174,7 +174,8 @@ extension ObjectStoreClient {
             let answer = try xml(send(request("GET", key: "", query: query), key: ""), key: "")
             for upload in answer.all("Upload") {
                 guard let key = upload["Key"], let id = upload["UploadId"] else { continue }
-                uploads.append(PendingUpload(key: key, uploadID: id, initiated: upload["Initiated"]))
+                uploads.append(
+                    PendingUpload(key: key, uploadID: id, initiated: CloudTime.normalised(upload["Initiated"])))
             }
             if answer["IsTruncated"] == "true", let key = answer["NextKeyMarker"], let id = answer["NextUploadIdMarker"]
             {

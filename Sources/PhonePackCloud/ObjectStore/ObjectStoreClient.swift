@@ -5,6 +5,7 @@ public struct ObjectInfo: Sendable, Codable, Equatable {
     public var key: String
     public var size: Int64
     public var etag: String?
+    /// ISO 8601 UTC, e.g. `2026-12-01T23:30:04Z`, whether the store sent RFC 1123 (HEAD) or milliseconds (lists).
     public var lastModified: String?
     public var contentType: String?
     /// OSS's `x-oss-hash-crc64ecma`: CRC-64/XZ of the whole object.
@@ -34,6 +35,9 @@ public final class ObjectStoreClient {
         }
         return SignableRequest(method: method, host: "\(bucket).\(endpoint.host)", path: "/\(key)", query: query)
     }
+
+    /// `obs://bucket/key` (or oss://, s3://): how reports and messages name an object.
+    public func url(_ key: String) -> String { "\(endpoint.store.rawValue)://\(bucket)/\(key)" }
 
     /// Signs `request` for the Unix time `time` with the endpoint's scheme.
     func sign(_ request: inout SignableRequest, key: String, time: Int64) -> SigningDetails {
@@ -90,7 +94,7 @@ public final class ObjectStoreClient {
         }
         var info = ObjectInfo(
             key: key, size: Int64(response.header("Content-Length") ?? "") ?? 0,
-            etag: response.header("ETag"), lastModified: response.header("Last-Modified"),
+            etag: response.header("ETag"), lastModified: CloudTime.normalised(response.header("Last-Modified")),
             contentType: response.header("Content-Type"),
             crc64: response.header("x-oss-hash-crc64ecma").flatMap { UInt64($0) })
         for header in response.headers where header.name.lowercased().hasPrefix(metaPrefix) {
@@ -264,7 +268,7 @@ public struct ObjectPages {
             objects.append(
                 ObjectInfo(
                     key: key, size: Int64(entry["Size"] ?? "") ?? 0, etag: entry["ETag"],
-                    lastModified: entry["LastModified"]))
+                    lastModified: CloudTime.normalised(entry["LastModified"])))
         }
         let prefixes = answer.all("CommonPrefixes").compactMap { $0["Prefix"].map(name) }
         // V1's NextMarker is a key (encoded with the rest); V2's continuation token is opaque and never encoded.

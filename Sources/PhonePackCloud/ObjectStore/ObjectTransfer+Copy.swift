@@ -16,7 +16,7 @@ extension ObjectTransfer {
         let retriesBefore = store.client.retries
         let info = try source.head(sourceKey)
         let sourceName = "\(source.endpoint.store.rawValue)://\(source.bucket)/\(sourceKey)"
-        let name = "\(store.endpoint.store.rawValue)://\(store.bucket)/\(key)"
+        let name = store.url(key)
         if source.endpoint.store == store.endpoint.store, source.endpoint.host == store.endpoint.host {
             // One CopyObject up to 5 GiB (its limit) or the --part-size asked for; above, UploadPartCopy of ranges.
             if info.size <= (settings.partSize ?? PartSizing.maximum) {
@@ -92,7 +92,7 @@ extension ObjectTransfer {
             let stored = try store.head(key)
             guard stored.size == info.size else {
                 throw PhonePackError(
-                    .checkFailed, operation: "cp", path: "\(store.bucket)/\(key)",
+                    .checkFailed, operation: "cp", path: store.url(key),
                     message: "the copy has \(stored.size) bytes, the source \(info.size)")
             }
         } catch {

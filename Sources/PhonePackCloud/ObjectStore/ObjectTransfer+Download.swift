@@ -65,7 +65,7 @@ extension ObjectTransfer {
                 resumed = file
             } else {
                 notice?(
-                    "\(store.bucket)/\(key) changed since the interrupted download (or the range size did); starting over"
+                    "\(store.url(key)) changed since the interrupted download (or the range size did); starting over"
                 )
             }
         }
@@ -158,7 +158,7 @@ extension ObjectTransfer {
             throw failure
         }
         var summary = TransferSummary(
-            operation: "download", source: "\(store.bucket)/\(key)", destination: destination, bytes: size,
+            operation: "download", source: store.url(key), destination: destination, bytes: size,
             seconds: 0, mibPerSecond: 0, multipart: count > 1, parts: count, resumedParts: finished.count,
             retries: outcome.retries, etag: info.etag, crc64: nil, sha256: nil)
         let rangeCRCs = crcs.withLock { $0 }
@@ -170,7 +170,7 @@ extension ObjectTransfer {
             unlink(partialPath)
             journal.remove()
             return PhonePackError(
-                .checkFailed, operation: "check download", path: "\(self.store.bucket)/\(key)",
+                .checkFailed, operation: "check download", path: self.store.url(key),
                 message: message + "; the partial file was deleted")
         }
         if wantCRC, let stored = info.crc64, stored != crc {

@@ -11,7 +11,7 @@ extension ObjectTransfer {
     public func uploadStream(from input: OpenFile, to key: String) throws(PhonePackError) -> TransferSummary {
         let started = CloudTime.monotonicSeconds()
         let retriesBefore = store.client.retries
-        let name = "\(store.endpoint.store.rawValue)://\(store.bucket)/\(key)"
+        let name = store.url(key)
         let partSize = settings.partSize ?? PartSizing.preferred
         let upload = try MultipartStreamUpload(
             store: store, key: key, name: name, estimatedSize: 0, jobs: settings.jobs,
@@ -87,7 +87,7 @@ extension ObjectTransfer {
     public func downloadStream(_ key: String, to output: OpenFile) throws(PhonePackError) -> TransferSummary {
         let started = CloudTime.monotonicSeconds()
         let retriesBefore = store.client.retries
-        let name = "\(store.endpoint.store.rawValue)://\(store.bucket)/\(key)"
+        let name = store.url(key)
         let info = try store.head(key)
         progress.total.store(info.size, ordering: .relaxed)
         let expectedSHA256 = settings.sha256 ?? info.metadata["sha256"] ?? (try? store.sidecarSHA256(of: key)) ?? nil

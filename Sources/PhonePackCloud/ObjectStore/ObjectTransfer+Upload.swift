@@ -16,7 +16,7 @@ extension ObjectTransfer {
         var metadata: [String: String] = [:]
         if let sha256 = settings.sha256 { metadata["sha256"] = sha256 }
         var summary = TransferSummary(
-            operation: "upload", source: path, destination: "\(store.bucket)/\(key)", bytes: status.size, seconds: 0,
+            operation: "upload", source: path, destination: store.url(key), bytes: status.size, seconds: 0,
             mibPerSecond: 0, multipart: status.size > partSize, parts: 1, resumedParts: 0, retries: 0,
             sha256: settings.sha256)
 

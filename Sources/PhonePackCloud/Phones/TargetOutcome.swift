@@ -64,3 +64,26 @@ public struct JobState: Sendable {
         self.output = output
     }
 }
+
+/// What a fleet verb (push, exec, export, restore, jobs wait) prints with `--json`: one object, with every target's
+/// outcome under `targets` as in a release record, and the count per state.
+public struct FleetReport: Codable, Sendable, Equatable {
+    /// `push`, `exec`, `export`, `restore` or `jobs`.
+    public var operation: String
+    /// Targets per state (`succeeded`, `failed`, …); states no target is in are left out.
+    public var counts: [String: Int]
+    public var targets: [TargetOutcome]
+
+    public init(operation: String, targets: [TargetOutcome]) {
+        self.operation = operation
+        self.targets = targets
+        counts = TargetOutcome.counts(targets)
+    }
+}
+
+extension TargetOutcome {
+    /// Targets per state, keyed by the state's name, for JSON summaries.
+    public static func counts(_ outcomes: [TargetOutcome]) -> [String: Int] {
+        outcomes.reduce(into: [:]) { $0[$1.state.rawValue, default: 0] += 1 }
+    }
+}

@@ -12,6 +12,13 @@ public struct PulledPhone: Codable, Sendable {
     public var apps: [ExportSummary.App]?
 }
 
+/// What `pull --json` prints: each phone's outcome (as the fleet verbs' `targets`) and what came out of it.
+public struct PullReport: Codable, Sendable {
+    public var phones: [PulledPhone]
+
+    public init(phones: [PulledPhone]) { self.phones = phones }
+}
+
 /// What `phonepack pull` does, the same shape for both clouds (as ``ReleasePlan`` is for releases).
 public struct PullPlan: Sendable {
     /// CPH phone ids or Alibaba instance ids; each names the folder its data lands in.
@@ -108,7 +115,7 @@ public enum PullPipeline {
             var pulled = PulledPhone(outcome: outcome)
             guard outcome.state == .succeeded else { return pulled }
             let objectKey = key(outcome.target)
-            pulled.object = "\(store.endpoint.store.rawValue)://\(store.bucket)/\(objectKey)"
+            pulled.object = store.url(objectKey)
             do throws(PhonePackError) {
                 let archive = joinPath(folder, "\(outcome.target).download")
                 defer { unlink(archive) }

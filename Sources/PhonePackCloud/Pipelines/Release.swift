@@ -92,7 +92,7 @@ extension ReleasePlan {
 }
 
 /// What a release did: its record (every target with its wave and outcome) and whether the upload was needed.
-public struct ReleaseReport: Encodable, Sendable {
+public struct ReleaseReport: Codable, Sendable {
     public var record: ReleaseRecord
     /// `false` when the object already held a file with the same SHA-256 (or the release resumed).
     public var uploaded: Bool
@@ -107,6 +107,11 @@ public struct ReleaseReport: Encodable, Sendable {
         try record.encode(to: encoder)
         var container = encoder.container(keyedBy: Key.self)
         try container.encode(uploaded, forKey: .uploaded)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        record = try ReleaseRecord(from: decoder)
+        uploaded = try decoder.container(keyedBy: Key.self).decode(Bool.self, forKey: .uploaded)
     }
 
     enum Key: String, CodingKey { case uploaded }

@@ -100,6 +100,34 @@ public struct ReleaseRecord: Codable, Sendable {
     }
 }
 
+/// What `release history --json` prints: every release, newest first, without its targets.
+public struct ReleaseList: Codable, Sendable, Equatable {
+    public var releases: [ReleaseSummary]
+
+    public init(_ records: [ReleaseRecord]) { releases = records.map(ReleaseSummary.init) }
+}
+
+/// A release record without its targets, with the count per state.
+public struct ReleaseSummary: Codable, Sendable, Equatable {
+    public var id: String
+    public var created: String
+    public var updated: String
+    public var status: ReleaseRecord.Status
+    public var reason: String?
+    public var rollbackOf: String?
+    public var delivery: ReleaseDelivery
+    public var waveCount: Int
+    public var counts: [String: Int]
+
+    public init(_ record: ReleaseRecord) {
+        (id, created, updated, status) = (record.id, record.created, record.updated, record.status)
+        (reason, rollbackOf, delivery, waveCount) = (
+            record.reason, record.rollbackOf, record.delivery, record.waveCount
+        )
+        counts = TargetOutcome.counts(record.targets)
+    }
+}
+
 /// The release records in `<state folder>/releases/ID.json`.
 public struct ReleaseHistory: Sendable {
     public let directory: String

@@ -11,7 +11,7 @@ public enum ArchiveDiff {
         public var differences: [String]
     }
 
-    public struct Report: Sendable, Encodable {
+    public struct Report: Sendable, Codable {
         public var left: String
         public var right: String
         public var added: [String] = []

@@ -116,3 +116,31 @@ struct SystemCallError: Error, Sendable, CustomStringConvertible {
     public var errno: Int32
     public var description: String { "\(systemCall): \(String(cString: strerror(errno)))" }
 }
+
+/// `{"error": {...}}`: what a failure looks like on stderr under `--json`; `code` is ``PhonePackError/Code``'s
+/// identifier (or `usage` for a command line that did not parse).
+public struct ErrorReport: Codable, Sendable, Equatable {
+    public struct Detail: Codable, Sendable, Equatable {
+        public var code: String
+        public var exitCode: Int32
+        public var message: String
+        public var operation: String?
+        public var path: String?
+        public var vendorCode: String?
+        public var requestID: String?
+        public var httpStatus: Int?
+    }
+
+    public var error: Detail
+
+    public init(_ failure: PhonePackError, exitCode: Int32) {
+        error = Detail(
+            code: failure.code.identifier, exitCode: exitCode, message: failure.description,
+            operation: failure.operation, path: failure.path, vendorCode: failure.vendorCode,
+            requestID: failure.requestID, httpStatus: failure.httpStatus)
+    }
+
+    public init(usage message: String, exitCode: Int32) {
+        error = Detail(code: "usage", exitCode: exitCode, message: message)
+    }
+}

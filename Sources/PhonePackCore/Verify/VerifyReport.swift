@@ -35,7 +35,7 @@ public struct RuleResult: Sendable, Codable, Equatable {
 }
 
 /// Everything `phonepack verify` found, printed as text or `--json`.
-public struct VerifyReport: Sendable, Encodable {
+public struct VerifyReport: Sendable, Codable {
     public var file: String
     public var profile: VerifyProfile
     public var size: Int64

@@ -14,11 +14,11 @@ func reportOutcomes(
         try writePage(page, OutcomePage.render(title: "phonepack \(what)", facts: [], outcomes: outcomes), quiet: json)
     }
     if json {
-        let value: any Encodable = document ?? outcomes
+        let value: any Encodable = document ?? FleetReport(operation: what, targets: outcomes)
         print(JSONOutput.string(value))
     } else {
         for line in ReleaseText.rows(onlyFailures ? outcomes.filter(\.isFailure) : outcomes, header: true) {
-            say(line)
+            print(line)
         }
         say("\(what): \(ReleaseText.counts(outcomes))")
     }
@@ -59,7 +59,7 @@ func reportRelease(
         print(JSONOutput.string(value))
     } else {
         let shown = onlyFailures ? record.targets.filter(\.isFailure) : record.targets
-        for line in ReleaseText.rows(shown, header: true) { say(line) }
+        for line in ReleaseText.rows(shown, header: true) { print(line) }
         say("release: \(ReleaseText.counts(record))")
     }
     switch record.status {
@@ -82,9 +82,11 @@ func reportRelease(
 
 /// The text of release and fleet reports.
 enum ReleaseText {
-    /// One row per target: target, wave (when staged), state, then job id or error code and message.
+    /// One row per target: target, wave (when staged), state, then job id or error code and message. The lines
+    /// are terminal-safe already (what came from a server is escaped) and a failed, refused or unfinished state is
+    /// coloured on a terminal: print them with `print`, not `say`.
     static func rows(_ outcomes: [TargetOutcome], header: Bool = false) -> [String] {
-        let width = max(6, outcomes.map(\.target.count).max() ?? 0)
+        let width = max(6, outcomes.map(\.target.terminalSafe.count).max() ?? 0)
         let staged = outcomes.contains { $0.wave != nil }
         var lines: [String] = []
         if header { lines.append("\("TARGET".padded(to: width))  \(staged ? "WAVE  " : "")STATE      JOB / ERROR") }
@@ -93,11 +95,19 @@ enum ReleaseText {
             if let code = outcome.errorCode { detail += (detail.isEmpty ? "" : "  ") + code }
             if let message = outcome.errorMessage { detail += (detail.isEmpty ? "" : "  ") + message }
             let wave = staged ? String((outcome.wave ?? 0) + 1).padded(to: 4) + "  " : ""
+            let state = outcome.state.rawValue
+            let colour: Colour? =
+                switch outcome.state {
+                case .failed, .rejected: .red
+                case .running: .yellow
+                default: nil
+                }
+            let painted = (colour?.paint(state) ?? state) + String(repeating: " ", count: max(0, 9 - state.count))
             lines.append(
-                "\(outcome.target.padded(to: width))  \(wave)\(outcome.state.rawValue.padded(to: 9))  \(detail)")
+                "\(outcome.target.terminalSafe.padded(to: width))  \(wave)\(painted)  \(detail.terminalSafe)")
             if let output = outcome.output, !output.isEmpty {
                 for line in output.split(separator: "\n", omittingEmptySubsequences: false) {
-                    lines.append("    \(line)")
+                    lines.append("    \(String(line).terminalSafe)")
                 }
             }
         }

@@ -2,7 +2,7 @@ import ArgumentParser
 
 extension String {
     /// Pads with spaces on the left (right-aligns) to `width` characters.
-    func leftAligned(_ width: Int) -> String {
+    func rightAligned(_ width: Int) -> String {
         count >= width ? self : String(repeating: " ", count: width - count) + self
     }
 }

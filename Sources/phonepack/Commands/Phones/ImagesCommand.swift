@@ -23,7 +23,8 @@ struct ImagesCommand: ParsableCommand {
 
     func run() throws {
         let images = try cloud.session(endpointFor: [.cph]).cphClient().images(type: type.rawValue)
-        if outputOptions.json { return print(JSONOutput.string(images)) }
+        if outputOptions.json { return print(JSONOutput.string(ImageListing(images))) }
+        say("\("IMAGE".padded(to: 34)) \("LABEL".padded(to: 18)) NAME")
         for image in images {
             say(
                 "\(image.imageID.padded(to: 34)) \((image.imageLabel ?? "").padded(to: 18)) \(image.imageName ?? "")"

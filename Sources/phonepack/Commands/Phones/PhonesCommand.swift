@@ -7,8 +7,9 @@ struct PhonesCommand: ParsableCommand {
         commandName: "phones",
         abstract: "List servers, phones or instances (every page), or which app versions are on them (apps).",
         discussion: """
-            phonepack phones huawei-servers | huawei [--server ID] | alibaba \
-            phonepack phones apps [--package P] [--phones …] [--instances …] [--cloud huawei|alibaba] \
+            huawei-servers, huawei and alibaba list the cloud's servers, phones or instances: one row each with \
+            its state in words (CPH's status codes decoded; --json keeps the code as statusCode too).
+
             apps runs `pm list packages --show-versioncode [P]` on every phone (Huawei: every phone CPH lists, \
             or --phones) or instance (Alibaba: every instance, or --instances, which implies --cloud alibaba) \
             through the cloud's command API, and prints one line per target and package and the count of targets \
@@ -48,32 +49,33 @@ struct PhonesCommand: ParsableCommand {
     func run() throws {
         switch what {
         case "huawei-servers":
-            let servers = try cloud.session(endpointFor: [.cph]).cphClient().listServers()
-            if outputOptions.json { return print(JSONOutput.string(servers)) }
-            say("\("SERVER".padded(to: 34)) NAME")
-            for server in servers { say("\(server.serverID.padded(to: 34)) \(server.serverName ?? "")") }
+            try show(FleetListing(servers: cloud.session(endpointFor: [.cph]).cphClient().listServers()))
         case "huawei":
-            let phones = try cloud.session(endpointFor: [.cph]).cphClient().listPhones(serverID: server)
-            if outputOptions.json { return print(JSONOutput.string(phones)) }
-            say("\("PHONE".padded(to: 34)) \("SERVER".padded(to: 34)) NAME")
-            for phone in phones {
-                say(
-                    "\(phone.phoneID.padded(to: 34)) \((phone.serverID ?? "").padded(to: 34)) \(phone.phoneName ?? "")"
-                )
-            }
+            try show(FleetListing(phones: cloud.session(endpointFor: [.cph]).cphClient().listPhones(serverID: server)))
         case "apps":
             try apps()
         case "alibaba":
-            let instances = try cloud.session(endpointFor: [.edsAic]).alibabaClient().describeInstances()
-            if outputOptions.json { return print(JSONOutput.string(instances)) }
-            say("\("INSTANCE".padded(to: 28)) \("STATUS".padded(to: 10)) NAME")
-            for instance in instances {
-                say(
-                    "\(instance.instanceID.padded(to: 28)) \((instance.status ?? "").padded(to: 10)) \(instance.name ?? "")"
-                )
-            }
+            try show(FleetListing(instances: cloud.session(endpointFor: [.edsAic]).alibabaClient().describeInstances()))
         default:
             throw ValidationError("give huawei-servers, huawei, alibaba or apps")
+        }
+    }
+
+    /// A table (ID, SERVER for phones, STATE, NAME) or the JSON listing.
+    func show(_ listing: FleetListing) {
+        if outputOptions.json { return print(JSONOutput.string(listing)) }
+        let idWidth = max(9, listing.members.map(\.id.count).max() ?? 0)
+        let stateWidth = max(5, listing.members.map { ($0.state ?? "").count }.max() ?? 0)
+        let phones = listing.kind == .phone
+        let serverWidth = max(6, listing.members.map { ($0.server ?? "").count }.max() ?? 0)
+        let header =
+            "\(listing.kind.rawValue.uppercased().padded(to: idWidth))  \(phones ? "SERVER".padded(to: serverWidth) + "  " : "")"
+        say(header + "\("STATE".padded(to: stateWidth))  NAME")
+        for member in listing.members {
+            let server = phones ? (member.server ?? "").terminalSafe.padded(to: serverWidth) + "  " : ""
+            say(
+                "\(member.id.terminalSafe.padded(to: idWidth))  \(server)\((member.state ?? "").terminalSafe.padded(to: stateWidth))  \((member.name ?? "").terminalSafe)"
+            )
         }
     }
 
@@ -117,7 +119,7 @@ struct PhonesCommand: ParsableCommand {
             }
             if !inventory.failures.isEmpty {
                 say("failures:")
-                for line in ReleaseText.rows(inventory.failures) { say("  " + line) }
+                for line in ReleaseText.rows(inventory.failures) { print("  " + line) }
             }
             say(
                 "apps: \(inventory.targets) \(inventory.targets == 1 ? "target" : "targets"), \(inventory.failures.count) without an answer"

@@ -78,7 +78,7 @@ struct PullCommand: ParsableCommand {
             throw ValidationError("KooPhone has no export API; use --cloud huawei or alibaba")
         }
         if outputOptions.json {
-            print(JSONOutput.string(pulled))
+            print(JSONOutput.string(PullReport(phones: pulled)))
         } else {
             for phone in pulled {
                 guard phone.outcome.state == .succeeded, let folder = phone.folder else {

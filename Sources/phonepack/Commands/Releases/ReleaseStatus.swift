@@ -36,7 +36,7 @@ struct ReleaseStatus: ParsableCommand {
         let failures = record.targets.filter(\.isFailure)
         if !failures.isEmpty {
             say("failures:")
-            for line in ReleaseText.rows(failures) { say("  " + line) }
+            for line in ReleaseText.rows(failures) { print("  " + line) }
         }
     }
 }
@@ -55,7 +55,7 @@ struct ReleaseHistoryCommand: ParsableCommand {
 
     func run() throws {
         let records = try control(cloud, json: outputOptions.json).history.all()
-        if outputOptions.json { return print(JSONOutput.string(records.map(ReleaseSummary.init))) }
+        if outputOptions.json { return print(JSONOutput.string(ReleaseList(records))) }
         say("ID                     CREATED               STATUS     PACKAGE / VERSION / TARGETS")
         for record in records {
             let what = "\(record.delivery.package) \(record.delivery.version ?? "")"
@@ -63,26 +63,5 @@ struct ReleaseHistoryCommand: ParsableCommand {
                 "\(record.id.padded(to: 22)) \(record.created.padded(to: 21)) \(record.status.rawValue.padded(to: 10)) \(what)  \(ReleaseText.counts(record))"
                     + (record.rollbackOf.map { "  (rollback of \($0))" } ?? ""))
         }
-    }
-}
-
-/// One line of `release history --json`: the record without its targets, with counts per state.
-struct ReleaseSummary: Encodable {
-    var id: String
-    var created: String
-    var updated: String
-    var status: ReleaseRecord.Status
-    var reason: String?
-    var rollbackOf: String?
-    var delivery: ReleaseDelivery
-    var waveCount: Int
-    var counts: [String: Int]
-
-    init(_ record: ReleaseRecord) {
-        (id, created, updated, status) = (record.id, record.created, record.updated, record.status)
-        (reason, rollbackOf, delivery, waveCount) = (
-            record.reason, record.rollbackOf, record.delivery, record.waveCount
-        )
-        counts = Dictionary(uniqueKeysWithValues: record.counts.map { ($0.key.rawValue, $0.value) })
     }
 }

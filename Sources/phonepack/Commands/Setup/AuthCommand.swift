@@ -33,6 +33,7 @@ struct AuthCommand: ParsableCommand {
         @Flag(help: "Allow plain http:// to an IAM endpoint that is not on this machine.")
         var allowInsecureHttp = false
         @Flag(name: .shortAndLong, help: "Log each request.") var verbose = false
+        @OptionGroup var outputOptions: OutputOptions
 
         func run() throws {
             var session = CloudSession(environment: ProcessInfo.processInfo.environment, profile: profile)
@@ -41,6 +42,7 @@ struct AuthCommand: ParsableCommand {
             session.allowInsecureHTTP = allowInsecureHttp
             if verbose { session.log = logLine }
             let check = try session.checkHuaweiAuth()
+            if outputOptions.json { return print(JSONOutput.string(check)) }
             say(
                 "project \(check.region): \(check.projectID) \(check.projectConfigured ? "(from profile \(session.profile))" : "(looked up)")"
             )

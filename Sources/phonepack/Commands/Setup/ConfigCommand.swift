@@ -30,13 +30,6 @@ struct ConfigCommand: ParsableCommand {
             """,
         subcommands: [List.self, Get.self, Set.self, Profiles.self])
 
-    /// `config list --json` and `config get --json`: the profile's values, secrets masked.
-    struct ProfileReport: Encodable {
-        var path: String
-        var profile: String
-        var values: [String: String]
-    }
-
     struct Profiles: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "The file's profiles, and which one a command would use.",
@@ -46,18 +39,23 @@ struct ConfigCommand: ParsableCommand {
                   PHONEPACK_PROFILE=staging phonepack config profiles
                 """)
 
+        @OptionGroup var outputOptions: OutputOptions
+
         func run() throws {
             let environment = ProcessInfo.processInfo.environment
             let path = CloudConfig.defaultPath(environment: environment)
-            let config = try CloudConfig.load(path: path)
-            let chosen = CloudSession.chosenProfile(flag: nil, environment: environment)
+            let report = ProfilesReport(
+                path: path, config: try CloudConfig.load(path: path),
+                chosen: CloudSession.chosenProfile(flag: nil, environment: environment))
+            if outputOptions.json { return print(JSONOutput.string(report)) }
             say(path)
-            for name in Swift.Set(config.profiles.keys).union(["default"]).sorted() {
-                let keys = config.profiles[name]?.count ?? 0
+            for profile in report.profiles {
                 let mark =
-                    name == (chosen ?? "default")
-                    ? (chosen == nil ? "  (used: the default)" : "  (used: PHONEPACK_PROFILE)") : ""
-                say("  \(name.terminalSafe.padded(to: 20)) \(keys) key\(keys == 1 ? "" : "s")\(mark)")
+                    profile.name == report.used
+                    ? (report.usedBecause == "default" ? "  (used: the default)" : "  (used: PHONEPACK_PROFILE)") : ""
+                say(
+                    "  \(profile.name.terminalSafe.padded(to: 20)) \(profile.keys) key\(profile.keys == 1 ? "" : "s")\(mark)"
+                )
             }
         }
     }
@@ -83,15 +81,11 @@ struct ConfigCommand: ParsableCommand {
             let config = try CloudConfig.load(path: path)
             let values = config.profiles[profile] ?? [:]
             if outputOptions.json {
-                let shown = Dictionary(
-                    uniqueKeysWithValues: values.map {
-                        ($0.key, CloudConfig.isSecret($0.key) ? "(set, hidden)" : $0.value)
-                    })
-                return print(JSONOutput.string(ProfileReport(path: path, profile: profile, values: shown)))
+                return print(JSONOutput.string(ProfileReport(path: path, profile: profile, values: values)))
             }
             say("\(path) [\(profile)]")
             for key in Swift.Set(values.keys).union(CloudConfig.knownKeys.keys).sorted() {
-                let shown = values[key].map { CloudConfig.isSecret(key) ? "(set, hidden)" : $0 } ?? "-"
+                let shown = values[key].map { CloudConfig.shown(key, $0) } ?? "-"
                 say("  \(key.padded(to: 26)) \(shown)")
             }
         }
@@ -121,9 +115,8 @@ struct ConfigCommand: ParsableCommand {
                 throw PhonePackError(
                     .notFound, operation: "config get", path: key, message: "is not set in profile \(profile)")
             }
-            let shown = CloudConfig.isSecret(key) ? "(set, hidden)" : value
-            guard outputOptions.json else { return say(shown) }
-            print(JSONOutput.string(ProfileReport(path: path, profile: profile, values: [key: shown])))
+            guard outputOptions.json else { return say(CloudConfig.shown(key, value)) }
+            print(JSONOutput.string(ProfileReport(path: path, profile: profile, values: [key: value])))
         }
     }
 
@@ -142,6 +135,8 @@ struct ConfigCommand: ParsableCommand {
         var profile: String {
             CloudSession.chosenProfile(flag: flagProfile, environment: ProcessInfo.processInfo.environment) ?? "default"
         }
+
+        @OptionGroup var outputOptions: OutputOptions
 
         func run() throws {
             guard CloudConfig.knownKeys[key] != nil else {
@@ -166,6 +161,9 @@ struct ConfigCommand: ParsableCommand {
             var config = try CloudConfig.load(path: path)
             config.profiles[profile, default: [:]][key] = newValue
             try config.save(path: path)
+            if outputOptions.json {
+                return print(JSONOutput.string(ProfileReport(path: path, profile: profile, values: [key: newValue])))
+            }
             say("set \(key) in profile \(profile) (\(path))")
         }
     }

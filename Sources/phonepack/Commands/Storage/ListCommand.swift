@@ -37,16 +37,13 @@ struct ListCommand: ParsableCommand {
             listing = try store.list(prefix: target.key, delimiter: recursive ? nil : "/")
         }
         if outputOptions.json {
-            struct Listing: Encodable {
-                var objects: [ObjectInfo]
-                var prefixes: [String]
-            }
-            print(JSONOutput.string(Listing(objects: listing.objects, prefixes: listing.prefixes)))
+            print(JSONOutput.string(ObjectListing(objects: listing.objects, prefixes: listing.prefixes)))
             return
         }
-        for prefix in listing.prefixes { say("                          DIR  \(prefix)") }
+        // Times are ISO 8601 UTC (20 columns); sizes in bytes, right-aligned; folders say DIR in the size column.
+        for prefix in listing.prefixes { say("\("".padded(to: 20)) \("DIR".rightAligned(12)) \(prefix)") }
         for object in listing.objects {
-            say("\((object.lastModified ?? "").padded(to: 24)) \(String(object.size).leftAligned(12)) \(object.key)")
+            say("\((object.lastModified ?? "").padded(to: 20)) \(String(object.size).rightAligned(12)) \(object.key)")
         }
     }
 }

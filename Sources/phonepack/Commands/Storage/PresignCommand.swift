@@ -34,14 +34,6 @@ struct PresignCommand: ParsableCommand {
     @OptionGroup var cloud: CloudOptions
     @OptionGroup var outputOptions: OutputOptions
 
-    /// `--json`: the URL, what it allows and until when.
-    struct Report: Encodable {
-        var url: String
-        var method: String
-        var expiresIn: Int
-        var expiresAt: String
-    }
-
     func validate() throws {
         guard (1...604_800).contains(expires) else { throw ValidationError("--expires must be 1 to 604800 seconds") }
     }
@@ -51,6 +43,8 @@ struct PresignCommand: ParsableCommand {
         let signed = try cloud.objectStore(for: target).presign(target.key, method: method.rawValue, expires: expires)
         guard outputOptions.json else { return print(signed) }
         let until = CloudTime.iso8601(CloudTime.now() + Int64(expires))
-        print(JSONOutput.string(Report(url: signed, method: method.rawValue, expiresIn: expires, expiresAt: until)))
+        print(
+            JSONOutput.string(PresignReport(url: signed, method: method.rawValue, expiresIn: expires, expiresAt: until))
+        )
     }
 }

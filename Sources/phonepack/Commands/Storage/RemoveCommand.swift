@@ -26,17 +26,6 @@ struct RemoveCommand: ParsableCommand {
     @OptionGroup var cloud: CloudOptions
     @OptionGroup var outputOptions: OutputOptions
 
-    /// `--json`: what was (or, with --dry-run, would be) deleted, and what the store refused.
-    struct Report: Encodable {
-        struct Refusal: Encodable {
-            var url: String
-            var code: String
-        }
-        var dryRun: Bool
-        var deleted: [String]
-        var failed: [Refusal] = []
-    }
-
     func run() throws {
         let target = try ObjectURL(parsing: url)
         let pattern: KeyPattern? =
@@ -47,12 +36,12 @@ struct RemoveCommand: ParsableCommand {
                 throw ValidationError("give one object's key, a wildcard, or -r for a prefix: \(url)")
             }
             if outputOptions.json, dryRun.dryRun {
-                return print(JSONOutput.string(Report(dryRun: true, deleted: [target.description])))
+                return print(JSONOutput.string(RemoveReport(dryRun: true, deleted: [target.description])))
             }
             if dryRun.show(["DELETE \(target)"], summary: "1 object") { return }
             try cloud.objectStore(for: target).delete(target.key)
             if outputOptions.json {
-                return print(JSONOutput.string(Report(dryRun: false, deleted: [target.description])))
+                return print(JSONOutput.string(RemoveReport(dryRun: false, deleted: [target.description])))
             }
             return say("deleted \(url)")
         }
@@ -63,7 +52,7 @@ struct RemoveCommand: ParsableCommand {
         }
         let root = "\(target.scheme)://\(target.bucket)/"
         if outputOptions.json, dryRun.dryRun {
-            return print(JSONOutput.string(Report(dryRun: true, deleted: keys.map { root + $0 })))
+            return print(JSONOutput.string(RemoveReport(dryRun: true, deleted: keys.map { root + $0 })))
         }
         if dryRun.show(keys.map { "DELETE \(root)\($0.terminalSafe)" }, summary: "\(keys.count) objects") { return }
         let failures = try store.delete(keys: keys)
@@ -71,9 +60,9 @@ struct RemoveCommand: ParsableCommand {
             let refused = Set(failures.map(\.key))
             print(
                 JSONOutput.string(
-                    Report(
+                    RemoveReport(
                         dryRun: false, deleted: keys.filter { !refused.contains($0) }.map { root + $0 },
-                        failed: failures.map { .init(url: root + $0.key, code: $0.code) })))
+                        failed: failures.map { (root + $0.key, $0.code) })))
             if !failures.isEmpty { throw ExitCode(ExitStatus.checkFailed) }
             return
         }

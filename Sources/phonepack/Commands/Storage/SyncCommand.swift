@@ -84,10 +84,3 @@ enum TreeTransfer {
         return report
     }
 }
-
-/// One line of `sync --json` per action.
-struct SyncLine: Encodable {
-    var action: String
-    var name: String
-    var bytes: Int64?
-}

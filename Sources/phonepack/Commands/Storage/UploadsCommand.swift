@@ -32,8 +32,7 @@ struct UploadsList: ParsableCommand {
         let target = try ObjectURL(parsing: url)
         let uploads = try cloud.objectStore(for: target).listMultipartUploads(prefix: target.key)
         if outputOptions.json {
-            print(JSONOutput.string(uploads))
-            return
+            return print(JSONOutput.string(UploadListing(uploads: uploads)))
         }
         if uploads.isEmpty { return say("no unfinished uploads under \(url)") }
         let width = max(9, uploads.map(\.uploadID.count).max() ?? 0)
@@ -67,6 +66,7 @@ struct UploadsAbort: ParsableCommand {
 
     @OptionGroup var dryRun: DryRunFlag
     @OptionGroup var cloud: CloudOptions
+    @OptionGroup var outputOptions: OutputOptions
 
     func validate() throws {
         guard (uploadId != nil) != all else { throw ValidationError("give --upload-id ID or --all") }
@@ -82,12 +82,18 @@ struct UploadsAbort: ParsableCommand {
         let lines = uploads.map {
             "DELETE \(target.scheme)://\(target.bucket)/\($0.key.terminalSafe)?uploadId=\($0.uploadID.terminalSafe)"
         }
+        if outputOptions.json, dryRun.dryRun {
+            return print(JSONOutput.string(UploadListing(uploads: uploads, aborted: false, dryRun: true)))
+        }
         if dryRun.show(lines, summary: "\(uploads.count) \(uploads.count == 1 ? "upload" : "uploads") to abort") {
             return
         }
         for upload in uploads {
             try store.abortMultipart(upload.key, uploadID: upload.uploadID)
-            say("aborted \(upload.uploadID)  \(upload.key)")
+            if !outputOptions.json { say("aborted \(upload.uploadID.terminalSafe)  \(upload.key.terminalSafe)") }
+        }
+        if outputOptions.json {
+            return print(JSONOutput.string(UploadListing(uploads: uploads, aborted: true, dryRun: false)))
         }
         if uploads.isEmpty { say("no unfinished uploads under \(url)") }
     }
