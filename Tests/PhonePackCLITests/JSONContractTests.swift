@@ -194,6 +194,25 @@ struct JSONContractTests {
         #expect(pulled.phones.first?.apps?.first?.packageName == package)
         #expect(try json.check("phones", Inventory.self, ["apps", "--package", package]).versions.count == 1)
 
+        // --dry-run --json: the plan as one object, nothing sent.
+        let mutating = try emulator.requests().count
+        let plans: [(String, [String])] = [
+            ("push huawei", ["--tar", object, "--package", package, "--servers", "server0001"]),
+            ("push alibaba", ["--file", "oss://\(bucket)/a.apk", "--instances", "acp-0001"]),
+            ("exec huawei", ["--phones", "phone0001", "--", "ls"]),
+            ("exec koophone", ["--instances", "kp0001", "--", "ls"]),
+            ("exec alibaba", ["--instances", "acp-0001", "--", "ls"]),
+            ("export huawei", ["--phones", "phone0001", "--to", "obs://json-bucket/exports/"] + include),
+            ("restore huawei", ["--phones", "phone0001", "--from", "obs://json-bucket/exports/phone0001.tar"]),
+            ("release start", [app, "--to", object, "--servers", "server0001"]),
+        ]
+        for (verb, arguments) in plans {
+            let plan = try json.check(verb, DryRunPlan.self, ["--dry-run"] + arguments)
+            #expect(plan.dryRun && !plan.requests.isEmpty && !plan.summary.isEmpty, "\(verb)")
+        }
+        let changes = try emulator.requests().dropFirst(mutating).filter { ($0["method"] as? String) != "GET" }
+        #expect(changes.isEmpty, "a dry run sent \(changes)")
+
         // Configuration last: it writes the file every command above read.
         #expect(try json.check("config set", ProfileReport.self, ["region", "cn-north-4"]).values["region"] != nil)
         #expect(try json.check("config list", ProfileReport.self, []).values == ["region": "cn-north-4"])

@@ -9,21 +9,23 @@ struct DryRunFlag: ParsableArguments {
 
     /// With `--dry-run`: prints one line per call of at most `perCall` ids (`request` describes the call) and a
     /// summary, and returns true; the command then returns without sending.
-    func show(_ ids: [String], perCall: Int, what: String, _ request: String) -> Bool {
+    func show(_ ids: [String], perCall: Int, what: String, _ request: String, json: Bool) -> Bool {
         guard dryRun else { return false }
         let calls = stride(from: 0, to: ids.count, by: max(1, perCall)).map {
             Array(ids[$0..<min($0 + max(1, perCall), ids.count)])
         }
-        for call in calls { say("\(request) [\(DryRunFlag.describe(call))]") }
-        say(
-            "dry run: \(calls.count) \(calls.count == 1 ? "request" : "requests") for \(ids.count) \(what); nothing sent"
-        )
-        return true
+        return show(
+            calls.map { "\(request) [\(DryRunFlag.describe($0))]" },
+            summary: "\(calls.count) \(calls.count == 1 ? "request" : "requests") for \(ids.count) \(what)", json: json)
     }
 
-    /// With `--dry-run`: prints each line and a summary, and returns true.
-    func show(_ lines: [String], summary: String) -> Bool {
+    /// With `--dry-run`: prints each line and a summary (with `json`, one ``DryRunPlan``), and returns true.
+    func show(_ lines: [String], summary: String, json: Bool) -> Bool {
         guard dryRun else { return false }
+        if json {
+            print(JSONOutput.string(DryRunPlan(requests: lines, summary: summary)))
+            return true
+        }
         for line in lines { say(line) }
         say("dry run: \(summary); nothing sent")
         return true

@@ -37,7 +37,7 @@ struct ExecAlibaba: ParsableCommand {
         let action = sync ? "RunSyncCommand" : "RunCommand"
         if dryRun.show(
             ids, perCall: AlibabaRules.maxInstancesPerCall, what: "instances",
-            "POST / \(action) {CommandContent: \(text.terminalSafe)}, InstanceIds")
+            "POST / \(action) {CommandContent: \(text.terminalSafe)}, InstanceIds", json: outputOptions.json)
         {
             return
         }

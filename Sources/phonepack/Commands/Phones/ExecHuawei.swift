@@ -45,7 +45,8 @@ struct ExecHuawei: ParsableCommand {
         let ids = phones.ids
         if dryRun.show(
             ids, perCall: CPHClient.maxTargetsPerCall, what: "phones",
-            "POST …/cloud-phone/phones/commands {command: \(verb), content: \(content.terminalSafe)}, phone_ids")
+            "POST …/cloud-phone/phones/commands {command: \(verb), content: \(content.terminalSafe)}, phone_ids",
+            json: outputOptions.json)
         {
             return
         }

@@ -43,8 +43,9 @@ struct ExportHuawei: ParsableCommand {
         try CPHClient.checkExport(phoneIDs: ids, include: include, exclude: exclude, to: target)
         if dryRun.show(
             ids, perCall: CPHClient.maxTargetsPerCall, what: "phones",
-            "POST …/cloud-phone/phones/batch-storage {include_files: \(include.joined(separator: ",").terminalSafe), bucket_name: \(target.bucket), object_path: \(target.key)<phone>.tar}, phones"
-        ) {
+            "POST …/cloud-phone/phones/batch-storage {include_files: \(include.joined(separator: ",").terminalSafe), bucket_name: \(target.bucket), object_path: \(target.key)<phone>.tar}, phones",
+            json: outputOptions.json)
+        {
             return
         }
         let cph = try cloud.session(endpointFor: [.cph]).cphClient()

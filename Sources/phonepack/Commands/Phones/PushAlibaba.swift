@@ -73,8 +73,9 @@ struct PushAlibaba: ParsableCommand {
         let template = probe
         if dryRun.show(
             ids, perCall: AlibabaRules.maxInstancesPerCall, what: "instances",
-            "POST / SendFile {SourceFilePath: \(phonePath.terminalSafe), UploadType: \(uploadType.rawValue), UploadUrl: \(url), AutoInstall: \(install)}, InstanceIds"
-        ) {
+            "POST / SendFile {SourceFilePath: \(phonePath.terminalSafe), UploadType: \(uploadType.rawValue), UploadUrl: \(url), AutoInstall: \(install)}, InstanceIds",
+            json: outputOptions.json)
+        {
             return
         }
         let session = cloud.session(endpointFor: [.edsAic])

@@ -39,8 +39,9 @@ struct RestoreHuawei: ParsableCommand {
         let ids = phones.ids
         if dryRun.show(
             ids, perCall: CPHClient.maxTargetsPerCall, what: "phones",
-            "POST …/cloud-phone/phones/batch-restore {bucket_name: \(source.bucket), object_path: \(source.key)}, phones"
-        ) {
+            "POST …/cloud-phone/phones/batch-restore {bucket_name: \(source.bucket), object_path: \(source.key)}, phones",
+            json: outputOptions.json)
+        {
             return
         }
         let session = cloud.session(endpointFor: [.cph])

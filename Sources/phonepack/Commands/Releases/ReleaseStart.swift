@@ -99,7 +99,8 @@ struct ReleaseStart: ParsableCommand {
         if dryRun.dryRun {
             let fleet: Fleet =
                 destination.scheme == .obs ? .huawei(try session.cphClient()) : .alibaba(try session.alibabaClient())
-            _ = dryRun.show(try plan.dryRun(fleet: fleet), summary: "\(targets.count) targets")
+            _ = dryRun.show(
+                try plan.dryRun(fleet: fleet), summary: "\(targets.count) targets", json: outputOptions.json)
             return
         }
         let settings = try rate.settings(session: session)

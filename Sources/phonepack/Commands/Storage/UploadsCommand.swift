@@ -85,7 +85,10 @@ struct UploadsAbort: ParsableCommand {
         if outputOptions.json, dryRun.dryRun {
             return print(JSONOutput.string(UploadListing(uploads: uploads, aborted: false, dryRun: true)))
         }
-        if dryRun.show(lines, summary: "\(uploads.count) \(uploads.count == 1 ? "upload" : "uploads") to abort") {
+        if dryRun.show(
+            lines, summary: "\(uploads.count) \(uploads.count == 1 ? "upload" : "uploads") to abort",
+            json: outputOptions.json)
+        {
             return
         }
         for upload in uploads {
