@@ -225,9 +225,6 @@ public enum SharedAppBuilder {
         var entryDigest = Digest(.sha256)
         var fileCount = 0
         var payload: Int64 = 0
-        let bufferSize = 1 << 20
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 4096)
-        defer { buffer.deallocate() }
         var parent: OpenFile?
 
         for entry in plan.entries {
@@ -252,23 +249,21 @@ public enum SharedAppBuilder {
             case .none: preconditionFailure("file entry without a source")
             }
             var remaining = size
+            let fromArchive = if case .archive = entry.source { true } else { false }
             while remaining > 0 {
-                let want = Int(min(Int64(bufferSize), remaining))
-                let slice = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want])
-                let n =
-                    if case .archive = entry.source {
-                        try source.read(fromAbsoluteOffset: offset, into: slice)
-                    } else {
-                        try source.read(into: slice)
-                    }
+                // Read straight into the output pipeline's buffer: hashed and written from there.
+                let n = try writer.writeData(upTo: remaining) { (slice) throws(PhonePackError) in
+                    let n =
+                        fromArchive
+                        ? try source.read(fromAbsoluteOffset: offset, into: slice) : try source.read(into: slice)
+                    if options.writeManifest { entryDigest.update(UnsafeRawBufferPointer(rebasing: slice[0..<n])) }
+                    return n
+                }
                 guard n > 0 else {
                     throw PhonePackError(
                         .io, operation: "read", path: source.path,
                         message: "ended after \(size - remaining) of \(size) bytes; did it change during the build?")
                 }
-                let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
-                if options.writeManifest { entryDigest.update(chunk) }
-                try writer.writeData(chunk)
                 remaining -= Int64(n)
                 offset += Int64(n)
             }

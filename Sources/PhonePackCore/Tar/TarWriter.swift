@@ -67,8 +67,10 @@ public final class TarWriter {
     /// Counted in the output callback: libarchive's own counter leaves out the final padding.
     fileprivate var bytesWritten: Int64 = 0
     private var closed = false
-    /// Bytes libarchive hands to the output per write: large blocks mean few system calls and hasher hand-offs.
+    /// The pipeline's buffers: what goes to `write` and the hasher at a time (few system calls and hand-offs).
     static let blockSize = 1 << 20
+    /// The archive ends on a multiple of this (GNU tar's default record, 20 × 512), as before.
+    static let recordSize: Int64 = 10240
 
     /// - Parameters:
     ///   - output: where the archive bytes go.
@@ -86,9 +88,10 @@ public final class TarWriter {
         entry = archive_entry_new()
         try check(archive_write_set_format_pax_restricted(archive), "archive_write_set_format_pax_restricted")
         try check(archive_write_set_format_option(archive, "pax", "xattrheader", "SCHILY"), "set xattrheader")
-        try check(archive_write_set_bytes_per_block(archive, Int32(Self.blockSize)), "set bytes per block")
-        // Pad the end to a multiple of 10240 bytes, as GNU tar does, instead of a whole 1 MiB block.
-        try check(archive_write_set_bytes_in_last_block(archive, 10240), "set bytes in last block")
+        // Unbuffered: libarchive hands every header, data and padding write straight to the pipeline, which
+        // gathers the small ones and sends file data read into its own buffers without copying it (libarchive's
+        // block buffer cost a copy of every byte). The end is padded to a record in `finish`.
+        try check(archive_write_set_bytes_per_block(archive, 0), "set bytes per block")
         let context = Unmanaged.passUnretained(self).toOpaque()
         try check(archive_write_open2(archive, context, nil, tarWriteCallback, nil, nil), "archive_write_open2")
     }
@@ -146,10 +149,32 @@ public final class TarWriter {
         }
     }
 
-    /// Writes the end-of-archive blocks and returns the SHA-256 of the whole archive (if hashing) and its size.
+    /// Appends file data for the current entry that `fill` reads into a buffer of the output pipeline (at most
+    /// `limit` bytes; it returns how many it read): the bytes are hashed and written from there, never copied.
+    /// Returns what `fill` returned (0: nothing was written).
+    public func writeData(
+        upTo limit: Int64, _ fill: (UnsafeMutableRawBufferPointer) throws(PhonePackError) -> Int
+    ) throws(PhonePackError) -> Int {
+        let (index, buffer) = pipeline.borrow()
+        defer { pipeline.giveBack(index) }
+        let count = try fill(UnsafeMutableRawBufferPointer(rebasing: buffer[0..<Int(min(Int64(buffer.count), limit))]))
+        try writeData(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+        return count
+    }
+
+    /// Writes the end-of-archive blocks, pads to a whole record, and returns the SHA-256 of the whole archive (if
+    /// hashing) and its size.
     public func finish() throws(PhonePackError) -> (sha256: [UInt8]?, size: Int64) {
         try check(archive_write_close(archive), "archive_write_close")
         closed = true
+        let padding = Int((Self.recordSize - bytesWritten % Self.recordSize) % Self.recordSize)
+        if padding > 0 {
+            let zeros = UnsafeMutableRawBufferPointer.allocate(byteCount: padding, alignment: 8)
+            defer { zeros.deallocate() }
+            zeros.initializeMemory(as: UInt8.self, repeating: 0)
+            try pipeline.submit(UnsafeRawBufferPointer(zeros))
+            bytesWritten += Int64(padding)
+        }
         return (try pipeline.finish(), bytesWritten)
     }
 
@@ -163,7 +188,7 @@ public final class TarWriter {
     }
 }
 
-/// libarchive's output callback: hands the block to the output pipeline, which hashes and writes it on two other
+/// libarchive's output callback: hands each write to the output pipeline, which hashes and writes it on two other
 /// threads while libarchive goes on.
 private func tarWriteCallback(
     _: OpaquePointer?, _ context: UnsafeMutableRawPointer?, _ buffer: UnsafeRawPointer?, _ length: Int

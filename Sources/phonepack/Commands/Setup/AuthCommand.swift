@@ -14,6 +14,7 @@ struct AuthCommand: ParsableCommand {
 
     struct Huawei: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "huawei",
             abstract: "Show the CPH project id of a region and, with an IAM user configured, get a token.",
             discussion: """
                 The project id comes from huawei_project_id, else it is looked up with your AK/SK \

@@ -32,6 +32,7 @@ struct ConfigCommand: ParsableCommand {
 
     struct Profiles: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "profiles",
             abstract: "The file's profiles, and which one a command would use.",
             discussion: """
                 Examples:
@@ -62,6 +63,7 @@ struct ConfigCommand: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "Every key of a profile (secrets masked).",
             discussion: """
                 Examples:
@@ -93,6 +95,7 @@ struct ConfigCommand: ParsableCommand {
 
     struct Get: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "get",
             abstract: "One key's value (secrets masked).",
             discussion: """
                 Examples:
@@ -122,6 +125,7 @@ struct ConfigCommand: ParsableCommand {
 
     struct Set: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "set",
             abstract: "Set a key; a secret is read from standard input, never from the command line.",
             discussion: """
                 Examples:
