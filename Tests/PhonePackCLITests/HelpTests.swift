@@ -69,6 +69,17 @@ struct HelpTests {
         return Array(words[(start + 1)..<end])
     }
 
+    @Test("every command names itself: a type's name through String(describing:) costs start-up time")
+    func explicitNames() {
+        func unnamed(_ command: any ParsableCommand.Type) -> [String] {
+            command.configuration.subcommands.flatMap { sub in
+                (sub.configuration.commandName == nil ? ["\(sub)"] : []) + unnamed(sub)
+            }
+        }
+        #expect(unnamed(PhonePack.self) == [])
+        #expect(PhonePack.configuration.commandName == "phonepack")
+    }
+
     @Test("every command's help ends in examples, and every example parses as the command it shows")
     func examplesParse() throws {
         let tmp = try TemporaryDirectory()
