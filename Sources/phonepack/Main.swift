@@ -39,7 +39,7 @@ enum Main {
             let code = PhonePack.exitCode(for: error)
             let message = Suggestion.message(for: error, parsed: parsed)
             if code == .success {
-                print(message)
+                print(message == PhonePack.configuration.version ? PhonePack.versionReport : message)
                 Glibc.exit(0)
             }
             if wantsJSON {

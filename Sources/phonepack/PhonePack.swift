@@ -22,7 +22,9 @@ struct PhonePack: ParsableCommand {
               phonepack pull --phones ID --include /data/data/com.x \\
                   --to obs://my-bucket/exports/ -C out/
             """,
-        version: versionReport,
+        // What makes ArgumentParser offer --version; Main prints `versionReport` in its place. Computed here, the
+        // report would load libcurl (to ask its version) for every command, network or not.
+        version: "phonepack \(PhonePackVersion.number)",
         subcommands: [
             BuildCommand.self, VerifyCommand.self, InspectCommand.self, ExtractCommand.self, CatCommand.self,
             DiffCommand.self, UploadCommand.self, DownloadCommand.self, CopyCommand.self, SyncCommand.self,

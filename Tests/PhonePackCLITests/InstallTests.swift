@@ -27,6 +27,31 @@ struct InstallTests {
         try expectRun(["--version"], stdout: expected, stderr: "")
     }
 
+    @Test("libcurl is loaded by the commands that go on the network and by no other; a missing one is exit 2")
+    func lazyCurl() throws {
+        let tmp = try TemporaryDirectory()
+        #expect(!(try Tool.check("ldd", [CLI.binary])).contains("libcurl"))
+        let app = try CLI.makeApp(in: tmp.file("app"))
+        // LD_DEBUG=libs: the dynamic loader names every library it initialises, on stderr.
+        let built = try CLI.run(["build", app, "-o", tmp.file("a.tar")], environment: ["LD_DEBUG": "libs"])
+        #expect(built.status == 0 && !built.stderr.contains("libcurl"), "\(built.stderr.suffix(2000))")
+        let emulator = try EmulatorProcess(data: tmp.file("data"))
+        var env = emulator.environment(stateDirectory: tmp.file("state"))
+        env["LD_DEBUG"] = "libs"
+        let listed = try CLI.run(["ls", "obs://b1/"], environment: env)
+        #expect(listed.status == 0 && listed.stderr.contains("libcurl.so.4"), "\(listed.stderr.suffix(2000))")
+
+        env["LD_DEBUG"] = nil
+        env["PHONEPACK_LIBCURL"] = tmp.file("no-libcurl.so")
+        let missing = try CLI.run(["ls", "obs://b1/"], environment: env)
+        #expect(missing.status == Exit.usage.rawValue, "\(missing.output)")
+        #expect(
+            missing.stderr.hasPrefix(
+                "phonepack: error: \(emulator.endpoints["obs"]!)/b1/?…: \(tmp.file("no-libcurl.so")): ")
+                && missing.stderr.hasSuffix("; install libcurl4 (scripts/setup.sh installs what phonepack needs)\n"),
+            "\(missing.stderr)")
+    }
+
     @Test("every request names phonepack and its version in User-Agent, on every service")
     func userAgent() throws {
         let tmp = try TemporaryDirectory()

@@ -3,8 +3,15 @@ import Glibc
 import PhonePackCore
 import Synchronization
 
-/// `curl_global_init` runs once, lazily and thread-safely, before the first handle.
-private let curlGlobalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_ALL))
+/// libcurl is loaded (CLibCurl) and `curl_global_init` run once, lazily and thread-safely, before the first
+/// handle: `nil`, or why phonepack cannot make requests.
+private let curlUnavailable: String? = {
+    if let error = cswift_curl_error() {
+        return "\(String(cString: error)); install libcurl4 (scripts/setup.sh installs what phonepack needs)"
+    }
+    let code = cswift_curl_global_init(Int(CURL_GLOBAL_ALL))
+    return code == CURLE_OK ? nil : "curl_global_init failed: \(String(cString: cswift_curl_easy_strerror(code)))"
+}()
 
 /// Where a successful response body goes when it is not kept in memory: called with each block and its position
 /// in the body. A retried request starts again at position 0, so a sink that writes by position is idempotent.
@@ -17,26 +24,26 @@ public typealias BodySink = (_ bytes: UnsafeRawBufferPointer, _ position: Int64)
 package final class CurlEasy {
     /// The libcurl this process runs with, e.g. "7.88.1".
     package static var libraryVersion: String {
-        String(cString: cswift_curl_version())
+        cswift_curl_error() == nil ? String(cString: cswift_curl_version()) : "not found"
     }
 
     /// Sent on every request, so a service's logs can tell phonepack and its version apart.
     static let userAgent = "phonepack/\(PhonePackVersion.number)"
 
-    private let handle: UnsafeMutableRawPointer
+    /// `nil` when libcurl is unavailable: every request then throws, naming why.
+    private let handle: UnsafeMutableRawPointer?
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
     let options: HTTPOptions
     /// Set from any thread to stop the transfer in progress at the next progress callback.
     public let cancelled = Atomic<Bool>(false)
 
     public init(options: HTTPOptions = HTTPOptions()) {
-        precondition(curlGlobalInit == CURLE_OK, "curl_global_init failed")
-        handle = curl_easy_init()!
+        handle = curlUnavailable == nil ? cswift_curl_easy_init() : nil
         self.options = options
     }
 
     deinit {
-        curl_easy_cleanup(handle)
+        if let handle { cswift_curl_easy_cleanup(handle) }
         errorBuffer.deallocate()
     }
 
@@ -52,16 +59,21 @@ package final class CurlEasy {
         method: String, url: String, headers: [(name: String, value: String)], body: HTTPBody,
         sink: BodySink? = nil, progress: ((Int64, Int64) -> Bool)? = nil, timeout: Double? = nil
     ) throws(PhonePackError) -> ServiceResponse {
-        curl_easy_reset(handle)
+        guard let handle else {
+            throw PhonePackError(
+                .unsupported, operation: "\(method) request", path: redactedURL(url),
+                message: curlUnavailable ?? "libcurl could not make a handle")
+        }
+        cswift_curl_easy_reset(handle)
         let transfer = try Transfer(
             body: body, sink: sink, progress: progress, memoryLimit: options.maxMemoryBody,
             isCancelled: { [unowned self] in cancelled.load(ordering: .relaxed) })
         var list: UnsafeMutablePointer<curl_slist>?
-        defer { curl_slist_free_all(list) }
-        for header in headers { list = curl_slist_append(list, "\(header.name): \(header.value)") }
+        defer { cswift_curl_slist_free_all(list) }
+        for header in headers { list = cswift_curl_slist_append(list, "\(header.name): \(header.value)") }
         // Small bodies go without `Expect: 100-continue` (one round trip less); large ones wait for the go-ahead.
         if body.length > 0 && !headers.contains(where: { $0.name.lowercased() == "expect" }) && body.length < 1 << 20 {
-            list = curl_slist_append(list, "Expect:")
+            list = cswift_curl_slist_append(list, "Expect:")
         }
         errorBuffer[0] = 0
         let context = Unmanaged.passUnretained(transfer).toOpaque()
@@ -110,10 +122,11 @@ package final class CurlEasy {
             }
             _ = cswift_curl_easy_setopt_string(handle, CURLOPT_CUSTOMREQUEST, method)
         }
-        let code = withExtendedLifetime(transfer) { curl_easy_perform(handle) }
+        let code = withExtendedLifetime(transfer) { cswift_curl_easy_perform(handle) }
         if let error = transfer.failure { throw error }
         guard code == CURLE_OK else {
-            let detail = errorBuffer[0] != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(code))
+            let detail =
+                errorBuffer[0] != 0 ? String(cString: errorBuffer) : String(cString: cswift_curl_easy_strerror(code))
             throw PhonePackError(
                 code == CURLE_ABORTED_BY_CALLBACK ? .interrupted : .network, operation: "\(method) request",
                 path: redactedURL(url), message: detail, cause: CurlError(code: Int(code.rawValue)))

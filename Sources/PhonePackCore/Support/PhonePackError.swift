@@ -26,12 +26,12 @@ public struct PhonePackError: Error, Sendable, CustomStringConvertible {
         /// The input is wrong: a bad flag value, a wrong package name, a file of the wrong kind.
         public static var invalidInput: Code { Code(.invalidInput) }
         public static var notFound: Code { Code(.notFound) }
-        static var permissionDenied: Code { Code(.permissionDenied) }
+        public static var permissionDenied: Code { Code(.permissionDenied) }
         /// Reading or writing a local file failed (disk full, I/O error).
         public static var io: Code { Code(.io) }
         /// An archive (tar, zip) is truncated, damaged, or not what its header claims.
         public static var corruptArchive: Code { Code(.corruptArchive) }
-        static var unsupported: Code { Code(.unsupported) }
+        public static var unsupported: Code { Code(.unsupported) }
         /// A check the user asked for ran and did not pass (verify found violations, checksums differ).
         public static var checkFailed: Code { Code(.checkFailed) }
         public static var interrupted: Code { Code(.interrupted) }
