@@ -23,6 +23,9 @@ scratch=.build-install
 header=Sources/CBuildInfo/commit.h
 trap 'rm -f "$header"' EXIT
 printf '#define PHONEPACK_COMMIT "%s"\n' "$commit" >"$header"
+# The build's dependency records know commit.h only if it was there last time (a build without it, e.g. by hand in
+# this scratch folder, would keep "development build"): touching the one file that includes it recompiles it.
+touch Sources/CBuildInfo/build_info.c
 swift build -c release --product phonepack --static-swift-stdlib --scratch-path "$scratch"
 rm -f "$header"
 bin=$(swift build -c release --scratch-path "$scratch" --show-bin-path)
