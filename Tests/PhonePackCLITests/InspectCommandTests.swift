@@ -56,6 +56,12 @@ struct InspectCommandTests {
         try tmp.write("tree/data/data/\(pkg)/files/a.txt", "hello\n")
         try FileManager.default.createSymbolicLink(
             atPath: tmp.file("tree/data/data/\(pkg)/lib"), withDestinationPath: "/data/app/\(pkg)-1/lib/arm")
+        // setuid, setgid and sticky bits, over an x and not: s/S/t/T as tar writes them.
+        for (name, mode) in [("suid", 0o4755), ("sgid", 0o2644), ("sticky", 0o1777), ("bits", 0o7000)] {
+            try tmp.write("tree/data/data/\(pkg)/files/\(name)", "")
+            try FileManager.default.setAttributes(
+                [.posixPermissions: mode], ofItemAtPath: tmp.file("tree/data/data/\(pkg)/files/\(name)"))
+        }
         try Tool.check(
             "tar",
             [
