@@ -4,7 +4,7 @@
     benchmarks/bench_startup.py [--runs N] [--binary PATH ...]
 
 Measured with `perf stat -r N` (mean wall time of N runs after a warm-up run): `--version`, `build --help`,
-`inspect` and `verify` of a 2,000-entry tar, against `tar --version` and `tar -tvf` of the same tar. By default the
+`inspect` (summary and --long) and `verify` of a 2,000-entry tar, against `tar --version` and `tar -tvf` of the same tar. By default the
 binary is the one `scripts/install.sh` builds (release, Swift runtime linked in, in its own scratch folder);
 --binary adds others (e.g. an older build) to the same run. Ratios are printed against `tar -tvf`.
 """
@@ -56,7 +56,8 @@ def main():
         for binary in binaries:
             print(binary)
             for label, command in [("--version", ["--version"]), ("build --help", ["build", "--help"]),
-                                   ("inspect --long", ["inspect", tar, "--long"]), ("verify --profile huawei-push-file",
+                                   ("inspect", ["inspect", tar]), ("inspect --long", ["inspect", tar, "--long"]),
+                                   ("verify --profile huawei-push-file",
                                                                                   ["verify", tar, "--profile", "huawei-push-file"])]:
                 seconds = mean_seconds([binary] + command, args.runs)
                 print(f"  {label:34} {seconds * 1000:6.1f} ms  ({seconds / tar_list:4.1f}× tar -tvf)")

@@ -89,69 +89,56 @@ public struct RolloutPolicy: Codable, Sendable, Equatable {
 
 // Steps and budgets are written as on the command line ("10%", "1"), in JSON output and in release records;
 // records written before that (Swift's synthesized `{"percent":{"_0":10}}`) are still read.
-extension RolloutPolicy.Step {
-    public init(from decoder: any Decoder) throws {
-        let value = try LegacyCount(from: decoder)
-        self = value.percent ? .percent(value.number) : .count(value.number)
-    }
+/// A count or a percentage, as `--waves` and `--max-failures` take them.
+protocol CountOrPercent: Codable, CustomStringConvertible {
+    static func count(_ count: Int) -> Self
+    static func percent(_ percent: Int) -> Self
+    var parts: (number: Int, percent: Bool) { get }
+}
+
+extension CountOrPercent {
+    public var description: String { parts.percent ? "\(parts.number)%" : String(parts.number) }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(description)
     }
-}
 
-extension RolloutPolicy.Budget {
+    /// "10%" or "3", or the keyed form records had before: `{"percent":{"_0":10}}`, `{"count":{"_0":3}}`.
     public init(from decoder: any Decoder) throws {
-        let value = try LegacyCount(from: decoder)
-        self = value.percent ? .percent(value.number) : .count(value.number)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
-}
-
-/// "10%" or "3", or the keyed form records had before: `{"percent":{"_0":10}}`, `{"count":{"_0":3}}`.
-private struct LegacyCount: Decodable {
-    var number: Int
-    var percent: Bool
-
-    private enum Keys: String, CodingKey { case count, percent, _0 }
-
-    init(from decoder: any Decoder) throws {
         if let text = try? decoder.singleValueContainer().decode(String.self) {
-            let digits = text.hasSuffix("%") ? String(text.dropLast()) : text
-            guard let number = Int(digits), number >= 0 else {
+            let percent = text.hasSuffix("%")
+            guard let number = Int(percent ? String(text.dropLast()) : text), number >= 0 else {
                 throw DecodingError.dataCorrupted(
                     .init(codingPath: decoder.codingPath, debugDescription: "not a count or percentage: \(text)"))
             }
-            self.number = number
-            percent = text.hasSuffix("%")
+            self = percent ? .percent(number) : .count(number)
             return
         }
-        let keyed = try decoder.container(keyedBy: Keys.self)
-        percent = keyed.contains(.percent)
-        number = try keyed.nestedContainer(keyedBy: Keys.self, forKey: percent ? .percent : .count).decode(
-            Int.self, forKey: ._0)
+        let keyed = try decoder.container(keyedBy: LegacyKeys.self)
+        let percent = keyed.contains(.percent)
+        let number = try keyed.nestedContainer(keyedBy: LegacyKeys.self, forKey: percent ? .percent : .count)
+            .decode(Int.self, forKey: ._0)
+        self = percent ? .percent(number) : .count(number)
     }
 }
 
-extension RolloutPolicy.Step: CustomStringConvertible {
-    public var description: String {
+private enum LegacyKeys: String, CodingKey { case count, percent, _0 }
+
+extension RolloutPolicy.Step: CountOrPercent {
+    var parts: (number: Int, percent: Bool) {
         switch self {
-        case .count(let count): String(count)
-        case .percent(let percent): "\(percent)%"
+        case .count(let count): (count, false)
+        case .percent(let percent): (percent, true)
         }
     }
 }
 
-extension RolloutPolicy.Budget: CustomStringConvertible {
-    public var description: String {
+extension RolloutPolicy.Budget: CountOrPercent {
+    var parts: (number: Int, percent: Bool) {
         switch self {
-        case .count(let count): String(count)
-        case .percent(let percent): "\(percent)%"
+        case .count(let count): (count, false)
+        case .percent(let percent): (percent, true)
         }
     }
 }
