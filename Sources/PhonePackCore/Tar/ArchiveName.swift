@@ -1,3 +1,5 @@
+import Glibc
+
 /// Archive names are bytes. These two pieces keep them so while the code handles them as `String`s:
 ///
 /// - ``ArchiveName`` carries any byte sequence losslessly in a `String`: valid UTF-8 exactly as it is (never
@@ -80,7 +82,17 @@ public struct NameKey: Hashable, Comparable, Sendable, CustomStringConvertible {
     public init(_ name: String) { self.name = name }
     public init(_ name: Substring) { self.name = String(name) }
 
-    public static func == (a: NameKey, b: NameKey) -> Bool { a.name.utf8.elementsEqual(b.name.utf8) }
+    /// Byte equality. Dictionary probes call this several times per lookup: lengths first (O(1) for a native
+    /// string), then `memcmp` (`elementsEqual` walked `String.UTF8View` indices: 5 % of a 20,000-file extract).
+    public static func == (a: NameKey, b: NameKey) -> Bool {
+        let (x, y) = (a.name.utf8, b.name.utf8)
+        guard x.count == y.count else { return false }
+        let same = x.withContiguousStorageIfAvailable { p in
+            y.withContiguousStorageIfAvailable { q in p.isEmpty || memcmp(p.baseAddress!, q.baseAddress!, p.count) == 0
+            }
+        }
+        return (same ?? nil) ?? x.elementsEqual(y)
+    }
 
     public func hash(into hasher: inout Hasher) {
         if name.utf8.withContiguousStorageIfAvailable({ hasher.combine(bytes: UnsafeRawBufferPointer($0)) }) == nil {
