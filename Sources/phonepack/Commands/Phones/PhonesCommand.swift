@@ -72,9 +72,10 @@ struct PhonesCommand: ParsableCommand {
             "\(listing.kind.rawValue.uppercased().padded(to: idWidth))  \(phones ? "SERVER".padded(to: serverWidth) + "  " : "")"
         say(header + "\("STATE".padded(to: stateWidth))  NAME")
         for member in listing.members {
-            let server = phones ? (member.server ?? "").terminalSafe.padded(to: serverWidth) + "  " : ""
+            // `say` escapes what the cloud sent (ids, names, states) on the way out.
+            let server = phones ? (member.server ?? "").padded(to: serverWidth) + "  " : ""
             say(
-                "\(member.id.terminalSafe.padded(to: idWidth))  \(server)\((member.state ?? "").terminalSafe.padded(to: stateWidth))  \((member.name ?? "").terminalSafe)"
+                "\(member.id.padded(to: idWidth))  \(server)\((member.state ?? "").padded(to: stateWidth))  \(member.name ?? "")"
             )
         }
     }
