@@ -8,14 +8,11 @@ public enum OutcomePage {
         .succeeded: "#59a14f", .failed: "#e15759", .rejected: "#b07aa1", .running: "#f28e2b",
         .submitted: "#edc948", .pending: "#c9c9c9",
     ]
-    static let order: [TargetOutcome.State] = [.succeeded, .failed, .rejected, .running, .submitted, .pending]
 
     public static func render(title: String, facts: [String], outcomes: [TargetOutcome]) -> String {
         var body = "<h1>\(HTMLPage.escape(title))</h1>\n"
-        let counts = Dictionary(grouping: outcomes, by: \.state).mapValues(\.count)
-        let summary = order.compactMap { state in counts[state].map { "\($0) \(state.rawValue)" } }
         body +=
-            "<div class=\"facts\">\((facts + ["\(outcomes.count) targets: " + summary.joined(separator: ", ")]).map(HTMLPage.escape).joined(separator: " · "))</div>\n"
+            "<div class=\"facts\">\((facts + [TargetOutcome.summary(outcomes)]).map(HTMLPage.escape).joined(separator: " · "))</div>\n"
         let waves = Dictionary(grouping: outcomes) { $0.wave ?? 0 }
         body += "<div id=\"grid\" data-targets=\"\(outcomes.count)\">\n"
         for wave in waves.keys.sorted() {
@@ -32,7 +29,7 @@ public enum OutcomePage {
             }
             body += "</div>\n"
         }
-        body += "</div>\n" + HTMLPage.legend(order.map { ($0.rawValue, colours[$0]!) })
+        body += "</div>\n" + HTMLPage.legend(TargetOutcome.State.reportOrder.map { ($0.rawValue, colours[$0]!) })
         let failures = outcomes.filter(\.isFailure)
         if !failures.isEmpty {
             body +=

@@ -86,4 +86,17 @@ extension TargetOutcome {
     public static func counts(_ outcomes: [TargetOutcome]) -> [String: Int] {
         outcomes.reduce(into: [:]) { $0[$1.state.rawValue, default: 0] += 1 }
     }
+
+    /// "3 targets: 2 succeeded, 1 failed", states in ``State/reportOrder``: the summary line of every fleet table
+    /// and report page.
+    public static func summary(_ outcomes: [TargetOutcome]) -> String {
+        let counts = counts(outcomes)
+        let parts = State.reportOrder.compactMap { state in counts[state.rawValue].map { "\($0) \(state.rawValue)" } }
+        return "\(outcomes.count) \(outcomes.count == 1 ? "target" : "targets"): \(parts.joined(separator: ", "))"
+    }
+}
+
+extension TargetOutcome.State {
+    /// The order summaries and legends list states in: done, in flight, not yet, then what went wrong.
+    public static let reportOrder: [Self] = [.succeeded, .submitted, .running, .pending, .failed, .rejected]
 }

@@ -88,11 +88,6 @@ public struct ReleaseRecord: Codable, Sendable {
         self.targets = assigned
     }
 
-    /// Targets per state, for summaries.
-    public var counts: [TargetOutcome.State: Int] {
-        targets.reduce(into: [:]) { $0[$1.state, default: 0] += 1 }
-    }
-
     /// A new release id: the UTC time and 4 random hex digits (sortable, and distinct within a second).
     public static func newID() -> String {
         let time = CloudTime.iso8601(CloudTime.now()).filter { $0.isNumber }

@@ -20,7 +20,7 @@ func reportOutcomes(
         for line in ReleaseText.rows(onlyFailures ? outcomes.filter(\.isFailure) : outcomes, header: true) {
             print(line)
         }
-        say("\(what): \(ReleaseText.counts(outcomes))")
+        say("\(what): \(TargetOutcome.summary(outcomes))")
     }
     try exitForOutcomes(outcomes)
 }
@@ -60,7 +60,7 @@ func reportRelease(
     } else {
         let shown = onlyFailures ? record.targets.filter(\.isFailure) : record.targets
         for line in ReleaseText.rows(shown, header: true) { print(line) }
-        say("release: \(ReleaseText.counts(record))")
+        say("release: \(TargetOutcome.summary(record.targets))")
     }
     switch record.status {
     case .paused:
@@ -114,18 +114,6 @@ enum ReleaseText {
         return lines
     }
 
-    /// "3 targets: 2 succeeded, 1 failed".
-    static func counts(_ outcomes: [TargetOutcome]) -> String {
-        var counts: [TargetOutcome.State: Int] = [:]
-        for outcome in outcomes { counts[outcome.state, default: 0] += 1 }
-        let summary = TargetOutcome.State.allCasesInOrder.compactMap { state in
-            counts[state].map { "\($0) \(state.rawValue)" }
-        }
-        return "\(outcomes.count) \(outcomes.count == 1 ? "target" : "targets"): \(summary.joined(separator: ", "))"
-    }
-
-    static func counts(_ record: ReleaseRecord) -> String { counts(record.targets) }
-
     /// What `release status` prints above the counts.
     static func header(_ record: ReleaseRecord) -> [String] {
         let delivery = record.delivery
@@ -146,8 +134,4 @@ enum ReleaseText {
             title: "release \(record.id)",
             facts: header(record).map { String($0.drop { $0 == " " }) }, outcomes: record.targets)
     }
-}
-
-extension TargetOutcome.State {
-    static let allCasesInOrder: [Self] = [.succeeded, .submitted, .running, .pending, .failed, .rejected]
 }

@@ -32,7 +32,7 @@ struct ReleaseStatus: ParsableCommand {
         if let html { try writePage(html, ReleaseText.page(record), quiet: outputOptions.silent) }
         if outputOptions.json { return print(JSONOutput.string(record)) }
         for line in ReleaseText.header(record) { say(line) }
-        say(ReleaseText.counts(record))
+        say(TargetOutcome.summary(record.targets))
         let failures = record.targets.filter(\.isFailure)
         if !failures.isEmpty {
             say("failures:")
@@ -60,7 +60,7 @@ struct ReleaseHistoryCommand: ParsableCommand {
         for record in records {
             let what = "\(record.delivery.package) \(record.delivery.version ?? "")"
             say(
-                "\(record.id.padded(to: 22)) \(record.created.padded(to: 21)) \(record.status.rawValue.padded(to: 10)) \(what)  \(ReleaseText.counts(record))"
+                "\(record.id.padded(to: 22)) \(record.created.padded(to: 21)) \(record.status.rawValue.padded(to: 10)) \(what)  \(TargetOutcome.summary(record.targets))"
                     + (record.rollbackOf.map { "  (rollback of \($0))" } ?? ""))
         }
     }
