@@ -163,4 +163,99 @@ struct PushCommandTests {
         #expect(result.status == Exit.success.rawValue, "\(result.output)")
         #expect(result.stdout.contains("3 succeeded"))
     }
+
+    @Test(
+        "release sends a multi-part tar as it builds (issue 14): identical to a local build, through faults, no temporary left"
+    )
+    func releaseAsBuilt() throws {
+        let tmp = try TemporaryDirectory()
+        let emulator = try EmulatorProcess(
+            data: tmp.file("data"),
+            ["--bucket", "my-cph-bucket", "--job-seconds", "0.3", "--fault-rate", "0.1", "--seed", "7"])
+        var env = emulator.environment(stateDirectory: tmp.file("state"))
+        env["TMPDIR"] = tmp.file("tmp")
+        try FileManager.default.createDirectory(atPath: tmp.file("tmp"), withIntermediateDirectories: true)
+        try CLI.makeApp(in: tmp.file("app"))
+        _ = try writeRandomFile(tmp.file("app/data/files/big.bin"), size: 30_000_000)
+        let arguments = [
+            "release", tmp.file("app"), "--to", "obs://my-cph-bucket/apps/app.tar", "--servers", "server0001",
+            "--mtime", "2026-01-01", "-j", "3", "--json",
+        ]
+        var result = try CLI.run(arguments, environment: env)
+        if result.status != Exit.success.rawValue {
+            #expect(result.stderr.contains("release stopped at"), "\(result.output)")
+            result = try CLI.run(arguments, environment: env)
+        }
+        #expect(result.status == Exit.success.rawValue, "\(result.output)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.file("tmp")).isEmpty, "work folder removed")
+
+        let local = try CLI.run([
+            "build", tmp.file("app"), "-o", tmp.file("app.tar"), "--mtime", "2026-01-01", "--json",
+        ])
+        #expect(local.status == Exit.success.rawValue)
+        let sha256 = try #require(try CLI.parseJSON(local.stdout)["sha256"] as? String)
+        let expected = try #require(FileManager.default.contents(atPath: tmp.file("app.tar")))
+        #expect(emulator.storedBytes(store: "obs", bucket: "my-cph-bucket", key: "apps/app.tar") == expected)
+        let sidecar = emulator.storedBytes(store: "obs", bucket: "my-cph-bucket", key: "apps/app.tar.sha256")
+        #expect(sidecar.map { String(decoding: $0, as: UTF8.self) } == "\(sha256)  app.tar\n")
+        let parts = try emulator.requests().filter {
+            $0["method"] as? String == "PUT" && ($0["query"] as? [String] ?? []).contains("partNumber")
+        }
+        #expect(parts.count >= 4, "a 30 MB tar goes in 8 MiB parts")
+        let pending = try CLI.run(["uploads", "ls", "obs://my-cph-bucket", "--json"], environment: env)
+        #expect(try (CLI.parseJSON(pending.stdout)["uploads"] as? [Any])?.isEmpty == true, "\(pending.output)")
+
+        // The rerun builds, finds the same SHA-256 stored, and sends no part.
+        let again = try CLI.run(arguments, environment: env)
+        #expect(again.status == Exit.success.rawValue, "\(again.output)")
+        #expect(try CLI.parseJSON(again.stdout)["uploaded"] as? Bool == false)
+        #expect(
+            try emulator.requests().filter {
+                $0["method"] as? String == "PUT" && ($0["query"] as? [String] ?? []).contains("partNumber")
+            }.count == parts.count)
+    }
+
+    @Test("a part the store refuses stops release at upload: the multipart upload is aborted, nothing is stored")
+    func releasePartRefused() throws {
+        let tmp = try TemporaryDirectory()
+        let server = try HostileServer(mode: "part-403", in: tmp)
+        var env = server.environment(tmp)
+        env["TMPDIR"] = tmp.file("tmp")
+        try FileManager.default.createDirectory(atPath: tmp.file("tmp"), withIntermediateDirectories: true)
+        try CLI.makeApp(in: tmp.file("app"))
+        _ = try writeRandomFile(tmp.file("app/data/files/big.bin"), size: 30_000_000)
+        let result = try CLI.run(
+            [
+                "release", tmp.file("app"), "--to", "obs://my-bucket/apps/app.tar", "--servers", "server0001",
+                "--no-preflight",
+            ],
+            environment: env)
+        #expect(result.status == Exit.service.rawValue, "\(result.output)")
+        #expect(result.stderr.contains("release stopped at upload"), "\(result.output)")
+        #expect(result.stderr.contains("nothing is stored"), "\(result.output)")
+        let requests = try server.requests()
+        #expect(
+            requests.contains {
+                $0["method"] as? String == "DELETE" && ($0["path"] as? String ?? "").contains("uploadId=UP-1")
+            })
+        #expect(
+            !requests.contains {
+                $0["method"] as? String == "POST" && ($0["path"] as? String ?? "").contains("uploadId=")
+            },
+            "never completed")
+        #expect(
+            !requests.contains { ($0["path"] as? String ?? "").contains(".sha256") && $0["method"] as? String == "PUT" }
+        )
+        #expect(!requests.contains { ($0["path"] as? String ?? "").contains("share-apps") }, "nothing pushed")
+
+        // A destination CPH cannot read from is refused before anything is built or sent.
+        let before = try server.requests().count
+        let bad = try CLI.run(
+            ["release", tmp.file("app"), "--to", "obs://b/apps/app.tar", "--servers", "server0001", "--no-preflight"],
+            environment: env)
+        #expect(bad.status == Exit.usage.rawValue, "\(bad.output)")
+        #expect(bad.stderr.contains("bucket_name b: length must be 3..63; nothing was built or sent"), "\(bad.output)")
+        #expect(try server.requests().count == before)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.file("tmp")).isEmpty, "work folder removed")
+    }
 }

@@ -14,6 +14,7 @@ Modes:
   sidecar-403      objects are served, but KEY.sha256 is answered 403 AccessDenied
   plain            answers HEAD and GET of any key; records the raw path (for path-as-is checks)
   error-500        answers every GET and HEAD with 500 InternalError (to count retries)
+  part-403         a multipart upload starts, but UploadPart 2 is answered 403 AccessDenied (every time); no key exists
 """
 import hashlib
 import io
@@ -27,6 +28,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 MODE, LOG = sys.argv[1], sys.argv[2]
 LOCK = threading.Lock()
 ESC = "\x1b]0;pwned\x07\x1b[2J"
+
+
+def query_of(path):
+    return path.partition("?")[2]
 
 
 def object_bytes():
@@ -90,8 +95,16 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_PUT(self):
         self.record()
-        self.read_body()
-        self.reply(200, headers={"ETag": '"d41d8cd98f00b204e9800998ecf8427e"'})
+        body = self.read_body()
+        if MODE == "part-403" and "partNumber=2&" in self.path + "&":
+            return self.reply(403, "<?xml version=\"1.0\"?><Error><Code>AccessDenied</Code>"
+                                   "<Message>Access Denied</Message><RequestId>R403</RequestId></Error>",
+                              {"Content-Type": "application/xml"})
+        self.reply(200, headers={"ETag": '"%s"' % hashlib.md5(body).hexdigest()})
+
+    def do_DELETE(self):
+        self.record()
+        self.reply(204)
 
     def read_body(self):
         length = int(self.headers.get("Content-Length") or 0)
@@ -102,7 +115,10 @@ class Handler(BaseHTTPRequestHandler):
         self.read_body()
         path = self.path.split("?")[0]
         action = self.headers.get("x-acs-action")
-        if path.endswith("/v3/auth/tokens"):
+        if MODE == "part-403" and query_of(self.path).startswith("uploads"):
+            self.reply(200, "<?xml version=\"1.0\"?><InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key>"
+                            "<UploadId>UP-1</UploadId></InitiateMultipartUploadResult>", {"Content-Type": "application/xml"})
+        elif path.endswith("/v3/auth/tokens"):
             self.reply(201, json.dumps({"token": {"expires_at": "2099-01-01T00:00:00.000000Z"}}),
                        {"X-Subject-Token": "HOSTILE-TOKEN", "Content-Type": "application/json"})
         elif path.endswith("/cloud-phone/phones/batch-storage"):
@@ -125,6 +141,9 @@ class Handler(BaseHTTPRequestHandler):
                               {"Content-Type": "application/xml"})
         if "/cloud-phone/" in path:
             return self.cph(path, query)
+        if MODE == "part-403" and "/cloud-phone/" not in path:
+            return self.reply(404, "<Error><Code>NoSuchKey</Code><Message>no</Message></Error>",
+                              {"Content-Type": "application/xml"})
         if path.endswith(".sha256") and MODE == "sidecar-403":
             return self.reply(403, "<?xml version=\"1.0\"?><Error><Code>AccessDenied</Code>"
                                    "<Message>Access Denied</Message><RequestId>R403</RequestId></Error>",

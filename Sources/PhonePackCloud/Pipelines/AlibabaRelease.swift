@@ -12,6 +12,7 @@ public enum AlibabaRelease {
         guard case .apk(let file) = plan.app else { throw ReleaseStages.wrongApp("Alibaba", "one APK") }
         let rollout = ReleaseStages.rollout(
             plan, fleet: .alibaba(phones), history: history, notice: notice, progress: progress)
+        try ReleaseStages.checkDestination(plan.destination, .alibabaSendFile)
         try rollout.fleet.checkTargets(plan.targets, listing: plan.preflight)
         let destination = plan.destination
         let report = try ReleaseStages.stage("verify") { () throws(PhonePackError) in

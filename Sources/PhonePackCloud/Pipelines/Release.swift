@@ -43,6 +43,7 @@ extension ReleasePlan {
     public func dryRun(fleet: Fleet) throws(PhonePackError) -> [String] {
         var lines: [String] = []
         let package: String?
+        try ReleaseStages.checkDestination(destination, fleet.cloud == .huawei ? .huaweiShareApp : .alibabaSendFile)
         switch app {
         case .build(let options):
             package = options.packageName
@@ -126,6 +127,16 @@ enum ReleaseStages {
             .invalidInput, operation: "release", path: "app", message: "a \(cloud) release sends \(expected)")
     }
 
+    /// The destination against the cloud's field rules, before anything is built, uploaded or sent.
+    static func checkDestination(_ url: ObjectURL, _ profile: VerifyProfile) throws(PhonePackError) {
+        let problems = profile.destinationProblems(url)
+        guard problems.isEmpty else {
+            throw PhonePackError(
+                .invalidInput, operation: "release", path: "--to",
+                message: "\(url): \(problems.joined(separator: "; ")); nothing was built or sent")
+        }
+    }
+
     /// Throws "release stopped at verify" naming every failed rule.
     static func requirePassed(_ report: VerifyReport, path: String) throws(PhonePackError) {
         guard !report.passed else { return }
@@ -199,11 +210,15 @@ enum ReleaseStages {
         do {
             return try body()
         } catch {
-            var error = error
-            error.message = "release stopped at \(name): " + error.message
-            if name == "upload" { error.message += " (run the same release again to resume)" }
-            throw error
+            throw stopped(at: name, error)
         }
+    }
+
+    /// `error`, saying the release stopped at stage `name`.
+    static func stopped(at name: String, _ error: PhonePackError) -> PhonePackError {
+        var error = error
+        error.message = "release stopped at \(name): " + error.message
+        return error
     }
 
     static func temporaryFolder() throws(PhonePackError) -> String {

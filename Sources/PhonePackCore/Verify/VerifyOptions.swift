@@ -11,10 +11,23 @@ public struct VerifyOptions: Sendable {
     public var sharedFreeBytes: Int64?
     /// Where the file will be uploaded; bucket and key are checked against the API's rules.
     public var destination: ObjectURL?
+    /// Where the file's SHA-256 comes from. Unless it is computed, the file is read for its structure only.
+    public var checksum = ChecksumSource.compute
+
+    public enum ChecksumSource: Sendable, Equatable {
+        /// Read every byte and hash it (`verify`).
+        case compute
+        /// As its writer computed it from the very buffers it wrote (`release`, which builds the tar it verifies):
+        /// reported, not recomputed.
+        case written(String)
+        /// Not needed: the layout rules only (the emulator's check of a pushed tar).
+        case notNeeded
+    }
 
     public init(
         profile: VerifyProfile, packageName: String? = nil, expectedSHA256: String? = nil,
-        manifestPath: String? = nil, sharedFreeBytes: Int64? = nil, destination: ObjectURL? = nil
+        manifestPath: String? = nil, sharedFreeBytes: Int64? = nil, destination: ObjectURL? = nil,
+        checksum: ChecksumSource = .compute
     ) {
         self.profile = profile
         self.packageName = packageName
@@ -22,5 +35,6 @@ public struct VerifyOptions: Sendable {
         self.manifestPath = manifestPath
         self.sharedFreeBytes = sharedFreeBytes
         self.destination = destination
+        self.checksum = checksum
     }
 }

@@ -26,25 +26,7 @@ extension VerifyState {
             report.rules.append(RuleResult(id: "destination", status: .skip, detail: "not checked: give --to URL"))
             return
         }
-        var problems: [String] = []
-        switch profile {
-        case .huaweiShareApp, .huaweiShareFile, .huaweiPushFile:
-            if url.scheme != .obs { problems.append("CPH reads from OBS: use obs://bucket/key") }
-            if let v = FieldRules.obsBucketName(url.bucket).violation {
-                problems.append("bucket_name \(url.bucket): \(v)")
-            }
-            if let v = FieldRules.cphObjectPath(url.key).violation { problems.append("object_path \(url.key): \(v)") }
-            if profile == .huaweiPushFile, let v = FieldRules.cphPushFileContent(url.description).violation {
-                problems.append("content \(url): \(v)")
-            }
-            if !url.key.hasSuffix(".tar") { problems.append("object_path must name a .tar") }
-        case .alibabaSendFile:
-            if url.scheme != .oss { problems.append("Cloud Phone reads from OSS: use oss://bucket/key") }
-            if let v = FieldRules.cloudPhoneBucketName(url.bucket).violation {
-                problems.append("bucket \(url.bucket): \(v)")
-            }
-            if let v = FieldRules.ossObjectKey(url.key).violation { problems.append("key \(url.key): \(v)") }
-        }
+        let problems = profile.destinationProblems(url)
         report.rules.append(
             problems.isEmpty
                 ? RuleResult(id: "destination", status: .pass, detail: "\(url) is a valid upload target")
@@ -60,8 +42,18 @@ extension VerifyState {
             expectedSize = manifest.archive.size
         }
         guard let expected else {
-            report.rules.append(
-                RuleResult(id: "checksum", status: .skip, detail: "not checked: give --sha256 HEX or --manifest FILE"))
+            let result =
+                switch options.checksum {
+                case .compute:
+                    RuleResult(
+                        id: "checksum", status: .skip, detail: "not checked: give --sha256 HEX or --manifest FILE")
+                case .written(let sha256):
+                    RuleResult(
+                        id: "checksum", status: .pass, detail: "SHA-256 \(sha256), computed as the file was written")
+                case .notNeeded:
+                    RuleResult(id: "checksum", status: .skip, detail: "not computed")
+                }
+            report.rules.append(result)
             return
         }
         let actual = report.sha256 ?? ""
@@ -76,5 +68,32 @@ extension VerifyState {
             report.rules.append(
                 RuleResult(id: "checksum", status: .fail, detail: "SHA-256 is \(actual), expected \(expected)"))
         }
+    }
+}
+
+extension VerifyProfile {
+    /// Why the cloud would refuse `url` as where this profile's file goes (empty when it would not): checked by
+    /// `verify --to`, and by `release` before anything is built or sent.
+    public func destinationProblems(_ url: ObjectURL) -> [String] {
+        var problems: [String] = []
+        switch self {
+        case .huaweiShareApp, .huaweiShareFile, .huaweiPushFile:
+            if url.scheme != .obs { problems.append("CPH reads from OBS: use obs://bucket/key") }
+            if let v = FieldRules.obsBucketName(url.bucket).violation {
+                problems.append("bucket_name \(url.bucket): \(v)")
+            }
+            if let v = FieldRules.cphObjectPath(url.key).violation { problems.append("object_path \(url.key): \(v)") }
+            if self == .huaweiPushFile, let v = FieldRules.cphPushFileContent(url.description).violation {
+                problems.append("content \(url): \(v)")
+            }
+            if !url.key.hasSuffix(".tar") { problems.append("object_path must name a .tar") }
+        case .alibabaSendFile:
+            if url.scheme != .oss { problems.append("Cloud Phone reads from OSS: use oss://bucket/key") }
+            if let v = FieldRules.cloudPhoneBucketName(url.bucket).violation {
+                problems.append("bucket \(url.bucket): \(v)")
+            }
+            if let v = FieldRules.ossObjectKey(url.key).violation { problems.append("key \(url.key): \(v)") }
+        }
+        return problems
     }
 }

@@ -52,7 +52,7 @@ struct VerifyState {
         var format = "tar"
         let reader: TarReader
         do {
-            reader = try TarReader(file: file, hashing: true)
+            reader = try TarReader(file: file, hashing: options.checksum == .compute)
             while let entry = try reader.next() {
                 report.entries += 1
                 let (path, problem) = EntryPath.normalize(entry.path)
@@ -101,11 +101,12 @@ struct VerifyState {
             }
             let (sha256, _) = try reader.finish()
             report.sha256 = sha256?.hexString
+            if case .written(let sha256) = options.checksum { report.sha256 = sha256 }
             format = reader.formatName
         } catch let error where error.code == .corruptArchive || error.code == .unsupported {
             report.rules.append(RuleResult(id: "tar-format", status: .fail, detail: error.message))
             skipArchiveRules(because: "the archive is unreadable")
-            report.sha256 = try PackageVerifier.hashWholeFile(file)
+            if options.checksum == .compute { report.sha256 = try PackageVerifier.hashWholeFile(file) }
             return
         }
         report.format = format

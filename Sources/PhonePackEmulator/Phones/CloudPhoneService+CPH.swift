@@ -213,7 +213,9 @@ extension CloudPhoneService {
         let tar = obs.dataPath(bucket: push.bucket_name, key: push.object_path)
         if let tar {
             let report = try? PackageVerifier.verify(
-                path: tar, options: VerifyOptions(profile: .huaweiShareApp, packageName: push.package_name))
+                path: tar,
+                options: VerifyOptions(
+                    profile: .huaweiShareApp, packageName: push.package_name, checksum: .notNeeded))
             if let report, !report.passed {
                 let rule = report.rules.first { $0.status == .fail }
                 failure = EmulatedFailure(

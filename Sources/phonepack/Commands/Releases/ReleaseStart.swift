@@ -8,13 +8,15 @@ struct ReleaseStart: ParsableCommand {
         abstract: "Build → verify → upload → push in waves → wait: an app onto every listed phone in one command.",
         discussion: """
             Huawei (--to obs://…/app.tar --servers …): the shared-app tar is built in a temporary folder (deleted \
-            at the end), verified with the huawei-share-app rules, uploaded with its SHA-256 as metadata, pushed \
-            with PushShareApps and waited for.
+            at the end) and sent part by part as it is written; it is verified with the huawei-share-app rules, and \
+            only then is the object completed (with a .sha256 beside it), pushed with PushShareApps and waited for. \
+            A tar that fails, or a part the store refuses, aborts the upload: nothing is stored.
             Alibaba (--to oss://cloudphone-saved-bucket-…/app.apk --instances …): the APK is verified \
-            (alibaba-sendfile), uploaded, sent with SendFile + AutoInstall and waited for with DescribeTasks.
+            (alibaba-sendfile), uploaded (an interrupted upload resumes on the next run), sent with SendFile + \
+            AutoInstall and waited for with DescribeTasks.
             Both skip the upload when the object already has the same SHA-256 (a rerun after a failed push does \
-            not upload again), stop at the first stage that fails and say which; an interrupted upload resumes \
-            on the next run. Endpoints come from PHONEPACK_<SERVICE>_ENDPOINT, the profile, or --region.
+            not upload again) and stop at the first stage that fails, saying which. Endpoints come from \
+            PHONEPACK_<SERVICE>_ENDPOINT, the profile, or --region.
             Pre-flight, before anything is built or sent: every id must be in the cloud's own listing (all pages) and \
             listed once, and every field of every call within the vendor's rules; otherwise exit 2 naming every bad \
             id. Waves: --waves 1,10%,50%,100% (cumulative), --canary N (= N,100%); a wave with more failures than
