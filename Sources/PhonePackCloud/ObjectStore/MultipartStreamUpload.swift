@@ -83,11 +83,7 @@ public final class MultipartStreamUpload: ByteStreamOutput, @unchecked Sendable 
         uploadID = try store.initiateMultipart(key, contentType: contentType)
         let id = uploadID!
         let clients = UncheckedSendable(
-            (0..<jobs).map { _ in
-                ObjectStoreClient(
-                    bucket: store.bucket, endpoint: store.endpoint, credentials: store.credentials,
-                    client: store.client.sibling())
-            })
+            (0..<jobs).map { _ in store.sibling() })
         workers = WorkerThreads.start(count: jobs) { [self] worker in
             let client = clients.value[worker]
             while true {

@@ -28,6 +28,11 @@ public final class ObjectStoreClient {
         self.client = client
     }
 
+    /// The same bucket and credentials on a connection of its own (one per worker thread).
+    public func sibling() -> ObjectStoreClient {
+        ObjectStoreClient(bucket: bucket, endpoint: endpoint, credentials: credentials, client: client.sibling())
+    }
+
     /// The request for `key` ("" for the bucket), addressed path-style or virtual-hosted.
     func request(_ method: String, key: String, query: [(name: String, value: String?)] = []) -> SignableRequest {
         if endpoint.pathStyle {

@@ -21,11 +21,7 @@ public final class ObjectTransfer {
     /// One client per worker, each with its own connection; made here, on the calling thread.
     func workerClients(_ count: Int) -> UncheckedSendable<[ObjectStoreClient]> {
         UncheckedSendable(
-            (0..<count).map { _ in
-                ObjectStoreClient(
-                    bucket: store.bucket, endpoint: store.endpoint, credentials: store.credentials,
-                    client: store.client.sibling())
-            })
+            (0..<count).map { _ in store.sibling() })
     }
 
     /// Runs `body(client, item)` for every item, `settings.jobs` at a time, each worker with its own client and

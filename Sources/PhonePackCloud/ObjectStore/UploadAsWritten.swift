@@ -72,12 +72,7 @@ public final class UploadAsWritten: ByteStreamOutput, @unchecked Sendable {
         started = CloudTime.monotonicMilliseconds()
         let id = try store.initiateMultipart(key, contentType: contentType, metadata: metadata)
         uploadID = id
-        let clients = UncheckedSendable(
-            (0..<jobs).map { _ in
-                ObjectStoreClient(
-                    bucket: store.bucket, endpoint: store.endpoint, credentials: store.credentials,
-                    client: store.client.sibling())
-            })
+        let clients = UncheckedSendable((0..<jobs).map { _ in store.sibling() })
         // Without CRC-64s to compute (OBS, S3), eight-lane MD5 on a thread of its own is the cheapest way to the
         // Content-MD5s; OSS needs a CRC-64 pass over each part anyway, done by its worker with the MD5.
         let ahead = !store.checksCRC64 && MultiMD5.isAccelerated
@@ -141,11 +136,18 @@ public final class UploadAsWritten: ByteStreamOutput, @unchecked Sendable {
                 resumedParts: 0, retries: retries, etag: checked.info.etag ?? checked.etag,
                 crc64: checked.crc64.map { String($0) }, sha256: sha256)
         } catch {
+            // Before the object is completed nothing is stored; after, only the .sha256 beside it failed.
+            guard uploadID != nil else { throw error }
             abandon()
-            var error = error
-            error.message += "; the upload was aborted and nothing is stored: run the same release again"
-            throw error
+            throw Self.aborted(error)
         }
+    }
+
+    /// `error`, saying that the multipart upload was aborted.
+    public static func aborted(_ error: PhonePackError) -> PhonePackError {
+        var error = error
+        error.message += "; the multipart upload was aborted: nothing is stored"
+        return error
     }
 
     /// Stops sending and aborts the multipart upload, if one was started: nothing is stored under the key.

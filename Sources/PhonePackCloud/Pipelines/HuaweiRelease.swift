@@ -45,9 +45,8 @@ public enum HuaweiRelease {
             built = try SharedAppBuilder.build(options)
         } catch {
             // A part that failed while the tar was being written stops the build with its error.
-            if var failure = upload.withLock({ $0 })?.failure {
-                failure.message += "; the upload was aborted and nothing is stored: run the same release again"
-                throw ReleaseStages.stopped(at: "upload", failure)
+            if let failure = upload.withLock({ $0 })?.failure {
+                throw ReleaseStages.stopped(at: "upload", UploadAsWritten.aborted(failure))
             }
             throw ReleaseStages.stopped(at: "build", error)
         }
