@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`phonepack release` of a 1 GiB app against `phonepack upload` of the same finished tar (issue 14, item 4).
 
-    benchmarks/bench_release.py [--size-mib 1024] [--runs 5] [--disk]
+    benchmarks/bench_release.py [--size-mib 1024] [--runs 5] [--disk] [--binary OLD/phonepack]
 
 The app is a real aapt APK with a stored asset of --size-mib (bench_archive's `make_app`, no data files); the
 emulator (release build) plays OBS and CPH with its data on tmpfs (/dev/shm), or on disk with --disk, as do
@@ -11,7 +11,8 @@ the release's work folder (TMPDIR) and the finished tar. Interleaved, best of --
   release  phonepack release APP --to obs://bucket/rel.tar --servers server0001 --no-wait
            (build + verify + upload + one PushShareApps; the object is deleted before each run, so it uploads)
 
-and prints release / upload (target ≤ 1.2), with each one's CPU time (user + system) and peak RSS.
+and prints release / upload (target ≤ 1.2), with each one's CPU time (user + system) and peak RSS. With
+--binary, that phonepack's release runs too, in the same loop against the same emulator (before / after).
 """
 import argparse, json, os, shutil, signal, subprocess, sys, time
 
@@ -37,6 +38,7 @@ def main():
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--disk", action="store_true", help="emulator data, work folder and tar on disk")
+    parser.add_argument("--binary", help="an older phonepack whose release is measured too")
     args = parser.parse_args()
     sh(f"{ROOT}/scripts/setup.sh --bench >/dev/null")
     sh(f"cd {ROOT} && swift build -c release --product phonepack >/dev/null && "
@@ -62,13 +64,16 @@ def main():
         size = os.path.getsize(f"{work}/app.tar")
         print(f"app: {size / 2**20:.0f} MiB tar; data on {'disk' if args.disk else 'tmpfs'}; best of {args.runs}",
               flush=True)
-        best = {"upload": (float("inf"), 0, 0), "release": (float("inf"), 0, 0)}
+        release = "release {app} --to obs://my-cph-bucket/rel.tar --mtime 0 --servers server0001 --no-wait"
+        commands = [
+            ("upload", f"{pp} upload {work}/app.tar obs://my-cph-bucket/up.tar", "up.tar"),
+            ("release", f"{pp} " + release.format(app=app), "rel.tar"),
+        ]
+        if args.binary:
+            commands.append(("old", f"{args.binary} " + release.format(app=app), "rel.tar"))
+        best = {name: (float("inf"), 0, 0) for name, _, _ in commands}
         for r in range(args.runs):
-            for name, cmd, key in [
-                ("upload", f"{pp} upload {work}/app.tar obs://my-cph-bucket/up.tar", "up.tar"),
-                ("release", f"{pp} release {app} --to obs://my-cph-bucket/rel.tar --mtime 0 --servers server0001 "
-                            f"--no-wait", "rel.tar"),
-            ]:
+            for name, cmd, key in commands:
                 subprocess.run(f"{pp} rm 'obs://my-cph-bucket/{key}*'", shell=True,
                                env=env, capture_output=True)
                 sh("sync")
@@ -76,10 +81,11 @@ def main():
                 print(f"  run {r + 1} {name:8} {wall:6.3f} s  CPU {cpu:6.2f} s  RSS {rss:5.1f} MiB", flush=True)
                 if wall < best[name][0]:
                     best[name] = (wall, cpu, rss)
-        up, rel = best["upload"], best["release"]
-        print(f"upload  {up[0]:.3f} s (CPU {up[1]:.2f} s, {up[2]:.1f} MiB)")
-        print(f"release {rel[0]:.3f} s (CPU {rel[1]:.2f} s, {rel[2]:.1f} MiB)")
-        print(f"release / upload = {rel[0] / up[0]:.2f}  (target ≤ 1.2)")
+        up = best["upload"]
+        for name, (wall, cpu, rss) in best.items():
+            print(f"{name:8} {wall:.3f} s (CPU {cpu:.2f} s, {rss:.1f} MiB)"
+                  + ("" if name == "upload" else f"  {name} / upload = {wall / up[0]:.2f}"))
+        print("target: release / upload ≤ 1.2")
     finally:
         emulator.send_signal(signal.SIGKILL)
         emulator.wait()

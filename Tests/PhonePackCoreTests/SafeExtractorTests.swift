@@ -78,5 +78,35 @@ struct SafeExtractorTests {
             path: tmp.file("bad.tar"), options: VerifyOptions(profile: .huaweiShareApp))
         #expect(!bad.passed)
         #expect(bad.rules.contains { $0.id == "base-apk" && $0.status == .fail })
+
+        // release: the SHA-256 its build computed is reported, not recomputed (a made-up one shows it was not
+        // read), and every other rule still runs; the emulator's layout check needs no hash at all.
+        let madeUp = String(repeating: "ab", count: 32)
+        let written = try PackageVerifier.verify(
+            path: tmp.file("good.tar"), options: VerifyOptions(profile: .huaweiShareApp, checksum: .written(madeUp)))
+        #expect(written.passed && written.sha256 == madeUp)
+        let checksum = written.rules.first { $0.id == "checksum" }
+        #expect(checksum?.status == .pass)
+        #expect(checksum?.detail == "SHA-256 \(madeUp), computed as the file was written")
+        #expect(written.rules.count == good.rules.count)
+        let layoutOnly = try PackageVerifier.verify(
+            path: tmp.file("bad.tar"), options: VerifyOptions(profile: .huaweiShareApp, checksum: .notNeeded))
+        #expect(layoutOnly.sha256 == nil && !layoutOnly.passed)
+        #expect(layoutOnly.rules.contains { $0.id == "base-apk" && $0.status == .fail })
+        #expect(layoutOnly.rules.contains { $0.id == "checksum" && $0.status == .skip })
+    }
+
+    @Test("the destination rules verify --to and release share")
+    func destinationRules() throws {
+        #expect(
+            VerifyProfile.huaweiShareApp.destinationProblems(try ObjectURL(parsing: "obs://my-bucket/apps/a.tar"))
+                .isEmpty)
+        #expect(
+            VerifyProfile.huaweiShareApp.destinationProblems(try ObjectURL(parsing: "obs://b/apps/a.zip")) == [
+                "bucket_name b: length must be 3..63", "object_path must name a .tar",
+            ])
+        #expect(
+            VerifyProfile.alibabaSendFile.destinationProblems(try ObjectURL(parsing: "obs://my-bucket/a.apk")).first
+                == "Cloud Phone reads from OSS: use oss://bucket/key")
     }
 }
