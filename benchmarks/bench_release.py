@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`phonepack release` of a 1 GiB app against `phonepack upload` of the same finished tar (issue 14, item 4).
 
-    benchmarks/bench_release.py [--size-mib 1024] [--runs 5] [--disk] [--binary OLD/phonepack]
+    benchmarks/bench_release.py [--size-mib 1024] [--runs 5] [--disk] [--binary OLD/phonepack] [--limit-rate 200M]
 
 The app is a real aapt APK with a stored asset of --size-mib (bench_archive's `make_app`, no data files); the
 emulator (release build) plays OBS and CPH with its data on tmpfs (/dev/shm), or on disk with --disk, as do
@@ -13,6 +13,8 @@ the release's work folder (TMPDIR) and the finished tar. Interleaved, best of --
 
 and prints release / upload (target ≤ 1.2), with each one's CPU time (user + system) and peak RSS. With
 --binary, that phonepack's release runs too, in the same loop against the same emulator (before / after).
+With --limit-rate every command sends at most that many bytes per second, as over a real link: the loopback
+emulator otherwise makes the upload CPU-bound on the same cores the build needs.
 """
 import argparse, json, os, shutil, signal, subprocess, sys, time
 
@@ -39,6 +41,7 @@ def main():
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--disk", action="store_true", help="emulator data, work folder and tar on disk")
     parser.add_argument("--binary", help="an older phonepack whose release is measured too")
+    parser.add_argument("--limit-rate", help="bandwidth cap for every command, e.g. 200M")
     args = parser.parse_args()
     sh(f"{ROOT}/scripts/setup.sh --bench >/dev/null")
     sh(f"cd {ROOT} && swift build -c release --product phonepack >/dev/null && "
@@ -62,11 +65,12 @@ def main():
     try:
         sh(f"{pp} build {app} -o {work}/app.tar --mtime 0 >/dev/null", env=env)
         size = os.path.getsize(f"{work}/app.tar")
-        print(f"app: {size / 2**20:.0f} MiB tar; data on {'disk' if args.disk else 'tmpfs'}; best of {args.runs}",
-              flush=True)
-        release = "release {app} --to obs://my-cph-bucket/rel.tar --mtime 0 --servers server0001 --no-wait"
+        print(f"app: {size / 2**20:.0f} MiB tar; data on {'disk' if args.disk else 'tmpfs'}; best of {args.runs}"
+              + (f"; --limit-rate {args.limit_rate}" if args.limit_rate else ""), flush=True)
+        rate = f" --limit-rate {args.limit_rate}" if args.limit_rate else ""
+        release = "release {app} --to obs://my-cph-bucket/rel.tar --mtime 0 --servers server0001 --no-wait" + rate
         commands = [
-            ("upload", f"{pp} upload {work}/app.tar obs://my-cph-bucket/up.tar", "up.tar"),
+            ("upload", f"{pp} upload {work}/app.tar obs://my-cph-bucket/up.tar" + rate, "up.tar"),
             ("release", f"{pp} " + release.format(app=app), "rel.tar"),
         ]
         if args.binary:

@@ -1,3 +1,4 @@
+import Dispatch
 import Glibc
 import PhonePackCore
 import Synchronization
@@ -111,7 +112,8 @@ public final class UploadAsWritten: ByteStreamOutput, @unchecked Sendable {
     // MARK: Ending
 
     /// Sends what is left (all of it when the upload had not started), completes the object, checks it, and
-    /// stores the `.sha256` beside it. On failure the multipart upload is aborted and nothing is stored.
+    /// stores the `.sha256` beside it; the file is removed once every part is stored. On failure the multipart
+    /// upload is aborted and nothing is stored.
     public func complete() throws(PhonePackError) -> TransferSummary {
         guard let sha256, let size = state.update({ $0.size }) else {
             preconditionFailure("complete() before the build finished the file")
@@ -123,6 +125,11 @@ public final class UploadAsWritten: ByteStreamOutput, @unchecked Sendable {
         let (failure, stored, retries) = state.update { ($0.failure, $0.stored, $0.retries) }
         do throws(PhonePackError) {
             if let failure { throw failure }
+            // Every part is stored: the file has served its purpose. Freeing a large file's pages takes a while
+            // (0.3 s per GiB on tmpfs), so it is removed on another thread while the store assembles the object.
+            let removal = DispatchGroup()
+            DispatchQueue.global().async(group: removal) { [path] in _ = unlink(path) }
+            defer { removal.wait() }
             let checked = try store.completeAndCheck(
                 key, uploadID: uploadID!, parts: (1...count).map { stored[$0]! }, size: size)
             uploadID = nil
