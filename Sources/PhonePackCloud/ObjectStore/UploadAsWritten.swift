@@ -228,31 +228,35 @@ public final class UploadAsWritten: ByteStreamOutput, @unchecked Sendable {
         }
     }
 
-    /// Computes the MD5s of eight written parts at a time (fewer at the end), one group behind the writer.
+    /// Computes the MD5s of eight written parts at a time (fewer at the end), one group behind the writer, with
+    /// one set of buffers for the whole file.
     private func hashAhead() {
         var first = 1
-        while true {
-            let group = state.wait { s -> [(offset: Int64, length: Int64)]? in
-                if s.failure != nil || s.stopped { return [] }
-                var ranges: [(offset: Int64, length: Int64)] = []
-                for number in first..<first + 8 {
-                    guard let found = range(of: number, in: s) else { return nil }
-                    guard let found else { break }
-                    ranges.append(found)
+        var count = 0
+        do throws(PhonePackError) {
+            try MultiMD5.digests(
+                file: file,
+                groups: {
+                    first += count
+                    let group = state.wait { s -> [(offset: Int64, length: Int64)]? in
+                        if s.failure != nil || s.stopped { return [] }
+                        var ranges: [(offset: Int64, length: Int64)] = []
+                        for number in first..<first + 8 {
+                            guard let found = range(of: number, in: s) else { return nil }
+                            guard let found else { break }
+                            ranges.append(found)
+                        }
+                        return ranges
+                    }
+                    count = group.count
+                    return group
                 }
-                return ranges
+            ) { index, digest in
+                state.update { $0.md5[first + index] = digest }
+                return true
             }
-            if group.isEmpty { return }
-            do throws(PhonePackError) {
-                try MultiMD5.digests(file: file, ranges: group) { index, digest in
-                    state.update { $0.md5[first + index] = digest }
-                    return true
-                }
-            } catch {
-                state.update { if $0.failure == nil { $0.failure = error } }
-                return
-            }
-            first += group.count
+        } catch {
+            state.update { if $0.failure == nil { $0.failure = error } }
         }
     }
 }

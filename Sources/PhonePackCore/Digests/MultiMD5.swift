@@ -30,6 +30,24 @@ public enum MultiMD5 {
         file: OpenFile, ranges: [(offset: Int64, length: Int64)], chunk: Int = 512 << 10,
         _ body: (Int, [UInt8]) -> Bool
     ) throws(PhonePackError) {
+        var start = 0
+        var end = 0
+        try digests(
+            file: file, chunk: chunk,
+            groups: {
+                (start, end) = (end, min(end + 8, ranges.count))
+                return Array(ranges[start..<end])
+            }
+        ) { index, digest in body(start + index, digest) }
+    }
+
+    /// The same for ranges known a group at a time (a file still being written): `groups` returns the next one to
+    /// eight ranges, or none at the end; `body` gets each range's position within its group and its MD5, and
+    /// returns `false` to stop. The buffers are allocated once, for every group.
+    public static func digests(
+        file: OpenFile, chunk: Int = 512 << 10, groups: () -> [(offset: Int64, length: Int64)],
+        _ body: (Int, [UInt8]) -> Bool
+    ) throws(PhonePackError) {
         precondition(chunk % 64 == 0)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk * 8, alignment: 64)
         defer { buffer.deallocate() }
@@ -37,10 +55,12 @@ public enum MultiMD5 {
         defer { states.deallocate() }
         let pointers = UnsafeMutablePointer<UnsafePointer<UInt8>?>.allocate(capacity: 8)
         defer { pointers.deallocate() }
-        for start in stride(from: 0, to: ranges.count, by: 8) {
-            let group = Array(ranges[start..<min(start + 8, ranges.count)])
+        while true {
+            let group = groups()
+            precondition(group.count <= 8, "eight lanes")
+            if group.isEmpty { return }
             let digests = try hashGroup(file, group, chunk: chunk, buffer: buffer, states: states, pointers: pointers)
-            for (offset, digest) in digests.enumerated() where !body(start + offset, digest) { return }
+            for (index, digest) in digests.enumerated() where !body(index, digest) { return }
         }
     }
 
