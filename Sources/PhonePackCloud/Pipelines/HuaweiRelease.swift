@@ -76,7 +76,7 @@ public enum HuaweiRelease {
             uploaded = false
         } else {
             let summary = try ReleaseStages.stage("upload") { () throws(PhonePackError) in try sending.complete() }
-            notice("uploaded \(plan.destination): \(summary.parts) parts, \(String(Int(summary.mibPerSecond))) MiB/s")
+            notice(ReleaseStages.uploaded(plan.destination, summary))
             uploaded = true
         }
         var delivery = ReleaseDelivery(

@@ -162,8 +162,13 @@ enum ReleaseStages {
         let summary = try stage("upload") { () throws(PhonePackError) in
             try ObjectTransfer(store: store, settings: settings).upload(file: file, to: destination.key)
         }
-        notice("uploaded \(destination): \(summary.parts) parts, \(String(Int(summary.mibPerSecond))) MiB/s")
+        notice(uploaded(destination, summary))
         return true
+    }
+
+    /// The notice after an upload: where, in how many parts, how fast.
+    static func uploaded(_ destination: ObjectURL, _ summary: TransferSummary) -> String {
+        "uploaded \(destination): \(summary.parts) \(plural(summary.parts, "part")), \(Int(summary.mibPerSecond)) MiB/s"
     }
 
     /// The rollout a plan asks for.
