@@ -32,9 +32,16 @@ struct PushCommandTests {
             "release", CLI.repositoryRoot + "/samples/demo-app", "--to", "obs://my-cph-bucket/apps/demo.tar",
             "--servers", "server0001,server0002,server0003", "--mtime", "2024-03-15",
         ]
-        let first = try CLI.run(arguments, environment: env)
+        // Both streams into one pipe, as a CI log reads them: each stage line comes when it happens, before the
+        // wait's progress, not at exit.
+        let first = try Tool.run(
+            "/bin/sh", ["-c", "exec \"$0\" \"$@\" 2>&1", CLI.binary] + arguments, environment: env)
         #expect(first.status == Exit.success.rawValue, "\(first.output)")
         #expect(first.stdout.contains("release: 3 targets: 3 succeeded"))
+        let stages = ["release: built", "release: verified", "release: uploaded", "jobs: "].map {
+            first.stdout.range(of: $0)?.lowerBound
+        }
+        #expect(stages.allSatisfy { $0 != nil } && stages.map { $0! } == stages.map { $0! }.sorted(), "\(first.stdout)")
         #expect(emulator.storedBytes(store: "obs", bucket: "my-cph-bucket", key: "apps/demo.tar") != nil)
         let puts = try emulator.requests().filter { $0["method"] as? String == "PUT" }.count
 

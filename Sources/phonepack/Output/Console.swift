@@ -10,6 +10,13 @@ func say(_ line: String) {
     print(line.terminalSafe)
 }
 
+/// `say` for the stage lines of a long command (`release: built …`): written at once, so that a log read through
+/// a pipe shows each stage when it happens, in order with the progress lines on standard error.
+func sayNow(_ line: String) {
+    say(line)
+    fflush(nil)  // every output stream: naming `stdout` is not concurrency-safe in Swift 6
+}
+
 /// One error line. Messages carry names, keys and vendor text from archives and servers: control characters are
 /// escaped, so the line stays one line and cannot drive the terminal.
 /// `keepingNewlines` is for the argument parser's own multi-line usage text.

@@ -37,7 +37,7 @@ func control(_ cloud: CloudOptions, wait: WaitFlags? = nil, json: Bool) -> Relea
         control.concurrency = wait.concurrency
         control.waitTimeout = wait.noWait ? nil : wait.timeout
     }
-    control.notice = { if !json { say("release: \($0)") } }
+    control.notice = { if !json { sayNow("release: \($0)") } }
     control.progress = ProgressLine.make(quiet: json)
     return control
 }

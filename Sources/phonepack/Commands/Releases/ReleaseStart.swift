@@ -71,7 +71,7 @@ struct ReleaseStart: ParsableCommand {
         let destination = try ObjectURL(parsing: to)
         let quiet = outputOptions.json
         let session = cloud.session()
-        let notice: (String) -> Void = { if !quiet { say("release: \($0)") } }
+        let notice: (String) -> Void = { if !quiet { sayNow("release: \($0)") } }
         let targets: [String]
         let release: ReleasePlan.App
         switch destination.scheme {
