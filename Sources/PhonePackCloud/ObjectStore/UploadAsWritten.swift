@@ -45,6 +45,7 @@ public final class UploadAsWritten: ByteStreamOutput, @unchecked Sendable {
     private let jobs: Int
     private let contentType = "application/x-tar"
     private let state = Guarded(State())
+    /// Paces the parts' bytes under `--limit-rate` (nothing shows a progress bar for a release's upload).
     private let progress: TransferProgress
     private var uploadID: String?
     private var threads: WorkerThreads.Group?
@@ -105,7 +106,6 @@ public final class UploadAsWritten: ByteStreamOutput, @unchecked Sendable {
 
     public func finish(sha256: String, size: Int64) throws(PhonePackError) {
         self.sha256 = sha256
-        progress.total.store(size, ordering: .relaxed)
         state.update { $0.size = size }
     }
 
