@@ -60,8 +60,11 @@ struct ExtractAttackTests {
         let json = try Tool.check(
             "python3", [CLI.repositoryRoot + "/Tests/Scripts/attacks.py", tmp.file("corpus"), outside])
         let cases = try JSONDecoder().decode([AttackCase].self, from: Data(json.utf8))
-        #expect(cases.count >= 37)
+        #expect(cases.count >= 40)
         let before = try Self.snapshot(outside)
+        // x11's name, if it were taken as written, would land in / itself.
+        let inRoot = "/\u{301}phonepack-attack-owned.txt"
+        defer { unlink(inRoot) }
 
         for attack in cases {
             let dest = tmp.file("dest-\(attack.name)")
@@ -100,6 +103,13 @@ struct ExtractAttackTests {
             }
             #expect(special.isEmpty, "\(attack.name) created special files: \(special)")
         }
+
+        // Nothing was made beside the destinations either (x10 aimed at DIR/..), nor in /.
+        let beside = try FileManager.default.contentsOfDirectory(atPath: tmp.path).filter {
+            !$0.hasPrefix("dest-") && $0 != "outside" && $0 != "corpus"
+        }
+        #expect(beside.isEmpty, "written beside DIR: \(beside)")
+        #expect(access(inRoot, F_OK) != 0, "x11 wrote \(inRoot)")
 
         // Case-specific outcomes.
         let modes = try Self.snapshot(tmp.file("dest-c11-modes"))

@@ -210,4 +210,12 @@ subprocess.run(["tar", "--sparse", "--format=pax", "-cf", sparse_tar, "-C", spar
 cases.append({"name": "x08-sparse-bomb", "archive": sparse_tar, "names": ["--max-total-size"], "prepare": [],
               "runs": 1, "extra": ["--max-total-size", "100M"], "fails": True})
 
+# more: a '/' followed by a combining mark (U+0301) is one Unicode character that is not '/', but the kernel still
+# cuts there. Split by characters, 'lnk/\u0301owned.txt' was one component (written through the symlink lnk),
+# '../\u0301x' held no '..' (a folder beside DIR) and '/\u0301x' was not absolute (a file in /).
+build("x09-slash-combining-symlink", [sym("lnk", o), f("lnk/\u0301owned.txt")], ["lnk/\u0301owned.txt"])
+build("x10-slash-combining-dotdot", [sym("../\u0301lnk", o), f("../\u0301lnk/\u0301owned.txt"),
+                                     f("../\u0301/owned.txt")], ["../\u0301lnk", "../\u0301/owned.txt"])
+build("x11-slash-combining-absolute", [f("/\u0301phonepack-attack-owned.txt")], ["/\u0301phonepack-attack-owned.txt"])
+
 json.dump(cases, sys.stdout)

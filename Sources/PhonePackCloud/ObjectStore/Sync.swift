@@ -205,7 +205,7 @@ extension ObjectTransfer {
     {
         while let object = try stream.next() {
             let relative = String(object.key.utf8.dropFirst(plan.prefix.utf8.count)) ?? ""
-            guard !relative.isEmpty, !relative.hasSuffix("/"), plan.wanted(relative) else { continue }
+            guard !relative.isEmpty, !relative.hasSuffixBytes("/"), plan.wanted(relative) else { continue }
             return (relative, object)
         }
         return nil
@@ -218,7 +218,7 @@ extension ObjectTransfer {
         let parent = parentDirectory(relative)
         guard parent != checked else { return }
         var level = folder
-        for part in relative.split(separator: "/").dropLast() {
+        for part in pathComponents(relative).dropLast() {
             level = joinPath(level, String(part))
             if let status = try FileStatus.ifExists(level), !status.isDirectory {
                 throw PhonePackError(
@@ -260,8 +260,9 @@ extension ObjectTransfer {
     /// A relative name that is both a fine key and a path inside the folder: no empty, `.` or `..` level, no
     /// control characters, no raw (non-UTF-8) bytes.
     static func isPlainName(_ relative: String) -> Bool {
-        let levels = relative.split(separator: "/", omittingEmptySubsequences: false)
-        return !relative.hasPrefix("/") && levels.allSatisfy { !$0.isEmpty && $0 != "." && $0 != ".." }
+        let levels = pathComponents(relative, omittingEmpty: false)
+        return !relative.hasPrefixBytes("/")
+            && levels.allSatisfy { !$0.isEmpty && !$0.isBytes(".") && !$0.isBytes("..") }
             && !relative.unicodeScalars.contains {
                 $0.value < 0x20 || $0.value == 0x7F || (0xE000...0xF8FF).contains($0.value)
             }

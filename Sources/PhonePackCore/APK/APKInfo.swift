@@ -36,8 +36,8 @@ public struct APKInfo: Sendable, Codable, Equatable {
         }
         var info = try parse(manifest: manifest, displayName: zip.displayName)
         var abis: Set<String> = []
-        for (name, _) in scan.entries where name.hasPrefix("lib/") {
-            let parts = name.split(separator: "/", omittingEmptySubsequences: false)
+        for (name, _) in scan.entries where name.hasPrefixBytes("lib/") {
+            let parts = pathComponents(name, omittingEmpty: false)
             if parts.count >= 3, !parts[1].isEmpty { abis.insert(String(parts[1])) }
         }
         info.abis = abis.sorted()

@@ -15,7 +15,7 @@ enum ExportRepacker {
                     .corruptArchive, operation: "read export", path: "\(file.path):\(entry.path)",
                     message: "cannot be re-packed: \(problem)")
             }
-            if path.hasPrefix(SharedAppLayout.appParent + "/"),
+            if path.hasPrefixBytes(SharedAppLayout.appParent + "/"),
                 let package = SharedAppLayout.packageMentioned(in: path)
             {
                 packagesSeen.insert(package)
@@ -64,8 +64,8 @@ enum ExportRepacker {
                 header.kind = .file(size: entry.size)
                 keptFiles[NameKey(entry.path)] = entry
                 plan.entries.append(PlannedEntry(header: header, source: .archive(offset: entry.dataOffset)))
-                if layout.area(of: entry.path) == .app, entry.path.split(separator: "/").count == 4,
-                    entry.path.hasSuffix("/base.apk")
+                if layout.area(of: entry.path) == .app, pathComponents(entry.path).count == 4,
+                    entry.path.hasSuffixBytes("/base.apk")
                 {
                     baseAPK = entry
                 }

@@ -40,10 +40,9 @@ public struct SharedAppLayout: Sendable {
 
     /// Which area a normalised path belongs to (its root or anything beneath), or `nil` if it is outside all four.
     public func area(of path: String) -> Area? {
-        if path.hasPrefix(Self.appParent + "/") {
-            let rest = path.dropFirst(Self.appParent.count + 1)
-            let first = rest.prefix { $0 != "/" }
-            if first.hasPrefix(packageName + "-"), first.count > packageName.count + 1 { return .app }
+        if path.hasPrefixBytes(Self.appParent + "/") {
+            let first = pathComponents(path).dropFirst(2).first ?? ""
+            if first.hasPrefixBytes(packageName + "-"), first.utf8.count > packageName.utf8.count + 1 { return .app }
             return nil
         }
         for area in [Area.data, .external, .obb] where EntryPath.isWithin(path, root(area)) {
@@ -55,8 +54,7 @@ public struct SharedAppLayout: Sendable {
     /// The `data/app/<pkg>-<suffix>` directory a path lies in, if any.
     public func appDirectory(of path: String) -> String? {
         guard area(of: path) == .app else { return nil }
-        let parts = path.split(separator: "/")
-        return parts.prefix(3).joined(separator: "/")
+        return pathComponents(path).prefix(3).joined(separator: "/")
     }
 
     /// Guesses which package an entry belongs to from its path alone, for tars that do not say.

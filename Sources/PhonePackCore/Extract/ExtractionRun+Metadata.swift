@@ -46,7 +46,7 @@ extension ExtractionRun {
         openDirectories.removeAll()
         let ordered = createdDirectories.sorted { $0.path.utf8.count > $1.path.utf8.count }
         for (path, entry) in ordered {
-            guard case .success(let directory) = try directory(path.split(separator: "/")) else { continue }
+            guard case .success(let directory) = try directory(pathComponents(path)) else { continue }
             let mode = directoryMode(entry.permissions)
             try applyMetadata(entry, to: directory, mode: mode)
             fchmod(directory.descriptor, mode_t(mode))

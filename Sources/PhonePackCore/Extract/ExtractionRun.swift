@@ -82,7 +82,7 @@ struct ExtractionRun {
     // MARK: Creating entries
 
     mutating func create(_ entry: TarEntry, at path: String, reader: TarReader) throws(PhonePackError) {
-        var components = path.split(separator: "/")
+        var components = pathComponents(path)
         let name = String(components.removeLast())
         let parent: OpenFile
         switch try directory(components) {
@@ -361,7 +361,7 @@ struct ExtractionRun {
             _ = fsName(target) { unlinkat(parent.descriptor, $0, 0) }
             throw .system("renameat", errno: errno, path: joinPath(parent.path, name), operation: "replace symlink")
         }
-        if linkTarget.hasPrefix("/") || EntryPath.resolveLink(at: path, target: linkTarget) == nil {
+        if linkTarget.hasPrefixBytes("/") || EntryPath.resolveLink(at: path, target: linkTarget) == nil {
             report.symlinksPointingOutside += 1
         }
         report.symlinks += 1
@@ -371,8 +371,8 @@ struct ExtractionRun {
         throws(PhonePackError)
     {
         // The policy made sure the target is a file this archive created earlier.
-        var targetComponents = EntryPath.normalize(entry.linkTarget ?? "").path.split(separator: "/")
-            .dropFirst(options.stripComponents).map { $0 }
+        var targetComponents = Array(
+            pathComponents(EntryPath.normalize(entry.linkTarget ?? "").path).dropFirst(options.stripComponents))
         let targetName = String(targetComponents.removeLast())
         guard case .success(let targetParent) = try directory(targetComponents) else {
             note(\.refused, entry.path, "its target's folder cannot be reached safely")

@@ -52,7 +52,41 @@ package func sortedDirectoryEntriesWithStatus(_ path: String, status wantStatus:
 /// Joins path components with exactly one `/`.
 package func joinPath(_ base: String, _ name: String) -> String {
     if base.isEmpty { return name }
-    return base.hasSuffix("/") ? base + name : base + "/" + name
+    return base.hasSuffixBytes("/") ? base + name : base + "/" + name
+}
+
+/// The components of a `/`-separated name, cut at the byte `/`: the only cut the kernel makes.
+///
+/// Never `split(separator: "/")`, `hasPrefix("/")` or `== ".."` on such names: `String` works in Characters, and
+/// a `/` followed by a combining mark (`x/\u{301}evil`) is one Character that is not "/". Split that way,
+/// `x/\u{301}evil` passed for one component (so a file was written through the symlink `x`, outside the
+/// destination) and `../\u{301}x` held no `..`. Every name from an archive, a server or a user is cut with this.
+package func pathComponents<S: StringProtocol>(_ path: S, omittingEmpty: Bool = true) -> [Substring]
+where S.SubSequence == Substring {
+    var parts: [Substring] = []
+    let bytes = path.utf8
+    var start = bytes.startIndex
+    var index = start
+    while index != bytes.endIndex {
+        if bytes[index] == UInt8(ascii: "/") {
+            if !omittingEmpty || start != index { parts.append(path[start..<index]) }
+            start = bytes.index(after: index)
+        }
+        index = bytes.index(after: index)
+    }
+    if !omittingEmpty || start != bytes.endIndex { parts.append(path[start..<bytes.endIndex]) }
+    return parts
+}
+
+extension StringProtocol {
+    /// `hasPrefix` by bytes (see ``pathComponents(_:omittingEmpty:)`` for why never by Characters).
+    package func hasPrefixBytes(_ prefix: String) -> Bool { utf8.starts(with: prefix.utf8) }
+
+    /// `hasSuffix` by bytes.
+    package func hasSuffixBytes(_ suffix: String) -> Bool { utf8.reversed().starts(with: suffix.utf8.reversed()) }
+
+    /// Byte equality, e.g. of a path component with `..`.
+    package func isBytes(_ other: String) -> Bool { utf8.elementsEqual(other.utf8) }
 }
 
 /// Whether `name` can stand as one file or folder name under a folder the user chose: not empty, not `.` or
@@ -60,7 +94,7 @@ package func joinPath(_ base: String, _ name: String) -> String {
 /// supplied becomes part of a local path.
 package func isSafeFileName(_ name: String) -> Bool {
     let bytes = name.utf8
-    return !bytes.isEmpty && bytes.count <= 255 && name != "." && name != ".."
+    return !bytes.isEmpty && bytes.count <= 255 && !name.isBytes(".") && !name.isBytes("..")
         && !bytes.contains { $0 < 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "/") }
 }
 
@@ -83,8 +117,8 @@ package func parentDirectory(_ path: String) -> String {
 /// Creates `path` and its missing parents (mode 0700 unless `mode` says otherwise): the one `mkdir -p`.
 package func makeDirectories(_ path: String, mode: mode_t = 0o700) throws(PhonePackError) {
     guard !path.isEmpty else { return }
-    var current = path.hasPrefix("/") ? "" : "."
-    for component in path.split(separator: "/") {
+    var current = path.hasPrefixBytes("/") ? "" : "."
+    for component in pathComponents(path) {
         current += "/" + component
         if fsName(current, { mkdir($0, mode) }) != 0 && errno != EEXIST {
             throw .system("mkdir", errno: errno, path: current, operation: "create folder")

@@ -71,7 +71,7 @@ public enum ArchiveInspector {
                 summary.files += 1
                 summary.totalBytes += entry.size
                 recordLargest(&summary.largestFiles, path: entry.path, size: entry.size)
-                if entry.path.hasSuffix(".apk") && entry.path.hasPrefix(SharedAppLayout.appParent + "/") {
+                if entry.path.hasSuffixBytes(".apk") && entry.path.hasPrefixBytes(SharedAppLayout.appParent + "/") {
                     apks.append(entry)
                 }
             case .directory: summary.directories += 1
@@ -85,7 +85,7 @@ public enum ArchiveInspector {
         }
         let format = reader.formatName
         _ = try reader.finish()
-        for apk in apks where apk.path.hasSuffix("/base.apk") {
+        for apk in apks where apk.path.hasSuffixBytes("/base.apk") {
             var found = InspectReport.PackageFound(
                 packageName: SharedAppLayout.packageMentioned(in: apk.path) ?? "?", apkPath: apk.path, abis: [])
             do {

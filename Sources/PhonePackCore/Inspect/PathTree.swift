@@ -19,7 +19,7 @@ public final class PathTree {
             // tree stays as deep as a real one can be.
             let components =
                 problem == .tooLong(limit: EntryPath.maxPathBytes) || problem == .tooDeep(limit: EntryPath.maxDepth)
-                ? [path] : path.split(separator: "/").map(String.init)
+                ? [path] : pathComponents(path).map(String.init)
             for component in components {
                 let key = NameKey(component)
                 let child = node.children[key] ?? PathTree(name: component)

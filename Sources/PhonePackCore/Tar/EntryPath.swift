@@ -32,15 +32,17 @@ public enum EntryPath {
 
     /// Normalises an archive name: drops `.` and empty components and a trailing `/`. A leading `/` or a `..`
     /// anywhere is reported, never resolved: for an archive from a device we do not trust that is the attack.
+    ///
+    /// One pass over the bytes, cut only at `/` (ASCII), so the result holds the name's own bytes: never
+    /// re-encoded or Unicode-normalised. A clean name (`a/b/c`, `a/b/`) is returned as it is; others, such as
+    /// GNU tar's `./a/b`, are rebuilt from their kept components in one allocation.
     public static func normalize(_ raw: String) -> (path: String, problem: Problem?) {
         if raw.utf8.count > maxPathBytes { return (raw, .tooLong(limit: maxPathBytes)) }
-        // One pass over the bytes: most names are already clean (`a/b/c` or `a/b/`), and then the answer is the
-        // name itself. Only names with `.`, `..`, empty components or a leading `/` take the slow path below.
         var copy = raw
-        let scan = copy.withUTF8 {
-            bytes -> (control: Bool, clean: Bool, depth: Int, longest: Int, trailingSlash: Bool) in
+        return copy.withUTF8 { bytes -> (path: String, problem: Problem?) in
             var control = false
-            var clean = !bytes.isEmpty && bytes[0] != UInt8(ascii: "/")
+            var parent = false
+            var clean = true
             var depth = 0
             var longest = 0
             var start = 0
@@ -51,39 +53,48 @@ public enum EntryPath {
                     if c != UInt8(ascii: "/") { continue }
                 }
                 let length = i - start
-                if length == 0 {
-                    // Only the end of a single trailing slash may be empty (`a/b/`); `a//b` and `/a` are not clean.
-                    if i != bytes.count || i == 0 { clean = false }
+                if length == 0 || (length == 1 && bytes[start] == UInt8(ascii: ".")) {
+                    // Dropped: only the end after a single trailing slash (`a/b/`) keeps the name as it is.
+                    if !(length == 0 && i == bytes.count && i > 0) { clean = false }
                 } else {
                     depth += 1
                     longest = max(longest, length)
-                    if bytes[start] == UInt8(ascii: ".")
-                        && (length == 1 || (length == 2 && bytes[start + 1] == UInt8(ascii: ".")))
-                    {
-                        clean = false
+                    if length == 2 && bytes[start] == UInt8(ascii: ".") && bytes[start + 1] == UInt8(ascii: ".") {
+                        parent = true
                     }
                 }
                 start = i + 1
             }
-            return (control, clean, depth, longest, bytes.last == UInt8(ascii: "/"))
-        }
-        if scan.control { return (raw, .controlCharacter) }
-        if scan.clean {
-            let path = scan.trailingSlash ? String(raw.utf8.dropLast())! : raw
-            if scan.longest > maxComponentBytes { return (path, .componentTooLong(limit: maxComponentBytes)) }
-            if scan.depth > maxDepth { return (path, .tooDeep(limit: maxDepth)) }
+            if control { return (raw, .controlCharacter) }
+            let path: String
+            if clean {
+                path = bytes.last == UInt8(ascii: "/") ? String(raw.utf8.dropLast())! : raw
+            } else {
+                path = String(unsafeUninitializedCapacity: bytes.count) { out in
+                    var count = 0
+                    var start = 0
+                    for i in 0...bytes.count where i == bytes.count || bytes[i] == UInt8(ascii: "/") {
+                        let length = i - start
+                        if length > 0 && !(length == 1 && bytes[start] == UInt8(ascii: ".")) {
+                            if count > 0 {
+                                out[count] = UInt8(ascii: "/")
+                                count += 1
+                            }
+                            for j in start..<i { out[count + j - start] = bytes[j] }
+                            count += length
+                        }
+                        start = i + 1
+                    }
+                    return count
+                }
+            }
+            if bytes.first == UInt8(ascii: "/") { return (path, .absolute) }
+            if parent { return (path, .parentReference) }
+            if depth == 0 { return (path, .empty) }
+            if longest > maxComponentBytes { return (path, .componentTooLong(limit: maxComponentBytes)) }
+            if depth > maxDepth { return (path, .tooDeep(limit: maxDepth)) }
             return (path, nil)
         }
-        let components = raw.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
-        let path = components.joined(separator: "/")
-        if raw.hasPrefix("/") { return (path, .absolute) }
-        if components.contains("..") { return (path, .parentReference) }
-        if components.isEmpty { return (path, .empty) }
-        if components.contains(where: { $0.utf8.count > maxComponentBytes }) {
-            return (path, .componentTooLong(limit: maxComponentBytes))
-        }
-        if components.count > maxDepth { return (path, .tooDeep(limit: maxDepth)) }
-        return (path, nil)
     }
 
     /// Where a symlink at `entry` (normalised) pointing to `target` lands, relative to the archive root, which is
@@ -91,16 +102,16 @@ public enum EntryPath {
     /// `nil` when the target climbs above the root.
     public static func resolveLink(at entry: String, target: String) -> String? {
         var stack: [Substring] = []
-        if !target.hasPrefix("/") {
-            stack = entry.split(separator: "/")
+        if !target.hasPrefixBytes("/") {
+            stack = pathComponents(entry)
             _ = stack.popLast()
         }
-        for component in target.split(separator: "/", omittingEmptySubsequences: true) {
-            switch component {
-            case ".": continue
-            case "..":
+        for component in pathComponents(target) {
+            if component.isBytes(".") { continue }
+            if component.isBytes("..") {
                 guard stack.popLast() != nil else { return nil }
-            default: stack.append(component)
+            } else {
+                stack.append(component)
             }
         }
         return stack.joined(separator: "/")
@@ -108,7 +119,7 @@ public enum EntryPath {
 
     /// True when `path` is `root` or lies beneath it (both normalised).
     static func isWithin(_ path: String, _ root: String) -> Bool {
-        path == root || path.hasPrefix(root + "/")
+        path.isBytes(root) || path.hasPrefixBytes(root + "/")
     }
 
     /// Compares normalised paths component by component, so a directory sorts directly before its contents

@@ -84,7 +84,8 @@ struct VerifyState {
                 if entry.isSparse { offenses.add("file-types", name, "is a sparse file") }
                 if entry.kind == .file {
                     files.insert(path)
-                    if path.hasSuffix("/base.apk") || (profile == .alibabaSendFile && path.hasSuffix(".apk")) {
+                    if path.hasSuffixBytes("/base.apk") || (profile == .alibabaSendFile && path.hasSuffixBytes(".apk"))
+                    {
                         apks.append(entry)
                     }
                 }

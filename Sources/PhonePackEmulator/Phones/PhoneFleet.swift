@@ -39,9 +39,11 @@ public struct PhoneFleet: Sendable {
     /// A phone path (`/sdcard/Download/x`) as a path in the emulator's folder.
     func hostPath(_ id: String, _ phonePath: String) throws -> String {
         var path = phonePath
-        if path == "/sdcard" || path.hasPrefix("/sdcard/") { path = "/data/media/0" + path.dropFirst(7) }
-        let parts = path.split(separator: "/")
-        guard !parts.contains(".."), !parts.contains("."), path.hasPrefix("/") else {
+        if path.isBytes("/sdcard") || path.hasPrefixBytes("/sdcard/") {
+            path = "/data/media/0" + String(path.utf8.dropFirst(7))!
+        }
+        let parts = pathComponents(path)
+        guard !parts.contains(where: { $0.isBytes("..") || $0.isBytes(".") }), path.hasPrefixBytes("/") else {
             throw EmulatedFailure(code: "InvalidPath", message: "\(phonePath) is not an absolute phone path")
         }
         return try phoneRoot(id) + "/" + parts.joined(separator: "/")
@@ -111,7 +113,7 @@ public struct PhoneFleet: Sendable {
 
     /// Android's owner, mode and label for a phone path.
     static func ownership(of path: String, directory: Bool) -> (uid: UInt32, gid: UInt32, mode: UInt32, label: String) {
-        let parts = path.split(separator: "/").map(String.init)
+        let parts = pathComponents(path).map(String.init)
         if parts.count >= 3, parts[0] == "data", parts[1] == "data" {
             let uid = appUID(parts[2])
             let category = "c\(uid % 256),c\(256 + uid / 256 % 256),c512,c768"

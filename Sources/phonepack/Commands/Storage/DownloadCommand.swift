@@ -82,7 +82,9 @@ struct DownloadCommand: ParsableCommand {
         if KeyPattern.hasWildcards(target.key) {
             // Names are kept from the last / before the first wildcard: 'logs/2024-*/app.log' → 2024-01/app.log.
             let literal = KeyPattern(target.key).prefix
-            let cut = literal.lastIndex(of: "/").map { literal.index(after: $0) } ?? literal.startIndex
+            let cut =
+                literal.utf8.lastIndex(of: UInt8(ascii: "/")).map { literal.utf8.index(after: $0) }
+                ?? literal.startIndex
             base.key = String(literal[..<cut])
             include = [KeyPattern(String(target.key.unicodeScalars.dropFirst(base.key.unicodeScalars.count)))]
         }
