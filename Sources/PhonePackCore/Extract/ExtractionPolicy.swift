@@ -22,14 +22,13 @@ struct ExtractionPolicy {
     /// `e\u{301}`, are one name there and the later one is refused. Linux file systems usually do not, and then
     /// names are compared as bytes only.
     var foldsCase = false
-    /// Names seen so far, as bytes.
-    private var seen: [NameKey: String] = [:]
+    /// Names seen so far, as bytes, with what each is: nothing may be created through a symlink, and only a
+    /// regular file is a valid hard-link target. One table, so each entry costs one lookup and one insert.
+    private var seen: [NameKey: TarEntry.Kind] = [:]
+    /// How many of ``seen`` are symlinks: while none, no path needs its folders looked up.
+    private var symlinkCount = 0
     /// With ``foldsCase``: names seen so far, case-folded (Swift's `String` equality also folds Unicode forms).
     private var seenFolded: [String: String] = [:]
-    /// Paths created as symlinks: nothing may be created through them.
-    private var symlinks: Set<NameKey> = []
-    /// Paths created as regular files: the only valid hard-link targets.
-    private var files: Set<NameKey> = []
     /// Folders refused: nothing inside them is created either.
     private var refusedFolders: Set<NameKey> = []
 
@@ -49,7 +48,7 @@ struct ExtractionPolicy {
         guard filter.selects(normalized) else { return .skip(reason: "not selected by --include/--exclude") }
         var path = normalized
         if stripComponents > 0 {
-            let components = normalized.split(separator: "/")
+            let components = pathComponents(normalized)
             guard components.count > stripComponents else { return .skip(reason: "removed by --strip-components") }
             path = components.dropFirst(stripComponents).joined(separator: "/")
         }
@@ -69,41 +68,40 @@ struct ExtractionPolicy {
         if let folder = refusedAncestor(of: path) {
             return .refuse(reason: "inside \(folder), which was refused")
         }
-        if let first = seen[NameKey(path)] ?? (foldsCase ? seenFolded[path.lowercased()] : nil) {
-            if entry.kind == .directory { refusedFolders.insert(NameKey(path)) }
-            return .refuse(
-                reason: NameKey(first) == NameKey(path)
-                    ? "duplicate entry (a later copy would replace the earlier one)"
-                    : "collides with \(first) on this file system, which folds case and Unicode forms")
+        let key = NameKey(path)
+        if seen[key] != nil {
+            if entry.kind == .directory { refusedFolders.insert(key) }
+            return .refuse(reason: "duplicate entry (a later copy would replace the earlier one)")
+        }
+        if foldsCase, let first = seenFolded[path.lowercased()] {
+            if entry.kind == .directory { refusedFolders.insert(key) }
+            return .refuse(reason: "collides with \(first) on this file system, which folds case and Unicode forms")
         }
         if entry.kind == .hardlink {
             let target = EntryPath.normalize(entry.linkTarget ?? "")
             guard target.problem == nil else {
                 return .refuse(reason: "hard link to \(entry.linkTarget ?? ""): \(target.problem!)")
             }
-            let stripped = target.path.split(separator: "/").dropFirst(stripComponents).joined(separator: "/")
-            guard files.contains(NameKey(stripped)) else {
+            let stripped = pathComponents(target.path).dropFirst(stripComponents).joined(separator: "/")
+            guard seen[NameKey(stripped)] == .file else {
                 return .refuse(
                     reason: "hard link to \(entry.linkTarget ?? ""), which is not an earlier file of the archive")
             }
         }
-        seen[NameKey(path)] = path
+        seen[key] = entry.kind
+        if entry.kind == .symlink { symlinkCount += 1 }
         if foldsCase { seenFolded[path.lowercased()] = path }
-        switch entry.kind {
-        case .symlink: symlinks.insert(NameKey(path))
-        case .file: files.insert(NameKey(path))
-        default: break
-        }
         return .extract(path: path)
     }
 
     /// The earliest symlink entry that `path` would pass through.
     private func symlinkPrefix(of path: String) -> String? {
-        guard !symlinks.isEmpty else { return nil }
-        var prefix = Substring()
-        for component in path.split(separator: "/").dropLast() {
-            prefix = prefix.isEmpty ? component : Substring(prefix + "/" + component)
-            if symlinks.contains(NameKey(prefix)) { return String(prefix) }
+        guard symlinkCount > 0 else { return nil }
+        var end = path.utf8.startIndex
+        while let slash = path.utf8[end...].firstIndex(of: UInt8(ascii: "/")) {
+            let prefix = String(path[..<slash])
+            if seen[NameKey(prefix)] == .symlink { return prefix }
+            end = path.utf8.index(after: slash)
         }
         return nil
     }
