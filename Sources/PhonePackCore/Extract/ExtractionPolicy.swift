@@ -38,6 +38,9 @@ struct ExtractionPolicy {
         self.maxEntrySize = maxEntrySize
     }
 
+    /// Room for `count` names, when known (the extraction knows it from the pre-scan): the table then never grows.
+    mutating func reserveCapacity(_ count: Int) { seen.reserveCapacity(count) }
+
     /// The verdict for the next entry, in archive order; it also records the entry as seen.
     mutating func judge(_ entry: TarEntry) -> Verdict {
         let (normalized, problem) = EntryPath.normalize(entry.path)

@@ -268,16 +268,16 @@ struct ExtractionRun {
         // and for --overwrite, a hidden partial name renamed into place. Whether the name is free is decided by
         // that link or rename, not by a look beforehand (a system call per file, and it could be overtaken).
         let unnamedFD = options.overwrite ? -1 : phonepack_open_unnamed(parent.descriptor, mode)
-        let partial = Self.partialName(name)
+        // A named partial file is registered so Ctrl-C removes it, and removed here if the archive ends early;
+        // an unnamed one vanishes by itself when closed (and errors name the file it becomes).
+        let named = unnamedFD < 0
+        let partial = named ? Self.partialName(name) : ""
         let output =
-            unnamedFD >= 0
-            ? OpenFile(adopting: unnamedFD, path: joinPath(parent.path, partial))
-            : try TemporaryFiles.creating(joinPath(parent.path, partial)) { () throws(PhonePackError) in
+            named
+            ? try TemporaryFiles.creating(joinPath(parent.path, partial)) { () throws(PhonePackError) in
                 try createPartial(partial, mode: mode, in: parent)
             }
-        // A named partial file is registered so Ctrl-C removes it, and removed here if the archive ends early;
-        // an unnamed one vanishes by itself when closed.
-        let named = unnamedFD < 0
+            : OpenFile(adopting: unnamedFD, path: joinPath(parent.path, name))
         let discard = { () in
             if named {
                 _ = fsName(partial) { unlinkat(parent.descriptor, $0, 0) }
@@ -318,9 +318,9 @@ struct ExtractionRun {
             }
             try applyMetadata(entry, to: output, mode: mode)
             let placement =
-                unnamedFD >= 0
-                ? try nameUnnamed(output, name, in: parent)
-                : try moveIntoPlace(partial, name, replacing: options.overwrite, in: parent)
+                named
+                ? try moveIntoPlace(partial, name, replacing: options.overwrite, in: parent)
+                : try nameUnnamed(output, name, in: parent)
             guard placement == .placed else {
                 discard()
                 if placement == .nameTaken {

@@ -35,6 +35,7 @@ public enum SafeExtractor {
             options: options, root: root, report: ExtractReport(archive: path, destination: options.destination))
         run.umask = currentUmask()
         run.policy.foldsCase = foldsCase
+        run.policy.reserveCapacity(scan.entries)
         try run.extract(from: file)
         try run.finishDirectories()
         return run.report

@@ -49,10 +49,19 @@ package func sortedDirectoryEntriesWithStatus(_ path: String, status wantStatus:
     return result
 }
 
-/// Joins path components with exactly one `/`.
+/// Joins path components with exactly one `/`, in one allocation (`base + "/" + name` made two strings, and an
+/// extract makes one of these per file).
 package func joinPath(_ base: String, _ name: String) -> String {
     if base.isEmpty { return name }
-    return base.hasSuffixBytes("/") ? base + name : base + "/" + name
+    let slash = base.utf8.last == UInt8(ascii: "/") ? 0 : 1
+    return String(unsafeUninitializedCapacity: base.utf8.count + slash + name.utf8.count) { out in
+        var count = out.initialize(fromContentsOf: base.utf8)
+        if slash == 1 {
+            out[count] = UInt8(ascii: "/")
+            count += 1
+        }
+        return count + UnsafeMutableBufferPointer(rebasing: out[count...]).initialize(fromContentsOf: name.utf8)
+    }
 }
 
 /// The components of a `/`-separated name, cut at the byte `/`: the only cut the kernel makes.
