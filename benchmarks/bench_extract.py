@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Small-file extract, side by side: phonepack (and, with --baseline, another phonepack build) against GNU tar
-and bsdtar on 20,000 files of 4 KiB in 100 folders, into tmpfs (/dev/shm: CPU cost, no disk write-back noise) and
+and bsdtar on 20,000 files of 4 KiB in 100 folders (and "floor": phonepack's own system calls with nothing else,
+extract_floor.c), into tmpfs (/dev/shm: CPU cost, no disk write-back noise) and
 into a folder on disk. Prints best-of-N and median CPU (user + system) and wall time, and the ratios.
 
     benchmarks/bench_extract.py [--runs 10] [--baseline /path/to/older/phonepack]
@@ -61,6 +62,10 @@ def main():
     tools = {"phonepack": [build(), "extract", tar, "-C"]}
     if args.baseline:
         tools["baseline"] = [args.baseline, "extract", tar, "-C"]
+    floor = os.path.join(WORK, "extract_floor")
+    if shutil.which("gcc") and subprocess.run(
+            ["gcc", "-O2", "-o", floor, os.path.join(HERE, "extract_floor.c")]).returncode == 0:
+        tools["floor"] = [floor, tar]  # phonepack's system calls alone (extract_floor.c)
     tools["gnutar"] = ["tar", "-xf", tar, "--no-same-owner", "-C"]
     if shutil.which("bsdtar"):
         tools["bsdtar"] = ["bsdtar", "-xf", tar, "--no-same-owner", "-C"]
