@@ -4,7 +4,7 @@ and bsdtar on 20,000 files of 4 KiB in 100 folders (and "floor": phonepack's own
 extract_floor.c), into tmpfs (/dev/shm: CPU cost, no disk write-back noise) and
 into a folder on disk. Prints best-of-N and median CPU (user + system) and wall time, and the ratios.
 
-    benchmarks/bench_extract.py [--runs 10] [--baseline /path/to/older/phonepack]
+    benchmarks/bench_extract.py [--runs 10] [--only tmpfs|disk] [--baseline /path/to/older/phonepack]
 """
 import argparse
 import os
@@ -55,6 +55,7 @@ def measure(cmd, target):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--runs", type=int, default=10)
+    p.add_argument("--only", choices=["tmpfs", "disk"], help="one of the two targets (disk runs take minutes)")
     p.add_argument("--baseline", help="another phonepack binary to compare with (e.g. a build of an older commit)")
     args = p.parse_args()
     os.makedirs(WORK, exist_ok=True)
@@ -70,6 +71,8 @@ def main():
     if shutil.which("bsdtar"):
         tools["bsdtar"] = ["bsdtar", "-xf", tar, "--no-same-owner", "-C"]
     for label, target in [("tmpfs", "/dev/shm/phonepack-bench-extract"), ("disk", os.path.join(WORK, "out"))]:
+        if args.only and args.only != label:
+            continue
         results = {name: [] for name in tools}
         for _ in range(args.runs):
             for name, cmd in tools.items():  # interleaved, so drift hits every tool alike
