@@ -72,6 +72,8 @@ struct VerifyCommandTests {
             ("setuid", "no-setid", "files/su: has the setuid bit (mode 4755)"),
             ("symlink-out", "links", "/etc: symlink to /etc points outside"),
             ("hardlink-out", "links", "hard link to etc/passwd which is not an earlier file"),
+            // Names are bytes: the link's target is the NFD spelling of an NFC file, another name on the phone.
+            ("hardlink-nfd", "links", "which is not an earlier file of this tar"),
             ("duplicate", "unique-names", "/x: appears more than once"),
             ("two-packages", "package-name", "several packages"),
             ("no-apk", "base-apk", "no data/app/com.example.phonepack.demo-*/base.apk"),
@@ -161,6 +163,18 @@ struct VerifyCommandTests {
         #expect(result.status == Exit.checkFailed.rawValue)
         #expect(status(of: "manifest-entries", in: result.stdout) == "FAIL")
         #expect(result.stdout.contains("data/app/\(pkg)-1/base.apk: "))
+    }
+
+    @Test("--manifest compares names as bytes: NFC and NFD twins with different data each match their own entry")
+    func manifestTwins() throws {
+        let tmp = try TemporaryDirectory()
+        let app = try CLI.makeApp(in: tmp.file("app"))
+        try tmp.write("app/data/files/caf\u{E9}", "nfc\n")
+        try tmp.write("app/data/files/cafe\u{301}", "nfd, longer\n")
+        #expect(try CLI.run(["build", app, "-o", tmp.file("t.tar"), "--manifest"]).status == Exit.success.rawValue)
+        let result = try CLI.run(["verify", tmp.file("t.tar"), "--manifest", tmp.file("t.tar.manifest.json")])
+        #expect(result.status == Exit.success.rawValue, "\(result.stdout)")
+        #expect(status(of: "manifest-entries", in: result.stdout) == "PASS", "\(result.stdout)")
     }
 
     @Test("other profiles: share-file roots, push-file roots warning, Alibaba SendFile of an APK")

@@ -122,6 +122,14 @@ def hardlink_out(tar):
 
 
 @case_fn
+def hardlink_nfd(tar):
+    # The file is café in NFC; the link names its NFD spelling, which is another name on the phone.
+    app_base(tar)
+    add(tar, f"data/data/{pkg}/caf\u00e9", b"one\n")
+    add(tar, f"data/data/{pkg}/link", kind=tarfile.LNKTYPE, link=f"data/data/{pkg}/cafe\u0301")
+
+
+@case_fn
 def duplicate(tar):
     app_base(tar)
     add(tar, f"data/data/{pkg}/x", b"one\n")

@@ -38,13 +38,13 @@ struct VerifyState {
             try BuildManifest.read(path: path)
         }
         let expectedEntries = manifest.map {
-            Dictionary($0.entries.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
+            Dictionary($0.entries.map { (NameKey($0.path), $0) }, uniquingKeysWith: { a, _ in a })
         }
         var offenses = Offenses()
         var paths: [String] = []
         // Names by their bytes: two Unicode spellings of a name are two files on the phone.
         var seen: Set<[UInt8]> = []
-        var files: Set<String> = []
+        var files: Set<NameKey> = []
         var symlinks: [(path: String, target: String)] = []
         var apks: [TarEntry] = []
         var packages: Set<String> = []
@@ -73,7 +73,7 @@ struct VerifyState {
                     symlinks.append((path, entry.linkTarget ?? ""))
                 case .hardlink:
                     let target = EntryPath.normalize(entry.linkTarget ?? "").path
-                    if !files.contains(target) {
+                    if !files.contains(NameKey(target)) {
                         offenses.add(
                             "links", name,
                             "hard link to \(entry.linkTarget ?? "") which is not an earlier file of this tar")
@@ -83,7 +83,7 @@ struct VerifyState {
                 }
                 if entry.isSparse { offenses.add("file-types", name, "is a sparse file") }
                 if entry.kind == .file {
-                    files.insert(path)
+                    files.insert(NameKey(path))
                     if path.hasSuffixBytes("/base.apk") || (profile == .alibabaSendFile && path.hasSuffixBytes(".apk"))
                     {
                         apks.append(entry)
@@ -96,7 +96,8 @@ struct VerifyState {
                 }
                 if let expectedEntries {
                     try compare(
-                        entry, path: path, with: expectedEntries[entry.path], digest: &entryDigest, reader: reader,
+                        entry, path: path, with: expectedEntries[NameKey(entry.path)], digest: &entryDigest,
+                        reader: reader,
                         offenses: &offenses)
                 }
             }
