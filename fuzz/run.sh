@@ -20,13 +20,15 @@ python3 Tests/Scripts/attacks.py "$work/attacks" "$PWD/$work/outside" >/dev/null
 find "$work/attacks" -name '*.tar' -size -200k -exec cp {} "$work/tar-corpus/" \;
 unzip -p samples/demo-app/base.apk AndroidManifest.xml > "$work/xml-corpus/AndroidManifest.xml"
 
-core=(Sources/PhonePackCore/*.swift)
+# Every source of the library, whatever feature folder it is in (a top-level glob found none once Core was
+# split into folders).
+mapfile -t core < <(find Sources/PhonePackCore -name '*.swift' | sort)
 # The eight-lane MD5 is C: compile it, and give swiftc a module map for its header.
 mkdir -p "$work/cmultimd5"
 printf 'module CMultiMD5 {\n    header "%s"\n    export *\n}\n' "$PWD/Sources/CMultiMD5/include/multi_md5.h" \
     > "$work/cmultimd5/module.modulemap"
 clang -O2 -fPIC -c Sources/CMultiMD5/multi_md5.c -I Sources/CMultiMD5/include -o "$work/cmultimd5/multi_md5.o"
-flags=(-O -sanitize=fuzzer,address -parse-as-library -module-name PhonePackFuzz
+flags=(-O -sanitize=fuzzer,address -parse-as-library -module-name PhonePackFuzz -package-name phonepack
        -I Sources/CLibArchive -I Sources/CLibCrypto -I Sources/CLinuxExtras -I "$work/cmultimd5"
        "$work/cmultimd5/multi_md5.o" -Xcc -I/usr/include -L/usr/lib/x86_64-linux-gnu)
 for target in TarReader BinaryXML; do
