@@ -41,7 +41,7 @@ public struct SharedAppLayout: Sendable {
     /// Which area a normalised path belongs to (its root or anything beneath), or `nil` if it is outside all four.
     public func area(of path: String) -> Area? {
         if path.hasPrefixBytes(Self.appParent + "/") {
-            let first = pathComponents(path).dropFirst(2).first ?? ""
+            let first = Substring(path.utf8.dropFirst(Self.appParent.utf8.count + 1).prefix { $0 != UInt8(ascii: "/") })
             if first.hasPrefixBytes(packageName + "-"), first.utf8.count > packageName.utf8.count + 1 { return .app }
             return nil
         }
