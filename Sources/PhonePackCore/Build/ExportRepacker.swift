@@ -64,11 +64,7 @@ enum ExportRepacker {
                 header.kind = .file(size: entry.size)
                 keptFiles[NameKey(entry.path)] = entry
                 plan.entries.append(PlannedEntry(header: header, source: .archive(offset: entry.dataOffset)))
-                if layout.area(of: entry.path) == .app, pathComponents(entry.path).count == 4,
-                    entry.path.hasSuffixBytes("/base.apk")
-                {
-                    baseAPK = entry
-                }
+                if layout.isBaseAPK(entry.path) { baseAPK = entry }
             case .symlink:
                 header.kind = .symlink(target: entry.linkTarget ?? "")
                 plan.entries.append(PlannedEntry(header: header, source: .none))

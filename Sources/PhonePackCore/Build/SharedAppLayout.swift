@@ -57,6 +57,12 @@ public struct SharedAppLayout: Sendable {
         return pathComponents(path).prefix(3).joined(separator: "/")
     }
 
+    /// Whether a normalised path is the app's `base.apk`: `data/app/<pkg>-<suffix>/base.apk`, compared as bytes.
+    public func isBaseAPK(_ path: String) -> Bool {
+        guard path.hasSuffixBytes("/base.apk"), let directory = appDirectory(of: path) else { return false }
+        return path.utf8.count == directory.utf8.count + "/base.apk".utf8.count
+    }
+
     /// Guesses which package an entry belongs to from its path alone, for tars that do not say.
     public static func packageMentioned(in path: String) -> String? {
         let bytes = path.utf8

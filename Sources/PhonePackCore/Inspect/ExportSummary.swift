@@ -89,7 +89,7 @@ public struct ExportSummary: Sendable, Codable {
                 if entry.kind == .file { app.obbBytes += entry.size }
             case .app?:
                 if entry.kind == .file { app.appBytes += entry.size }
-                if entry.kind == .file, path.hasSuffixBytes("/base.apk"), pathComponents(path).count == 4 {
+                if entry.kind == .file, layout.isBaseAPK(path) {
                     apks[NameKey(package)] = entry
                 }
             case nil:

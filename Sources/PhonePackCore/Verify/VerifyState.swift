@@ -249,10 +249,7 @@ struct VerifyState {
     }
 
     mutating func checkBaseAPK(apks: [TarEntry], layout: SharedAppLayout) throws(PhonePackError) {
-        let candidates = apks.filter { entry in
-            let path = EntryPath.normalize(entry.path).path
-            return layout.appDirectory(of: path).map { path == $0 + "/base.apk" } ?? false
-        }
+        let candidates = apks.filter { layout.isBaseAPK(EntryPath.normalize($0.path).path) }
         guard !candidates.isEmpty else {
             report.rules.append(
                 RuleResult(
