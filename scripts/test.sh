@@ -10,6 +10,13 @@ swift build --build-tests
 # here after PHONEPACK_TEST_LIMIT seconds (a whole run takes 1–3 minutes) with every thread's stack and the process
 # tree, instead of running into CI's own limit with nothing to show.
 limit=${PHONEPACK_TEST_LIMIT:-1500}
+# Every emulator a test starts records each request as it arrived (EmulatorProcess); after the suite, the vendors'
+# own SDK signing code checks every one of them (Tests/Scripts/signature_oracle.py). A request the emulator accepted
+# that the SDKs refuse, or the other way round, fails the run: the emulator is a test double and may not be trusted
+# on its own.
+wire=$(mktemp -d)
+trap 'rm -rf "$wire"' EXIT
+export PHONEPACK_WIRE_LOG_DIR=$wire
 swift test --skip-build --disable-xctest &
 tests=$!
 (
@@ -33,4 +40,15 @@ watchdog=$!
 status=0
 wait "$tests" || status=$?
 wait "$watchdog" || true
+
+shopt -s nullglob
+logs=("$wire"/*.jsonl)
+if ((${#logs[@]} == 0)); then
+    echo "test.sh: no emulator recorded a request; the signature oracle had nothing to check" >&2
+    status=1
+else
+    # The key pair of Tests/PhonePackTestSupport/EmulatorProcess.swift.
+    python3 Tests/Scripts/signature_oracle.py --access-key PHONEPACKEMULATORAK \
+        --secret-key emulator-secret-MUST-NOT-LEAK-7 "${logs[@]}" || status=1
+fi
 exit "$status"

@@ -84,6 +84,12 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(help: "Smallest size of every part but the last, in bytes.")
     var minPartSize: Int64 = 100 * 1024
 
+    @Option(
+        help: ArgumentHelp(
+            "Append every request as it arrived, with the verdict on its signature, to FILE (for Tests/Scripts/signature_oracle.py).",
+            discussion: "It holds request bodies and security tokens: for tests only.", valueName: "FILE"))
+    var wireLog: String?
+
     func run() async throws {
         var configuration = EmulatorConfiguration(dataDirectory: data)
         configuration.host = host
@@ -116,6 +122,7 @@ struct EmulatorCommand: AsyncParsableCommand {
         configuration.seed = seed
         configuration.failTargets = Set(failTargets.split(separator: ",").map(String.init))
         configuration.minimumPartSize = minPartSize
+        configuration.wireLogPath = wireLog
         try await Emulator.run(configuration) { services in
             let line = Array("READY \(services)\n".utf8)
             _ = line.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }

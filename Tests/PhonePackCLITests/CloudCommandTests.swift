@@ -30,7 +30,7 @@ struct CloudCommandTests {
         #expect(
             result.status == Exit.success.rawValue && result.stdout.contains("apps/demo.tar")
                 && result.stdout.contains("apps/old.tar"))
-        #expect(result.stderr.contains("GET http://127.0.0.1:\(server.port)/bucket1/?… → 200"))
+        #expect(result.stderr.contains("GET http://127.0.0.1:\(server.port)/bucket1?… → 200"))
         everything += result.output
         result = try CLI.run(["stat", "s3://bucket1/apps/demo.tar", "--json", "-v"] + endpoint, environment: env)
         #expect(result.status == Exit.success.rawValue)

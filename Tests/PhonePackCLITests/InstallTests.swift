@@ -47,7 +47,7 @@ struct InstallTests {
         #expect(missing.status == Exit.usage.rawValue, "\(missing.output)")
         #expect(
             missing.stderr.hasPrefix(
-                "phonepack: error: \(emulator.endpoints["obs"]!)/b1/?…: \(tmp.file("no-libcurl.so")): ")
+                "phonepack: error: \(emulator.endpoints["obs"]!)/b1?…: \(tmp.file("no-libcurl.so")): ")
                 && missing.stderr.hasSuffix("; install libcurl4 (scripts/setup.sh installs what phonepack needs)\n"),
             "\(missing.stderr)")
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 /// The built `phonepack-emulator`, started on free ports with its own data folder and stopped with SIGKILL.
@@ -15,10 +16,16 @@ package final class EmulatorProcess {
         URL(fileURLWithPath: CLI.binary).deletingLastPathComponent().appendingPathComponent("phonepack-emulator").path
     }
 
+    /// Every request this emulator got, as it arrived, for `Tests/Scripts/signature_oracle.py`: in
+    /// `PHONEPACK_WIRE_LOG_DIR` when set (scripts/test.sh checks every log there after the suite), else beside `data`.
+    package let wireLog: String
+
     package init(data: String, _ arguments: [String] = []) throws {
         self.data = data
+        wireLog = Self.wireLogPath(beside: data)
         process = try Tool.start(
-            Self.binary, ["--data", data, "--secret-key", Self.secretKey, "--bucket", "b1"] + arguments,
+            Self.binary,
+            ["--data", data, "--secret-key", Self.secretKey, "--bucket", "b1", "--wire-log", wireLog] + arguments,
             captureStdout: true)
         let text = process.readLine() ?? ""
         guard text.hasPrefix("READY ") else {
@@ -32,6 +39,39 @@ package final class EmulatorProcess {
     }
 
     deinit { Tool.stop(process) }
+
+    /// `DIR/<test name>-<pid>-<n>.jsonl` in the suite's wire-log folder, else `DATA.wire.jsonl`.
+    static func wireLogPath(beside data: String) -> String {
+        guard let folder = ProcessInfo.processInfo.environment["PHONEPACK_WIRE_LOG_DIR"], !folder.isEmpty else {
+            return data + ".wire.jsonl"
+        }
+        let test = (Test.current?.name ?? "emulator").unicodeScalars.map {
+            CharacterSet.alphanumerics.contains($0) ? Character($0) : "-"
+        }
+        let number = Self.counter.withLock { value -> Int in
+            value += 1
+            return value
+        }
+        return "\(folder)/\(String(test.prefix(80)))-\(getpid())-\(number).jsonl"
+    }
+
+    private static let counter = Mutex(0)
+
+    /// The vendors' SDKs' verdict on every request this emulator got so far (`signature_oracle.py --json`): the
+    /// counts, and the exit status (0 when every verdict agrees with the emulator's).
+    package func signatureOracle() throws -> (status: Int32, summary: [String: Any], stderr: String) {
+        try Self.signatureOracle(logs: [wireLog])
+    }
+
+    package static func signatureOracle(logs: [String]) throws -> (
+        status: Int32, summary: [String: Any], stderr: String
+    ) {
+        let result = try Tool.run(
+            "python3",
+            [CLI.script("signature_oracle.py"), "--json", "--access-key", accessKey, "--secret-key", secretKey] + logs)
+        let summary = (try? CLI.parseJSON(result.stdout)) ?? [:]
+        return (result.status, summary, result.stderr)
+    }
 
     /// What a user would export to point phonepack at this emulator.
     package func environment(stateDirectory: String) -> [String: String] {

@@ -33,10 +33,15 @@ public final class ObjectStoreClient {
         ObjectStoreClient(bucket: bucket, endpoint: endpoint, credentials: credentials, client: client.sibling())
     }
 
-    /// The request for `key` ("" for the bucket), addressed path-style or virtual-hosted.
-    func request(_ method: String, key: String, query: [(name: String, value: String?)] = []) -> SignableRequest {
+    /// The request for `key` ("" for the bucket), addressed path-style or virtual-hosted. Path-style, the bucket
+    /// itself is sent as each vendor's SDK sends it: `/bucket` for OBS and S3 (the resource OBS signs; `/bucket/`
+    /// is another resource to a server that canonicalises what is on the wire), `/bucket/` for OSS (oss2), which
+    /// signs `/bucket/` either way. `Fixtures/sdk-vectors.json` pins every shape.
+    package func request(_ method: String, key: String, query: [(name: String, value: String?)] = []) -> SignableRequest
+    {
         if endpoint.pathStyle {
-            return SignableRequest(method: method, host: endpoint.host, path: "/\(bucket)/\(key)", query: query)
+            let path = key.isEmpty && endpoint.store != .oss ? "/\(bucket)" : "/\(bucket)/\(key)"
+            return SignableRequest(method: method, host: endpoint.host, path: path, query: query)
         }
         return SignableRequest(method: method, host: "\(bucket).\(endpoint.host)", path: "/\(key)", query: query)
     }
@@ -45,7 +50,7 @@ public final class ObjectStoreClient {
     public func url(_ key: String) -> String { "\(endpoint.store.rawValue)://\(bucket)/\(key)" }
 
     /// Signs `request` for the Unix time `time` with the endpoint's scheme.
-    func sign(_ request: inout SignableRequest, key: String, time: Int64) -> SigningDetails {
+    package func sign(_ request: inout SignableRequest, key: String, time: Int64) -> SigningDetails {
         let objectKey: String? = key.isEmpty ? nil : key
         switch endpoint.signature {
         case .obs:

@@ -33,7 +33,7 @@ public struct SignableRequest: Sendable {
     }
 
     /// Sets a header, replacing any of the same name.
-    mutating func setHeader(_ name: String, _ value: String) {
+    package mutating func setHeader(_ name: String, _ value: String) {
         let lower = name.lowercased()
         headers.removeAll { $0.name.lowercased() == lower }
         headers.append((name, value))

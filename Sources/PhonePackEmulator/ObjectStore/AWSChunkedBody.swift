@@ -1,4 +1,3 @@
-import PhonePackCloud
 import PhonePackCore
 
 /// An `aws-chunked` body, as the AWS SDKs stream uploads with SigV4: `HEX[;chunk-signature=SIG]\r\n`, that many
@@ -10,9 +9,17 @@ import PhonePackCore
 final class AWSChunkedBody {
     /// The signing context of a signed stream: each chunk signs the one before.
     struct Chain {
-        var signer: SigV4Signer
+        /// The request's SigV4 signing key and scope (`DATE/REGION/SERVICE/aws4_request`).
+        var key: [UInt8]
         var amzDate: String
+        var scope: String
         var previous: String
+
+        /// `AWS4-HMAC-SHA256-PAYLOAD` (a chunk) or `-TRAILER`: each signs the signature before it and its bytes' hash.
+        func sign(_ kind: String, hashes: String) -> String {
+            Wire.hmac(.sha256, key: key, "AWS4-HMAC-SHA256-\(kind)\n\(amzDate)\n\(scope)\n\(previous)\n\(hashes)")
+                .hexString
+        }
     }
 
     private enum State {
@@ -102,8 +109,7 @@ final class AWSChunkedBody {
             let value = String(text[text.index(after: colon)...])
             if name == "x-amz-trailer-signature" {
                 if var chain {
-                    let expected = chain.signer.trailerSignature(
-                        amzDate: chain.amzDate, previous: chain.previous, trailer: trailerText)
+                    let expected = chain.sign("TRAILER", hashes: Wire.sha256Hex(trailerText))
                     guard value == expected else { throw Self.signatureMismatch("trailer") }
                     chain.previous = expected
                     self.chain = chain
@@ -122,8 +128,7 @@ final class AWSChunkedBody {
     /// Checks the chunk just read against the chain (signed streams only).
     private func checkChunk() throws(Refusal) {
         guard var chain else { return }
-        let expected = chain.signer.chunkSignature(
-            amzDate: chain.amzDate, previous: chain.previous, chunkSHA256: chunkHash.finalize().hexString)
+        let expected = chain.sign("PAYLOAD", hashes: Wire.sha256Hex("") + "\n" + chunkHash.finalize().hexString)
         guard claimed == expected else { throw Self.signatureMismatch("chunk") }
         chain.previous = expected
         self.chain = chain

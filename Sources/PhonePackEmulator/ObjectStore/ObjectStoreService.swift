@@ -37,6 +37,13 @@ public struct ObjectStoreService: HTTPResponder {
             .uppercased()
         var response: Response
         var fault: FaultKind?
+        var verdict = WireLog.Verdict.unchecked
+        var refusalCode: String?
+        defer {
+            log.wire.record(
+                service: flavor.rawValue, method: incoming.method, target: request.head.path ?? "/",
+                headers: incoming.headers, verdict: verdict, code: refusalCode)
+        }
         do throws(Refusal) {
             fault = faults.next()
             if fault == .slow {
@@ -47,7 +54,14 @@ public struct ObjectStoreService: HTTPResponder {
                 return response
             }
             var verified = incoming
-            verified.chain = try signature.verify(incoming, now: CloudTime.now())
+            do throws(Refusal) {
+                verified.chain = try signature.verify(incoming, now: CloudTime.now())
+                verdict = .accepted
+            } catch {
+                if error.isSignatureMismatch { verdict = .mismatch }
+                refusalCode = error.code
+                throw error
+            }
             response = try await handle(verified, body: request.body)
         } catch {
             response = errorResponse(error, incoming: incoming, requestID: requestID)

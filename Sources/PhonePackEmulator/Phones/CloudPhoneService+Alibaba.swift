@@ -157,19 +157,17 @@ extension CloudPhoneService {
                     status: 400, code: "SignatureDoesNotMatch",
                     message: "x-acs-content-sha256 is not the SHA-256 of the body")
             }
-            let signed = Set((fields["SignedHeaders"] ?? "").split(separator: ";").map(String.init))
-            var signable = SignableRequest(
-                method: request.method, host: request.host, path: "/", query: request.query,
-                headers: request.headers.filter { signed.contains($0.name.lowercased()) })
-            let details = ACS3Signer(credentials: credentials).sign(
-                &signable, date: date, nonce: nonce, bodySHA256: hash)
-            guard signable.header("Authorization") == authorization else {
+            let signed = (fields["SignedHeaders"] ?? "").split(separator: ";").map { $0.lowercased() }
+            let computed = APISignatures.acs3(request, path: "/", signed: signed, secret: credentials.secretKey)
+            guard fields["Signature"] == computed.signature else {
+                request.verdict.set(.mismatch, code: "SignatureDoesNotMatch")
                 throw Failure(
                     status: 400, code: "SignatureDoesNotMatch",
                     message:
-                        "The request signature does not conform to Aliyun standards. server string to sign is:\(details.stringToSign)"
+                        "The request signature does not conform to Aliyun standards. server string to sign is:\(computed.stringToSign)"
                 )
             }
+            request.verdict.set(.accepted)
             try useNonce(nonce)
         } else if let signature = parameters["Signature"] {
             guard parameters["AccessKeyId"] == credentials.accessKey else {
@@ -181,17 +179,18 @@ extension CloudPhoneService {
                     status: 400, code: "IncompleteSignature", message: "Timestamp and SignatureNonce are required")
             }
             try checkTime(timestamp)
-            var signable = SignableRequest(
-                method: request.method, host: request.host, path: "/",
-                query: request.query.filter { $0.name != "Signature" })
-            let details = AlibabaRPCSigner(credentials: credentials).sign(&signable, timestamp: timestamp, nonce: nonce)
-            guard details.signature == signature else {
+            let computed = APISignatures.rpc(
+                method: request.method, parameters: request.query.map { ($0.name, $0.value ?? "") },
+                secret: credentials.secretKey)
+            guard computed.signature == signature else {
+                request.verdict.set(.mismatch, code: "SignatureDoesNotMatch")
                 throw Failure(
                     status: 400, code: "SignatureDoesNotMatch",
                     message:
-                        "Specified signature is not matched with our calculation. server string to sign is:\(details.stringToSign)"
+                        "Specified signature is not matched with our calculation. server string to sign is:\(computed.stringToSign)"
                 )
             }
+            request.verdict.set(.accepted)
             try useNonce(nonce)
         } else {
             throw Failure(status: 400, code: "MissingSignature", message: "the request is not signed")

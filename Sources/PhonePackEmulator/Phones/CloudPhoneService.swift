@@ -136,6 +136,10 @@ public struct CloudPhoneService: HTTPResponder {
             api == .edsaic
             ? incoming.header("x-acs-action") ?? incoming.query.first { $0.name == "Action" }?.value : nil
         log.record(store: api.rawValue, incoming, status: Int(response.status.code), note: note, action: action)
+        let verdict = incoming.verdict.value
+        log.wire.record(
+            service: api.rawValue, method: incoming.method, target: request.head.path ?? "/",
+            headers: incoming.headers, body: body, verdict: verdict.verdict, code: verdict.code)
         response.headers[HTTPField.Name("X-Request-Id")!] = requestID
         return response
     }
@@ -236,17 +240,16 @@ public struct CloudPhoneService: HTTPResponder {
                 status: 401, code: "APIGW.0301",
                 message: "Incorrect IAM authentication information: request time expired or X-Sdk-Date missing")
         }
-        let signed = Set((fields["SignedHeaders"] ?? "").split(separator: ";").map(String.init))
-        var signable = SignableRequest(
-            method: request.method, host: request.host, path: path, query: request.query,
-            headers: request.headers.filter { signed.contains($0.name.lowercased()) })
-        APIGatewaySigner(credentials: credentials)
-            .sign(&signable, date: date, bodySHA256: Digest.hash(.sha256, body).hexString)
-        guard signable.header("Authorization") == authorization else {
+        let signed = (fields["SignedHeaders"] ?? "").split(separator: ";").map { $0.lowercased() }
+        let computed = APISignatures.apiGateway(
+            request, path: path, signed: signed, date: date, body: body, secret: credentials.secretKey)
+        guard fields["Signature"] == computed.signature else {
+            request.verdict.set(.mismatch, code: "APIGW.0301")
             throw Failure(
                 status: 401, code: "APIGW.0301",
                 message: "Incorrect IAM authentication information: verify aksk signature fail")
         }
+        request.verdict.set(.accepted)
     }
 
     // MARK: Jobs

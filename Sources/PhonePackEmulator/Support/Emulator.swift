@@ -38,6 +38,8 @@ public struct EmulatorConfiguration: Sendable {
     public var faultKinds = FaultKind.allCases
     public var seed: UInt64 = 1
     public var minimumPartSize: Int64 = 100 << 10
+    /// Where to record every request as it arrived, for the signature oracle (nil: nowhere).
+    public var wireLogPath: String?
 
     public init(dataDirectory: String) { self.dataDirectory = dataDirectory }
 }
@@ -50,7 +52,7 @@ public enum Emulator {
     {
         let root = configuration.dataDirectory
         for folder in [joinPath(root, "obs"), joinPath(root, "oss")] { try makeDirectories(folder, mode: 0o755) }
-        let log = try RequestLog(path: joinPath(root, "requests.jsonl"))
+        let log = try RequestLog(path: joinPath(root, "requests.jsonl"), wirePath: configuration.wireLogPath)
         let faults = FaultInjector(
             rate: configuration.faultRate, kinds: configuration.faultKinds, seed: configuration.seed)
         var services: [(name: String, port: Int, responder: CallbackResponder<BasicRequestContext>)] = []

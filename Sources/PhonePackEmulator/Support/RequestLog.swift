@@ -20,11 +20,14 @@ public final class RequestLog: Sendable {
     }
 
     private let file: Mutex<OpenFile?>
+    /// The requests as they arrived, for the signature oracle (``WireLog``).
+    let wire: WireLog
 
     static func now() -> Double { CloudTime.nowWithMilliseconds() }
 
-    /// Appends to `path`; with `nil`, records nothing.
-    public init(path: String?) throws(PhonePackError) {
+    /// Appends to `path`, and each request as it arrived to `wirePath`; with `nil`, records nothing.
+    public init(path: String?, wirePath: String? = nil) throws(PhonePackError) {
+        wire = try WireLog(path: wirePath)
         guard let path else {
             file = Mutex(nil)
             return
