@@ -10,6 +10,8 @@ swift build --build-tests
 # here after PHONEPACK_TEST_LIMIT seconds (a whole run takes 1–3 minutes) with every thread's stack and the process
 # tree, instead of running into CI's own limit with nothing to show.
 limit=${PHONEPACK_TEST_LIMIT:-1500}
+# Every tool a test needs was installed above: a missing one fails its test (Tests/PhonePackTestSupport/Requirement.swift).
+export PHONEPACK_REQUIRE_TOOLS=1
 # Every emulator a test starts records each request as it arrived (EmulatorProcess); after the suite, the vendors'
 # own SDK signing code checks every one of them (Tests/Scripts/signature_oracle.py). A request the emulator accepted
 # that the SDKs refuse, or the other way round, fails the run: the emulator is a test double and may not be trusted

@@ -49,7 +49,6 @@ extension Measured {
 
 @Suite("Archives come out exactly as they went in (issue 12)", .ownThread)
 struct ArchiveFidelityTests {
-    static let isRoot = geteuid() == 0
 
     @Test(
         "one tree (NFD/NFC twins, Latin-1, case pairs, sparse, FIFO, links, long name, odd modes) through GNU tar, bsdtar and Python tarfile: listings equal tarfile's, extraction equals GNU tar's, no diff anywhere"
@@ -225,7 +224,7 @@ struct ArchiveFidelityTests {
 
     @Test(
         "implied folders count as entries and inodes before anything is written",
-        .enabled(if: isRoot, "mounts a tmpfs with few inodes"))
+        .requiresRoot)
     func impliedFolders() throws {
         let tmp = try TemporaryDirectory()
         let tar = tmp.file("implied.tar")
@@ -285,7 +284,7 @@ struct ArchiveFidelityTests {
 
     @Test(
         "a build that runs out of space leaves neither tar nor manifest",
-        .enabled(if: isRoot, "mounts a small tmpfs"))
+        .requiresRoot)
     func buildOutOfSpace() throws {
         let tmp = try TemporaryDirectory()
         let app = try CLI.makeApp(in: tmp.file("app"))

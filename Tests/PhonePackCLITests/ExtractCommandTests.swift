@@ -5,7 +5,6 @@ import Testing
 @Suite("phonepack extract, cat, diff and inspect --summary on real exports", .ownThread)
 struct ExtractCommandTests {
     let pkg = "com.example.phonepack.demo"
-    static let isRoot = geteuid() == 0
 
     /// An Android-like tree with the owners, modes, labels and links a phone export has, packed by `tool`.
     func androidExport(_ tmp: TemporaryDirectory, tool: String) throws -> String {
@@ -62,7 +61,7 @@ struct ExtractCommandTests {
 
     @Test(
         "exports by GNU tar and bsdtar: owners, setgid folders and labels only when asked; links kept as links",
-        .enabled(if: isRoot, "needs root to chown the sample tree and set SELinux labels"), arguments: ["gnu", "bsd"])
+        .requiresRoot, arguments: ["gnu", "bsd"])
     func realExports(tool: String) throws {
         let tmp = try TemporaryDirectory()
         let tar = try androidExport(tmp, tool: tool)
@@ -179,7 +178,7 @@ struct ExtractCommandTests {
         #expect(!FileManager.default.fileExists(atPath: tmp.file("small")))
     }
 
-    @Test("a destination too small is refused before writing", .enabled(if: isRoot, "mounts a 1 MiB tmpfs"))
+    @Test("a destination too small is refused before writing", .requiresRoot)
     func freeSpace() throws {
         let tmp = try TemporaryDirectory()
         try tmp.write("big/data/data/\(pkg)/blob.bin", String(repeating: "x", count: 3 << 20))

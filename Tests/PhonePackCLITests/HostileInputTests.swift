@@ -4,8 +4,6 @@ import Testing
 
 @Suite("Hostile servers, archives and local users (issue 11)", .ownThread)
 struct HostileInputTests {
-    static let isRoot = geteuid() == 0
-    static let hasSetpriv = FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")
 
     // MARK: 1. pull never builds a path from a server's id
 
@@ -66,7 +64,7 @@ struct HostileInputTests {
 
     @Test(
         "extract --xattrs sets user.* only: file capabilities and trusted.* are dropped and counted",
-        .enabled(if: isRoot, "setting security.* and trusted.* attributes needs root"))
+        .requiresRoot)
     func xattrPrivileges() throws {
         let tmp = try TemporaryDirectory()
         let tar = tmp.file("caps.tar")
@@ -304,7 +302,7 @@ struct HostileInputTests {
 
     @Test(
         "a partial file another user planted in a shared folder is never written to",
-        .enabled(if: isRoot && hasSetpriv, "runs phonepack as another user"))
+        .requiresRoot, .requires(tools: "setpriv"))
     func plantedPartial() throws {
         let tmp = try TemporaryDirectory()
         let server = try HostileServer(mode: "plain", in: tmp)
@@ -357,7 +355,7 @@ struct HostileInputTests {
 
     @Test(
         "a running phonepack is not dumpable (no core file, no /proc reads by the same user)",
-        .enabled(if: isRoot && hasSetpriv, "runs phonepack as another user"))
+        .requiresRoot, .requires(tools: "setpriv"))
     func notDumpable() throws {
         let tmp = try TemporaryDirectory()
         let process = Process()

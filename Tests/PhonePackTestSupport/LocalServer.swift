@@ -44,10 +44,6 @@ package final class LocalServer {
 
     deinit { Tool.stop(process) }
 
-    package static var rcloneAvailable: Bool {
-        (try? Tool.run("sh", ["-c", "command -v rclone"]))?.status == 0
-    }
-
     package static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         defer { close(fd) }

@@ -13,6 +13,8 @@ public struct StoredObject: Codable, Sendable {
     public var contentType: String
     public var metadata: [String: String]
     public var lastModified: Int64
+    /// Content headers, storage class, ACL, encryption, tags, verified checksums (absent in older records).
+    var attributes: ObjectAttributes?
 }
 
 /// A multipart upload in progress.
@@ -21,6 +23,7 @@ struct UploadRecord: Codable, Sendable {
     var contentType: String
     var metadata: [String: String]
     var initiated: Int64
+    var attributes: ObjectAttributes?
 }
 
 /// One stored part.
@@ -51,6 +54,28 @@ public struct ObjectStorage: Sendable {
 
     func bucketExists(_ bucket: String) -> Bool {
         (try? FileStatus.ifExists(bucketPath(bucket)))??.isDirectory == true
+    }
+
+    /// Every bucket, sorted.
+    func buckets() -> [String] {
+        listDirectory(root).filter { bucketExists($0) }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+
+    /// When the bucket was created (its folder's modification time).
+    func created(_ bucket: String) -> Int64 {
+        ((try? FileStatus.ifExists(bucketPath(bucket))) ?? nil)?.mtime ?? 0
+    }
+
+    /// Removes an empty bucket (the caller checked that it holds no object and no upload).
+    func deleteBucket(_ bucket: String) throws(PhonePackError) {
+        for folder in ["/.objects", "/.uploads", "/.tmp", ""] {
+            let path = bucketPath(bucket) + folder
+            for name in listDirectory(path) where folder == "/.tmp" { unlink(joinPath(path, name)) }
+            if rmdir(path) != 0 && errno != ENOENT {
+                throw .system("rmdir", errno: errno, path: path, operation: "delete bucket")
+            }
+        }
+        index.drop(bucket)
     }
 
     func createBucket(_ bucket: String) throws(PhonePackError) {
@@ -88,6 +113,12 @@ public struct ObjectStorage: Sendable {
             throw .system("rename", errno: errno, path: path, operation: "store object")
         }
         try writeRecord(object, to: path + ".json")
+        index.put(bucket, object)
+    }
+
+    /// Replaces an object's record (its attributes), leaving its bytes as they are.
+    func updateRecord(bucket: String, object: StoredObject) throws(PhonePackError) {
+        try writeRecord(object, to: objectPath(bucket, object.key) + ".json")
         index.put(bucket, object)
     }
 
@@ -241,6 +272,13 @@ final class ListingIndex: Sendable {
             $0.generation += 1
             guard let (index, exists) = $0.buckets[bucket].map({ Self.find(object.key, in: $0) }) else { return }
             if exists { $0.buckets[bucket]![index] = object } else { $0.buckets[bucket]!.insert(object, at: index) }
+        }
+    }
+
+    func drop(_ bucket: String) {
+        state.withLock {
+            $0.generation += 1
+            $0.buckets[bucket] = nil
         }
     }
 

@@ -8,10 +8,11 @@ import PhonePackCore
 /// Multipart uploads: initiate, upload part, complete, list parts and uploads.
 extension ObjectStoreService {
     func initiate(_ bucket: String, _ key: String, _ request: IncomingRequest) throws(Refusal) -> Response {
-        let metadata = request.userMetadata
+        // OSS refuses a forbidden overwrite at the start, before any part is sent.
+        if request.header("x-oss-forbid-overwrite") != nil { try checkOverwrite(bucket, key, request) }
         let record = UploadRecord(
-            key: key, contentType: request.header("Content-Type") ?? "application/octet-stream", metadata: metadata,
-            initiated: CloudTime.now())
+            key: key, contentType: request.header("Content-Type") ?? "application/octet-stream",
+            metadata: request.userMetadata, initiated: CloudTime.now(), attributes: ObjectAttributes(request))
         let id: String
         do {
             id = try storage.createUpload(bucket: bucket, record: record)
@@ -64,6 +65,7 @@ extension ObjectStoreService {
         else {
             throw Refusal(status: 404, code: "NoSuchKey", message: "The specified key does not exist.")
         }
+        _ = try notModified(object, request, prefix: copySourcePrefix(request))
         var bounds: ClosedRange<Int64> = 0...max(0, object.size - 1)
         if let range = request.header(flavor.headerPrefix + "copy-source-range")
             ?? request.header("x-amz-copy-source-range")
@@ -94,15 +96,20 @@ extension ObjectStoreService {
         } catch {
             throw Refusal(status: 500, code: "InternalError", message: "\(error)")
         }
-        return xmlResponse(
+        // The part's ETag in the XML (S3, OBS) and in the ETag header (OSS: oss2 reads the header).
+        var response = xmlResponse(
             "<CopyPartResult><LastModified>\(xmlTime(part.lastModified))</LastModified><ETag>&quot;\(storage.formatETag(part.md5))&quot;</ETag></CopyPartResult>"
         )
+        response.headers[.eTag] = "\"\(storage.formatETag(part.md5))\""
+        if flavor == .oss { response.headers[HTTPField.Name("x-oss-hash-crc64ecma")!] = String(part.crc64) }
+        return response
     }
 
-    func complete(_ bucket: String, _ key: String, _ id: String, _ body: RequestBody) async throws(Refusal)
-        -> Response
+    func complete(_ bucket: String, _ key: String, _ id: String, _ request: IncomingRequest, _ body: RequestBody)
+        async throws(Refusal) -> Response
     {
         let upload = try requireUpload(bucket, id)
+        try checkOverwrite(bucket, key, request)
         // 10,000 parts of about 100 bytes each: a larger body is not a part list.
         let document = try await xmlBody(body, limit: 4 << 20, what: "CompleteMultipartUpload body")
         let stored = Dictionary(storage.parts(bucket: bucket, id: id).map { ($0.number, $0) }, uniquingKeysWith: { $1 })
@@ -154,7 +161,7 @@ extension ObjectStoreService {
             let etag = Digest.multipartETag(partMD5s: chosen.map { [UInt8](hexString: $0.md5) ?? [] })
             object = StoredObject(
                 key: key, size: offset, etag: storage.formatETag(etag), crc64: crc, contentType: upload.contentType,
-                metadata: upload.metadata, lastModified: CloudTime.now())
+                metadata: upload.metadata, lastModified: CloudTime.now(), attributes: upload.attributes)
             try storage.commit(temporary: output.path, bucket: bucket, object: object)
         } catch {
             throw Refusal(status: 500, code: "InternalError", message: "\(error)")
@@ -179,9 +186,8 @@ extension ObjectStoreService {
         var xml = "<ListPartsResult><Bucket>\(xmlEscape(bucket))</Bucket><Key>\(xmlEscape(key))</Key>"
         xml += "<UploadId>\(id)</UploadId><PartNumberMarker>\(marker)</PartNumberMarker>"
         xml += "<MaxParts>\(maxParts)</MaxParts><IsTruncated>\(parts.count > maxParts)</IsTruncated>"
-        if parts.count > maxParts, let last = page.last {
-            xml += "<NextPartNumberMarker>\(last.number)</NextPartNumberMarker>"
-        }
+        // Always there, as S3, OBS and OSS send it (oss2 requires it): the last part of this page.
+        xml += "<NextPartNumberMarker>\(page.last?.number ?? marker)</NextPartNumberMarker>"
         for part in page {
             xml += "<Part><PartNumber>\(part.number)</PartNumber>"
             xml += "<LastModified>\(xmlTime(part.lastModified))</LastModified>"
@@ -193,7 +199,9 @@ extension ObjectStoreService {
     func listUploads(_ bucket: String, _ request: IncomingRequest) -> Response {
         let prefix = request.queryValue("prefix") ?? ""
         var xml = "<ListMultipartUploadsResult><Bucket>\(xmlEscape(bucket))</Bucket>"
-        xml += "<Prefix>\(xmlEscape(prefix))</Prefix><IsTruncated>false</IsTruncated>"
+        xml += "<KeyMarker></KeyMarker><UploadIdMarker></UploadIdMarker>"
+        xml += "<NextKeyMarker></NextKeyMarker><NextUploadIdMarker></NextUploadIdMarker>"
+        xml += "<Prefix>\(xmlEscape(prefix))</Prefix><MaxUploads>1000</MaxUploads><IsTruncated>false</IsTruncated>"
         for (id, record) in storage.uploads(bucket: bucket) where record.key.hasPrefix(prefix) {
             xml += "<Upload><Key>\(xmlEscape(record.key))</Key><UploadId>\(id)</UploadId>"
             xml += "<Initiated>\(xmlTime(record.initiated))</Initiated></Upload>"

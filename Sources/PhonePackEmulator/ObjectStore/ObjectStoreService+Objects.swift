@@ -13,18 +13,27 @@ extension ObjectStoreService {
         if let source = request.header(flavor.headerPrefix + "copy-source") ?? request.header("x-amz-copy-source") {
             return try copyObject(bucket, key, source: source, request)
         }
+        try checkOverwrite(bucket, key, request)
         let received = try await receive(body, bucket: bucket, request: request)
-        let metadata = request.userMetadata
+        var attributes = ObjectAttributes(request)
+        attributes.checksums = received.checksums
         let object = StoredObject(
             key: key, size: received.size, etag: storage.formatETag(received.md5), crc64: received.crc64,
-            contentType: request.header("Content-Type") ?? "application/octet-stream", metadata: metadata,
-            lastModified: CloudTime.now())
+            contentType: request.header("Content-Type") ?? "application/octet-stream", metadata: request.userMetadata,
+            lastModified: CloudTime.now(), attributes: attributes)
+        // Checked again now that the body is in: a writer that raced this one must not be overwritten.
+        do throws(Refusal) {
+            try checkOverwrite(bucket, key, request)
+        } catch {
+            unlink(received.path)
+            throw error
+        }
         do {
             try storage.commit(temporary: received.path, bucket: bucket, object: object)
         } catch {
             throw Refusal(status: 500, code: "InternalError", message: "\(error)")
         }
-        return Response(status: .ok, headers: objectHeaders(object, metadata: false))
+        return Response(status: .ok, headers: objectHeaders(object, request, full: false))
     }
 
     /// CopyObject (S3, OBS) / CopyObject (OSS): `PUT` with `x-amz-copy-source` (or `x-obs-`/`x-oss-copy-source`)
@@ -37,6 +46,8 @@ extension ObjectStoreService {
         guard let original = storage.object(bucket: sourceBucket, key: sourceKey) else {
             throw Refusal(status: 404, code: "NoSuchKey", message: "The specified key does not exist.")
         }
+        _ = try notModified(original, request, prefix: copySourcePrefix(request))
+        try checkOverwrite(bucket, key, request)
         let directive =
             request.header(flavor.headerPrefix + "metadata-directive") ?? request.header("x-amz-metadata-directive")
         var object = original
@@ -45,6 +56,13 @@ extension ObjectStoreService {
         if directive?.uppercased() == "REPLACE" {
             object.metadata = request.userMetadata
             object.contentType = request.header("Content-Type") ?? original.contentType
+            var attributes = ObjectAttributes(request)
+            attributes.checksums = original.attributes?.checksums ?? [:]
+            object.attributes = attributes
+        } else if let storageClass = ObjectAttributes.vendorHeader(request, "storage-class") {
+            // A copy onto itself with another storage class is how S3 clients change it.
+            object.attributes = object.attributes ?? ObjectAttributes()
+            object.attributes?.storageClass = storageClass
         }
         do {
             try storage.copy(from: sourceBucket, sourceKey, to: bucket, object: object)
@@ -54,6 +72,11 @@ extension ObjectStoreService {
         return xmlResponse(
             "<CopyObjectResult><LastModified>\(xmlTime(object.lastModified))</LastModified><ETag>&quot;\(object.etag)&quot;</ETag></CopyObjectResult>"
         )
+    }
+
+    /// `x-amz-copy-source-` for a copy named by `x-amz-copy-source`, else the store's own prefix.
+    func copySourcePrefix(_ request: IncomingRequest) -> String {
+        request.header("x-amz-copy-source") != nil ? "x-amz-copy-source-" : flavor.headerPrefix + "copy-source-"
     }
 
     /// `/bucket/key` (URL-encoded, the leading `/` optional, a `?versionId` ignored) of an existing bucket.
@@ -74,14 +97,24 @@ extension ObjectStoreService {
         else {
             throw Refusal(status: 404, code: "NoSuchKey", message: "The specified key does not exist.")
         }
-        if let ifMatch = request.header("If-Match"),
-            ifMatch.replacing("\"", with: "").lowercased() != object.etag.lowercased()
-        {
-            throw Refusal(
-                status: 412, code: "PreconditionFailed",
-                message: "At least one of the pre-conditions you specified did not hold")
+        var headers = objectHeaders(object, request, full: true)
+        if try notModified(object, request) {
+            var kept = HTTPFields()
+            for name in [HTTPField.Name.eTag, .lastModified] { kept[name] = headers[name] }
+            return Response(status: .notModified, headers: kept)
         }
-        var headers = objectHeaders(object, metadata: true)
+        // response-content-type and its kin: a presigned URL may ask for other headers on this answer.
+        for item in request.query where item.name.hasPrefix("response-") {
+            let name = String(item.name.dropFirst("response-".count))
+            if let value = item.value,
+                [
+                    "content-type", "content-disposition", "cache-control", "content-encoding",
+                    "content-language", "expires",
+                ].contains(name), let field = HTTPField.Name(name)
+            {
+                headers[field] = value
+            }
+        }
         var start: Int64 = 0
         var length = object.size
         var status: HTTPResponse.Status = .ok
@@ -144,17 +177,24 @@ extension ObjectStoreService {
         return .some(first...last)
     }
 
-    func objectHeaders(_ object: StoredObject, metadata: Bool) -> HTTPFields {
+    /// An object's headers for a PUT answer (ETag, CRC-64) or, `full`, a GET or HEAD: type, time, metadata and
+    /// attributes, with the vendor prefix of the request's signature family (boto3 reads `x-amz-meta-*` from OBS).
+    func objectHeaders(_ object: StoredObject, _ request: IncomingRequest, full: Bool) -> HTTPFields {
         var headers = HTTPFields()
         headers[.eTag] = "\"\(object.etag)\""
         if flavor == .oss { headers[HTTPField.Name("x-oss-hash-crc64ecma")!] = String(object.crc64) }
-        if metadata {
+        if full {
+            let prefix = request.familyPrefix(flavor)
             headers[.contentType] = object.contentType
             headers[.lastModified] = CloudTime.rfc1123(object.lastModified)
             headers[.acceptRanges] = "bytes"
             for (name, value) in object.metadata {
-                if let field = HTTPField.Name(flavor.headerPrefix + "meta-" + name) { headers[field] = value }
+                if let field = HTTPField.Name(prefix + "meta-" + name) { headers[field] = value }
             }
+            object.attributes?.headers(
+                prefix: prefix, flavor: flavor,
+                checksumMode: request.header("x-amz-checksum-mode")?.uppercased() == "ENABLED"
+                    && request.header("Range") == nil, into: &headers)
         }
         return headers
     }
@@ -217,7 +257,8 @@ extension ObjectStoreService {
             xml += "<ETag>&quot;\(object.etag)&quot;</ETag><Size>\(object.size)</Size>"
             // OSS lists each object's type (oss2 requires it): Multipart when assembled from parts.
             if flavor == .oss { xml += "<Type>\(object.etag.contains("-") ? "Multipart" : "Normal")</Type>" }
-            xml += "<StorageClass>\(flavor == .oss ? "Standard" : "STANDARD")</StorageClass></Contents>"
+            let storageClass = object.attributes?.storageClass ?? (flavor == .oss ? "Standard" : "STANDARD")
+            xml += "<StorageClass>\(xmlEscape(storageClass))</StorageClass></Contents>"
         }
         for common in prefixes {
             xml += "<CommonPrefixes><Prefix>\(xmlEscape(name(common)))</Prefix></CommonPrefixes>"

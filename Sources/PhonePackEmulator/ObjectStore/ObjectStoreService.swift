@@ -69,6 +69,9 @@ public struct ObjectStoreService: HTTPResponder {
             response.headers[.connection] = "close"
         }
         response.headers[HTTPField.Name(flavor.headerPrefix + "request-id")!] = requestID
+        // OBS answers every request with its API version; esdk-obs-python asks for it (`HEAD /bucket?apiversion`,
+        // unsigned) to choose between its OBS and V2 signatures.
+        if flavor == .obs { response.headers[HTTPField.Name("x-obs-api")!] = "3.0" }
         log.record(store: flavor.rawValue, incoming, status: Int(response.status.code), note: fault?.rawValue)
         return incoming.method == "HEAD" ? Response(status: response.status, headers: response.headers) : response
     }
@@ -77,8 +80,12 @@ public struct ObjectStoreService: HTTPResponder {
 
     private func handle(_ request: IncomingRequest, body: RequestBody) async throws(Refusal) -> Response {
         guard let bucket = request.bucket else {
-            throw Refusal(status: 405, code: "MethodNotAllowed", message: "listing buckets is not emulated")
+            guard request.method == "GET" else {
+                throw Refusal(status: 405, code: "MethodNotAllowed", message: "\(request.method) on the service")
+            }
+            return listBuckets()
         }
+        if let answer = try await subResource(bucket, request.key, request, body) { return answer }
         guard let key = request.key, !key.isEmpty else {
             switch request.method {
             case "PUT":
@@ -88,6 +95,8 @@ public struct ObjectStoreService: HTTPResponder {
                     throw Refusal(status: 500, code: "InternalError", message: "\(error)")
                 }
                 return Response(status: .ok)
+            case "DELETE":
+                return try deleteBucket(bucket)
             case "GET":
                 try requireBucket(bucket)
                 if request.queryValue("uploads") != nil { return listUploads(bucket, request) }
@@ -108,7 +117,7 @@ public struct ObjectStoreService: HTTPResponder {
         case ("PUT", let id?): return try await uploadPart(bucket, key, id, request, body)
         case ("PUT", nil): return try await putObject(bucket, key, request, body)
         case ("POST", nil) where request.queryValue("uploads") != nil: return try initiate(bucket, key, request)
-        case ("POST", let id?): return try await complete(bucket, key, id, body)
+        case ("POST", let id?): return try await complete(bucket, key, id, request, body)
         case ("DELETE", let id?):
             _ = try requireUpload(bucket, id)
             storage.removeUpload(bucket: bucket, id: id)
@@ -147,7 +156,7 @@ public struct ObjectStoreService: HTTPResponder {
     /// send (`x-amz-checksum-crc32`, `-crc32c`, `-sha1`, `-sha256`). On any failure the temporary file is deleted:
     /// nothing is stored.
     func receive(_ body: RequestBody, bucket: String, request: IncomingRequest) async throws(Refusal) -> (
-        path: String, size: Int64, md5: String, crc64: UInt64
+        path: String, size: Int64, md5: String, crc64: UInt64, checksums: [String: String]
     ) {
         var expectedMD5: String?
         if let header = request.header("Content-MD5") {
@@ -221,13 +230,14 @@ public struct ObjectStoreService: HTTPResponder {
                 status: 400, code: "BadDigest", message: "The Content-MD5 you specified did not match what we received."
             )
         }
+        let checksums: [String: String]
         do throws(Refusal) {
-            try checks.verify()
+            checksums = try checks.verify()
         } catch {
             unlink(file.path)
             throw error
         }
-        return (file.path, size, digest, crc.value)
+        return (file.path, size, digest, crc.value, checksums)
     }
 
     // MARK: Faults and errors
@@ -375,7 +385,10 @@ struct BodyChecks: ~Copyable {
         if expected["crc32c"] != nil { crc32c.update(bytes) }
     }
 
-    mutating func verify() throws(Refusal) {
+    /// Refuses a body whose payload hash or checksums differ; returns the checksums that were sent and held
+    /// (name → base64), which the store keeps with the object.
+    @discardableResult
+    mutating func verify() throws(Refusal) -> [String: String] {
         if let hash = expected["payload"], payload.finalize().hexString != hash {
             throw Refusal(
                 status: 400, code: "XAmzContentSHA256Mismatch",
@@ -386,11 +399,16 @@ struct BodyChecks: ~Copyable {
         if expected["sha256"] != nil { actual["sha256"] = sha256.finalize().base64String }
         actual["crc32"] = crc32.base64
         actual["crc32c"] = crc32c.base64
+        var verified: [String: String] = [:]
         for name in ["sha1", "sha256", "crc32", "crc32c"] {
-            guard let want = expected[name], want != actual[name] else { continue }
-            throw Refusal(
-                status: 400, code: "BadDigest",
-                message: "The \(name.uppercased()) you specified did not match the calculated checksum.")
+            guard let want = expected[name] else { continue }
+            guard want == actual[name] else {
+                throw Refusal(
+                    status: 400, code: "BadDigest",
+                    message: "The \(name.uppercased()) you specified did not match the calculated checksum.")
+            }
+            verified[name] = want
         }
+        return verified
     }
 }
