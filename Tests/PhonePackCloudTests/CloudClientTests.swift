@@ -117,7 +117,7 @@ struct CloudClientTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let data = (0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
         try Data(data).write(to: URL(fileURLWithPath: path))
-        let range = HTTPBody.fileRange(path: path, offset: 1_000_001, length: 1_500_000)
+        let range = HTTPBody.file(try OpenFile.forReading(path), offset: 1_000_001, length: 1_500_000)
         let response = try send(client(), server, "/echo", method: "PUT", body: range)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
         #expect(json["length"] as? Int == 1_500_000)

@@ -171,8 +171,8 @@ private final class Transfer {
         isCancelled: @escaping () -> Bool
     ) throws(PhonePackError) {
         self.body = body
-        if case .fileRange(let path, let start, _) = body {
-            source = try OpenFile.forReading(path)
+        if case .file(let file, let start, _) = body {
+            source = file
             offset = start
         } else {
             source = nil
@@ -184,7 +184,7 @@ private final class Transfer {
     }
 
     var start: Int64 {
-        if case .fileRange(_, let start, _) = body { return start }
+        if case .file(_, let start, _) = body { return start }
         return 0
     }
 }
@@ -215,7 +215,7 @@ private func curlReadCallback(
         let n = fill(UnsafeMutableRawBufferPointer(start: buffer, count: want))
         transfer.offset += Int64(n)
         return n
-    case .fileRange(_, let start, let length):
+    case .file(_, let start, let length):
         let remaining = start + length - transfer.offset
         let want = Int(min(Int64(capacity), remaining))
         guard want > 0 else { return 0 }

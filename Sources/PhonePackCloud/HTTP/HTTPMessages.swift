@@ -7,8 +7,9 @@ import Synchronization
 public enum HTTPBody: Sendable {
     case none
     case bytes([UInt8])
-    /// A byte range of a file, read as it is sent (a multipart part, a whole tar): never held in memory.
-    case fileRange(path: String, offset: Int64, length: Int64)
+    /// A byte range of an open file, read as it is sent (a multipart part, a whole tar): never held in memory, and
+    /// read from the descriptor that was opened and checked, never from a path that could have changed since.
+    case file(OpenFile, offset: Int64, length: Int64)
     /// Exactly `length` bytes made while sending (a tar being built): `fill` writes into the buffer and returns
     /// how many bytes it wrote. It cannot be rewound, so a request with it is never retried.
     case producer(length: Int64, fill: @Sendable (UnsafeMutableRawBufferPointer) -> Int)
@@ -17,7 +18,7 @@ public enum HTTPBody: Sendable {
         switch self {
         case .none: 0
         case .bytes(let bytes): Int64(bytes.count)
-        case .fileRange(_, _, let length), .producer(let length, _): length
+        case .file(_, _, let length), .producer(let length, _): length
         }
     }
 

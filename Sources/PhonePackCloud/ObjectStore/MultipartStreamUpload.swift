@@ -16,7 +16,7 @@ public final class MultipartStreamUpload: ByteStreamOutput, @unchecked Sendable 
     private let key: String
     private let partSize: Int
     private let jobs: Int
-    private let contentType: String
+    private let properties: ObjectProperties
     private var buffer: [UInt8] = []
     private var nextNumber = 1
     private var uploadID: String?
@@ -33,13 +33,13 @@ public final class MultipartStreamUpload: ByteStreamOutput, @unchecked Sendable 
     ///   - partSize: the size of every part but the last; by default chosen so twice `estimatedSize` fits.
     public init(
         store: ObjectStoreClient, key: String, name: String, estimatedSize: Int64, jobs: Int,
-        partSize: Int64? = nil, contentType: String = "application/x-tar",
+        partSize: Int64? = nil, properties: ObjectProperties,
         progress: TransferProgress = TransferProgress()
     ) throws(PhonePackError) {
         self.store = store
         self.key = key
         self.jobs = max(1, jobs)
-        self.contentType = contentType
+        self.properties = properties
         self.progress = progress
         self.partSize = Int(try PartSizing.choose(size: estimatedSize * 2, requested: partSize))
         self.name = name
@@ -80,7 +80,7 @@ public final class MultipartStreamUpload: ByteStreamOutput, @unchecked Sendable 
     }
 
     private func start() throws(PhonePackError) {
-        uploadID = try store.initiateMultipart(key, contentType: contentType)
+        uploadID = try store.initiateMultipart(key, properties: properties)
         let id = uploadID!
         let clients = UncheckedSendable(
             (0..<jobs).map { _ in store.sibling() })
@@ -119,8 +119,8 @@ public final class MultipartStreamUpload: ByteStreamOutput, @unchecked Sendable 
         let sidecar = ChecksumLine.make(sha256: sha256, name: lastPathComponent(key))
         if uploadID == nil {
             // It all fitted in one part: one PUT, with the SHA-256 as metadata too.
-            try store.put(key, body: .bytes(buffer), contentType: contentType, metadata: ["sha256": sha256])
-            try store.put(key + ".sha256", body: .bytes(sidecar), contentType: "text/plain")
+            try store.put(key, body: .bytes(buffer), properties: properties, metadata: ["sha256": sha256])
+            try store.putSidecar(key, sidecar)
             progress.add(Int64(buffer.count))
             return
         }
@@ -129,9 +129,10 @@ public final class MultipartStreamUpload: ByteStreamOutput, @unchecked Sendable 
         let outcome = state.withLock { $0 }
         if let failure = outcome.failure { throw failure }
         _ = try store.completeAndCheck(
-            key, uploadID: uploadID!, parts: (1..<nextNumber).map { outcome.parts[$0]! }, size: size)
+            key, uploadID: uploadID!, parts: (1..<nextNumber).map { outcome.parts[$0]! }, size: size,
+            noClobber: properties.noClobber)
         uploadID = nil
-        try store.put(key + ".sha256", body: .bytes(sidecar), contentType: "text/plain")
+        try store.putSidecar(key, sidecar)
     }
 
     public func abandon() {
@@ -148,7 +149,8 @@ extension BuildOptions {
         stream = { (estimatedSize) throws(PhonePackError) in
             try MultipartStreamUpload(
                 store: store.value, key: url.key, name: url.description, estimatedSize: estimatedSize, jobs: jobs,
-                progress: TransferProgress(limitRate: limitRate))
+                properties: ObjectProperties().typed(for: "build.tar"), progress: TransferProgress(limitRate: limitRate)
+            )
         }
     }
 }

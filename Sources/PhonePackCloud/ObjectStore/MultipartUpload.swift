@@ -35,14 +35,21 @@ public struct PendingUpload: Codable, Sendable, Equatable {
 
 /// The S3-shaped multipart protocol, which OBS, OSS and S3 share: initiate, upload parts, complete, abort, list.
 extension ObjectStoreClient {
-    /// Starts a multipart upload and returns its upload id. Metadata is set here, on the object-to-be.
+    /// Starts a multipart upload and returns its upload id. The properties and phonepack's `metadata` are set here,
+    /// on the object-to-be. With `noClobber`, an object already there stops it before any part is sent (OSS refuses
+    /// at once; elsewhere a HEAD looks first, and Complete carries the condition that makes it final).
     func initiateMultipart(
-        _ key: String, contentType: String = "application/octet-stream", metadata: [String: String] = [:]
+        _ key: String, properties: ObjectProperties = ObjectProperties(), metadata: [String: String] = [:]
     ) throws(PhonePackError) -> String {
+        if properties.noClobber && endpoint.store != .oss && (try? head(key)) != nil { throw Self.exists(url(key)) }
         var request = request("POST", key: key, query: [("uploads", nil)])
-        request.setHeader("Content-Type", contentType)
-        for (name, value) in metadata.sorted(by: { $0.key < $1.key }) { request.setHeader(metaPrefix + name, value) }
-        let answer = try xml(send(request, key: key), key: key)
+        apply(properties, extra: metadata, to: &request, creating: endpoint.store == .oss)
+        let answer: XMLNode
+        do {
+            answer = try xml(send(request, key: key), key: key)
+        } catch  where properties.noClobber && error.isRefusedOverwrite {
+            throw Self.exists(url(key), error)
+        }
         guard let id = answer["UploadId"], !id.isEmpty else {
             throw PhonePackError(
                 .service, operation: "initiate multipart upload", path: "\(bucket)/\(key)",
@@ -66,9 +73,10 @@ extension ObjectStoreClient {
         return part
     }
 
-    /// Joins the parts into the object. Returns the object's ETag and, on OSS, its CRC-64.
-    func completeMultipart(_ key: String, uploadID: String, parts: [UploadedPart]) throws(PhonePackError)
-        -> (etag: String?, crc64: UInt64?)
+    /// Joins the parts into the object. Returns the object's ETag and, on OSS, its CRC-64. With `noClobber` the
+    /// request is conditional: an object that appeared meanwhile is not replaced.
+    func completeMultipart(_ key: String, uploadID: String, parts: [UploadedPart], noClobber: Bool = false)
+        throws(PhonePackError) -> (etag: String?, crc64: UInt64?)
     {
         var list = "<CompleteMultipartUpload>"
         for part in parts.sorted(by: { $0.number < $1.number }) {
@@ -79,7 +87,13 @@ extension ObjectStoreClient {
         var request = request("POST", key: key, query: [("uploadId", uploadID)])
         request.setHeader("Content-Type", "application/xml")
         request.setHeader("Content-MD5", Digest.hash(.md5, body).base64String)
-        let response = try send(request, key: key, body: .bytes(body))
+        if noClobber { forbidOverwrite(&request) }
+        let response: ServiceResponse
+        do {
+            response = try send(request, key: key, body: .bytes(body))
+        } catch  where noClobber && error.isRefusedOverwrite {
+            throw Self.exists(url(key), error)
+        }
         // S3 may answer 200 and put the failure in the body.
         let answer = response.body.isEmpty ? nil : try xml(response, key: key)
         if answer?.name == "Error" {
@@ -98,7 +112,7 @@ extension ObjectStoreClient {
     /// Completes the upload and checks the object against the parts sent: its size, its multipart ETag (MD5 of
     /// the parts' MD5s, `-N`) where the store uses that form, and its CRC-64 where the store reports one. A retried
     /// Complete whose first attempt succeeded answers NoSuchUpload; the object then decides.
-    func completeAndCheck(_ key: String, uploadID: String, parts: [UploadedPart], size: Int64)
+    func completeAndCheck(_ key: String, uploadID: String, parts: [UploadedPart], size: Int64, noClobber: Bool = false)
         throws(PhonePackError) -> (info: ObjectInfo, etag: String?, crc64: UInt64?)
     {
         let expectedETag = Digest.multipartETag(partMD5s: parts.map { [UInt8](hexString: $0.md5) ?? [] })
@@ -107,7 +121,7 @@ extension ObjectStoreClient {
         }
         var completedETag: String?
         do {
-            completedETag = try completeMultipart(key, uploadID: uploadID, parts: parts).etag
+            completedETag = try completeMultipart(key, uploadID: uploadID, parts: parts, noClobber: noClobber).etag
         } catch  where error.vendorCode == "NoSuchUpload" {
             completedETag = nil
         }

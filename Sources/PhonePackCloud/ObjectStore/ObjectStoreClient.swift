@@ -84,13 +84,7 @@ public final class ObjectStoreClient {
     /// Whether the store reports CRC-64s, so computing them is worth a pass over the bytes.
     var checksCRC64: Bool { endpoint.store == .oss }
 
-    var metaPrefix: String {
-        switch endpoint.signature {
-        case .obs: "x-obs-meta-"
-        case .oss4, .oss1: "x-oss-meta-"
-        case .v4: "x-amz-meta-"
-        }
-    }
+    var metaPrefix: String { vendorPrefix + "meta-" }
 
     public func head(_ key: String) throws(PhonePackError) -> ObjectInfo {
         let response: ServiceResponse
@@ -114,22 +108,35 @@ public final class ObjectStoreClient {
     }
 
     /// Stores `body` under `key` with Content-MD5 (except for a producer), and checks the returned ETag and, on
-    /// OSS, CRC-64 against what was sent.
+    /// OSS, CRC-64 against what was sent. `properties` (``checked(_:)``) and phonepack's own `metadata` go with it;
+    /// with `noClobber`, an object already there is refused (``isRefusedOverwrite``), never replaced.
     @discardableResult
     public func put(
-        _ key: String, body: HTTPBody, contentType: String = "application/octet-stream",
+        _ key: String, body: HTTPBody, properties: ObjectProperties = ObjectProperties(),
         metadata: [String: String] = [:], md5: [UInt8]? = nil, progress: ((Int64, Int64) -> Bool)? = nil
     ) throws(PhonePackError) -> (etag: String?, crc64: UInt64?) {
         // A known MD5 spares a pass over the body, unless the store also wants a CRC-64 (OSS).
         let sums: (md5: [UInt8], crc64: UInt64?)?
         if let md5, !checksCRC64 { sums = (md5, nil) } else { sums = try Self.checksums(of: body, crc64: checksCRC64) }
+        if properties.noClobber && endpoint.store == .obs && (try? head(key)) != nil { throw Self.exists(url(key)) }
         var request = request("PUT", key: key)
         if let sums { request.setHeader("Content-MD5", sums.md5.base64String) }
-        request.setHeader("Content-Type", contentType)
-        for (name, value) in metadata.sorted(by: { $0.key < $1.key }) { request.setHeader(metaPrefix + name, value) }
-        let response = try send(request, key: key, body: body, progress: progress)
+        apply(properties, extra: metadata, to: &request)
+        let response: ServiceResponse
+        do {
+            response = try send(request, key: key, body: body, progress: progress)
+        } catch  where properties.noClobber && error.isRefusedOverwrite {
+            throw Self.exists(url(key), error)
+        }
         try checkStored(response, md5: sums?.md5.hexString, crc64: sums?.crc64, what: "\(bucket)/\(key)")
         return (response.header("ETag"), sums?.crc64)
+    }
+
+    /// Stores `KEY.sha256` (`HEX  NAME`, as `build` writes it locally) beside `key`.
+    func putSidecar(_ key: String, _ line: [UInt8]) throws(PhonePackError) {
+        var text = ObjectProperties()
+        text.contentType = "text/plain"
+        try put(key + ".sha256", body: .bytes(line), properties: text)
     }
 
     /// Reads `key`, or the byte range `range` of it, into `sink`. With `ifMatch`, the server refuses (412) if the
@@ -233,9 +240,8 @@ public final class ObjectStoreClient {
         case .producer: return nil
         case .none: return (Digest.hash(.md5, []), crc64 ? 0 : nil)
         case .bytes(let bytes): return (Digest.hash(.md5, bytes), crc64 ? CRC64.checksum(bytes) : nil)
-        case .fileRange(let path, let offset, let length):
-            let sums = try RangeDigests.compute(
-                file: OpenFile.forReading(path), offset: offset, length: length, md5: true, crc64: crc64)
+        case .file(let file, let offset, let length):
+            let sums = try RangeDigests.compute(file: file, offset: offset, length: length, md5: true, crc64: crc64)
             return (sums.md5!, sums.crc64)
         }
     }

@@ -20,7 +20,8 @@ extension ObjectTransfer {
         if source.endpoint.store == store.endpoint.store, source.endpoint.host == store.endpoint.host {
             // One CopyObject up to 5 GiB (its limit) or the --part-size asked for; above, UploadPartCopy of ranges.
             if info.size <= (settings.partSize ?? PartSizing.maximum) {
-                try store.copyObject(from: source.bucket, sourceKey, to: key)
+                try store.copyObject(
+                    from: source.bucket, sourceKey, to: key, properties: settings.properties, info: info)
                 return summary(
                     "copy", sourceName, name, info.size, started, retriesBefore: retriesBefore, parts: 0,
                     sha256: info.metadata["sha256"])
@@ -35,7 +36,7 @@ extension ObjectTransfer {
         let rangeSize = settings.partSize ?? PartSizing.preferred
         let upload = try MultipartStreamUpload(
             store: store, key: key, name: name, estimatedSize: info.size, jobs: settings.jobs, partSize: rangeSize,
-            contentType: info.contentType ?? "application/octet-stream", progress: progress)
+            properties: copiedProperties(info), progress: progress)
         let reader = ObjectTransfer(store: source, settings: settings)
         let state = StreamState()
         do throws(PhonePackError) {
@@ -75,8 +76,10 @@ extension ObjectTransfer {
     {
         let partSize = try PartSizing.choose(size: info.size, requested: settings.partSize)
         let count = Int((info.size + partSize - 1) / partSize)
+        let properties = copiedProperties(info)
         let id = try store.initiateMultipart(
-            key, contentType: info.contentType ?? "application/octet-stream", metadata: info.metadata)
+            key, properties: properties,
+            metadata: properties.replacesHeaders ? info.metadata.filter { $0.key == "sha256" } : info.metadata)
         let done = Mutex<[Int: UploadedPart]>([:])
         let outcome = forEachInParallel(Array(1...count)) { (client, number) throws(PhonePackError) in
             let offset = Int64(number - 1) * partSize
@@ -88,7 +91,7 @@ extension ObjectTransfer {
         do throws(PhonePackError) {
             if let failure = outcome.failure { throw failure }
             let parts = done.withLock { $0 }.values.sorted { $0.number < $1.number }
-            _ = try store.completeMultipart(key, uploadID: id, parts: parts)
+            _ = try store.completeMultipart(key, uploadID: id, parts: parts, noClobber: properties.noClobber)
             let stored = try store.head(key)
             guard stored.size == info.size else {
                 throw PhonePackError(
@@ -100,6 +103,15 @@ extension ObjectTransfer {
             throw error
         }
         return count
+    }
+}
+
+extension ObjectTransfer {
+    /// What a copy stores with the object: the properties asked for, else the source's content type.
+    func copiedProperties(_ info: ObjectInfo) -> ObjectProperties {
+        var properties = settings.properties
+        if properties.contentType == nil { properties.contentType = info.contentType }
+        return properties
     }
 }
 
@@ -125,12 +137,30 @@ extension ObjectStoreClient {
         return UploadedPart(number: number, size: Int64(range.count), etag: etag, md5: md5, crc64: nil)
     }
 
-    /// CopyObject within this store: `sourceBucket/sourceKey` to `key` in this bucket, metadata kept.
-    public func copyObject(from sourceBucket: String, _ sourceKey: String, to key: String) throws(PhonePackError) {
+    /// CopyObject within this store: `sourceBucket/sourceKey` to `key` in this bucket, headers and metadata kept —
+    /// unless `properties` asks for others: then they replace the source's (REPLACE), its SHA-256 kept.
+    public func copyObject(
+        from sourceBucket: String, _ sourceKey: String, to key: String,
+        properties: ObjectProperties = ObjectProperties(), info: ObjectInfo? = nil
+    ) throws(PhonePackError) {
+        if properties.noClobber && endpoint.store == .obs && (try? head(key)) != nil { throw Self.exists(url(key)) }
         var request = request("PUT", key: key)
-        let header = metaPrefix.replacing("meta-", with: "copy-source")
+        let header = vendorPrefix + "copy-source"
         request.setHeader(header, "/\(sourceBucket)/\(PercentEncoding.encode(sourceKey, keepingSlash: true))")
-        let response = try send(request, key: key, idempotent: true)
+        if properties.replacesHeaders {
+            var replacing = properties
+            if replacing.contentType == nil { replacing.contentType = info?.contentType }
+            request.setHeader(vendorPrefix + "metadata-directive", "REPLACE")
+            apply(replacing, extra: (info?.metadata ?? [:]).filter { $0.key == "sha256" }, to: &request)
+        } else if properties.noClobber {
+            forbidOverwrite(&request)
+        }
+        let response: ServiceResponse
+        do {
+            response = try send(request, key: key, idempotent: true)
+        } catch  where properties.noClobber && error.isRefusedOverwrite {
+            throw Self.exists(url(key), error)
+        }
         // A copy can fail after a 200 (S3 documents it): the body then holds an Error, not a CopyObjectResult.
         let answer = try xml(response, key: key)
         if let code = answer["Code"] {

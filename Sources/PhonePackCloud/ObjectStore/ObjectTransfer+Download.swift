@@ -6,17 +6,30 @@ extension ObjectTransfer {
     /// Downloads `key` to `destination` in parallel ranges, resumable, then checks CRC-64 (OSS), the ETag when it
     /// is a plain MD5, and the stored SHA-256 (or `settings.sha256`), and only then renames into place.
     public func download(_ key: String, to destination: String) throws(PhonePackError) -> TransferSummary {
+        let directory = parentDirectory(destination)
+        guard let folder = try FileStatus.ifExists(directory), folder.isDirectory else {
+            throw PhonePackError(
+                .notFound, operation: "download", path: destination,
+                message: "its folder \(directory) does not exist; create it first")
+        }
+        return try download(key, into: Folder.open(directory), name: lastPathComponent(destination))
+    }
+
+    /// Downloads `key` as `name` in `folder`: every file operation relative to the open folder (the partial file
+    /// created there exclusively, renamed there), so nothing done to the path meanwhile can move the write.
+    public func download(_ key: String, into folder: Folder, name: String) throws(PhonePackError) -> TransferSummary {
         do {
-            return try download(key, to: destination, oneStream: false)
+            return try download(key, into: folder, name: name, oneStream: false)
         } catch  where error.isRangeNotHonored {
             notice?("the server ignores Range requests; downloading in one stream")
-            return try download(key, to: destination, oneStream: true)
+            return try download(key, into: folder, name: name, oneStream: true)
         }
     }
 
-    private func download(_ key: String, to destination: String, oneStream: Bool) throws(PhonePackError)
+    private func download(_ key: String, into folder: Folder, name: String, oneStream: Bool) throws(PhonePackError)
         -> TransferSummary
     {
+        let destination = joinPath(folder.path, name)
         let started = CloudTime.monotonicMilliseconds()
         let info = try store.head(key)
         let size = info.size
@@ -24,18 +37,13 @@ extension ObjectTransfer {
         let rangeSize =
             oneStream ? max(size, 1) : try PartSizing.choose(size: max(size, 1), requested: settings.partSize)
         let count = max(1, Int((size + rangeSize - 1) / rangeSize))
-        let directory = parentDirectory(destination)
-        guard let folder = try FileStatus.ifExists(directory), folder.isDirectory else {
-            throw PhonePackError(
-                .notFound, operation: "download", path: destination,
-                message: "its folder \(directory) does not exist; create it first")
-        }
-        if let existing = try FileStatus.ifExists(destination), existing.isDirectory {
+        if let existing = try folder.status(of: name), existing.isDirectory {
             throw PhonePackError(
                 .invalidInput, operation: "download", path: destination,
                 message: "is a folder; give a file name such as \(joinPath(destination, lastPathComponent(key)))")
         }
-        let partialPath = joinPath(directory, ".\(lastPathComponent(destination)).phonepack-partial")
+        let partialName = ".\(name).phonepack-partial"
+        let partialPath = joinPath(folder.path, partialName)
         let absolute = destination.hasPrefix("/") ? destination : joinPath(currentDirectory(), destination)
         let journal = TransferJournal<DownloadJournalHeader, DownloadedRange>(
             directory: settings.stateDirectory,
@@ -45,11 +53,11 @@ extension ObjectTransfer {
             rangeSize: rangeSize, partialFile: partialPath)
         var finished: [Int: UInt64] = [:]
         var resumed: OpenFile?
-        if let (old, entries) = journal.load(), FileStatus.exists(partialPath) {
+        if let (old, entries) = journal.load(), try folder.status(of: partialName) != nil {
             if old == header {
                 // The journal says which ranges were done; the bytes on disk must still say so too. Each range is
                 // read back and kept only when its CRC-64 is the one journaled when it was written.
-                let file = try OpenFile.reopeningOwn(partialPath)
+                let file = try folder.reopenOwn(partialName)
                 let journaled = Dictionary(entries.map { ($0.index, $0.crc64) }, uniquingKeysWith: { $1 })
                 var changed = 0
                 for (index, crc) in journaled where index >= 0 && index < count {
@@ -75,14 +83,10 @@ extension ObjectTransfer {
         } else {
             // A new partial file: an old one (ours, or one someone planted in a shared folder) is removed first,
             // and the new one is created exclusively, so nobody else's file ever receives the data.
-            guard unlink(partialPath) == 0 || errno == ENOENT else {
-                throw .system(
-                    "unlink", errno: errno, path: partialPath, operation: "remove the old partial download",
-                    hint: "remove it by hand, or download into a folder only you can write to")
-            }
-            try requireFreeSpace(size, in: directory, for: destination)
+            try folder.remove(partialName)
+            try requireFreeSpace(size, in: folder, for: destination)
             try journal.start(header)
-            output = try OpenFile.creatingPrivate(partialPath)
+            output = try folder.createExclusive(partialName)
         }
         guard ftruncate(output.descriptor, off_t(size)) == 0 else {
             throw .system("ftruncate", errno: errno, path: partialPath, operation: "size the download")
@@ -150,7 +154,7 @@ extension ObjectTransfer {
             }
             if failure.code == .io {
                 // Disk full and the like: the partial file only takes space the user needs back.
-                unlink(partialPath)
+                try? folder.remove(partialName)
                 journal.remove()
             } else {
                 failure.message += "; run the same command again to resume"
@@ -167,7 +171,7 @@ extension ObjectTransfer {
         }
         if wantCRC { summary.crc64 = String(crc) }
         let fail = { (message: String) -> PhonePackError in
-            unlink(partialPath)
+            try? folder.remove(partialName)
             journal.remove()
             return PhonePackError(
                 .checkFailed, operation: "check download", path: self.store.url(key),
@@ -191,9 +195,10 @@ extension ObjectTransfer {
             }
             summary.sha256 = sha256
         }
-        guard fsync(output.descriptor) == 0, rename(partialPath, destination) == 0 else {
-            throw .system("rename", errno: errno, path: destination, operation: "rename into place")
+        guard fsync(output.descriptor) == 0 else {
+            throw .system("fsync", errno: errno, path: partialPath, operation: "write the download")
         }
+        try folder.rename(partialName, to: name)
         journal.remove()
         summary.seconds = Double(CloudTime.monotonicMilliseconds() - started) / 1000
         summary.mibPerSecond = summary.seconds > 0 ? Double(size) / 1_048_576 / summary.seconds : 0
@@ -201,16 +206,12 @@ extension ObjectTransfer {
     }
 
     /// Refuses a download that cannot fit, before anything is written.
-    private func requireFreeSpace(_ size: Int64, in directory: String, for destination: String) throws(PhonePackError) {
-        var info = statvfs()
-        guard statvfs(directory, &info) == 0 else { return }
-        let free = Int64(info.f_bavail) * Int64(info.f_frsize)
-        if free < size {
-            throw PhonePackError(
-                .io, operation: "download", path: destination,
-                message:
-                    "needs \(formatBytes(size)) but \(directory) has \(formatBytes(free)) free; free space or choose another folder"
-            )
-        }
+    private func requireFreeSpace(_ size: Int64, in folder: Folder, for destination: String) throws(PhonePackError) {
+        guard let free = folder.freeBytes(), free < size else { return }
+        throw PhonePackError(
+            .io, operation: "download", path: destination,
+            message:
+                "needs \(formatBytes(size)) but \(folder.path) has \(formatBytes(free)) free; free space or choose another folder"
+        )
     }
 }

@@ -15,8 +15,7 @@ extension ObjectTransfer {
         let partSize = settings.partSize ?? PartSizing.preferred
         let upload = try MultipartStreamUpload(
             store: store, key: key, name: name, estimatedSize: 0, jobs: settings.jobs,
-            partSize: partSize, contentType: "application/octet-stream",
-            progress: progress)
+            partSize: partSize, properties: settings.properties.typed(for: key), progress: progress)
         var sha256 = Digest(.sha256)
         var size: Int64 = 0
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)

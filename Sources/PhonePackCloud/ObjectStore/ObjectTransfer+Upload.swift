@@ -2,12 +2,34 @@ import Glibc
 import PhonePackCore
 import Synchronization
 
+/// A file that was written while it was being uploaded: the cause of the error, after which nothing of it is
+/// stored (the object is removed, the multipart upload aborted).
+public struct FileChangedDuringTransfer: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    public var description: String { "\(path) changed while it was read" }
+}
+
+extension PhonePackError {
+    public var isFileChanged: Bool { cause is FileChangedDuringTransfer }
+}
+
 extension ObjectTransfer {
-    /// Uploads `path` to `key`: one PUT up to one part's size, else a resumable multipart upload.
+    /// Uploads `path` to `key`: one PUT up to one part's size, else a resumable multipart upload. A FIFO or other
+    /// special file is refused without being opened for a blocking read.
     public func upload(file path: String, to key: String) throws(PhonePackError) -> TransferSummary {
+        let source = try OpenFile.forReadingRegular(path)
+        return try upload(opened: source, status: source.status(), to: key)
+    }
+
+    /// Uploads an open regular file. `status` is what the file was when its digests (`settings.sha256`,
+    /// `settings.md5`) were taken; if its size, times or inode differ after the last byte is sent, the file was
+    /// written meanwhile and the object would not match its own metadata: it is removed (a multipart upload is
+    /// aborted before it is completed) and the error says so (``PhonePackError/isFileChanged``).
+    public func upload(opened source: OpenFile, status: FileStatus, to key: String) throws(PhonePackError)
+        -> TransferSummary
+    {
         let started = CloudTime.monotonicMilliseconds()
-        let source = try OpenFile.forReading(path)
-        let status = try source.status()
+        let path = source.path
         guard status.isRegular else {
             throw PhonePackError(.invalidInput, operation: "upload", path: path, message: "is not a regular file")
         }
@@ -15,25 +37,37 @@ extension ObjectTransfer {
         progress.total.store(status.size, ordering: .relaxed)
         var metadata: [String: String] = [:]
         if let sha256 = settings.sha256 { metadata["sha256"] = sha256 }
+        let properties = settings.properties.typed(for: path)
         var summary = TransferSummary(
             operation: "upload", source: path, destination: store.url(key), bytes: status.size, seconds: 0,
             mibPerSecond: 0, multipart: status.size > partSize, parts: 1, resumedParts: 0, retries: 0,
             sha256: settings.sha256)
 
         if status.size <= partSize {
-            let result = try store.put(
-                key, body: .fileRange(path: path, offset: 0, length: status.size), contentType: settings.contentType,
-                metadata: metadata, md5: settings.md5.flatMap { [UInt8](hexString: $0) },
-                progress: { [progress] sent, _ in
-                    progress.add(sent - progress.done.load(ordering: .relaxed))
-                    return true
-                })
+            let result: (etag: String?, crc64: UInt64?)
+            do throws(PhonePackError) {
+                result = try store.put(
+                    key, body: .file(source, offset: 0, length: status.size), properties: properties,
+                    metadata: metadata, md5: settings.md5.flatMap { [UInt8](hexString: $0) },
+                    progress: { [progress] sent, _ in
+                        progress.add(sent - progress.done.load(ordering: .relaxed))
+                        return true
+                    })
+            } catch {
+                // Refused because the bytes sent were not the ones hashed: the file was being written.
+                throw try changedSince(status, source) ?? error
+            }
             summary.etag = result.etag
             summary.crc64 = result.crc64.map { String($0) }
             summary.retries = store.client.retries
+            if let changed = try changedSince(status, source) {
+                try? store.delete(key)
+                throw changed
+            }
         } else {
             try uploadParts(
-                source: source, status: status, key: key, partSize: partSize, metadata: metadata, summary: &summary)
+                source: source, status: status, key: key, partSize: partSize, properties: properties,
+                metadata: metadata, summary: &summary)
         }
         progress.done.store(status.size, ordering: .relaxed)
         summary.seconds = Double(CloudTime.monotonicMilliseconds() - started) / 1000
@@ -41,9 +75,19 @@ extension ObjectTransfer {
         return summary
     }
 
+    /// The error for a file that is not what it was when its upload started (size, times or inode), else nil.
+    func changedSince(_ status: FileStatus, _ source: OpenFile) throws(PhonePackError) -> PhonePackError? {
+        guard !(try source.status()).isUnchanged(status) else { return nil }
+        return PhonePackError(
+            .checkFailed, operation: "upload", path: source.path,
+            message:
+                "changed while it was uploaded, so the object would not match its SHA-256 and size; nothing of it was kept: upload it again once nothing writes to it",
+            cause: FileChangedDuringTransfer(path: source.path))
+    }
+
     private func uploadParts(
-        source: OpenFile, status: FileStatus, key: String, partSize: Int64, metadata: [String: String],
-        summary: inout TransferSummary
+        source: OpenFile, status: FileStatus, key: String, partSize: Int64, properties: ObjectProperties,
+        metadata: [String: String], summary: inout TransferSummary
     ) throws(PhonePackError) {
         let path = source.path
         let absolute = path.hasPrefix("/") ? path : joinPath(currentDirectory(), path)
@@ -91,7 +135,7 @@ extension ObjectTransfer {
         }
         let count = Int((status.size + partSize - 1) / partSize)
         if uploadID == nil {
-            let id = try store.initiateMultipart(key, contentType: settings.contentType, metadata: metadata)
+            let id = try store.initiateMultipart(key, properties: properties, metadata: metadata)
             try journal.start(
                 UploadJournalHeader(
                     endpoint: endpointName, bucket: store.bucket, key: key, file: absolute, size: status.size,
@@ -133,7 +177,7 @@ extension ObjectTransfer {
                     }
                 let part = try client.uploadPart(
                     key, uploadID: id, number: number,
-                    body: .fileRange(path: sourceBox.value.path, offset: offset, length: length), md5: sums.md5!,
+                    body: .file(sourceBox.value, offset: offset, length: length), md5: sums.md5!,
                     crc64: sums.crc64,
                     progress: { up, _ in
                         progress.add(up - sent)
@@ -153,13 +197,21 @@ extension ObjectTransfer {
         let storedParts = stored.withLock { $0 }
         summary.retries = outcome.retries
         summary.parts = count
+        // A part the store refused (BadDigest: read after its MD5) or all of them: either way, a file written
+        // meanwhile is not resumed or completed.
+        if let changed = try changedSince(status, source) {
+            try? store.abortMultipart(key, uploadID: id)
+            journal.remove()
+            throw changed
+        }
         if var failure = outcome.failure {
             failure.message +=
                 "; \(storedParts.count) of \(count) parts are stored: run the same command again to resume"
             throw failure
         }
         let checked = try store.completeAndCheck(
-            key, uploadID: id, parts: (1...count).map { storedParts[$0]! }, size: status.size)
+            key, uploadID: id, parts: (1...count).map { storedParts[$0]! }, size: status.size,
+            noClobber: properties.noClobber)
         journal.remove()
         summary.etag = checked.info.etag ?? checked.etag
         summary.crc64 = checked.crc64.map { String($0) }

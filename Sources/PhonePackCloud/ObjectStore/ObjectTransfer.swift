@@ -7,13 +7,21 @@ public final class ObjectTransfer {
     public let store: ObjectStoreClient
     public let settings: TransferSettings
     public let progress: TransferProgress
-    /// Says what a resume found, or why it started over. One line each.
-    public var notice: ((String) -> Void)?
+    /// Says what a resume found, why it started over, or that a file changed and is sent again. One line each;
+    /// called from worker threads too.
+    public var notice: (@Sendable (String) -> Void)?
 
     public init(store: ObjectStoreClient, settings: TransferSettings) {
         self.store = store
         self.settings = settings
         progress = TransferProgress(limitRate: settings.limitRate)
+    }
+
+    /// Another transfer like this one, with its notices, on `store` with `settings`.
+    func sibling(store: ObjectStoreClient, settings: TransferSettings) -> ObjectTransfer {
+        let copy = ObjectTransfer(store: store, settings: settings)
+        copy.notice = notice
+        return copy
     }
 
     var endpointName: String { "\(store.endpoint.scheme)://\(store.endpoint.host)" }

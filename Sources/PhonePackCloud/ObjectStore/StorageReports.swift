@@ -57,12 +57,26 @@ public struct UploadListing: Codable, Sendable, Equatable {
 
 /// One line of `sync --json` (and `upload -r`, `download -r`) per action, before the ``SyncReport`` line.
 public struct SyncLine: Codable, Sendable, Equatable {
-    /// `copy`, `delete` or `refuse`.
+    /// `copy`, `delete`, `refuse` (not a plain name), `leave-out` (a symlink or special file), `fail` (could not be
+    /// moved safely).
     public var action: String
     public var name: String
     public var bytes: Int64?
+    /// Why a name was refused, left out or failed.
+    public var reason: String?
 
-    public init(action: String, name: String, bytes: Int64? = nil) {
-        (self.action, self.name, self.bytes) = (action, name, bytes)
+    public init(action: String, name: String, bytes: Int64? = nil, reason: String? = nil) {
+        (self.action, self.name, self.bytes, self.reason) = (action, name, bytes, reason)
+    }
+
+    /// The line for one action of a tree transfer.
+    public init(_ action: SyncAction) {
+        switch action {
+        case .copied(let name, let bytes): self.init(action: "copy", name: name, bytes: bytes)
+        case .deleted(let name): self.init(action: "delete", name: name)
+        case .refused(let name, let reason): self.init(action: "refuse", name: name, reason: reason)
+        case .leftOut(let name, let kind): self.init(action: "leave-out", name: name, reason: kind)
+        case .failed(let name, let reason): self.init(action: "fail", name: name, reason: reason)
+        }
     }
 }

@@ -15,7 +15,9 @@ public struct TransferSettings: Sendable {
     /// The whole file's MD5 when already known (a sync read it with the SHA-256): a one-request upload sends it as
     /// Content-MD5 without reading the file a second time for it.
     public var md5: String?
-    public var contentType = "application/octet-stream"
+    /// Headers, storage class, ACL, encryption and metadata for what is written (``ObjectStoreClient/checked(_:)``);
+    /// the content type, when not given, is guessed from each file's name.
+    public var properties = ObjectProperties()
     /// Bytes per second for the whole transfer, all connections together (`--limit-rate`); `nil` = no limit.
     public var limitRate: Int64?
 

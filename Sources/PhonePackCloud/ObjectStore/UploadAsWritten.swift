@@ -43,7 +43,8 @@ public final class UploadAsWritten: ByteStreamOutput, @unchecked Sendable {
     private let key: String
     private let partSize: Int64
     private let jobs: Int
-    private let contentType = "application/x-tar"
+    /// The tar's properties (`application/x-tar` unless the release was told otherwise).
+    private let properties: ObjectProperties
     private let state = Guarded(State())
     /// Paces the parts' bytes under `--limit-rate` (nothing shows a progress bar for a release's upload).
     private let progress: TransferProgress
@@ -64,6 +65,7 @@ public final class UploadAsWritten: ByteStreamOutput, @unchecked Sendable {
         jobs = max(1, settings.jobs)
         partSize = try PartSizing.choose(size: estimatedSize * 2, requested: settings.partSize)
         progress = TransferProgress(limitRate: settings.limitRate)
+        properties = settings.properties.typed(for: key.hasSuffix(".tar") ? key : "release.tar")
         // One descriptor: the build writes at its offset, the hashes read with pread.
         file = try OpenFile.creatingPrivate(path)
     }
@@ -72,7 +74,7 @@ public final class UploadAsWritten: ByteStreamOutput, @unchecked Sendable {
     public func start(metadata: [String: String] = [:]) throws(PhonePackError) {
         precondition(uploadID == nil && threads == nil, "started twice")
         started = CloudTime.monotonicMilliseconds()
-        let id = try store.initiateMultipart(key, contentType: contentType, metadata: metadata)
+        let id = try store.initiateMultipart(key, properties: properties, metadata: metadata)
         uploadID = id
         let clients = UncheckedSendable((0..<jobs).map { _ in store.sibling() })
         // Without CRC-64s to compute (OBS, S3), eight-lane MD5 on a thread of its own is the cheapest way to the
@@ -131,11 +133,10 @@ public final class UploadAsWritten: ByteStreamOutput, @unchecked Sendable {
             DispatchQueue.global().async(group: removal) { [path] in _ = unlink(path) }
             defer { removal.wait() }
             let checked = try store.completeAndCheck(
-                key, uploadID: uploadID!, parts: (1...count).map { stored[$0]! }, size: size)
+                key, uploadID: uploadID!, parts: (1...count).map { stored[$0]! }, size: size,
+                noClobber: properties.noClobber)
             uploadID = nil
-            try store.put(
-                key + ".sha256", body: .bytes(ChecksumLine.make(sha256: sha256, name: lastPathComponent(key))),
-                contentType: "text/plain")
+            try store.putSidecar(key, ChecksumLine.make(sha256: sha256, name: lastPathComponent(key)))
             let seconds = Double(CloudTime.monotonicMilliseconds() - started) / 1000
             return TransferSummary(
                 operation: "upload", source: path, destination: name, bytes: size, seconds: seconds,
@@ -214,7 +215,7 @@ public final class UploadAsWritten: ByteStreamOutput, @unchecked Sendable {
                 var sent: Int64 = 0
                 let part = try client.uploadPart(
                     key, uploadID: uploadID, number: number,
-                    body: .fileRange(path: path, offset: offset, length: length), md5: sums.md5!, crc64: sums.crc64,
+                    body: .file(file, offset: offset, length: length), md5: sums.md5!, crc64: sums.crc64,
                     progress: { [progress] up, _ in
                         progress.add(up - sent)
                         sent = up

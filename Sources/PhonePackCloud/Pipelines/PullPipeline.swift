@@ -76,7 +76,9 @@ public enum PullPipeline {
         let base = prefix.key.isEmpty || prefix.key.hasSuffix("/") ? prefix.key : prefix.key + "/"
         if !base.isEmpty, (try? store.head(base)) == nil {
             // FetchFile wants the folder to exist: a zero-byte object named like it.
-            try store.put(base, body: .bytes([]), contentType: "application/x-directory")
+            var folder = ObjectProperties()
+            folder.contentType = "application/x-directory"
+            try store.put(base, body: .bytes([]), properties: folder)
         }
         let outcomes = try phones.fanOut(plan.targets, waitTimeout: plan.timeout, progress: progress) {
             (client, chunk) throws(PhonePackError) in

@@ -59,8 +59,10 @@ public final class AtomicOutputFile {
     }
 
     /// Writes a small file atomically in one call.
-    public static func write(_ bytes: [UInt8], to destination: String) throws(PhonePackError) {
-        let output = try AtomicOutputFile(destination: destination)
+    public static func write(_ bytes: [UInt8], to destination: String, permissions: mode_t = 0o644)
+        throws(PhonePackError)
+    {
+        let output = try AtomicOutputFile(destination: destination, permissions: permissions)
         try output.file.writeAll(bytes)
         try output.commit()
     }

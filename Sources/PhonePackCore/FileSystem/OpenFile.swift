@@ -2,8 +2,10 @@ import CLinuxExtras
 import Glibc
 
 /// An open file descriptor with exactly one owner; closed in `deinit` so every error path releases it.
-/// The shape follows swift-system's `FileDescriptor`, with ownership added.
-public final class OpenFile {
+/// The shape follows swift-system's `FileDescriptor`, with ownership added. Immutable, and read and written at
+/// explicit offsets (`pread`, `pwrite`), so threads may share one: an upload's parts are read from the descriptor
+/// the walk opened and checked, never from the path again.
+public final class OpenFile: Sendable {
     public let descriptor: Int32
     public let path: String
 
@@ -31,6 +33,21 @@ public final class OpenFile {
         if try file.status().isDirectory {
             throw PhonePackError(.invalidInput, operation: "open", path: path, message: "is a directory, not a file")
         }
+        return file
+    }
+
+    /// Opens a file that must be a regular one, without blocking on the way (a FIFO is refused, not waited on).
+    public static func forReadingRegular(_ path: String) throws(PhonePackError) -> OpenFile {
+        let fd = retryingOnInterrupt { fsName(path) { open($0, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY) } }
+        guard fd >= 0 else { throw .system("open", errno: errno, path: path, operation: "open for reading") }
+        let file = OpenFile(adopting: fd, path: path)
+        let status = try file.status()
+        guard status.isRegular else {
+            throw PhonePackError(
+                .invalidInput, operation: "open", path: path,
+                message: status.isDirectory ? "is a directory, not a file" : "is not a regular file (a \(status.kind))")
+        }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
         return file
     }
 
@@ -218,6 +235,8 @@ public struct FileStatus: Sendable {
     public var ctimeNanoseconds: Int64
     /// Hard links to the file.
     public var links: UInt64
+    /// The file system it is on: with the inode, which file it is.
+    public var device: UInt64
 
     init(_ st: stat) {
         mode = st.st_mode
@@ -229,6 +248,14 @@ public struct FileStatus: Sendable {
         uid = st.st_uid
         gid = st.st_gid
         links = UInt64(st.st_nlink)
+        device = UInt64(st.st_dev)
+    }
+
+    /// Whether `other` is the same file (device and inode) with the same size, content time and status time: what
+    /// tells that nobody replaced or wrote it in between.
+    public func isUnchanged(_ other: FileStatus) -> Bool {
+        device == other.device && inode == other.inode && size == other.size
+            && mtimeNanoseconds == other.mtimeNanoseconds && ctimeNanoseconds == other.ctimeNanoseconds
     }
 
     public var isDirectory: Bool { mode & S_IFMT == S_IFDIR }

@@ -53,6 +53,7 @@ struct ReleaseStart: ParsableCommand {
 
     @OptionGroup var transfer: AlibabaTransferFlags
     @OptionGroup var rate: RateFlags
+    @OptionGroup var stored: ObjectPropertyFlags
     @OptionGroup var rollout: RolloutFlags
     @OptionGroup var dryRun: DryRunFlag
     @OptionGroup var preflight: PreflightFlag
@@ -105,16 +106,18 @@ struct ReleaseStart: ParsableCommand {
                 try plan.dryRun(fleet: fleet), summary: "\(targets.count) targets", json: outputOptions.json)
             return
         }
-        let settings = try rate.settings(session: session)
+        var settings = try rate.settings(session: session)
+        let store = try session.objectStore(for: destination)
+        settings.properties = try store.checked(stored.properties)
         let history = ReleaseHistory(stateDirectory: session.stateDirectory)
         let progress = ProgressLine.make(quiet: quiet)
         let report =
             destination.scheme == .obs
             ? try HuaweiRelease.run(
-                plan, store: try session.objectStore(for: destination), cph: try session.cphClient(),
+                plan, store: store, cph: try session.cphClient(),
                 transfer: settings, history: history, notice: notice, progress: progress)
             : try AlibabaRelease.run(
-                plan, store: try session.objectStore(for: destination), phones: try session.alibabaClient(),
+                plan, store: store, phones: try session.alibabaClient(),
                 transfer: settings, history: history, notice: notice, progress: progress)
         try reportRelease(
             report.record, json: quiet, document: report, onlyFailures: fleetOutput.onlyFailures,

@@ -24,6 +24,7 @@ struct CopyCommand: ParsableCommand {
     var destination: String
 
     @OptionGroup var transfer: TransferFlags
+    @OptionGroup var stored: ObjectPropertyFlags
     @OptionGroup var cloud: CloudOptions
     @OptionGroup var outputOptions: OutputOptions
 
@@ -34,11 +35,14 @@ struct CopyCommand: ParsableCommand {
             throw ValidationError("give one object's key to copy, not a bucket or prefix: \(source)")
         }
         if to.key.isEmpty || to.key.hasSuffix("/") { to.key += lastPathComponent(from.key) }
-        let settings = try transfer.settings(session: cloud.session())
+        var settings = try transfer.settings(session: cloud.session())
         let reader = try cloud.objectStore(for: from)
+        let writer = try cloud.objectStore(for: to)
+        settings.properties = try writer.checked(stored.properties)
         let summary = try TransferRunner(flags: transfer, silent: outputOptions.silent, quiet: outputOptions.quiet).run(
-            try cloud.objectStore(for: to), settings
+            writer, settings
         ) { try $0.copy(from: reader, from.key, to: to.key) }
+        guard let summary else { return }
         summary.print(json: outputOptions.json, from: from.description, to: to.description)
     }
 }

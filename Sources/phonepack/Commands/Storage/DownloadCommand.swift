@@ -54,7 +54,7 @@ struct DownloadCommand: ParsableCommand {
                 try $0.downloadStream(target.key, to: output)
             }
             // Standard output holds the object: the summary, when asked for, goes to standard error.
-            if outputOptions.json { writeToStandardError(JSONOutput.string(summary) + "\n") }
+            if outputOptions.json { writeToStandardError(JSONOutput.string(summary!) + "\n") }
             return
         }
         var destination = file
@@ -68,6 +68,7 @@ struct DownloadCommand: ParsableCommand {
         ) {
             try $0.download(target.key, to: destination)
         }
+        guard let summary else { return }
         summary.print(json: outputOptions.json, from: target.description, to: destination)
     }
 
@@ -94,7 +95,8 @@ struct DownloadCommand: ParsableCommand {
         let transferer = ObjectTransfer(
             store: try cloud.objectStore(for: target),
             settings: try transfer.settings(session: cloud.session()))
-        let report = try TreeTransfer.run(transferer, plan, down: true, json: outputOptions.json, verb: "downloaded")
+        let report = try TreeTransfer.run(transferer, plan, .down, json: outputOptions.json, verb: "downloaded")
+        try TreeTransfer.check(report)
         guard report.copied > 0 else {
             throw PhonePackError(.notFound, operation: "download", path: url.terminalSafe, message: "no object matches")
         }

@@ -17,8 +17,13 @@ struct UploadCommand: ParsableCommand {
             FILE - reads standard input to its end, cut into --part-size parts in memory ((--jobs + 1) parts at \
             most), with its SHA-256 stored in KEY.sha256; a stream cannot be resumed, so a failure aborts it.
             -r uploads every regular file below a folder to the prefix, keyed by its path inside the folder (the \
-            folder's own name is not part of the key), several files at once; symlinks and special files are left \
-            out. Use sync to send only what changed.
+            folder's own name is not part of the key), several files at once; symlinks and special files are \
+            named and left out (--follow-symlinks reads symlinks). Use sync to send only what changed.
+            The Content-Type comes from the file's name (.apk, .tar, .json, .png, …) unless --content-type says; \
+            --cache-control, --content-disposition, --storage-class, --acl, --metadata and --sse are stored too. \
+            A file written while it is uploaded is detected (its size, times and inode are checked after the last \
+            byte): nothing of it is kept and the command fails, rather than store an object that does not match \
+            its SHA-256. --no-clobber leaves an object that exists as it is.
 
             Examples:
               phonepack upload app.tar obs://my-bucket/apps/app.tar
@@ -36,7 +41,11 @@ struct UploadCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "FILE is a folder: upload every file below it to the prefix URL.")
     var recursive = false
 
+    @Flag(help: "With -r: read a symlink as what it points to (a file or a folder), wherever that is.")
+    var followSymlinks = false
+
     @OptionGroup var transfer: TransferFlags
+    @OptionGroup var stored: ObjectPropertyFlags
     @OptionGroup var cloud: CloudOptions
     @OptionGroup var outputOptions: OutputOptions
 
@@ -48,10 +57,13 @@ struct UploadCommand: ParsableCommand {
             }
             var plan = SyncPlan(folder: file, url: target)
             plan.compare = false
-            let transferer = ObjectTransfer(
-                store: try cloud.objectStore(for: target),
-                settings: try transfer.settings(session: cloud.session()))
-            let report = try TreeTransfer.run(transferer, plan, down: false, json: outputOptions.json, verb: "uploaded")
+            plan.followSymlinks = followSymlinks
+            let store = try cloud.objectStore(for: target)
+            var settings = try transfer.settings(session: cloud.session())
+            settings.properties = try store.checked(stored.properties)
+            let transferer = ObjectTransfer(store: store, settings: settings)
+            let report = try TreeTransfer.run(transferer, plan, .up, json: outputOptions.json, verb: "uploaded")
+            try TreeTransfer.check(report)
             guard report.copied > 0 else { throw ValidationError("no files below \(file)") }
             if !outputOptions.json {
                 say("uploaded \(report.copied) files (\(formatBytes(report.bytes))) to \(target)")
@@ -62,23 +74,26 @@ struct UploadCommand: ParsableCommand {
             guard !target.key.isEmpty, !target.key.hasSuffix("/") else {
                 throw ValidationError("standard input has no name: give the object's key, e.g. \(url)backup.tar")
             }
-            let settings = try transfer.settings(session: cloud.session())
+            var settings = try transfer.settings(session: cloud.session())
+            let store = try cloud.objectStore(for: target)
+            settings.properties = try store.checked(stored.properties)
             let input = OpenFile.standardInput()
             let summary = try TransferRunner(flags: transfer, silent: outputOptions.silent, quiet: outputOptions.quiet)
-                .run(
-                    try cloud.objectStore(for: target), settings
-                ) { try $0.uploadStream(from: input, to: target.key) }
+                .run(store, settings) { try $0.uploadStream(from: input, to: target.key) }
+            guard let summary else { return }
             return summary.print(json: outputOptions.json, from: "standard input", to: target.description)
         }
         if target.key.isEmpty || target.key.hasSuffix("/") { target.key += lastPathComponent(file) }
         var settings = try transfer.settings(session: cloud.session())
         if settings.sha256 == nil { settings.sha256 = ChecksumLine.sidecarSHA256(of: file) }
         let store = try cloud.objectStore(for: target)
+        settings.properties = try store.checked(stored.properties)
         let summary = try TransferRunner(flags: transfer, silent: outputOptions.silent, quiet: outputOptions.quiet).run(
             store, settings
         ) {
             try $0.upload(file: file, to: target.key)
         }
+        guard let summary else { return }
         summary.print(json: outputOptions.json, from: file, to: target.description)
     }
 }

@@ -54,7 +54,9 @@ final class SyncHashCache: Sendable {
         guard let status, status.size >= Self.minimumSize else { return nil }
         let name = Array(relative.utf8)
         return state.withLock { state in
-            let entry = state.seen[name] ?? state.old[name].flatMap { $0.matches(status) ? $0 : nil }
+            // What this sync read counts only for the same file state too: a file written meanwhile (a retried
+            // upload reads it again) must not get the digests of what it was.
+            let entry = [state.seen[name], state.old[name]].lazy.compactMap { $0 }.first { $0.matches(status) }
             state.seen[name] = entry
             return entry
         }
@@ -66,7 +68,7 @@ final class SyncHashCache: Sendable {
         let name = Array(relative.utf8)
         state.withLock { state in
             var entry =
-                state.seen[name]
+                state.seen[name].flatMap { $0.matches(status) ? $0 : nil }
                 ?? Entry(
                     size: status.size, mtime: status.mtimeNanoseconds, ctime: status.ctimeNanoseconds,
                     inode: status.inode)
@@ -77,12 +79,14 @@ final class SyncHashCache: Sendable {
     }
 
     /// The file's digest: recorded when the file is unchanged, else read (and recorded when the file is large).
-    func digest(_ algorithm: DigestAlgorithm, of file: String, relative: String, status: FileStatus?)
+    func digest(_ algorithm: DigestAlgorithm, of file: OpenFile, relative: String, status: FileStatus?)
         throws(PhonePackError) -> String
     {
         let known = recorded(relative: relative, status: status)
         if let value = algorithm == .md5 ? known?.md5 : known?.sha256 { return value }
-        let value = try ObjectTransfer.digest(algorithm, of: file)
+        var digest = Digest(algorithm)
+        try file.forEachBlock(offset: 0, length: try file.status().size) { digest.update($0) }
+        let value = digest.finalize().hexString
         if algorithm == .md5 {
             record(relative: relative, status: status, md5: value)
         } else {
@@ -93,12 +97,11 @@ final class SyncHashCache: Sendable {
 
     /// The file's MD5 and SHA-256: what is recorded, the rest read in one pass (and recorded when the file is
     /// large). A file that a comparison has just hashed for its MD5 is read once more for the SHA-256 only.
-    func digests(of file: String, relative: String, status: FileStatus?) throws(PhonePackError) -> (
+    func digests(of source: OpenFile, relative: String, status: FileStatus?) throws(PhonePackError) -> (
         md5: String, sha256: String
     ) {
         let known = recorded(relative: relative, status: status)
         if let md5 = known?.md5, let sha256 = known?.sha256 { return (md5, sha256) }
-        let source = try OpenFile.forReading(file)
         var md5 = known?.md5 == nil ? Digest(.md5) : nil
         var sha256 = known?.sha256 == nil ? Digest(.sha256) : nil
         try source.forEachBlock(offset: 0, length: try source.status().size) { block in
@@ -124,6 +127,7 @@ final class SyncHashCache: Sendable {
         }
         guard !lines.isEmpty || FileStatus.exists(path) else { return }
         try? makeDirectories(parentDirectory(path))
-        try? AtomicOutputFile.write(Array(lines.joined().utf8), to: path)
+        // Private like the rest of the state folder: the names say what the user keeps where.
+        try? AtomicOutputFile.write(Array(lines.joined().utf8), to: path, permissions: 0o600)
     }
 }
