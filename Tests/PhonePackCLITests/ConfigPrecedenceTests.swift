@@ -21,6 +21,8 @@ struct ConfigPrecedenceTests {
         obs_endpoint = "\(endpoint)"
         \(extra)
         """.write(toFile: path, atomically: true, encoding: .utf8)
+        // It holds secrets: phonepack refuses it unless only its owner can read it.
+        chmod(path, 0o600)
         return path
     }
 

@@ -62,6 +62,7 @@ struct OutputContractTests {
         proxy = "http://me:pr0xy-pw@127.0.0.1:9"
 
         """.write(toFile: config, atomically: true, encoding: .utf8)
+        chmod(config, 0o600)
         let profile = try CLI.run(["config", "list", "--json"], environment: ["PHONEPACK_CONFIG": config])
         let values = try CLI.parseJSON(profile.stdout)["values"] as? [String: String]
         #expect(

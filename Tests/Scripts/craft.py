@@ -179,6 +179,17 @@ def export(tar):
     add(tar, "data/misc/wifi/WifiConfigStore.xml", b"<wifi/>\n", mode=0o600)
 
 
+@case_fn
+def dense(tar):
+    """20,000 entries (PACKAGE, if a number, says how many), each under a folder of its own and 125 levels deep:
+    a name of 254 bytes, the most ustar holds. A summary or tree that keys every ancestor by its whole path costs
+    the number of entries times the depth squared."""
+    count = int(pkg) if pkg.isdigit() else 20_000
+    chain = "/".join("abcdefghij"[level % 10] for level in range(124))
+    for index in range(count):
+        add(tar, "%05d/%s/f" % (index, chain))
+
+
 if case not in cases:
     sys.exit(f"craft.py: unknown case {case}; known: {', '.join(sorted(cases))}")
 write(cases[case])

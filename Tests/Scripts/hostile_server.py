@@ -15,6 +15,7 @@ Modes:
   plain            answers HEAD and GET of any key; records the raw path (for path-as-is checks)
   error-500        answers every GET and HEAD with 500 InternalError (to count retries)
   part-403         a multipart upload starts, but UploadPart 2 is answered 403 AccessDenied (every time); no key exists
+  empty-pages      every listing page is empty and truncated, with a new marker each time
 """
 import hashlib
 import io
@@ -48,6 +49,7 @@ OBJECT = object_bytes()
 if MODE == "no-range":  # large enough for several ranges; every Range header is ignored (200, whole object)
     OBJECT = OBJECT + bytes(range(256)) * 1200
 OBJECT_MD5 = hashlib.md5(OBJECT).hexdigest()
+PAGES = 0
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -174,10 +176,15 @@ class Handler(BaseHTTPRequestHandler):
         contents = "".join("<Contents><Key>%s</Key><Size>%d</Size><ETag>\"%s\"</ETag>"
                            "<LastModified>2024-01-01T00:00:00.000Z</LastModified></Contents>"
                            % (k, len(OBJECT), OBJECT_MD5) for k in keys)
-        truncated = "true" if MODE == "list-loop" else "false"
+        truncated = "true" if MODE in ("list-loop", "empty-pages") else "false"
+        marker = "again"
+        if MODE == "empty-pages":
+            global PAGES
+            PAGES += 1
+            contents, marker = "", "page-%d" % PAGES
         body = ("<?xml version=\"1.0\"?><ListBucketResult><Name>b1</Name><IsTruncated>%s</IsTruncated>"
-                "<NextMarker>again</NextMarker><NextContinuationToken>again</NextContinuationToken>%s"
-                "</ListBucketResult>" % (truncated, contents))
+                "<NextMarker>%s</NextMarker><NextContinuationToken>%s</NextContinuationToken>%s"
+                "</ListBucketResult>" % (truncated, marker, marker, contents))
         self.reply(200, body, {"Content-Type": "application/xml"})
 
     def cph(self, path, query):

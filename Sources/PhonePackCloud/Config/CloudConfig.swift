@@ -62,11 +62,34 @@ public struct CloudConfig: Sendable, Equatable {
         return (environment["HOME"] ?? "/root") + "/.config/phonepack/config.toml"
     }
 
-    /// Reads the file; a missing file is an empty configuration.
+    /// Reads the file; a missing file is an empty configuration. A file that holds secrets and that other users
+    /// can read (or that another user owns) is refused with the `chmod 600` fix, as ssh refuses a private key.
     public static func load(path: String) throws(PhonePackError) -> CloudConfig {
         guard try FileStatus.ifExists(path) != nil else { return CloudConfig() }
-        let text = String(decoding: try OpenFile.forReading(path).readToEnd(limit: 1 << 20), as: UTF8.self)
-        return try parse(text, path: path)
+        let file = try OpenFile.forReading(path)
+        let status = try file.status()
+        let config = try parse(String(decoding: try file.readToEnd(limit: 1 << 20), as: UTF8.self), path: path)
+        let holdsSecrets = config.profiles.values.contains { profile in
+            profile.contains { isSecret($0.key) || ($0.key == "proxy" && hasPassword($0.value)) }
+        }
+        if holdsSecrets && (status.permissions & 0o077 != 0 || status.uid != geteuid()) {
+            throw PhonePackError(
+                .permissionDenied, operation: "read config", path: path,
+                message:
+                    status.uid != geteuid()
+                    ? "holds secrets but belongs to another user; phonepack will not use it: copy it to a file of yours with mode 0600"
+                    : "holds secrets and other users can read it (mode \(String(status.permissions, radix: 8))); phonepack will not use it until you run: chmod 600 \(path)"
+            )
+        }
+        return config
+    }
+
+    /// Whether a URL carries a password (`scheme://user:password@host`).
+    public static func hasPassword(_ url: String) -> Bool {
+        guard let scheme = url.firstRange(of: "://"), let at = url[scheme.upperBound...].firstIndex(of: "@") else {
+            return false
+        }
+        return url[scheme.upperBound..<at].contains(":")
     }
 
     static func parse(_ text: String, path: String) throws(PhonePackError) -> CloudConfig {

@@ -1,24 +1,38 @@
 import PhonePackCore
 
 /// Keeps a paged listing finite whatever the server answers: a continuation marker the server already gave
-/// means it is going round in circles, and no listing phonepack reads needs more than `limit` pages.
+/// means it is going round in circles, pages that bring nothing while promising more mean it is stalling, and no
+/// listing phonepack reads needs more than `limit` pages.
 struct PageGuard {
     /// What is being listed and where, for the error line.
     let what: String
     let limit: Int
     private var markers: Set<String> = []
     private(set) var pages = 0
+    /// Empty pages in a row that still promised more. Stores may send an empty page now and then (S3 documents it);
+    /// three in a row, each with a new marker, is a server that would keep phonepack listing for ever.
+    private var emptyInARow = 0
+    static let emptyPagesAllowed = 3
 
     init(_ what: String, limit: Int = 10_000) {
         self.what = what
         self.limit = limit
     }
 
-    /// Counts the page just read and returns the marker of the next one (`nil` when the listing is complete);
-    /// throws when the marker repeats or the page budget is spent.
-    mutating func next(_ marker: String?) throws(PhonePackError) -> String? {
+    /// Counts the page just read (which brought `items` entries) and returns the marker of the next one (`nil`
+    /// when the listing is complete); throws when the marker repeats, pages keep coming empty, or the page budget
+    /// is spent.
+    mutating func next(_ marker: String?, items: Int) throws(PhonePackError) -> String? {
         try countPage()
         guard let marker, !marker.isEmpty else { return nil }
+        emptyInARow = items == 0 ? emptyInARow + 1 : 0
+        if emptyInARow >= Self.emptyPagesAllowed {
+            throw PhonePackError(
+                .service, operation: what, path: nil,
+                message:
+                    "the service sent \(emptyInARow) pages in a row with nothing on them, each promising more (after \(pages) pages): phonepack stopped rather than list for ever"
+            )
+        }
         guard markers.insert(marker).inserted else {
             throw PhonePackError(
                 .service, operation: what, path: nil,

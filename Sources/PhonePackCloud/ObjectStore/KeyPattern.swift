@@ -56,20 +56,21 @@ extension ObjectStoreClient {
         try list(prefix: pattern.prefix).objects.filter { pattern.matches($0.key) }
     }
 
-    /// Deletes `keys` with the stores' batch call (S3/OBS DeleteObjects, OSS DeleteMultipleObjects), 1,000 per
-    /// request, each with its Content-MD5. Returns the keys the store could not delete, with its error code.
+    /// Deletes `keys` (as listed: see ``ArchiveName/fromKey(_:)``) with the stores' batch call (S3/OBS
+    /// DeleteObjects, OSS DeleteMultipleObjects), 1,000 per request, each with its Content-MD5. Returns the keys
+    /// the store could not delete, with its error code.
     public func delete(keys: [String]) throws(PhonePackError) -> [(key: String, code: String)] {
         var failures: [(key: String, code: String)] = []
         for start in stride(from: 0, to: keys.count, by: 1000) {
             let batch = keys[start..<min(start + 1000, keys.count)]
             var document = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Delete><Quiet>true</Quiet>"
-            for key in batch { document += "<Object><Key>\(xmlEscape(key))</Key></Object>" }
+            for key in batch { document += "<Object><Key>\(xmlEscape(ArchiveName.toKey(key)))</Key></Object>" }
             let body = Array((document + "</Delete>").utf8)
             var request = request("POST", key: "", query: [("delete", nil)])
             request.setHeader("Content-MD5", Digest.hash(.md5, body).base64String)
             request.setHeader("Content-Type", "application/xml")
             let answer = try xml(send(request, key: "", body: .bytes(body)), key: "")
-            failures += answer.all("Error").map { ($0["Key"] ?? "", $0["Code"] ?? "error") }
+            failures += answer.all("Error").map { (ArchiveName.fromKey($0["Key"] ?? ""), $0["Code"] ?? "error") }
         }
         return failures
     }

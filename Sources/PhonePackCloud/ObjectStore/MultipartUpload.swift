@@ -169,7 +169,8 @@ extension ObjectStoreClient {
                 guard let number = part["PartNumber"].flatMap({ Int($0) }) else { continue }
                 parts.append((number, Int64(part["Size"] ?? "") ?? -1, part["ETag"] ?? ""))
             }
-            marker = try pages.next(answer["IsTruncated"] == "true" ? answer["NextPartNumberMarker"] : nil)
+            marker = try pages.next(
+                answer["IsTruncated"] == "true" ? answer["NextPartNumberMarker"] : nil, items: answer.all("Part").count)
         } while marker != nil
         return parts
     }
@@ -194,7 +195,7 @@ extension ObjectStoreClient {
             if answer["IsTruncated"] == "true", let key = answer["NextKeyMarker"], let id = answer["NextUploadIdMarker"]
             {
                 // Both markers together name the next page: the pair must never repeat.
-                markers = try pages.next("\(key)\u{0}\(id)").map { _ in (key, id) }
+                markers = try pages.next("\(key)\u{0}\(id)", items: answer.all("Upload").count).map { _ in (key, id) }
             } else {
                 markers = nil
             }

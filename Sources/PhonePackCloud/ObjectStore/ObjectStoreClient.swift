@@ -277,7 +277,11 @@ public struct ObjectPages {
         query.append(("encoding-type", "url"))
         let answer = try store.xml(store.send(store.request("GET", key: "", query: query), key: ""), key: "")
         let encoded = answer["EncodingType"]?.lowercased() == "url"
-        let name = { (text: String) in encoded ? PercentEncoding.decode(text, plusIsSpace: true) : text }
+        // Keys become names exactly (ArchiveName.fromKey): one that holds the scalars phonepack uses for raw bytes
+        // is escaped, so it can stand for no other name.
+        let name = { (text: String) in
+            ArchiveName.fromKey(encoded ? PercentEncoding.decode(text, plusIsSpace: true) : text)
+        }
         var objects: [ObjectInfo] = []
         for entry in answer.all("Contents") {
             guard let key = entry["Key"].map(name) else { continue }
@@ -290,7 +294,8 @@ public struct ObjectPages {
         // V1's NextMarker is a key (encoded with the rest); V2's continuation token is opaque and never encoded.
         marker = try guardPages.next(
             answer["IsTruncated"] == "true"
-                ? (answer["NextContinuationToken"] ?? answer["NextMarker"].map(name) ?? objects.last?.key) : nil)
+                ? (answer["NextContinuationToken"] ?? answer["NextMarker"].map(name) ?? objects.last?.key) : nil,
+            items: objects.count + prefixes.count)
         done = marker == nil
         return (objects, prefixes)
     }

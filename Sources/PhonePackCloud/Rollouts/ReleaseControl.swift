@@ -50,7 +50,7 @@ public struct ReleaseControl {
     /// `id`'s waves and budget, as a new release that names the one it rolled back.
     public func rollback(_ id: String, preflight: Bool = true) throws(PhonePackError) -> ReleaseRecord {
         let current = try history.load(id)
-        let earlier = try history.all().filter {
+        let earlier = try history.all().records.filter {
             $0.id < current.id && $0.delivery.cloud == current.delivery.cloud
                 && $0.delivery.package == current.delivery.package && $0.status == .completed
                 && !$0.targets.contains(where: { $0.isFailure || $0.isOpen })

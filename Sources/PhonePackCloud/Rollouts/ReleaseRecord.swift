@@ -131,6 +131,7 @@ public struct ReleaseHistory: Sendable {
 
     /// Writes the record atomically (a temporary file renamed over the old one), with `updated` set to now.
     public func save(_ record: inout ReleaseRecord) throws(PhonePackError) {
+        try Self.checkID(record.id)
         record.updated = CloudTime.iso8601(CloudTime.now())
         try makeDirectories(directory)
         let output = try AtomicOutputFile(destination: path(record.id), permissions: 0o600)
@@ -138,12 +139,10 @@ public struct ReleaseHistory: Sendable {
         try output.commit()
     }
 
+    /// The record named `id`. The file's name is the id: a record whose content names another (edited, or
+    /// planted to make `resume` write and lock elsewhere) is refused, naming the file.
     public func load(_ id: String) throws(PhonePackError) -> ReleaseRecord {
-        guard ReleaseHistory.isValidID(id) else {
-            throw PhonePackError(
-                .invalidInput, operation: "read release", path: id,
-                message: "not a release id (like r20261201-140512-ab12); see phonepack release history")
-        }
+        try Self.checkID(id)
         let file: OpenFile
         do {
             file = try OpenFile.forReading(path(id))
@@ -152,20 +151,37 @@ public struct ReleaseHistory: Sendable {
                 .notFound, operation: "read release", path: id,
                 message: "no such release in \(directory); see phonepack release history")
         }
-        return try JSONCoding.decode(ReleaseRecord.self, from: file.readToEnd(limit: 512 << 20))
+        let record = try JSONCoding.decode(ReleaseRecord.self, from: file.readToEnd(limit: 512 << 20))
+        guard record.id.utf8.elementsEqual(id.utf8) else {
+            throw PhonePackError(
+                .invalidInput, operation: "read release", path: path(id),
+                message:
+                    "says it is release \(record.id.terminalSafe), not \(id): it was changed outside phonepack, so it is not used; move it away or delete it"
+            )
+        }
+        return record
     }
 
-    /// Every readable record, newest first.
-    public func all() throws(PhonePackError) -> [ReleaseRecord] {
+    /// Every record, newest first, and the files that are not good records (named, never used).
+    public func all() throws(PhonePackError) -> (records: [ReleaseRecord], refused: [PhonePackError]) {
         let names = (try? sortedDirectoryEntries(directory)) ?? []
-        let ids = names.filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }.filter(Self.isValidID)
-        return ids.reversed().compactMap { try? load($0) }
+        var records: [ReleaseRecord] = []
+        var refused: [PhonePackError] = []
+        for name in names.reversed() where name.hasSuffix(".json") {
+            let id = String(name.dropLast(5))
+            do throws(PhonePackError) {
+                records.append(try load(id))
+            } catch {
+                refused.append(error)
+            }
+        }
+        return (records, refused)
     }
 
     /// The newest record, or the one named.
     public func record(_ id: String?) throws(PhonePackError) -> ReleaseRecord {
         if let id { return try load(id) }
-        guard let newest = try all().first else {
+        guard let newest = try all().records.first else {
             throw PhonePackError(.notFound, operation: "read release", path: directory, message: "no releases yet")
         }
         return newest
@@ -174,6 +190,7 @@ public struct ReleaseHistory: Sendable {
     /// Holds `ID.lock` (an `flock`, released by the kernel when the process ends, even by `kill -9`) for as long
     /// as the returned file lives: two phonepacks never run one release at once, so no target is sent twice.
     public func lock(_ id: String) throws(PhonePackError) -> OpenFile {
+        try Self.checkID(id)
         try makeDirectories(directory)
         let file = try OpenFile.forUpdating(joinPath(directory, id + ".lock"), permissions: 0o600)
         guard flock(file.descriptor, LOCK_EX | LOCK_NB) == 0 else {
@@ -186,6 +203,15 @@ public struct ReleaseHistory: Sendable {
     }
 
     func path(_ id: String) -> String { joinPath(directory, id + ".json") }
+
+    /// Refuses anything but one of our ids: never a path that leaves the folder.
+    static func checkID(_ id: String) throws(PhonePackError) {
+        guard isValidID(id) else {
+            throw PhonePackError(
+                .invalidInput, operation: "read release", path: id.terminalSafe,
+                message: "not a release id (like r20261201-140512-ab12); see phonepack release history")
+        }
+    }
 
     /// Ids are ours (`r` + digits, dashes, hex): never a path that leaves the folder.
     static func isValidID(_ id: String) -> Bool {

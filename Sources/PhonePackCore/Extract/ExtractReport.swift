@@ -33,7 +33,13 @@ public struct ExtractOptions: Sendable {
     var wantsXattrs: Bool { xattrs || selinux || acls || privilegedXattrs }
     public var maxEntries: Int = 1_000_000
     public var maxTotalSize: Int64?
-    public var maxEntrySize: Int64?
+    /// The largest entry written (its apparent size: a sparse file's holes count); `extract --max-entry-size` and
+    /// `cat --max-size` share the default.
+    public var maxEntrySize: Int64? = Self.defaultMaxEntrySize
+
+    /// 16 GiB: more than any APK, OBB or database a phone exports, far less than the terabytes a header can claim
+    /// for a sparse file that holds nothing.
+    public static let defaultMaxEntrySize: Int64 = 16 << 30
 
     public init(destination: String, filter: ExportPathFilter) {
         self.destination = destination

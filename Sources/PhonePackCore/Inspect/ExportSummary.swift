@@ -43,9 +43,7 @@ public struct ExportSummary: Sendable, Codable {
         // Package names from paths, by bytes: a look-alike spelling is another package.
         var apps: [NameKey: App] = [:]
         var apks: [NameKey: TarEntry] = [:]
-        var directoryBytes: [NameKey: Int64] = [:]
-        /// Each folder's first child, and whether it has more than one (all "passes through" needs to know).
-        var directoryChild: [NameKey: (first: NameKey, more: Bool)] = [:]
+        var folders = FolderSizes()
         var policy = ExtractionPolicy(filter: try ExportPathFilter())
         while let entry = try reader.next() {
             if case .refuse(let reason) = policy.judge(entry) {
@@ -59,20 +57,8 @@ public struct ExportSummary: Sendable, Codable {
             default: break
             }
             let (path, problem) = EntryPath.normalize(entry.path)
-            // Every ancestor folder gets the file's size and knows which child leads here; a name no file system
-            // takes (too long, too deep) is counted above but given no folders, so the work stays linear.
-            var end = path.utf8.endIndex
-            while problem == nil, let slash = path.utf8[..<end].lastIndex(of: UInt8(ascii: "/")) {
-                let folder = NameKey(path[..<slash])
-                if entry.kind == .file { directoryBytes[folder, default: 0] += entry.size }
-                let child = NameKey(path[path.utf8.index(after: slash)..<end])
-                if let known = directoryChild[folder] {
-                    if known.first != child { directoryChild[folder] = (known.first, true) }
-                } else {
-                    directoryChild[folder] = (child, false)
-                }
-                end = slash
-            }
+            // A name no file system takes (too long, too deep) is counted above but given no folders.
+            if problem == nil { folders.add(path, bytes: entry.kind == .file ? entry.size : 0) }
             guard let package = SharedAppLayout.packageMentioned(in: path) else { continue }
             let layout = SharedAppLayout(packageName: package)
             var app = apps[NameKey(package)] ?? App(packageName: package)
@@ -105,17 +91,81 @@ public struct ExportSummary: Sendable, Codable {
             }
         }
         summary.apps = apps.sorted { $0.key < $1.key }.map(\.value)
-        // A folder whose only child is a folder of the same size (data/media/0/Android/…) says nothing new.
-        func passesThrough(_ folder: NameKey, _ bytes: Int64) -> Bool {
-            guard let child = directoryChild[folder], !child.more else { return false }
-            return directoryBytes[NameKey(folder.name + "/" + child.first.name)] == bytes
-        }
-        summary.largestDirectories =
-            directoryBytes
-            .filter { !passesThrough($0.key, $0.value) }
-            .map { Directory(path: $0.key.name, bytes: $0.value) }
-            .sorted { $0.bytes != $1.bytes ? $0.bytes > $1.bytes : NameKey($0.path) < NameKey($1.path) }
-            .prefix(shownDirectories).map { $0 }
+        summary.largestDirectories = folders.largest(shownDirectories)
         return summary
+    }
+}
+
+/// Bytes per folder for the largest-folders list, in memory that grows with the number of folders, never with
+/// their depth times their number: folders form a table keyed by (parent, name), each name stored once, and only
+/// the first ``depthLimit`` levels get a row of their own (a deeper file counts in its ancestor at that level),
+/// so a hostile archive of 20,000 entries 126 levels deep costs 20,000 × 12 rows, not 2.5 million paths.
+struct FolderSizes {
+    /// Real Android paths are shallow (`data/media/0/Android/data/PKG/files/…`): twelve levels name any folder
+    /// worth listing.
+    static let depthLimit = 12
+
+    private struct Key: Hashable {
+        var parent: Int32
+        var name: NameKey
+    }
+
+    private var ids: [Key: Int32] = [:]
+    private var names: [NameKey] = []
+    private var parents: [Int32] = []
+    private var bytes: [Int64] = []
+    /// Each folder's first child and whether it has more than one (what "passes through" needs).
+    private var firstChild: [Int32] = []
+    private var more: [Bool] = []
+
+    /// Counts `size` in every folder above `path` (already normalised), up to the depth limit.
+    mutating func add(_ path: String, bytes size: Int64) {
+        let components = pathComponents(path)
+        var parent: Int32 = -1
+        for component in components.dropLast().prefix(Self.depthLimit) {
+            let key = Key(parent: parent, name: NameKey(component))
+            let id: Int32
+            if let known = ids[key] {
+                id = known
+            } else {
+                id = Int32(names.count)
+                ids[key] = id
+                names.append(key.name)
+                parents.append(parent)
+                bytes.append(0)
+                firstChild.append(-1)
+                more.append(false)
+                if parent >= 0 {
+                    if firstChild[Int(parent)] < 0 { firstChild[Int(parent)] = id } else { more[Int(parent)] = true }
+                }
+            }
+            bytes[Int(id)] += size
+            parent = id
+        }
+    }
+
+    /// The `count` largest folders, leaving out one whose only child is a folder of the same size
+    /// (`data/media/0/Android/…` says nothing its child does not).
+    func largest(_ count: Int) -> [ExportSummary.Directory] {
+        let shown = bytes.indices.filter { index in
+            let child = Int(firstChild[index])
+            return child < 0 || more[index] || bytes[child] != bytes[index]
+        }
+        // Paths are made only for the candidates: the `count` largest sizes and whatever ties with them.
+        let sizes = shown.map { bytes[$0] }.sorted(by: >)
+        guard let cut = sizes.prefix(count).last else { return [] }
+        return shown.filter { bytes[$0] >= cut }.map { (path(Int32($0)), bytes[$0]) }
+            .sorted { $0.1 != $1.1 ? $0.1 > $1.1 : NameKey($0.0) < NameKey($1.0) }
+            .prefix(count).map { ExportSummary.Directory(path: $0.0, bytes: $0.1) }
+    }
+
+    private func path(_ id: Int32) -> String {
+        var parts: [String] = []
+        var current = id
+        while current >= 0 {
+            parts.append(names[Int(current)].name)
+            current = parents[Int(current)]
+        }
+        return parts.reversed().joined(separator: "/")
     }
 }

@@ -23,9 +23,12 @@ package enum JSONOutput {
     /// A byte of a name that is not UTF-8 travels inside phonepack as a private-use scalar (see ``ArchiveName``);
     /// in JSON it becomes `\udcNN`, the lone surrogate Python's `surrogateescape` uses, so `json.loads` gives
     /// the same string as `tarfile` and `os.fsencode` gives the original bytes back.
+    ///
+    /// U+2028 and U+2029 are escaped too (`\u2028`): valid in JSON text, they end a line for JavaScript and for
+    /// line-oriented readers, so a name holding one would split a JSON Lines record.
     static func surrogateEscaped(_ bytes: [UInt8]) -> String {
-        // U+10FF80–U+10FFFF (the escapes of bytes 0x80–0xFF) are F4 8F BE/BF xx in UTF-8.
-        guard bytes.contains(0xF4) else { return String(decoding: bytes, as: UTF8.self) }
+        // U+10FF80–U+10FFFF (the escapes of bytes 0x80–0xFF) are F4 8F BE/BF xx in UTF-8; U+2028/9 E2 80 A8/9.
+        guard bytes.contains(0xF4) || bytes.contains(0xE2) else { return String(decoding: bytes, as: UTF8.self) }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var index = 0
@@ -36,6 +39,11 @@ package enum JSONOutput {
                 let byte = UInt8(truncatingIfNeeded: scalar - 0xF00)
                 out += Array("\\udc".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
                 index += 4
+            } else if bytes[index] == 0xE2, index + 2 < bytes.count, bytes[index + 1] == 0x80,
+                bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9
+            {
+                out += Array("\\u202".utf8) + [bytes[index + 2] == 0xA8 ? UInt8(ascii: "8") : UInt8(ascii: "9")]
+                index += 3
             } else {
                 out.append(bytes[index])
                 index += 1

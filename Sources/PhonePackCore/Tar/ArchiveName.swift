@@ -50,6 +50,19 @@ public enum ArchiveName {
         return out
     }
 
+    /// An object key from a store as a name: the same string, except a key that really holds scalars of the escape
+    /// block (hostile: U+10FF80–U+10FFFF are private use) has them escaped byte by byte like any such name, so it
+    /// can never stand for another name (`caf\u{10FFC3}\u{10FFA9}` for `café`), is refused as not plain
+    /// (``PlainName``), shows as `\xNN` and travels losslessly in JSON.
+    public static func fromKey(_ key: String) -> String {
+        key.utf8.contains(0xF4) ? decode(Array(key.utf8)) : key
+    }
+
+    /// The key a name made by ``fromKey(_:)`` stands for: its bytes, which are the key's UTF-8.
+    public static func toKey(_ name: String) -> String {
+        hasEscapes(name) ? String(decoding: bytes(of: name), as: UTF8.self) : name
+    }
+
     /// The byte a private-use escape scalar stands for (0x80–0xFF), else `nil`.
     static func escapedByte(_ scalar: Unicode.Scalar) -> UInt8? {
         isEscapeRange(scalar) ? UInt8(scalar.value - escapeBase) : nil

@@ -6,9 +6,11 @@ public enum EntryReader {
     /// the descriptor `output`. As with tar, the last entry of that name wins; a hard link gives its target's data.
     /// - Returns: the number of bytes written.
     @discardableResult
-    public static func copyEntry(_ path: String, from archivePath: String, to output: Int32) throws(PhonePackError)
-        -> Int64
-    {
+    /// An entry larger than `maxSize` (its apparent size: a sparse file's holes, written out as zeros, count) is
+    /// refused before anything is written, and the count is kept while writing in case the header lies.
+    public static func copyEntry(
+        _ path: String, from archivePath: String, to output: Int32, maxSize: Int64 = .max
+    ) throws(PhonePackError) -> Int64 {
         let wanted = NameKey(EntryPath.normalize(path).path)
         let file = try OpenFile.forReading(archivePath)
         // First pass, headers only: the last entry of the name, and for a hard link the file it names.
@@ -49,11 +51,18 @@ public enum EntryReader {
                 .invalidInput, operation: "read entry", path: "\(archivePath):\(entry.path)",
                 message: "is a \(entry.kind.rawValue), which has no data to print")
         }
+        let tooLarge = PhonePackError(
+            .invalidInput, operation: "read entry", path: "\(archivePath):\(entry.path)",
+            message:
+                "is \(formatBytes(source.size)), more than --max-size \(formatBytes(maxSize)) (a sparse file's holes count); give a larger --max-size to print it"
+        )
+        guard source.size <= maxSize else { throw tooLarge }
         // Second pass to that entry: its contents through the reader, so a sparse file's holes come out as zeros.
         reader = try TarReader(file: file)
         while let next = try reader.next(), next.index < source.index {}
         var copied: Int64 = 0
         try reader.forEachContentBlock(size: source.size) { (block) throws(PhonePackError) in
+            guard copied + Int64(block.count) <= maxSize else { throw tooLarge }
             try writeFully(descriptor: output, block, path: "standard output")
             copied += Int64(block.count)
         }

@@ -25,6 +25,9 @@ struct LocalWalk {
         case file(File)
         /// Not a regular file or folder: `kind` says what (a symlink, a FIFO, a symlink loop…).
         case leftOut(relative: String, kind: String)
+        /// A folder that could not be opened as the folder listed (swapped for a symlink or a file since): not
+        /// walked, named.
+        case failed(relative: String, reason: PhonePackError)
     }
 
     private struct Entry {
@@ -69,8 +72,15 @@ struct LocalWalk {
                 if entry.followed, levels.contains(where: { Self.same($0.folder, entry.status) }) {
                     return .leftOut(relative: relative, kind: "symlink loop")
                 }
-                let folder = try top.folder.subfolder(entry.name, follow: entry.followed)
-                levels.append(Level(relative: relative, folder: folder, entries: try entries(folder)))
+                let folder: Folder
+                let listed: [Entry]
+                do throws(PhonePackError) {
+                    folder = try top.folder.subfolder(entry.name, follow: entry.followed)
+                    listed = try entries(folder)
+                } catch  where error.code == .invalidInput || error.code == .notFound {
+                    return .failed(relative: relative, reason: error)
+                }
+                levels.append(Level(relative: relative, folder: folder, entries: listed))
             } else {
                 return .file(
                     File(

@@ -139,15 +139,16 @@ extension ObjectTransfer {
         let feed = SyncFeed(transfer: self, tally: tally) { (transfer, item) throws(PhonePackError) -> Bool in
             let reader = readers.withLock { $0.value.popLast()! }
             defer { readers.withLock { $0.value.append(reader) } }
+            // Names are listed keys (ArchiveName.fromKey): the requests name the keys they stand for.
+            let (from, to) = (ArchiveName.toKey(sourcePrefix + item.name), ArchiveName.toKey(prefix + item.name))
             if let counterpart = item.counterpart,
-                try Self.sameObjects(
-                    reader, sourcePrefix + item.name, item.source!, transfer.store, prefix + item.name, counterpart)
+                try Self.sameObjects(reader, from, item.source!, transfer.store, to, counterpart)
             {
                 return false
             }
             if plan.dryRun { return true }
             do throws(PhonePackError) {
-                _ = try transfer.copy(from: reader, sourcePrefix + item.name, to: prefix + item.name)
+                _ = try transfer.copy(from: reader, from, to: to)
             } catch  where error.isAlreadyExists {
                 return false
             }
@@ -252,6 +253,8 @@ extension ObjectTransfer {
             switch event {
             case .leftOut(let relative, let kind):
                 if plan.wanted(relative) { tally?.record(.leftOut(relative, kind: kind)) }
+            case .failed(let relative, let reason):
+                tally?.record(.failed(relative, reason: reason.description))
             case .file(let file):
                 guard plan.wanted(file.relative) else { continue }
                 if let problem = PlainName.problem(file.relative) {

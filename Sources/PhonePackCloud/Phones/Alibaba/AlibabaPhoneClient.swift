@@ -76,7 +76,7 @@ public final class AlibabaPhoneClient {
             if let next { parameters.append(("NextToken", next)) }
             let page = try call("DescribeTasks", parameters, as: AlibabaTaskPage.self, idempotent: true)
             tasks += page.tasks
-            next = try pages.next(page.nextToken)
+            next = try pages.next(page.nextToken, items: page.tasks.count)
         } while next != nil
         return tasks
     }
@@ -141,7 +141,7 @@ public final class AlibabaPhoneClient {
             if let next { parameters.append(("NextToken", next)) }
             let page = try call("DescribeAndroidInstances", parameters, as: Answer.self, idempotent: true)
             instances += page.InstanceModel ?? []
-            next = try pages.next(page.NextToken)
+            next = try pages.next(page.NextToken, items: page.InstanceModel?.count ?? 0)
         } while next != nil
         return instances
     }

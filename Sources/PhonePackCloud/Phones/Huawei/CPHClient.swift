@@ -198,7 +198,7 @@ public final class CPHClient {
             let answer = try decode(
                 Answer.self, send("GET", "cloud-phone/phone-images", query: query), operation: "list images")
             images += answer.phone_images
-            marker = try pages.next(answer.page_info?.next_marker)
+            marker = try pages.next(answer.page_info?.next_marker, items: answer.phone_images.count)
         } while marker != nil
         return images
     }

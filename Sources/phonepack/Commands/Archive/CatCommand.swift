@@ -8,7 +8,9 @@ struct CatCommand: ParsableCommand {
         discussion: """
             PATH is the name in the archive (data/data/com.x/shared_prefs/a.xml) or the phone path \
             (/data/data/com.x/shared_prefs/a.xml). As with tar, the last entry of that name wins; a hard \
-            link prints its target's data; a symlink is an error that names its target.
+            link prints its target's data; a symlink is an error that names its target. An entry larger than \
+            --max-size (a sparse file's holes count: a header can claim a terabyte of zeros) is refused before a \
+            byte is written.
 
             Examples:
               phonepack cat export.tar /data/data/com.example.app/shared_prefs/a.xml
@@ -22,7 +24,14 @@ struct CatCommand: ParsableCommand {
     @Argument(help: "The entry to print.")
     var path: String
 
+    @Option(
+        help:
+            "Refuse an entry larger than this, holes of a sparse file counted (default 16G, as extract's --max-entry-size)."
+    )
+    var maxSize: ByteCount?
+
     func run() throws {
-        try EntryReader.copyEntry(path, from: archive, to: 1)
+        try EntryReader.copyEntry(
+            path, from: archive, to: 1, maxSize: maxSize?.bytes ?? ExtractOptions.defaultMaxEntrySize)
     }
 }

@@ -77,7 +77,7 @@ struct ExtractCommand: ParsableCommand {
     @Option(help: "Stop before writing more than this many bytes in all (e.g. 20G).")
     var maxTotalSize: ByteCount?
 
-    @Option(help: "Refuse single entries larger than this (e.g. 2G).")
+    @Option(help: "Refuse single entries larger than this, holes of sparse files counted (default 16G).")
     var maxEntrySize: ByteCount?
 
     @OptionGroup var outputOptions: OutputOptions
@@ -101,7 +101,7 @@ struct ExtractCommand: ParsableCommand {
         options.privilegedXattrs = privilegedXattrs
         options.maxEntries = maxEntries
         options.maxTotalSize = maxTotalSize?.bytes
-        options.maxEntrySize = maxEntrySize?.bytes
+        options.maxEntrySize = maxEntrySize?.bytes ?? ExtractOptions.defaultMaxEntrySize
 
         let report = try SafeExtractor.extract(archive: archive, options: options)
         if outputOptions.json {

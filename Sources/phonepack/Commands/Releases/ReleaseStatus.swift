@@ -54,7 +54,9 @@ struct ReleaseHistoryCommand: ParsableCommand {
     @OptionGroup var outputOptions: OutputOptions
 
     func run() throws {
-        let records = try control(cloud, json: outputOptions.json).history.all()
+        let (records, refused) = try control(cloud, json: outputOptions.json).history.all()
+        // A record that is not what its file name says is named, never listed as if it were a release.
+        for problem in refused { printWarning(problem.description) }
         if outputOptions.json { return print(JSONOutput.string(ReleaseList(records))) }
         say("ID                     CREATED               STATUS     PACKAGE / VERSION / TARGETS")
         for record in records {

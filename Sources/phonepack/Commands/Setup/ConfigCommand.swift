@@ -131,6 +131,7 @@ struct ConfigCommand: ParsableCommand {
                 Examples:
                   phonepack config set region cn-north-4 --profile staging
                   phonepack config set huawei_secret_key < sk.txt  # never as an argument
+                  phonepack config set proxy < proxy-url.txt       # a proxy URL with a password
                 """)
         @Argument(help: "The key, e.g. region or huawei_secret_key.") var key: String
         @Argument(help: "The value (not for secrets).") var value: String?
@@ -148,7 +149,12 @@ struct ConfigCommand: ParsableCommand {
                     "unknown key \(key); known: \(CloudConfig.knownKeys.keys.sorted().joined(separator: ", "))")
             }
             var newValue: String
-            if CloudConfig.isSecret(key) {
+            if key == "proxy", let value, CloudConfig.hasPassword(value) {
+                throw ValidationError(
+                    "a proxy URL with a password is a secret: leave it off the command line and type or pipe it on standard input (phonepack config set proxy)"
+                )
+            }
+            if CloudConfig.isSecret(key) || (key == "proxy" && value == nil) {
                 guard value == nil else {
                     throw ValidationError(
                         "\(key) is a secret: leave it off the command line and type or pipe it on standard input")

@@ -25,8 +25,8 @@ struct SyncCommand: ParsableCommand {
               phonepack sync seed-data/ obs://my-bucket/seed/
               phonepack sync seed-data/ obs://my-bucket/seed/ --delete --dry-run
               phonepack sync obs://my-bucket/exports/ exports/ --include '*.tar' --json
-              phonepack sync obs://my-bucket/apps/ oss://my-oss-bucket/apps/ --size-only
-              phonepack sync assets/ obs://my-bucket/www/ --cache-control max-age=3600 --acl public-read
+              phonepack sync obs://my-bucket/apps/ oss://my-bucket/apps/ --size-only
+              phonepack sync www/ obs://my-bucket/www/ --cache-control max-age=60
             """)
 
     @Argument(help: "A folder or obs://, oss://, s3:// prefix.")
