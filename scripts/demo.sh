@@ -36,6 +36,8 @@ run "$bin" build samples/demo-app -o "$out/demo.tar" --manifest --mtime 2024-03-
 run "$bin" verify "$out/demo.tar" --manifest "$out/demo.tar.manifest.json" \
     --to obs://my-cph-bucket/apps/demo.tar --shared-free 20G
 run "$bin" inspect "$out/demo.tar" --long
+# The APK inside is signed (the public test key in samples/keys): its schemes and signer, as apksigner sees them.
+run "$bin" inspect samples/demo-app/base.apk
 # build → verify → upload → push to three servers' phones → wait
 run "$bin" release samples/demo-app --to obs://my-cph-bucket/apps/demo.tar \
     --servers server0001,server0002,server0003 --mtime 2024-03-15

@@ -7,6 +7,7 @@ set -euo pipefail
 packages=(
     pkg-config libarchive-dev libcurl4-openssl-dev libssl-dev libexpat1-dev   # build: the four C libraries
     libarchive-tools tar python3 aapt android-framework-res      # tests: bsdtar, GNU tar, tarfile, real APKs
+    apksigner zipalign openssl                                   # signed APKs (demo, tests), the emulator's package manager
     curl                                                         # tests: fetch presigned URLs
     chromium                                                     # tests: inspect --html in a real browser
 )

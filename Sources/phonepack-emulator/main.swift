@@ -84,6 +84,12 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(help: "Smallest size of every part but the last, in bytes.")
     var minPartSize: Int64 = 100 * 1024
 
+    @Option(help: "Android API level of the emulated phones (their package manager refuses a higher minSdkVersion).")
+    var phoneApi = 30
+
+    @Option(help: "ABIs the emulated phones run: abi,abi,… (an APK with native code for none of them is refused).")
+    var phoneAbis = "arm64-v8a,armeabi-v7a,armeabi"
+
     @Option(
         help: ArgumentHelp(
             "Append every request as it arrived, with the verdict on its signature, to FILE (for Tests/Scripts/signature_oracle.py).",
@@ -123,6 +129,8 @@ struct EmulatorCommand: AsyncParsableCommand {
         configuration.failTargets = Set(failTargets.split(separator: ",").map(String.init))
         configuration.minimumPartSize = minPartSize
         configuration.wireLogPath = wireLog
+        configuration.phoneAPILevel = phoneApi
+        configuration.phoneABIs = phoneAbis.split(separator: ",").map(String.init)
         try await Emulator.run(configuration) { services in
             let line = Array("READY \(services)\n".utf8)
             _ = line.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }

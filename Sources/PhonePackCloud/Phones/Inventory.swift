@@ -5,6 +5,9 @@ public struct InstalledApp: Codable, Sendable, Equatable {
     public var target: String
     public var package: String
     public var versionCode: Int64?
+    /// The signer (certificate SHA-256) of the release that shipped this versionCode, from the release records:
+    /// `pm` does not print signers, and a phone whose install was refused keeps the version it had.
+    public var releasedSigner: String? = nil
 }
 
 /// How many targets have one version of one package.
@@ -12,6 +15,7 @@ public struct VersionCount: Codable, Sendable, Equatable {
     public var package: String
     public var versionCode: Int64?
     public var targets: Int
+    public var releasedSigner: String? = nil
 }
 
 /// Which version of which package is on which target, across a fleet: `pm list packages --show-versioncode`
@@ -50,6 +54,22 @@ public struct Inventory: Codable, Sendable {
         }
         versions = counts.values.map { VersionCount(package: $0.package, versionCode: $0.version, targets: $0.count) }
             .sorted { ($0.package, -$0.targets) < ($1.package, -$1.targets) }
+    }
+
+    /// Fills in each app's signer from the newest completed release of that package and versionCode.
+    public mutating func attachReleasedSigners(_ history: ReleaseHistory) {
+        let records = (try? history.all().records) ?? []
+        func signer(_ package: String, _ versionCode: Int64?) -> String? {
+            guard let versionCode else { return nil }
+            return records.first {
+                $0.delivery.package == package && $0.delivery.apk?.versionCode == versionCode
+                    && $0.status == .completed
+            }?.delivery.apk?.signerSHA256
+        }
+        for index in apps.indices { apps[index].releasedSigner = signer(apps[index].package, apps[index].versionCode) }
+        for index in versions.indices {
+            versions[index].releasedSigner = signer(versions[index].package, versions[index].versionCode)
+        }
     }
 
     /// `package:NAME versionCode:CODE` lines (the code is optional); anything else is ignored.

@@ -15,9 +15,18 @@ public enum AlibabaRelease {
         try ReleaseStages.checkDestination(plan.destination, .alibabaSendFile)
         try rollout.fleet.checkTargets(plan.targets, listing: plan.preflight)
         let destination = plan.destination
+        if try FileKind.sniff(OpenFile.forReading(file)) == .zip {
+            let apk = try ReleaseStages.stage("pre-flight") { () throws(PhonePackError) in
+                try APKInfo.read(from: OpenFile.forReading(file), signatures: true)
+            }
+            try ReleaseStages.checkInstall(
+                apk, named: file, plan: plan, cloud: .alibaba, history: history, notice: notice)
+        }
         let report = try ReleaseStages.stage("verify") { () throws(PhonePackError) in
             try PackageVerifier.verify(
-                path: file, options: VerifyOptions(profile: .alibabaSendFile, destination: destination))
+                path: file,
+                options: VerifyOptions(profile: .alibabaSendFile, destination: destination, install: plan.installTarget)
+            )
         }
         try ReleaseStages.requirePassed(report, path: file)
         guard let sha256 = report.sha256 else {
@@ -32,6 +41,7 @@ public enum AlibabaRelease {
             version: report.apk?.versionDescription, object: destination.description, sha256: sha256,
             size: report.size)
         delivery.autoInstall = report.apk != nil
+        delivery.apk = report.apk.map(APKIdentity.init)
         delivery.phonePath = plan.phonePath
         delivery.uploadEndpoint = plan.uploadEndpoint
         return try ReleaseStages.roll(delivery, plan: plan, rollout: rollout, uploaded: uploaded, notice: notice)

@@ -21,6 +21,11 @@ public enum HuaweiRelease {
                 .batches(serverIDs: plan.targets, batchSize: plan.batchSize)
         }
         try rollout.fleet.checkTargets(plan.targets, listing: plan.preflight)
+        let apk = try ReleaseStages.stage("pre-flight") { () throws(PhonePackError) in
+            try SharedAppBuilder.baseAPK(options)
+        }
+        try ReleaseStages.checkInstall(
+            apk, named: apk.packageName, plan: plan, cloud: .huawei, history: history, notice: notice)
         // One pass over the tar: it is built into a private work folder through an upload that sends each part as
         // soon as it is written (when the object does not exist yet: else the build comes first, so that a rerun
         // whose tar is already stored sends nothing). The build hashed what it wrote, so verify reads the tar for
@@ -61,7 +66,7 @@ public enum HuaweiRelease {
                     path: built.output,
                     options: VerifyOptions(
                         profile: .huaweiShareApp, packageName: built.package.packageName,
-                        destination: plan.destination, checksum: .written(built.sha256)))
+                        destination: plan.destination, checksum: .written(built.sha256), install: plan.installTarget))
             }
             try ReleaseStages.requirePassed(report, path: built.output)
         } catch {
@@ -82,6 +87,7 @@ public enum HuaweiRelease {
         var delivery = ReleaseDelivery(
             cloud: .huawei, package: built.package.packageName, version: built.package.versionDescription,
             object: plan.destination.description, sha256: built.sha256, size: built.size)
+        delivery.apk = APKIdentity(apk)
         delivery.preInstall = plan.preInstall
         delivery.batchSize = plan.batchSize
         return try ReleaseStages.roll(delivery, plan: plan, rollout: rollout, uploaded: uploaded, notice: notice)

@@ -28,6 +28,12 @@ public struct ReleasePlan: Sendable {
     public var policy = RolloutPolicy()
     /// Check every id against the cloud's own listing before anything is built or sent.
     public var preflight = true
+    /// The phones' API level and ABIs, for the APK's install rules.
+    public var installTarget = InstallTarget()
+    /// Send on purpose what the phones that have the last release would refuse: a lower versionCode, another
+    /// signer (they install only where the app was uninstalled first).
+    public var allowDowngrade = false
+    public var allowSignerChange = false
 
     public init(app: App, destination: ObjectURL, targets: [String]) {
         self.app = app
@@ -134,6 +140,37 @@ enum ReleaseStages {
             throw PhonePackError(
                 .invalidInput, operation: "release", path: "--to",
                 message: "\(url): \(problems.joined(separator: "; ")); nothing was built or sent")
+        }
+    }
+
+    /// Pre-flight of the APK itself, before anything is built or uploaded: what PackageManager refuses (its
+    /// signature, alignment, ABIs, SDK level), and continuity with the last completed release of the package to
+    /// the same cloud (the same signer or a lineage naming it, a versionCode no lower). Warnings go to `notice`.
+    static func checkInstall(
+        _ apk: APKInfo, named name: String, plan: ReleasePlan, cloud: ReleaseDelivery.Cloud, history: ReleaseHistory,
+        notice: (String) -> Void
+    ) throws(PhonePackError) {
+        var problems = InstallRules.problems(of: apk, named: name, target: plan.installTarget)
+        if let last = try history.lastCompleted(package: apk.packageName, cloud: cloud),
+            let installed = last.delivery.apk
+        {
+            problems += InstallRules.upgradeProblems(
+                APKIdentity(apk), named: name, over: installed, allowDowngrade: plan.allowDowngrade,
+                allowSignerChange: plan.allowSignerChange
+            ).map { problem in
+                var problem = problem
+                problem.message += " (release \(last.id))"
+                return problem
+            }
+        }
+        for warning in problems where warning.isWarning { notice("warning: \(warning.location): \(warning.line)") }
+        let failures = problems.filter { !$0.isWarning }
+        guard failures.isEmpty else {
+            throw PhonePackError(
+                .checkFailed, operation: "release", path: name,
+                message:
+                    "release stopped at pre-flight: the phones would refuse it: \(failures.map(\.line).joined(separator: "; ")); nothing was built or uploaded"
+            )
         }
     }
 

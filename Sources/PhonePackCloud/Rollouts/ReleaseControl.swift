@@ -48,7 +48,12 @@ public struct ReleaseControl {
     /// Rolls release `id` back: the newest earlier release of the same package to the same cloud that completed
     /// with no failure is released again — its object, checked against its SHA-256 — to `id`'s targets, through
     /// `id`'s waves and budget, as a new release that names the one it rolled back.
-    public func rollback(_ id: String, preflight: Bool = true) throws(PhonePackError) -> ReleaseRecord {
+    /// The phones refuse an older versionCode (INSTALL_FAILED_VERSION_DOWNGRADE) and another signer: a rollback
+    /// to such a release is refused before anything is sent, unless `allowDowngrade` says the phones will
+    /// uninstall the app first.
+    public func rollback(_ id: String, preflight: Bool = true, allowDowngrade: Bool = false) throws(PhonePackError)
+        -> ReleaseRecord
+    {
         let current = try history.load(id)
         let earlier = try history.all().records.filter {
             $0.id < current.id && $0.delivery.cloud == current.delivery.cloud
@@ -62,6 +67,18 @@ public struct ReleaseControl {
                 message:
                     "no earlier release of \(current.delivery.package.terminalSafe) with a different file completed on every target; nothing to roll back to"
             )
+        }
+        if let old = previous.delivery.apk, let installed = current.delivery.apk {
+            let problems = InstallRules.upgradeProblems(
+                old, named: previous.delivery.object, over: installed, allowDowngrade: allowDowngrade)
+            for warning in problems where warning.isWarning { notice("warning: \(warning.line)") }
+            if let refused = problems.first(where: { !$0.isWarning }) {
+                throw PhonePackError(
+                    .checkFailed, operation: "rollback", path: current.id,
+                    message:
+                        "the phones would refuse release \(previous.id)'s APK over \(current.id)'s: \(refused.line); nothing was sent"
+                )
+            }
         }
         try requireObject(previous.delivery, operation: "rollback")
         var delivery = previous.delivery

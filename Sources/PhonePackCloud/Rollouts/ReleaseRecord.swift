@@ -24,6 +24,9 @@ public struct ReleaseDelivery: Codable, Sendable, Equatable {
     public var phonePath = "/sdcard/Download/"
     public var uploadEndpoint = ""
     public var autoInstall = true
+    /// The released APK's versionCode, signer (certificate SHA-256) and lineage: what the next release of the
+    /// package must keep (`nil` in records from before phonepack kept it, and for files that are not APKs).
+    public var apk: APKIdentity?
 
     public init(cloud: Cloud, package: String, version: String?, object: String, sha256: String, size: Int64) {
         self.cloud = cloud
@@ -176,6 +179,15 @@ public struct ReleaseHistory: Sendable {
             }
         }
         return (records, refused)
+    }
+
+    /// The newest release of `package` to `cloud` that completed (its identity is what the phones have), for
+    /// the next release's continuity check.
+    public func lastCompleted(package: String, cloud: ReleaseDelivery.Cloud) throws(PhonePackError) -> ReleaseRecord? {
+        try all().records.first {
+            $0.delivery.package == package && $0.delivery.cloud == cloud && $0.status == .completed
+                && $0.targets.contains { $0.state == .succeeded }
+        }
     }
 
     /// The newest record, or the one named.

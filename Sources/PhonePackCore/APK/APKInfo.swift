@@ -10,6 +10,27 @@ public struct APKInfo: Sendable, Codable, Equatable {
     public var permissions: [String]
     /// For a split APK, its name (`config.arm64_v8a`); `nil` for a base APK.
     public var splitName: String?
+    /// `<application android:testOnly="true">`: PackageManager refuses it unless installed with `-t`.
+    public var testOnly: Bool? = nil
+    /// `<application android:extractNativeLibs>`; `false` means native libraries run from inside the APK.
+    public var extractNativeLibs: Bool? = nil
+    /// `<manifest android:targetSandboxVersion>`; 2 needs a v2 or later signature.
+    public var targetSandboxVersion: Int? = nil
+    /// The ZIP says it spans several disks: Android's zip reader refuses it (`nil` when it does not).
+    public var spansDisks: Bool? = nil
+    /// The signatures, when read with `signatures: true`.
+    public var signature: APKSignatureReport? = nil
+    /// Where the entries PackageManager cares about lie (resources.arsc, native libraries), when read with
+    /// `signatures: true`.
+    public var placement: [EntryPlacement]? = nil
+
+    /// An entry's compression and where its data starts in the APK: Android 11 maps `resources.arsc` and
+    /// (with `extractNativeLibs="false"`) native libraries straight from the APK, so they must be stored and aligned.
+    public struct EntryPlacement: Sendable, Codable, Equatable {
+        public var name: String
+        public var stored: Bool
+        public var dataOffset: Int64
+    }
 
     /// Android resource ids of the manifest attributes we read; names may be stripped or obfuscated, ids are not.
     enum ResourceID {
@@ -18,15 +39,21 @@ public struct APKInfo: Sendable, Codable, Equatable {
         static let versionName: UInt32 = 0x0101_021c
         static let minSdkVersion: UInt32 = 0x0101_020c
         static let targetSdkVersion: UInt32 = 0x0101_0270
+        static let testOnly: UInt32 = 0x0101_0272
+        static let extractNativeLibs: UInt32 = 0x0101_04ea
+        static let targetSandboxVersion: UInt32 = 0x0101_054c
     }
 
     /// Largest AndroidManifest.xml we inflate; real ones are tens of KiB.
     static let manifestLimit = 8 << 20
 
     /// Reads an APK stored at `offset` (length `length`) in `file`: a whole `.apk`, or an entry inside a tar.
-    public static func read(from file: OpenFile, offset: Int64 = 0, length: Int64? = nil, displayName: String? = nil)
-        throws(PhonePackError) -> APKInfo
-    {
+    /// With `signatures`, also verifies its signatures (see ``APKSignatureVerifier``) and notes where
+    /// resources.arsc and the native libraries lie.
+    public static func read(
+        from file: OpenFile, offset: Int64 = 0, length: Int64? = nil, displayName: String? = nil,
+        signatures: Bool = false
+    ) throws(PhonePackError) -> APKInfo {
         let zip = try ZipReader(file: file, offset: offset, length: length, displayName: displayName)
         let scan = try zip.scan(readingDataOf: { $0 == "AndroidManifest.xml" }, limit: manifestLimit)
         guard let manifest = scan.contents["AndroidManifest.xml"] else {
@@ -35,13 +62,45 @@ public struct APKInfo: Sendable, Codable, Equatable {
                 message: "has no AndroidManifest.xml; it is a zip but not an APK")
         }
         var info = try parse(manifest: manifest, displayName: zip.displayName)
+        if zip.spansDisks { info.spansDisks = true }
         var abis: Set<String> = []
         for (name, _) in scan.entries where name.hasPrefixBytes("lib/") {
             let parts = pathComponents(name, omittingEmpty: false)
             if parts.count >= 3, !parts[1].isEmpty { abis.insert(String(parts[1])) }
         }
         info.abis = abis.sorted()
+        if signatures {
+            var size = length ?? 0
+            if length == nil { size = try file.status().size - offset }
+            info.signature = APKSignatureVerifier.verify(
+                file: file, offset: offset, length: size, minSdk: info.minSdk, targetSdk: info.targetSdk,
+                targetSandboxVersion: info.targetSandboxVersion)
+            info.placement = try placement(file, offset: offset, length: size, displayName: zip.displayName)
+        }
         return info
+    }
+
+    /// resources.arsc and every `lib/*/*.so`: stored or compressed, and where the data starts.
+    private static func placement(_ file: OpenFile, offset: Int64, length: Int64, displayName: String)
+        throws(PhonePackError) -> [EntryPlacement]
+    {
+        do throws(APKSignatureFailure) {
+            let layout = try APKLayout.read(file, offset: offset, length: length)
+            var placements: [EntryPlacement] = []
+            for entry in try layout.centralDirectory(file)
+            where entry.name == Array("resources.arsc".utf8)
+                || (entry.name.starts(with: Array("lib/".utf8)) && entry.name.suffix(3).elementsEqual(".so".utf8))
+            {
+                placements.append(
+                    EntryPlacement(
+                        name: entry.displayName, stored: entry.isStored,
+                        dataOffset: try layout.dataOffset(of: entry, in: file)))
+            }
+            return placements
+        } catch {
+            throw PhonePackError(
+                .invalidInput, operation: "read APK", path: displayName, message: "is not a valid APK (zip): \(error)")
+        }
     }
 
     /// Reads an APK file from disk.
@@ -75,6 +134,11 @@ public struct APKInfo: Sendable, Codable, Equatable {
             info.versionCode = code
         }
         info.versionName = root.attribute("versionName", resourceID: ResourceID.versionName)?.text
+        if case .integer(let v)? = root.attribute("targetSandboxVersion", resourceID: ResourceID.targetSandboxVersion)?
+            .value
+        {
+            info.targetSandboxVersion = Int(v)
+        }
         for element in document.elements where element.depth == 1 {
             switch element.name {
             case "uses-sdk":
@@ -87,6 +151,15 @@ public struct APKInfo: Sendable, Codable, Equatable {
                     "targetSdkVersion", resourceID: ResourceID.targetSdkVersion)?.value
                 {
                     info.targetSdk = Int(v)
+                }
+            case "application":
+                if case .boolean(let v)? = element.attribute("testOnly", resourceID: ResourceID.testOnly)?.value {
+                    info.testOnly = v
+                }
+                if case .boolean(let v)? = element.attribute(
+                    "extractNativeLibs", resourceID: ResourceID.extractNativeLibs)?.value
+                {
+                    info.extractNativeLibs = v
                 }
             case "uses-permission", "uses-permission-sdk-23":
                 if let name = element.attribute("name", resourceID: ResourceID.name)?.text {

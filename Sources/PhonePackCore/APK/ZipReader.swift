@@ -14,6 +14,11 @@ final class ZipReader {
     private let archive: OpaquePointer
     /// How the APK is named in messages, e.g. `app.tar:data/app/com.x-1/base.apk`.
     let displayName: String
+    /// The End of Central Directory's two disk numbers (relative to the range), when they are not 0: a "spanned"
+    /// archive. apksig ignores them, libarchive refuses to open such a ZIP, Android's zip reader refuses it at
+    /// install: they are read as 0 here, and the APK is reported as one Android refuses (see `spansDisks`).
+    fileprivate var blanked: Range<Int64>?
+    var spansDisks: Bool { blanked != nil }
 
     init(file: OpenFile, offset: Int64 = 0, length: Int64? = nil, displayName: String? = nil)
         throws(PhonePackError)
@@ -26,6 +31,11 @@ final class ZipReader {
             self.rangeLength = try file.status().size - offset
         }
         self.displayName = displayName ?? file.path
+        if let layout = try? APKLayout.read(file, offset: offset, length: rangeLength),
+            layout.eocd[4..<8].contains(where: { $0 != 0 })
+        {
+            blanked = (layout.eocdOffset + 4)..<(layout.eocdOffset + 8)
+        }
         buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 << 10, alignment: 16)
         archive = archive_read_new()
         archive_read_support_format_zip_seekable(archive)
@@ -66,6 +76,31 @@ final class ZipReader {
                 scan.contents[name] = try readData(name: name, limit: limit)
             }
         }
+    }
+
+    /// Calls `body` with each entry's name (its UTF-8 bytes), in central directory order; `body` may read the
+    /// entry's uncompressed data with ``readChunk(into:)``. Stops at the first unreadable entry header.
+    func forEachEntry(_ body: (_ name: [UInt8]) -> Void) throws(PhonePackError) {
+        while true {
+            var entry: OpaquePointer?
+            let status = archive_read_next_header(archive, &entry)
+            if status == ARCHIVE_EOF { return }
+            guard status == ARCHIVE_OK || status == ARCHIVE_WARN, let entry else {
+                throw corrupt("read entry", status)
+            }
+            let name =
+                archive_entry_pathname_utf8(entry).map {
+                    Array(UnsafeBufferPointer(start: $0, count: strlen($0))).map { UInt8(bitPattern: $0) }
+                } ?? []
+            body(name)
+        }
+    }
+
+    /// The next bytes of the current entry's uncompressed data; 0 at its end.
+    func readChunk(into buffer: UnsafeMutableRawBufferPointer) throws(PhonePackError) -> Int {
+        let n = archive_read_data(archive, buffer.baseAddress, buffer.count)
+        if n < 0 { throw corrupt("read entry data", Int32(n)) }
+        return n
     }
 
     private func readData(name: String, limit: Int) throws(PhonePackError) -> [UInt8] {
@@ -109,6 +144,15 @@ private func zipReadCallback(
         let n = try zip.file.read(
             fromAbsoluteOffset: zip.rangeStart + zip.position,
             into: UnsafeMutableRawBufferPointer(rebasing: zip.buffer[0..<want]))
+        if let blanked = zip.blanked {
+            let start = max(blanked.lowerBound, zip.position)
+            let end = min(blanked.upperBound, zip.position + Int64(n))
+            if start < end {
+                UnsafeMutableRawBufferPointer(
+                    rebasing: zip.buffer[Int(start - zip.position)..<Int(end - zip.position)]
+                ).initializeMemory(as: UInt8.self, repeating: 0)
+            }
+        }
         zip.position += Int64(n)
         bufferOut?.pointee = UnsafeRawPointer(zip.buffer.baseAddress)
         return n

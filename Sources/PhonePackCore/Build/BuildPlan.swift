@@ -18,6 +18,8 @@ struct PlannedEntry {
 struct BuildPlan {
     var layout: SharedAppLayout
     var package: APKInfo
+    /// Where the base APK's bytes are: a file (offset 0), or an entry of the export tar (its path in the tar).
+    var baseAPK: (path: String, offset: Int64, length: Int64?)
     var entries: [PlannedEntry] = []
     var droppedEntries = 0
 

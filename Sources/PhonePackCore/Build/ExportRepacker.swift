@@ -41,7 +41,8 @@ enum ExportRepacker {
                 message: "choose the app with --package (apps under data/app: \(found))")
         }
         let layout = SharedAppLayout(packageName: package)
-        var plan = BuildPlan(layout: layout, package: APKInfo(packageName: package, abis: [], permissions: []))
+        var plan = BuildPlan(
+            layout: layout, package: APKInfo(packageName: package, abis: [], permissions: []), baseAPK: ("", 0, nil))
         // By bytes: a hard link names exactly one earlier file, never another spelling of it.
         var keptFiles: [NameKey: TarEntry] = [:]
         var hardlinks: [TarEntry] = []
@@ -104,6 +105,7 @@ enum ExportRepacker {
             displayName: "\(file.path):\(baseAPK.path)")
         try SharedAppBuilder.confirmPackage(package, manifest: info.packageName, source: "\(file.path):\(baseAPK.path)")
         plan.package = info
+        plan.baseAPK = (baseAPK.path, baseAPK.dataOffset, baseAPK.size)
         return plan
     }
 }

@@ -4,21 +4,34 @@ import Glibc
 /// fixed mtime so the same input always gives the same bytes, SHA-256 computed while writing.
 public enum SharedAppBuilder {
     public static func build(_ options: BuildOptions) throws(PhonePackError) -> BuildResult {
-        var plan: BuildPlan
-        var exportFile: OpenFile?
-        switch options.input {
-        case .directory(let path):
-            plan = try planDirectory(path, options: options)
-        case .apks(let paths):
-            plan = try planAPKs(paths, extras: nil, options: options)
-        case .export(let path):
-            let file = try OpenFile.forReading(path)
-            exportFile = file
-            plan = try ExportRepacker.plan(export: file, options: options)
-        }
+        var (plan, exportFile) = try makePlan(options)
         plan.entries.sort { EntryPath.precedes($0.header.path, $1.header.path) }
         try plan.validate()
         return try write(plan, options: options, exportFile: exportFile)
+    }
+
+    /// The base APK a build of `options` would pack, read with its signatures: for the checks a release makes
+    /// before anything is built or uploaded.
+    public static func baseAPK(_ options: BuildOptions) throws(PhonePackError) -> APKInfo {
+        let (plan, exportFile) = try makePlan(options)
+        let base = plan.baseAPK
+        let file: OpenFile
+        if let exportFile { file = exportFile } else { file = try OpenFile.forReading(base.path) }
+        return try APKInfo.read(
+            from: file, offset: base.offset, length: base.length,
+            displayName: exportFile.map { "\($0.path):\(base.path)" } ?? base.path, signatures: true)
+    }
+
+    private static func makePlan(_ options: BuildOptions) throws(PhonePackError) -> (BuildPlan, OpenFile?) {
+        switch options.input {
+        case .directory(let path):
+            return (try planDirectory(path, options: options), nil)
+        case .apks(let paths):
+            return (try planAPKs(paths, extras: nil, options: options), nil)
+        case .export(let path):
+            let file = try OpenFile.forReading(path)
+            return (try ExportRepacker.plan(export: file, options: options), file)
+        }
     }
 
     // MARK: Planning from a folder or APK files
@@ -99,7 +112,7 @@ public enum SharedAppBuilder {
         }
         // Without --mtime or SOURCE_DATE_EPOCH, the newest input decides, so rebuilding unchanged input is stable.
         var newest: Int64 = 0
-        var plan = BuildPlan(layout: layout, package: info)
+        var plan = BuildPlan(layout: layout, package: info, baseAPK: (base.path, 0, nil))
         var walked: [(area: SharedAppLayout.Area, entries: [DirectoryWalk.Entry])] = []
         for (area, folder) in (extras ?? [:]).sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             let entries = try DirectoryWalk.entries(of: folder)

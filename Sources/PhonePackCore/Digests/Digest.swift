@@ -6,12 +6,27 @@ public enum DigestAlgorithm: Sendable {
     case sha256
     case md5
     case sha1
+    /// APK signatures (v2/v3 chunked SHA-512 digests, JAR `SHA-384-Digest`/`SHA-512-Digest`).
+    case sha384, sha512
+
+    /// The name OpenSSL fetches it by.
+    public var openSSLName: String {
+        switch self {
+        case .sha256: "SHA256"
+        case .md5: "MD5"
+        case .sha1: "SHA1"
+        case .sha384: "SHA384"
+        case .sha512: "SHA512"
+        }
+    }
 
     fileprivate var evp: OpaquePointer {
         switch self {
         case .sha256: fetchedDigests.sha256
         case .md5: fetchedDigests.md5
         case .sha1: fetchedDigests.sha1
+        case .sha384: fetchedDigests.sha384
+        case .sha512: fetchedDigests.sha512
         }
     }
 }
@@ -22,6 +37,8 @@ private final class FetchedDigests: @unchecked Sendable {
     let sha256 = EVP_MD_fetch(nil, "SHA256", nil)!
     let md5 = EVP_MD_fetch(nil, "MD5", nil)!
     let sha1 = EVP_MD_fetch(nil, "SHA1", nil)!
+    let sha384 = EVP_MD_fetch(nil, "SHA384", nil)!
+    let sha512 = EVP_MD_fetch(nil, "SHA512", nil)!
 }
 
 private let fetchedDigests = FetchedDigests()

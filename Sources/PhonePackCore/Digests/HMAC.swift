@@ -13,12 +13,7 @@ public enum HMAC {
     public static func authenticate(_ algorithm: DigestAlgorithm, key: [UInt8], message: [UInt8]) -> [UInt8] {
         let context = EVP_MAC_CTX_new(fetched.mac)!
         defer { EVP_MAC_CTX_free(context) }
-        let name =
-            switch algorithm {
-            case .sha256: "SHA256"
-            case .sha1: "SHA1"
-            case .md5: "MD5"
-            }
+        let name = algorithm.openSSLName
         // OSSL_PARAM keeps a pointer to the name, so init must run inside the scope that keeps it alive.
         name.withCString { namePointer in
             var params = [

@@ -192,6 +192,29 @@ public final class OpenFile: Sendable {
         try result.get()
     }
 
+    /// Exactly `count` bytes at `offset`; a file that ends first is an error naming it.
+    public func readExactly(_ count: Int, at offset: Int64) throws(PhonePackError) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let result = out.withUnsafeMutableBytes { raw in
+                Result { () throws(PhonePackError) -> Int in
+                    try read(
+                        fromAbsoluteOffset: offset + Int64(done),
+                        into: UnsafeMutableRawBufferPointer(rebasing: raw[done...]))
+                }
+            }
+            let n = try result.get()
+            guard n > 0 else {
+                throw PhonePackError(
+                    .corruptArchive, operation: "read", path: path,
+                    message: "ends at \(offset + Int64(done)), before \(count) bytes at \(offset) could be read")
+            }
+            done += n
+        }
+        return out
+    }
+
     /// Reads into the start of `bytes` (at `offset`, or at the current position); returns the count read.
     public func read(into bytes: inout [UInt8], fromAbsoluteOffset offset: Int64? = nil) throws(PhonePackError)
         -> Int
@@ -323,17 +346,25 @@ func retryingOnInterrupt<T: FixedWidthInteger>(_ call: () -> T) -> T {
 }
 
 extension OpenFile {
+    /// A new empty file with no name (created in `$TMPDIR` or /tmp and unlinked at once, so nothing is left
+    /// behind whatever happens), called `name` in messages.
+    public static func unnamedTemporary(name: String) throws(PhonePackError) -> OpenFile {
+        let folder = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+        var template = Array(joinPath(folder, "phonepack-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else {
+            throw .system("mkstemp", errno: errno, path: folder, operation: "create a temporary file")
+        }
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        unlink(String(cString: template))
+        return OpenFile(adopting: fd, path: name)
+    }
+
     /// Copies this stream to its end into a temporary file that has no name (created in `$TMPDIR` or /tmp and
     /// unlinked at once, so nothing is left behind whatever happens), for readers that need offsets. Returns it,
     /// positioned anywhere: read it with offsets or through `/proc/self/fd/N`.
     public func spoolToTemporaryFile() throws(PhonePackError) -> OpenFile {
-        let folder = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
-        var template = Array(joinPath(folder, "phonepack-stdin-XXXXXX").utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw .system("mkstemp", errno: errno, path: folder, operation: "spool standard input") }
-        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-        unlink(String(cString: template))
-        let spool = OpenFile(adopting: fd, path: "standard input")
+        let spool = try OpenFile.unnamedTemporary(name: "standard input")
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         defer { buffer.deallocate() }
         while true {

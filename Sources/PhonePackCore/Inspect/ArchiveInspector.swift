@@ -56,7 +56,7 @@ public enum ArchiveInspector {
         let file = try OpenFile.forReading(path)
         let size = try file.status().size
         if try FileKind.sniff(file) == .zip {
-            let info = try APKInfo.read(from: file)
+            let info = try APKInfo.read(from: file, signatures: true)
             return InspectReport(
                 file: path, kind: "apk", format: "zip", size: size, entries: nil, summary: nil, apk: info, export: nil)
         }

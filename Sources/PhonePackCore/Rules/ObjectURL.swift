@@ -32,5 +32,10 @@ public struct ObjectURL: Sendable, Equatable, CustomStringConvertible {
         self.key = String(rest.dropFirst(bucket.count + 1))
     }
 
+    /// Whether `text` is written as an object URL (`obs://…`, `oss://…`, `s3://…`) rather than a local path.
+    public static func looksLikeURL(_ text: String) -> Bool {
+        Scheme.allCases.contains { text.lowercased().hasPrefix($0.rawValue + "://") }
+    }
+
     public var description: String { "\(scheme.rawValue)://\(bucket)/\(key)" }
 }

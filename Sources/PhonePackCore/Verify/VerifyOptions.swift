@@ -13,6 +13,16 @@ public struct VerifyOptions: Sendable {
     public var destination: ObjectURL?
     /// Where the file's SHA-256 comes from. Unless it is computed, the file is read for its structure only.
     public var checksum = ChecksumSource.compute
+    /// Whether the APKs inside are checked as PackageManager would install them (signatures, alignment, ABIs,
+    /// SDK levels, splits). The emulator leaves this to its own package manager.
+    public var checkInstall = true
+    /// The phones the APKs are for.
+    public var install = InstallTarget()
+    /// What is installed (or was last released): the new APK must keep its signer and not lower its versionCode.
+    public var upgradeFrom: APKIdentity?
+    /// Report a lower versionCode / another signer than `upgradeFrom` as a warning, not a failure.
+    public var allowDowngrade = false
+    public var allowSignerChange = false
 
     public enum ChecksumSource: Sendable, Equatable {
         /// Read every byte and hash it (`verify`).
@@ -27,8 +37,9 @@ public struct VerifyOptions: Sendable {
     public init(
         profile: VerifyProfile, packageName: String? = nil, expectedSHA256: String? = nil,
         manifestPath: String? = nil, sharedFreeBytes: Int64? = nil, destination: ObjectURL? = nil,
-        checksum: ChecksumSource = .compute
+        checksum: ChecksumSource = .compute, install: InstallTarget = InstallTarget()
     ) {
+        self.install = install
         self.profile = profile
         self.packageName = packageName
         self.expectedSHA256 = expectedSHA256

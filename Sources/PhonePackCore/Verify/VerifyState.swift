@@ -84,8 +84,7 @@ struct VerifyState {
                 if entry.isSparse { offenses.add("file-types", name, "is a sparse file") }
                 if entry.kind == .file {
                     files.insert(NameKey(path))
-                    if path.hasSuffixBytes("/base.apk") || (profile == .alibabaSendFile && path.hasSuffixBytes(".apk"))
-                    {
+                    if path.hasSuffixBytes(".apk") {
                         apks.append(entry)
                     }
                 }
@@ -254,20 +253,44 @@ struct VerifyState {
             report.rules.append(
                 RuleResult(
                     id: "base-apk", status: .fail,
-                    detail: "no data/app/\(layout.packageName)-*/base.apk; the phone has nothing to install"))
+                    detail:
+                        "no data/app/\(layout.packageName)-*/base.apk; the phone has nothing to install (INSTALL_FAILED_INVALID_APK: missing base APK)"
+                ))
             return
         }
         var problems: [RuleResult.Offender] = []
         for entry in candidates {
             do {
+                let name = "\(file.path):\(entry.path)"
                 let info = try APKInfo.read(
-                    from: file, offset: entry.dataOffset, length: entry.size, displayName: "\(file.path):\(entry.path)")
+                    from: file, offset: entry.dataOffset, length: entry.size, displayName: name,
+                    signatures: options.checkInstall)
                 if info.packageName == layout.packageName {
                     report.apk = info
                     report.rules.append(
                         RuleResult(
                             id: "base-apk", status: .pass,
                             detail: "\(entry.path) is \(info.packageName) \(info.versionDescription)"))
+                    if options.checkInstall {
+                        // The splits: the other APKs of the same folder (data/app/<package>-<suffix>/).
+                        let folder = EntryPath.normalize(entry.path).path.utf8.dropLast("base.apk".utf8.count)
+                        var splits: [(name: String, info: APKInfo)] = []
+                        for other in apks where other.path != entry.path {
+                            let path = EntryPath.normalize(other.path).path
+                            guard path.utf8.starts(with: folder),
+                                !path.utf8.dropFirst(folder.count).contains(UInt8(ascii: "/"))
+                            else { continue }
+                            let splitName = "\(file.path):\(other.path)"
+                            splits.append(
+                                (
+                                    splitName,
+                                    try APKInfo.read(
+                                        from: file, offset: other.dataOffset, length: other.size,
+                                        displayName: splitName, signatures: true)
+                                ))
+                        }
+                        checkInstallable(base: (name, info), splits: splits)
+                    }
                     return
                 }
                 problems.append(.init(entry: entry.path, reason: "its manifest says package \(info.packageName)"))
@@ -319,10 +342,22 @@ struct VerifyState {
             return
         }
         do {
-            let info = try APKInfo.read(from: file)
+            let info = try APKInfo.read(from: file, signatures: options.checkInstall)
             report.apk = info
             report.rules.append(
                 RuleResult(id: "apk", status: .pass, detail: "\(info.packageName) \(info.versionDescription)"))
+            if options.checkInstall {
+                if info.splitName == nil {
+                    checkInstallable(base: (file.path, info), splits: [])
+                } else {
+                    let problems = InstallRules.problems(base: nil, splits: [(file.path, info)])
+                    report.rules.append(
+                        RuleResult(
+                            id: "installable", status: .fail, detail: "a split APK cannot be installed alone",
+                            offenders: problems.map { .init(entry: $0.location, reason: $0.line) },
+                            offenderCount: problems.count))
+                }
+            }
             if let expected = options.packageName, expected != info.packageName {
                 report.rules.append(
                     RuleResult(

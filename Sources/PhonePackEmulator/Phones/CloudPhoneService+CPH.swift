@@ -208,14 +208,15 @@ extension CloudPhoneService {
         } catch {
             throw Failure(status: 400, code: "CPS.0118", message: "Parameter invalid: \(error.description)")
         }
-        // One check of the tar serves every server of the call, as the service fetches it once.
+        // One check of the tar serves every server of the call, as the service fetches it once: its layout, then
+        // its base.apk as the phones' package manager sees it.
         var failure: EmulatedFailure?
+        var candidate: PackageManager.Candidate?
         let tar = obs.dataPath(bucket: push.bucket_name, key: push.object_path)
         if let tar {
-            let report = try? PackageVerifier.verify(
-                path: tar,
-                options: VerifyOptions(
-                    profile: .huaweiShareApp, packageName: push.package_name, checksum: .notNeeded))
+            var options = VerifyOptions(profile: .huaweiShareApp, packageName: push.package_name, checksum: .notNeeded)
+            options.checkInstall = false
+            let report = try? PackageVerifier.verify(path: tar, options: options)
             if let report, !report.passed {
                 let rule = report.rules.first { $0.status == .fail }
                 failure = EmulatedFailure(
@@ -223,6 +224,14 @@ extension CloudPhoneService {
                     message: "the tar breaks the share-app layout: \(rule?.id ?? ""): \(rule?.detail ?? "")")
             } else if report == nil {
                 failure = EmulatedFailure(code: "EMULATOR.LayoutRejected", message: "the object is not a readable tar")
+            } else {
+                do {
+                    candidate = try baseAPK(in: tar, package: push.package_name)
+                } catch let error as EmulatedFailure {
+                    failure = error
+                } catch {
+                    failure = EmulatedFailure(code: "EMULATOR.LayoutRejected", message: "\(error)")
+                }
             }
         } else {
             failure = EmulatedFailure(
@@ -230,8 +239,31 @@ extension CloudPhoneService {
         }
         return batch(serverIDs: push.server_ids, requestID: requestID) { server in
             if let failure { return (failure, nil) }
-            return (unpack(tar!, into: phones(of: server)), nil)
+            let phones = phones(of: server)
+            if let candidate {
+                for phone in phones {
+                    if let refusal = fleet.packages.refusal(candidate, on: phone) { return (refusal, nil) }
+                }
+                for phone in phones { fleet.packages.record(candidate, on: phone) }
+            }
+            return (unpack(tar!, into: phones), nil)
         }
+    }
+
+    /// The tar's `data/app/<package>-*/base.apk`, copied out for apksigner and read as the phones would.
+    private func baseAPK(in tar: String, package: String) throws -> PackageManager.Candidate {
+        let file = try OpenFile.forReading(tar)
+        let reader = try TarReader(file: file)
+        let layout = SharedAppLayout(packageName: package)
+        while let entry = try reader.next() {
+            guard entry.kind == .file, layout.isBaseAPK(EntryPath.normalize(entry.path).path) else { continue }
+            let copy = NSTemporaryDirectory() + "/phonepack-emulator-\(randomHex(16)).apk"
+            defer { try? FileManager.default.removeItem(atPath: copy) }
+            let bytes = try file.readExactly(Int(entry.size), at: entry.dataOffset)
+            try Data(bytes).write(to: URL(fileURLWithPath: copy))
+            return try fleet.packages.candidate(copy)
+        }
+        throw EmulatedFailure(code: "EMULATOR.LayoutRejected", message: "the tar has no base.apk for \(package)")
     }
 
     private func export(_ body: [UInt8], requestID: String) throws -> Response {

@@ -54,7 +54,8 @@ public struct CloudPhoneService: HTTPResponder {
         credentials = configuration.credentials
         obs = ObjectStorage(root: joinPath(root, "obs"), flavor: .obs)
         oss = ObjectStorage(root: joinPath(root, "oss"), flavor: .oss)
-        fleet = PhoneFleet(root: joinPath(root, "phones"))
+        fleet = PhoneFleet(
+            root: joinPath(root, "phones"), apiLevel: configuration.phoneAPILevel, abis: configuration.phoneABIs)
         servers = (1...max(1, configuration.serverCount)).map { "server" + format4($0) }
         phonesPerServer = max(1, configuration.phonesPerServer)
         instances = (1...max(1, configuration.instanceCount)).map { "kp" + format4($0) }

@@ -11,8 +11,14 @@ public struct PhoneFleet: Sendable {
     /// Tars pushed to phones and not unpacked yet: a push to 10,000 servers should cost the emulator nothing
     /// until a phone is looked at, so its time stays the emulated job time.
     private let pending = PendingUnpacks()
+    /// What each phone has installed, and what it refuses to install.
+    let packages: PackageManager
 
-    public init(root: String) { self.root = root }
+    public init(root: String, apiLevel: Int = 30, abis: [String] = ["arm64-v8a"]) {
+        self.root = root
+        try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        packages = PackageManager(root: root, apiLevel: apiLevel, abis: abis)
+    }
 
     /// Records that `tar` is to be unpacked at the `/` of each phone; done when the phone is next used.
     func schedule(tar: String, into phones: [String]) { pending.add(tar, to: phones) }
@@ -25,8 +31,14 @@ public struct PhoneFleet: Sendable {
             for folder in ["data/local/tmp", "data/media/0/Download", "data/system", "cache"] {
                 try fm.createDirectory(atPath: path + "/" + folder, withIntermediateDirectories: true)
             }
-            try Data("ro.product.model=phonepack-emulated\nro.build.version.release=12\n".utf8)
-                .write(to: URL(fileURLWithPath: path + "/data/local/tmp/build.prop"))
+            let release =
+                [28: "9", 29: "10", 30: "11", 31: "12", 32: "12", 33: "13", 34: "14", 35: "15"][
+                    packages.apiLevel] ?? "\(packages.apiLevel)"
+            try Data(
+                "ro.product.model=phonepack-emulated\nro.build.version.release=\(release)\nro.build.version.sdk=\(packages.apiLevel)\n"
+                    .utf8
+            )
+            .write(to: URL(fileURLWithPath: path + "/data/local/tmp/build.prop"))
         }
         for tar in pending.take(id) {
             var options = ExtractOptions(destination: path, filter: try ExportPathFilter())
@@ -59,14 +71,17 @@ public struct PhoneFleet: Sendable {
         try fm.copyItem(atPath: file, toPath: destination)
     }
 
-    /// Installs an APK the way the phone would: `/data/app/<package>-1/base.apk` and an empty data folder.
-    /// Returns the package name from the APK's manifest.
+    /// Installs an APK the way the phone would, or refuses it as PackageManager would (the error's code is
+    /// Android's): `/data/app/<package>-1/base.apk` and an empty data folder. Returns the package name.
     func install(apk: String, into id: String) throws -> String {
-        let info = try APKInfo.read(path: apk)
-        try place(file: apk, into: id, at: "/data/app/\(info.packageName)-1/base.apk")
+        let candidate = try packages.candidate(apk)
+        if let refusal = packages.refusal(candidate, on: id) { throw refusal }
+        let package = candidate.info.packageName
+        try place(file: apk, into: id, at: "/data/app/\(package)-1/base.apk")
         try FileManager.default.createDirectory(
-            atPath: try hostPath(id, "/data/data/\(info.packageName)"), withIntermediateDirectories: true)
-        return info.packageName
+            atPath: try hostPath(id, "/data/data/\(package)"), withIntermediateDirectories: true)
+        packages.record(candidate, on: id)
+        return package
     }
 
     /// Removes an app's code and data folders from a phone.
@@ -74,6 +89,7 @@ public struct PhoneFleet: Sendable {
         for folder in ["/data/data/\(package)", "/data/app/\(package)-1"] {
             if let path = try? hostPath(id, folder) { try? FileManager.default.removeItem(atPath: path) }
         }
+        packages.remove(package, from: id)
     }
 
     /// Writes a tar of the phone's `/data` and `/cache` entries that `filter` selects, with Android owners,
@@ -146,7 +162,8 @@ public struct PhoneFleet: Sendable {
         return (try? APKInfo.read(path: app + "/" + folder + "/base.apk"))?.versionCode
     }
 
-    /// A few shell commands, enough for tests and the demo: `ls`, `cat`, `echo`, `getprop`, `pm list packages`.
+    /// A few shell commands, enough for tests and the demo: `ls`, `cat`, `echo`, `getprop`, `pm list packages`,
+    /// `pm install`.
     func shell(_ id: String, _ command: String) -> (ok: Bool, output: String) {
         let words = command.split(separator: " ").map(String.init)
         do {
@@ -168,6 +185,17 @@ public struct PhoneFleet: Sendable {
                     lines.map { wanted.isEmpty ? String($0) : String($0.dropFirst(wanted.count)) }.joined(
                         separator: "\n")
                 )
+            case "pm" where words.count >= 3 && words[1] == "install":
+                // `pm install [-r] [-t] [-d] PATH`: Android's answer, "Success" or "Failure [INSTALL_…: …]".
+                guard let path = words.dropFirst(2).last(where: { !$0.hasPrefix("-") }) else {
+                    return (false, "Error: no package specified")
+                }
+                do {
+                    _ = try install(apk: try hostPath(id, path), into: id)
+                    return (true, "Success")
+                } catch let refusal as EmulatedFailure {
+                    return (false, refusal.message)
+                }
             case "pm" where words.dropFirst().prefix(2) == ["list", "packages"]:
                 // Android's options that matter here: --show-versioncode, and a filter (a substring of the name).
                 let options = words.dropFirst(3)
@@ -182,7 +210,7 @@ public struct PhoneFleet: Sendable {
             default:
                 return (
                     false,
-                    "/system/bin/sh: \(words.first ?? ""): not found in the emulator (ls, cat, echo, getprop, pm list packages)"
+                    "/system/bin/sh: \(words.first ?? ""): not found in the emulator (ls, cat, echo, getprop, pm list packages, pm install)"
                 )
             }
         } catch {
@@ -201,7 +229,7 @@ final class PendingUnpacks: Sendable {
 }
 
 /// A failure of an emulated job or request, with the code the emulator reports.
-struct EmulatedFailure: Error {
+struct EmulatedFailure: Error, Sendable {
     var code: String
     var message: String
 }

@@ -38,6 +38,9 @@ public struct EmulatorConfiguration: Sendable {
     public var faultKinds = FaultKind.allCases
     public var seed: UInt64 = 1
     public var minimumPartSize: Int64 = 100 << 10
+    /// What the phones' package manager checks APKs against.
+    public var phoneAPILevel = 30
+    public var phoneABIs = ["arm64-v8a", "armeabi-v7a", "armeabi"]
     /// Where to record every request as it arrived, for the signature oracle (nil: nowhere).
     public var wireLogPath: String?
 

@@ -9,7 +9,9 @@ struct InspectCommand: ParsableCommand {
             For a tar: entry counts, total bytes, the apps found (package, version, ABIs from each \
             data/app/*/base.apk) and the largest files; --long lists entries like 'tar tv' with numeric \
             owners; --tree shows folders with their total sizes.
-            For an APK: package, version, SDK levels, ABIs and permissions.
+            For an APK: package, version, SDK levels, ABIs, permissions, the signature schemes present and \
+            verified (as apksigner verify judges them), each signer's certificate (subject, SHA-256 as apksigner \
+            prints it, key algorithm and size) and, for a rotated key, the lineage oldest first.
 
             Examples:
               phonepack inspect app.tar                  # package, version, areas, sizes
@@ -106,9 +108,23 @@ struct InspectCommand: ParsableCommand {
         say(
             "  sdk          min \(apk.minSdk.map(String.init) ?? "?"), target \(apk.targetSdk.map(String.init) ?? "?")")
         say("  abis         \(apk.abis.isEmpty ? "none (no native code)" : apk.abis.joined(separator: " "))")
+        // One say per line: say escapes a newline inside its text (text from an APK is hostile).
+        for (index, permission) in (apk.permissions.isEmpty ? ["none"] : apk.permissions).enumerated() {
+            say("  \(index == 0 ? "permissions" : "           ")  \(permission)")
+        }
+        guard let signature = apk.signature else { return }
+        let schemes = signature.schemes.map { "\($0.name)\($0.verified ? " (verified)" : "")" }
+        say("  schemes      \(schemes.isEmpty ? "none" : schemes.joined(separator: ", "))")
         say(
-            "  permissions  \(apk.permissions.isEmpty ? "none" : apk.permissions.joined(separator: "\n               "))"
+            "  signature    \(signature.verified ? "verifies" : "DOES NOT VERIFY: \(signature.failure?.description ?? "")")"
         )
+        for (index, signer) in signature.signers.enumerated() {
+            say("  signer \(index + 1)     \(signer.subject)")
+            say("               SHA-256 \(signer.sha256), \(signer.keyAlgorithm) \(signer.keyBits)")
+        }
+        for (index, certificate) in signature.lineage.enumerated() {
+            say("  lineage \(index + 1)    \(certificate.subject), SHA-256 \(certificate.sha256)")
+        }
     }
 
     /// One line as GNU tar's `tar -tv --numeric-owner` prints it in UTC: owner left, size right-aligned so that

@@ -1,4 +1,6 @@
 import ArgumentParser
+import FoundationEssentials
+import PhonePackCloud
 import PhonePackCore
 
 extension VerifyProfile: ExpressibleByArgument {}
@@ -11,6 +13,15 @@ struct VerifyCommand: ParsableCommand {
             One streaming pass, nothing extracted. Each rule prints PASS, FAIL, WARN or SKIP with the \
             offending entries. Exit status: 0 all rules pass, 1 a rule failed, 2 the file could not be read.
 
+            Every APK inside (or the APK itself) is checked as Android's PackageManager would install it: \
+            signature: its v1/v2/v3/v3.1 signatures, as 'apksigner verify' judges them for every Android version \
+            from its minSdkVersion (targetSdkVersion 30+ needs v2 or later); installable: resources.arsc stored and \
+            aligned (targetSdk 30+), native libraries stored and page-aligned with extractNativeLibs="false", an \
+            ABI the phones run, minSdkVersion within --phone-api, no android:testOnly, splits of the same package, \
+            versionCode and signer; upgrade (with --upgrade-from): the installed signer kept (or named by a v3 \
+            lineage), versionCode not lowered. Each problem names the APK, the entry and the INSTALL_* code the \
+            phone would report.
+
             Profiles:
               huawei-share-app   CPH PushShareApps: one package's data/app, data/data, external and obb areas,
                                  a base.apk whose manifest names that package, no devices, setuid, unsafe links
@@ -22,6 +33,8 @@ struct VerifyCommand: ParsableCommand {
               phonepack verify app.tar
               phonepack verify app.tar --manifest app.tar.manifest.json
               phonepack verify app.tar --to obs://my-bucket/apps/app.tar --json
+              phonepack verify app.apk --profile alibaba-sendfile --phone-api 30
+              phonepack verify new.tar --upgrade-from obs://my-bucket/apps/app-1.4.tar
             """
     )
 
@@ -46,6 +59,14 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "The upload target (obs://bucket/key, oss://bucket/key); its names are checked.")
     var to: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "What the phones have: an APK or app tar, local or obs:// / oss:// (default profile's credentials). Its signer must sign the new APK (or be in its v3 lineage), its versionCode must not be higher.",
+            valueName: "old"))
+    var upgradeFrom: String?
+
+    @OptionGroup(title: "Phones") var phones: InstallTargetFlags
+
     @OptionGroup var outputOptions: OutputOptions
 
     func validate() throws {
@@ -59,6 +80,11 @@ struct VerifyCommand: ParsableCommand {
             profile: profile, packageName: package, expectedSHA256: sha256, manifestPath: manifest)
         options.sharedFreeBytes = sharedFree?.bytes
         options.destination = try to.map { try ObjectURL(parsing: $0) }
+        options.install = phones.target
+        if let upgradeFrom {
+            let session = CloudSession(environment: ProcessInfo.processInfo.environment, profile: nil)
+            options.upgradeFrom = try session.upgradeBaseline(upgradeFrom)
+        }
 
         var report: VerifyReport
         if file == "-" {

@@ -13,8 +13,10 @@ struct PhonesCommand: ParsableCommand {
             apps runs `pm list packages --show-versioncode [P]` on every phone (Huawei: every phone CPH lists, \
             or --phones) or instance (Alibaba: every instance, or --instances, which implies --cloud alibaba) \
             through the cloud's command API, and prints one line per target and package and the count of targets \
-            per version. CPH returns at most 1,024 bytes of output per phone: give --package on phones with many \
-            apps. Exit 1 when a target did not answer (listed under failures), 3 when the API could not be reached.
+            per version, with the signer (certificate SHA-256) of the release that shipped that versionCode, from \
+            the release records (pm prints no signers; a phone that refused an update keeps the version it had, \
+            so a stale versionCode here is a refused install). CPH returns at most 1,024 bytes of output per \
+            phone: give --package on phones with many apps. Exit 1 when a target did not answer (listed under failures), 3 when the API could not be reached.
 
             Examples:
               phonepack phones huawei-servers
@@ -84,7 +86,7 @@ struct PhonesCommand: ParsableCommand {
         guard !wait.noWait else { throw ValidationError("phones apps reads the commands' output: drop --no-wait") }
         let kind = cloudKind ?? (instances != nil ? .alibaba : .huawei)
         let progress = ProgressLine.make(quiet: outputOptions.silent)
-        let inventory: Inventory
+        var inventory: Inventory
         switch kind {
         case .huawei:
             guard instances == nil else {
@@ -101,6 +103,7 @@ struct PhonesCommand: ParsableCommand {
         case .koophone:
             throw ValidationError("phones apps covers huawei and alibaba (KooPhone has no instance listing here)")
         }
+        inventory.attachReleasedSigners(ReleaseHistory(stateDirectory: cloud.session().stateDirectory))
         if outputOptions.json {
             print(JSONOutput.string(inventory))
         } else {
@@ -112,10 +115,12 @@ struct PhonesCommand: ParsableCommand {
                 )
             }
             say("")
-            say("\("PACKAGE".padded(to: 40))  \("VERSION CODE".padded(to: 12))  TARGETS")
+            say(
+                "\("PACKAGE".padded(to: 40))  \("VERSION CODE".padded(to: 12))  \("TARGETS".padded(to: 7))  SIGNER (AS RELEASED)"
+            )
             for version in inventory.versions {
                 say(
-                    "\(version.package.padded(to: 40))  \((version.versionCode.map(String.init) ?? "-").padded(to: 12))  \(version.targets)"
+                    "\(version.package.padded(to: 40))  \((version.versionCode.map(String.init) ?? "-").padded(to: 12))  \(String(version.targets).padded(to: 7))  \(version.releasedSigner ?? "-")"
                 )
             }
             if !inventory.failures.isEmpty {

@@ -9,6 +9,10 @@ struct ReleaseRollback: ParsableCommand {
             The previous good version is the newest earlier release of the same package to the same cloud that \
             completed on every target with a different file. Its object must still hold that file (versioned keys \
             such as obs://bucket/apps/app-1.2.tar keep it). The rollback is a release of its own, with its own id.
+            Android refuses an older versionCode over a newer one (INSTALL_FAILED_VERSION_DOWNGRADE): a rollback \
+            to a lower versionCode stops before sending unless --allow-downgrade (for phones that uninstall the app \
+            first); to undo a bad release on phones that keep the app, release the old code with a higher \
+            versionCode.
 
             Examples:
               phonepack release rollback r20261201-140512-ab12
@@ -19,6 +23,11 @@ struct ReleaseRollback: ParsableCommand {
     var id: String
 
     @OptionGroup var preflight: PreflightFlag
+    @Flag(
+        help:
+            "Roll back to a lower versionCode anyway (phones that have the newer version refuse it unless the app was uninstalled)."
+    )
+    var allowDowngrade = false
 
     @OptionGroup var wait: WaitFlags
     @OptionGroup var cloud: CloudOptions
@@ -26,7 +35,8 @@ struct ReleaseRollback: ParsableCommand {
     @OptionGroup var fleetOutput: FleetOutputFlags
 
     func run() throws {
-        let record = try control(cloud, wait: wait, json: outputOptions.json).rollback(id, preflight: preflight.enabled)
+        let record = try control(cloud, wait: wait, json: outputOptions.json).rollback(
+            id, preflight: preflight.enabled, allowDowngrade: allowDowngrade)
         try reportRelease(
             record, json: outputOptions.json, onlyFailures: fleetOutput.onlyFailures,
             page: fleetOutput.html)

@@ -19,7 +19,10 @@ struct ReleaseStart: ParsableCommand {
             PHONEPACK_<SERVICE>_ENDPOINT, the profile, or --region.
             Pre-flight, before anything is built or sent: every id must be in the cloud's own listing (all pages) and \
             listed once, and every field of every call within the vendor's rules; otherwise exit 2 naming every bad \
-            id. Waves: --waves 1,10%,50%,100% (cumulative), --canary N (= N,100%); a wave with more failures than
+            id. The APK must be one the phones install (see verify --help: signature, installable) and follow the \
+            last completed release of its package to the same cloud: the same signer (or a v3 lineage naming it) \
+            and a versionCode no lower, else exit 1 with the INSTALL_* code the phones would report \
+            (--allow-downgrade, --allow-signer-change send it anyway). Waves: --waves 1,10%,50%,100% (cumulative), --canary N (= N,100%); a wave with more failures than
             --max-failures halts the release (exit 1; exit 3 when the API could not be reached); --pause stops after \
             each wave until `phonepack release resume ID`.
 
@@ -51,6 +54,8 @@ struct ReleaseStart: ParsableCommand {
     @Option(help: "Folder on the phone (Alibaba).")
     var phonePath = "/sdcard/Download/"
 
+    @OptionGroup(title: "Phones") var phones: InstallTargetFlags
+    @OptionGroup var continuity: ContinuityFlags
     @OptionGroup var transfer: AlibabaTransferFlags
     @OptionGroup var rate: RateFlags
     @OptionGroup var stored: ObjectPropertyFlags
@@ -99,6 +104,9 @@ struct ReleaseStart: ParsableCommand {
         plan.uploadEndpoint = session.phoneSideOSSEndpoint(explicit: transfer.uploadEndpoint)
         plan.policy = rollout.policy
         plan.preflight = preflight.enabled
+        plan.installTarget = phones.target
+        plan.allowDowngrade = continuity.allowDowngrade
+        plan.allowSignerChange = continuity.allowSignerChange
         if dryRun.dryRun {
             let fleet: Fleet =
                 destination.scheme == .obs ? .huawei(try session.cphClient()) : .alibaba(try session.alibabaClient())
