@@ -99,6 +99,8 @@ let package = Package(
             name: "PhonePackCLITests",
             // The CLI itself too (@testable), so the help's examples are parsed as the binary would parse them.
             dependencies: ["phonepack", "PhonePackCore", "PhonePackCloud", "PhonePackTestSupport"],
+            // Read from the checkout by path (the binary under test reads them too), not bundled.
+            exclude: ["Snapshots", "Fixtures"],
             swiftSettings: strictSettings
         ),
     ]

@@ -15,7 +15,9 @@ struct TarWriterTests {
         for (index, size) in sizes.enumerated() {
             let name = "d/f\(index)"
             try writer.writeHeader(
-                TarEntryHeader(path: name, kind: .file(size: Int64(size)), permissions: 0o644, uid: 0, gid: 0, mtime: 0)
+                TarEntryHeader(
+                    path: name, kind: .file(size: Int64(size)), permissions: 0o644, uid: 0, gid: 0,
+                    mtime: FileTime(seconds: 0))
             )
             let data = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ index) }
             // Even entries go through the copying path, odd ones are read into the pipeline's own buffers.

@@ -139,7 +139,9 @@ build("c12-existing", [f("existing.txt", b"from the archive\n")], ["existing.txt
 # c13: a path through a symlink that already exists in DIR
 build("c13-planted-symlink", [f("pre/owned.txt")], ["pre"], prepare=[{"symlink": "pre", "target": o}])
 # c14: duplicate name: file, then symlink to outside, then file again (write-through)
-build("c14-duplicate", [f("dup", b"one\n"), sym("dup", o + "/target"), f("dup", b"overwrite\n")], ["dup"])
+# As GNU tar, the last copy wins: each replaces the name (a new file renamed over it), never writing through
+# the symlink in between; nothing outside changes.
+build("c14-duplicate", [f("dup", b"one\n"), sym("dup", o + "/target"), f("dup", b"overwrite\n")], [], fails=False)
 # c15: symlink to an outside folder, then a directory entry of the same name with mode 0777
 build("c15-dir-over-symlink", [sym("d", o + "/dir"), d("d/", mode=0o777)], ["d"])
 # c16: a 300-byte component, a 6 kB path, 200 levels
@@ -186,7 +188,9 @@ write_raw("c31-bad-checksum", [raw_header(b"zero.txt", size=8), pad(b"payload\n"
 # more: the CVE-2025-45582 pattern, a second run through a link the first run planted
 build("x01-two-runs", [sym("x", o), f("x/owned.txt")], ["x/owned.txt"], runs=2)
 # more: hard link to a symlink, hard link to a folder
-build("x02-hardlink-to-symlink", [sym("sl", o + "/target"), hard("hl", "sl"), f("hl", b"overwrite\n")], ["hl"])
+# (linked as GNU tar does: a second name for the symlink itself, then replaced by the file, never written through)
+build("x02-hardlink-to-symlink", [sym("sl", o + "/target"), hard("hl", "sl"), f("hl", b"overwrite\n")], [],
+      fails=False)
 build("x03-hardlink-to-dir", [d("dir/"), hard("hl", "dir")], ["hl"])
 # more: relative symlink escaping, then a folder entry through it with a file
 build("x04-relative-escape", [d("a/"), sym("a/up", "../../" + os.path.basename(o)), d("a/up/dir2/"),

@@ -99,7 +99,7 @@ extension ObjectTransfer {
 
         if let (header, entries) = journal.load() {
             let sameFile =
-                header.size == status.size && header.mtimeNanoseconds == status.mtimeNanoseconds
+                header.size == status.size && header.mtimeNanoseconds == status.modified.fingerprint
                 && header.inode == status.inode
             if !sameFile || (settings.partSize != nil && settings.partSize != header.partSize) {
                 notice?(
@@ -139,7 +139,8 @@ extension ObjectTransfer {
             try journal.start(
                 UploadJournalHeader(
                     endpoint: endpointName, bucket: store.bucket, key: key, file: absolute, size: status.size,
-                    mtimeNanoseconds: status.mtimeNanoseconds, inode: status.inode, partSize: partSize, uploadID: id))
+                    mtimeNanoseconds: status.modified.fingerprint, inode: status.inode, partSize: partSize, uploadID: id
+                ))
             uploadID = id
         }
         let id = uploadID!

@@ -35,7 +35,8 @@ struct BuildPlan {
         entries.append(
             PlannedEntry(
                 header: TarEntryHeader(
-                    path: path, kind: .directory, permissions: mode, uid: uid, gid: gid, mtime: mtime),
+                    path: path, kind: .directory, permissions: mode, uid: uid, gid: gid, mtime: FileTime(seconds: mtime)
+                ),
                 source: .none))
     }
 

@@ -43,9 +43,10 @@ enum ExportRepacker {
         let layout = SharedAppLayout(packageName: package)
         var plan = BuildPlan(
             layout: layout, package: APKInfo(packageName: package, abis: [], permissions: []), baseAPK: ("", 0, nil))
-        // By bytes: a hard link names exactly one earlier file, never another spelling of it.
-        var keptFiles: [NameKey: TarEntry] = [:]
-        var hardlinks: [TarEntry] = []
+        // By bytes: a hard link names exactly one earlier entry, never another spelling of it. What each name is
+        // at this point of the archive (the last copy wins), a hard link resolved to the file or symlink it is.
+        var kept: [NameKey: TarEntry] = [:]
+        var hardlinks: [(link: TarEntry, target: TarEntry)] = []
         var baseAPK: TarEntry?
         for entry in candidates where layout.area(of: entry.path) != nil {
             let where_ = "\(file.path):\(entry.path)"
@@ -56,21 +57,31 @@ enum ExportRepacker {
             }
             var header = TarEntryHeader(
                 path: entry.path, kind: .directory, permissions: entry.permissions, uid: UInt32(clamping: entry.uid),
-                gid: UInt32(clamping: entry.gid), mtime: options.mtime.map { min($0, entry.mtime) } ?? entry.mtime,
+                gid: UInt32(clamping: entry.gid),
+                mtime: options.mtime.map { min(FileTime(seconds: $0), entry.mtime) } ?? entry.mtime,
                 xattrs: entry.xattrs.map { ($0.name, $0.value) })
             switch entry.kind {
             case .directory:
                 plan.entries.append(PlannedEntry(header: header, source: .none))
             case .file:
                 header.kind = .file(size: entry.size)
-                keptFiles[NameKey(entry.path)] = entry
+                kept[NameKey(entry.path)] = entry
                 plan.entries.append(PlannedEntry(header: header, source: .archive(offset: entry.dataOffset)))
                 if layout.isBaseAPK(entry.path) { baseAPK = entry }
             case .symlink:
                 header.kind = .symlink(target: entry.linkTarget ?? "")
+                kept[NameKey(entry.path)] = entry
                 plan.entries.append(PlannedEntry(header: header, source: .none))
             case .hardlink:
-                hardlinks.append(entry)
+                guard let target = entry.linkTarget.flatMap({ kept[NameKey($0)] }) else {
+                    throw PhonePackError(
+                        .invalidInput, operation: "read export", path: where_,
+                        message:
+                            "is a hard link to \(entry.linkTarget ?? "?"), which is not an earlier file or symlink of \(package)"
+                    )
+                }
+                kept[NameKey(entry.path)] = target
+                hardlinks.append((entry, target))
             default:
                 throw PhonePackError(
                     .invalidInput, operation: "read export", path: where_,
@@ -78,23 +89,25 @@ enum ExportRepacker {
             }
         }
         plan.droppedEntries = total - plan.entries.count - hardlinks.count
-        // A hard link becomes a copy of its target's data: sorting may put it before the target, and a tar's hard
-        // link must name an earlier entry.
-        for link in hardlinks {
-            guard let target = link.linkTarget.flatMap({ keptFiles[NameKey($0)] }) else {
-                throw PhonePackError(
-                    .invalidInput, operation: "read export", path: "\(file.path):\(link.path)",
-                    message: "is a hard link to \(link.linkTarget ?? "?"), which is not part of \(package)")
-            }
+        // A hard link becomes a copy of what it names: sorting may put it before its target, and a tar's hard link
+        // must name an earlier entry. A copy is the same inode on the phone: it keeps the target's extended
+        // attributes (its SELinux label) when the link entry carries none of its own, as GNU tar writes them.
+        for (link, target) in hardlinks {
             plan.entries.append(
                 PlannedEntry(
                     header: TarEntryHeader(
-                        path: link.path, kind: .file(size: target.size), permissions: link.permissions,
+                        path: link.path,
+                        kind: target.kind == .symlink
+                            ? .symlink(target: target.linkTarget ?? "") : .file(size: target.size),
+                        permissions: link.permissions,
                         uid: UInt32(clamping: link.uid), gid: UInt32(clamping: link.gid),
-                        mtime: options.mtime.map { min($0, link.mtime) } ?? link.mtime,
-                        xattrs: link.xattrs.map { ($0.name, $0.value) }),
-                    source: .archive(offset: target.dataOffset)))
+                        mtime: options.mtime.map { min(FileTime(seconds: $0), link.mtime) } ?? link.mtime,
+                        xattrs: (link.xattrs.isEmpty ? target.xattrs : link.xattrs).map { ($0.name, $0.value) }),
+                    source: target.kind == .symlink ? .none : .archive(offset: target.dataOffset)))
         }
+        // A name the export lists twice is written once, with its last copy: what extract, cat and diff take.
+        var written: Set<NameKey> = []
+        plan.entries = plan.entries.reversed().filter { written.insert(NameKey($0.header.path)).inserted }.reversed()
         guard let baseAPK else {
             throw PhonePackError(
                 .invalidInput, operation: "read export", path: file.path,

@@ -144,7 +144,7 @@ public enum SharedAppBuilder {
                 PlannedEntry(
                     header: TarEntryHeader(
                         path: layout.root(.app) + "/" + file.archivePath, kind: .file(size: status.size),
-                        permissions: app.fileMode, uid: app.uid, gid: app.gid, mtime: mtime),
+                        permissions: app.fileMode, uid: app.uid, gid: app.gid, mtime: FileTime(seconds: mtime)),
                     source: .file(directory: parentDirectory(file.source), name: lastPathComponent(file.source))))
         }
         for (area, entries) in walked {
@@ -176,7 +176,8 @@ public enum SharedAppBuilder {
                 plan.entries.append(
                     PlannedEntry(
                         header: TarEntryHeader(
-                            path: path, kind: kind, permissions: mode, uid: owner.uid, gid: owner.gid, mtime: mtime),
+                            path: path, kind: kind, permissions: mode, uid: owner.uid, gid: owner.gid,
+                            mtime: FileTime(seconds: mtime)),
                         source: source))
             }
         }

@@ -19,8 +19,8 @@ public enum ChecksumLine {
     /// than FILE; `nil` otherwise.
     public static func sidecarSHA256(of path: String) -> String? {
         guard let sidecar = try? OpenFile.forReading(path + ".sha256"), let text = try? sidecar.readToEnd(limit: 4096),
-            let sidecarTime = try? sidecar.status().mtimeNanoseconds,
-            let fileTime = try? FileStatus.of(path).mtimeNanoseconds, sidecarTime >= fileTime
+            let sidecarTime = try? sidecar.status().modified,
+            let fileTime = try? FileStatus.of(path).modified, sidecarTime >= fileTime
         else { return nil }
         return sha256(in: text)
     }

@@ -77,6 +77,10 @@ public struct ExtractReport: Sendable, Codable {
     /// (`security.capability`, `trusted.*`, … are set only with `--privileged-xattrs`). Counted when any
     /// xattr flag was given.
     public var droppedXattrs = 0
+    /// Entries created whose mode, owner, time or extended attribute could not be set as the archive says
+    /// (first 1,000 listed, all counted): the extraction is not faithful for them.
+    public var metadataFailures: [Note] = []
+    public var metadataFailureCount = 0
     public var warnings: [String] = []
 
     init(archive: String, destination: String) {

@@ -8,6 +8,9 @@ struct ExtractionPolicy {
     enum Verdict: Equatable, Sendable {
         /// Create it at this (normalised, stripped) path.
         case extract(path: String)
+        /// A name the archive had before: the later entry replaces what the earlier one created (as GNU tar does:
+        /// the last copy wins), never a folder by a non-folder or the other way round.
+        case replace(path: String)
         /// Leave it out for a harmless reason (a device, a filtered path, the root entry).
         case skip(reason: String)
         /// Leave it out because it is unsafe or inconsistent; the archive deserves a closer look.
@@ -22,8 +25,9 @@ struct ExtractionPolicy {
     /// `e\u{301}`, are one name there and the later one is refused. Linux file systems usually do not, and then
     /// names are compared as bytes only.
     var foldsCase = false
-    /// Names seen so far, as bytes, with what each is: nothing may be created through a symlink, and only a
-    /// regular file is a valid hard-link target. One table, so each entry costs one lookup and one insert.
+    /// Names seen so far, as bytes, with what each is now (a later copy replaces an earlier one): nothing may be
+    /// created through a symlink, and a folder is no hard-link target. One table, so each entry costs one lookup
+    /// and one insert.
     private var seen: [NameKey: TarEntry.Kind] = [:]
     /// How many of ``seen`` are symlinks: while none, no path needs its folders looked up.
     private var symlinkCount = 0
@@ -47,8 +51,9 @@ struct ExtractionPolicy {
         if problem == .empty {
             return .skip(reason: "the destination folder itself (its mode, owner and times are kept)")
         }
-        if let problem { return .refuse(reason: problem.description) }
+        // Not selected first: an entry left out by --include is never created, whatever its name.
         guard filter.selects(normalized) else { return .skip(reason: "not selected by --include/--exclude") }
+        if let problem { return .refuse(reason: problem.description) }
         var path = normalized
         if stripComponents > 0 {
             let components = pathComponents(normalized)
@@ -72,11 +77,15 @@ struct ExtractionPolicy {
             return .refuse(reason: "inside \(folder), which was refused")
         }
         let key = NameKey(path)
-        if seen[key] != nil {
+        let earlier = seen[key]
+        if let earlier, (earlier == .directory) != (entry.kind == .directory) {
             if entry.kind == .directory { refusedFolders.insert(key) }
-            return .refuse(reason: "duplicate entry (a later copy would replace the earlier one)")
+            return .refuse(
+                reason: earlier == .directory
+                    ? "would replace the folder of the same name earlier in the archive"
+                    : "a folder that would replace the \(earlier.rawValue) of the same name earlier in the archive")
         }
-        if foldsCase, let first = seenFolded[path.lowercased()] {
+        if earlier == nil, foldsCase, let first = seenFolded[path.lowercased()] {
             if entry.kind == .directory { refusedFolders.insert(key) }
             return .refuse(reason: "collides with \(first) on this file system, which folds case and Unicode forms")
         }
@@ -86,16 +95,35 @@ struct ExtractionPolicy {
                 return .refuse(reason: "hard link to \(entry.linkTarget ?? ""): \(target.problem!)")
             }
             let stripped = pathComponents(target.path).dropFirst(stripComponents).joined(separator: "/")
-            guard seen[NameKey(stripped)] == .file else {
+            // Any earlier entry extract created but a folder, as GNU tar links them: a file, a symlink (the link
+            // itself, never what it points to), or another hard link (the same inode); never through a symlink.
+            if leftAlone.contains(NameKey(stripped)) {
+                return .skip(
+                    reason:
+                        "hard link to \(entry.linkTarget ?? ""), which exists in the destination and was left as it is")
+            }
+            guard let kind = seen[NameKey(stripped)], kind != .directory, symlinkPrefix(of: stripped) == nil else {
                 return .refuse(
-                    reason: "hard link to \(entry.linkTarget ?? ""), which is not an earlier file of the archive")
+                    reason:
+                        "hard link to \(entry.linkTarget ?? ""), which is not an earlier file, symlink or hard link extracted from the archive"
+                )
             }
         }
         seen[key] = entry.kind
-        if entry.kind == .symlink { symlinkCount += 1 }
+        if entry.kind == .symlink, earlier != .symlink { symlinkCount += 1 }
         if foldsCase { seenFolded[path.lowercased()] = path }
-        return .extract(path: path)
+        return earlier == nil ? .extract(path: path) : .replace(path: path)
     }
+
+    /// Forgets a name whose entry was not created after all (the destination had it): a later copy is then not
+    /// a replacement of this run's own work, and a hard link cannot name it.
+    mutating func forget(_ path: String) {
+        seen.removeValue(forKey: NameKey(path))
+        leftAlone.insert(NameKey(path))
+    }
+
+    /// Names the destination already had and this run left alone (without --overwrite).
+    private var leftAlone: Set<NameKey> = []
 
     /// The earliest symlink entry that `path` would pass through.
     private func symlinkPrefix(of path: String) -> String? {

@@ -10,8 +10,9 @@ struct ExtractionRun {
     var policy: ExtractionPolicy
     /// Open folders along the path of the last entry, so siblings need no new lookups.
     var openDirectories: [(name: Substring, directory: OpenFile)] = []
-    /// Folders this run created from archive entries, with the metadata to apply at the end.
-    var createdDirectories: [(path: String, entry: TarEntry)] = []
+    /// Folders this run created, by path: with the metadata of their own entry (wherever it came in the archive,
+    /// the last one when listed twice) to apply at the end, or `nil` while only implied by the entries inside.
+    var createdDirectories: [NameKey: TarEntry?] = [:]
     let isRoot = geteuid() == 0
     /// The process umask: bits of a mode it narrows are put back with `fchmod`.
     var umask: mode_t = 0o022
@@ -65,7 +66,9 @@ struct ExtractionRun {
             case .refuse(let reason):
                 note(\.refused, entry.path, reason)
             case .extract(let path):
-                try create(entry, at: path, reader: reader)
+                try create(entry, at: path, reader: reader, replacing: false)
+            case .replace(let path):
+                try create(entry, at: path, reader: reader, replacing: true)
             }
         }
         _ = try reader.finish()
@@ -81,7 +84,10 @@ struct ExtractionRun {
 
     // MARK: Creating entries
 
-    mutating func create(_ entry: TarEntry, at path: String, reader: TarReader) throws(PhonePackError) {
+    /// Creates `entry` at `path`; `replacing`: over what an earlier entry of the same name created.
+    mutating func create(_ entry: TarEntry, at path: String, reader: TarReader, replacing: Bool)
+        throws(PhonePackError)
+    {
         var components = pathComponents(path)
         let name = String(components.removeLast())
         let parent: OpenFile
@@ -95,11 +101,11 @@ struct ExtractionRun {
         case .directory:
             try createDirectory(entry, name: name, path: path, in: parent)
         case .file:
-            try createFile(entry, name: name, path: path, in: parent, reader: reader)
+            try createFile(entry, name: name, path: path, in: parent, reader: reader, replacing: replacing)
         case .symlink:
-            try createSymlink(entry, name: name, path: path, in: parent)
+            try createSymlink(entry, name: name, path: path, in: parent, replacing: replacing)
         case .hardlink:
-            try createHardlink(entry, name: name, path: path, in: parent)
+            try createHardlink(entry, name: name, path: path, in: parent, replacing: replacing)
         default:
             break
         }
@@ -121,7 +127,7 @@ struct ExtractionRun {
         var current = openDirectories.last?.directory ?? root
         for index in common..<components.count {
             let name = String(components[index])
-            switch try openChild(name, in: current, create: true) {
+            switch try openChild(name, in: current, create: true, path: components[...index].joined(separator: "/")) {
             case .success(let child):
                 openDirectories.append((components[index], child))
                 current = child
@@ -133,9 +139,10 @@ struct ExtractionRun {
         return .success(current)
     }
 
-    func openChild(_ name: String, in parent: OpenFile, create: Bool) throws(PhonePackError) -> Result<
-        OpenFile, Refusal
-    > {
+    /// `path`: the folder's path beneath the destination, recorded when this creates it.
+    mutating func openChild(_ name: String, in parent: OpenFile, create: Bool, path: String) throws(PhonePackError)
+        -> Result<OpenFile, Refusal>
+    {
         for attempt in 0..<2 {
             let fd = retryingOnInterrupt {
                 fsName(name) { openat(parent.descriptor, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
@@ -145,8 +152,11 @@ struct ExtractionRun {
             case ELOOP: return .failure(Refusal(reason: "is a symlink in the destination; not followed"))
             case ENOTDIR: return .failure(Refusal(reason: "is a file in the destination, not a folder"))
             case ENOENT where create && attempt == 0:
-                // A folder the archive did not list: created with the usual 0755.
-                if fsName(name, { mkdirat(parent.descriptor, $0, 0o755) }) != 0 && errno != EEXIST {
+                // A folder the archive did not list (yet): created with the usual 0755; its own entry, if it
+                // comes later, gives it its mode and times at the end.
+                if fsName(name, { mkdirat(parent.descriptor, $0, 0o755) }) == 0 {
+                    createdDirectories.updateValue(nil, forKey: NameKey(path))
+                } else if errno != EEXIST {
                     throw .system(
                         "mkdirat", errno: errno, path: joinPath(parent.path, name), operation: "create folder")
                 }
@@ -165,10 +175,12 @@ struct ExtractionRun {
 
     /// The name to create for an entry: `name` itself when free; a temporary name to rename over it when it
     /// exists and --overwrite allows replacing it; `nil` (noted in the report) when it must be left alone.
-    mutating func creationName(for entry: TarEntry, _ name: String, in parent: OpenFile) -> String? {
+    mutating func creationName(for entry: TarEntry, _ name: String, path: String, in parent: OpenFile, replacing: Bool)
+        -> String?
+    {
         guard let existing = existing(name, in: parent) else { return name }
-        guard options.overwrite else {
-            note(\.skipped, entry.path, "exists in the destination (use --overwrite to replace it)")
+        guard options.overwrite || replacing else {
+            leftAlone(entry, path)
             return nil
         }
         if existing.isDirectory {
@@ -178,22 +190,36 @@ struct ExtractionRun {
         return ".\(name).phonepack-\(UInt32.random(in: 0...UInt32.max)).part"
     }
 
+    /// An entry not created because its name exists in the destination: noted, and forgotten by the policy, so a
+    /// later copy does not replace what this run did not make, and no hard link names it.
+    mutating func leftAlone(_ entry: TarEntry, _ path: String) {
+        note(\.skipped, entry.path, "exists in the destination (use --overwrite to replace it)")
+        policy.forget(path)
+    }
+
     mutating func createDirectory(_ entry: TarEntry, name: String, path: String, in parent: OpenFile)
         throws(PhonePackError)
     {
+        let key = NameKey(path)
         if fsName(name, { mkdirat(parent.descriptor, $0, 0o700) }) == 0 {
-            createdDirectories.append((path, entry))
+            createdDirectories[key] = entry
             report.directories += 1
             return
         }
         guard errno == EEXIST else {
             throw .system("mkdirat", errno: errno, path: joinPath(parent.path, name), operation: "create folder")
         }
-        // An existing folder (from before, or implied by an earlier entry) is reused as it is.
         if let status = existing(name, in: parent), !status.isDirectory {
             note(
                 \.refused, entry.path,
                 status.isSymlink ? "is a symlink in the destination; not followed" : "exists and is not a folder")
+            return
+        }
+        // A folder this run made for the entries inside it (listed before it), or made from an earlier copy of
+        // this entry, takes this entry's mode and times; one that was there before is left as it was.
+        if let made = createdDirectories[key] {
+            if made == nil { report.directories += 1 }
+            createdDirectories[key] = entry
         }
     }
 
@@ -259,15 +285,16 @@ struct ExtractionRun {
         throw .system("linkat", errno: errno, path: joinPath(parent.path, name), operation: "put file in place")
     }
 
-    mutating func createFile(_ entry: TarEntry, name: String, path: String, in parent: OpenFile, reader: TarReader)
-        throws(PhonePackError)
-    {
+    mutating func createFile(
+        _ entry: TarEntry, name: String, path: String, in parent: OpenFile, reader: TarReader, replacing: Bool
+    ) throws(PhonePackError) {
+        let replaces = options.overwrite || replacing
         let mode = fileMode(entry.permissions)
         // A file gets its name only when complete, so a crash never leaves a truncated file under it and a rerun
         // finishes the job: an unnamed file (O_TMPFILE) linked in at the end, or, where the file system has none
         // and for --overwrite, a hidden partial name renamed into place. Whether the name is free is decided by
         // that link or rename, not by a look beforehand (a system call per file, and it could be overtaken).
-        let unnamedFD = options.overwrite ? -1 : phonepack_open_unnamed(parent.descriptor, mode)
+        let unnamedFD = replaces ? -1 : phonepack_open_unnamed(parent.descriptor, mode)
         // A named partial file is registered so Ctrl-C removes it, and removed here if the archive ends early;
         // an unnamed one vanishes by itself when closed (and errors name the file it becomes).
         let named = unnamedFD < 0
@@ -284,7 +311,9 @@ struct ExtractionRun {
                 TemporaryFiles.unregister(output.path)
             }
         }
-        if mode_t(mode) & umask != 0 { fchmod(output.descriptor, mode_t(mode)) }
+        if mode_t(mode) & umask != 0 {
+            checked(fchmod(output.descriptor, mode_t(mode)), "mode \(octalMode(mode))", entry)
+        }
         do throws(PhonePackError) {
             var written: Int64 = 0
             let alreadyWritten = report.bytes
@@ -319,12 +348,12 @@ struct ExtractionRun {
             try applyMetadata(entry, to: output, mode: mode)
             let placement =
                 named
-                ? try moveIntoPlace(partial, name, replacing: options.overwrite, in: parent)
+                ? try moveIntoPlace(partial, name, replacing: replaces, in: parent)
                 : try nameUnnamed(output, name, in: parent)
             guard placement == .placed else {
                 discard()
                 if placement == .nameTaken {
-                    note(\.skipped, entry.path, "exists in the destination (use --overwrite to replace it)")
+                    leftAlone(entry, path)
                 } else {
                     note(\.refused, entry.path, "a folder of that name exists in the destination")
                 }
@@ -339,24 +368,25 @@ struct ExtractionRun {
         report.files += 1
     }
 
-    mutating func createSymlink(_ entry: TarEntry, name: String, path: String, in parent: OpenFile)
+    mutating func createSymlink(_ entry: TarEntry, name: String, path: String, in parent: OpenFile, replacing: Bool)
         throws(PhonePackError)
     {
         let linkTarget = entry.linkTarget ?? ""
-        guard let target = creationName(for: entry, name, in: parent) else { return }
+        guard let target = creationName(for: entry, name, path: path, in: parent, replacing: replacing) else { return }
         guard fsNames(linkTarget, target, { symlinkat($0, parent.descriptor, $1) }) == 0 else {
             throw .system("symlinkat", errno: errno, path: joinPath(parent.path, name), operation: "create symlink")
         }
         if options.sameOwner && isRoot {
-            _ = fsName(target) {
+            let status = fsName(target) {
                 fchownat(
                     parent.descriptor, $0, uid_t(clamping: entry.uid), gid_t(clamping: entry.gid), AT_SYMLINK_NOFOLLOW)
             }
+            checked(status, "owner \(entry.uid):\(entry.gid)", entry)
         }
-        var times = [
-            timespec(tv_sec: time_t(entry.mtime), tv_nsec: 0), timespec(tv_sec: time_t(entry.mtime), tv_nsec: 0),
-        ]
-        _ = fsName(target) { utimensat(parent.descriptor, $0, &times, AT_SYMLINK_NOFOLLOW) }
+        var times = [entry.mtime.timespec, entry.mtime.timespec]
+        checked(
+            fsName(target) { utimensat(parent.descriptor, $0, &times, AT_SYMLINK_NOFOLLOW) }, "modification time", entry
+        )
         if target != name, fsNames(target, name, { renameat(parent.descriptor, $0, parent.descriptor, $1) }) != 0 {
             _ = fsName(target) { unlinkat(parent.descriptor, $0, 0) }
             throw .system("renameat", errno: errno, path: joinPath(parent.path, name), operation: "replace symlink")
@@ -367,10 +397,10 @@ struct ExtractionRun {
         report.symlinks += 1
     }
 
-    mutating func createHardlink(_ entry: TarEntry, name: String, path: String, in parent: OpenFile)
+    mutating func createHardlink(_ entry: TarEntry, name: String, path: String, in parent: OpenFile, replacing: Bool)
         throws(PhonePackError)
     {
-        // The policy made sure the target is a file this archive created earlier.
+        // The policy made sure the target is a file, symlink or hard link this archive created earlier.
         var targetComponents = Array(
             pathComponents(EntryPath.normalize(entry.linkTarget ?? "").path).dropFirst(options.stripComponents))
         let targetName = String(targetComponents.removeLast())
@@ -378,7 +408,9 @@ struct ExtractionRun {
             note(\.refused, entry.path, "its target's folder cannot be reached safely")
             return
         }
-        guard let linkName = creationName(for: entry, name, in: parent) else { return }
+        guard let linkName = creationName(for: entry, name, path: path, in: parent, replacing: replacing) else {
+            return
+        }
         // No AT_SYMLINK_FOLLOW: the link is to the file itself, never through a link.
         guard fsNames(targetName, linkName, { linkat(targetParent.descriptor, $0, parent.descriptor, $1, 0) }) == 0
         else {

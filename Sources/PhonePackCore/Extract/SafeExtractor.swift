@@ -79,7 +79,13 @@ public enum SafeExtractor {
         do throws(PhonePackError) {
             while let entry = try reader.next() {
                 scan.entries += 1
-                if case .extract(let path) = policy.judge(entry) {
+                let verdict = policy.judge(entry)
+                if case .replace = verdict, entry.kind == .file {
+                    // The copy it replaces stays until this one is complete: both take room for a moment.
+                    scan.bytes += entry.storedSize
+                    scan.apparentBytes += entry.size
+                }
+                if case .extract(let path) = verdict {
                     if entry.kind == .file {
                         // Free space is needed for the data blocks only: a sparse file's holes take none.
                         scan.bytes += entry.storedSize

@@ -15,6 +15,12 @@ enum DirectoryWalk {
 
     static func entries(of root: String) throws(PhonePackError) -> [Entry] {
         var result: [Entry] = []
+        try forEach(of: root) { result.append($0) }
+        return result
+    }
+
+    /// Calls `body` with each entry in that order, holding one folder's listing per level at a time.
+    static func forEach(of root: String, _ body: (Entry) throws(PhonePackError) -> Void) throws(PhonePackError) {
         func visit(_ directory: String, _ prefix: String) throws(PhonePackError) {
             for (name, status) in try sortedDirectoryEntriesWithStatus(directory) {
                 let status = status!
@@ -27,11 +33,10 @@ enum DirectoryWalk {
                     guard n >= 0 else { throw .system("readlink", errno: errno, path: path, operation: "read link") }
                     entry.linkTarget = ArchiveName.decode(buffer.prefix(n).map { UInt8(bitPattern: $0) })
                 }
-                result.append(entry)
+                try body(entry)
                 if status.isDirectory { try visit(joinPath(directory, name), relative) }
             }
         }
         try visit(root, "")
-        return result
     }
 }

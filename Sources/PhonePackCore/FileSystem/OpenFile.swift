@@ -251,11 +251,11 @@ public struct FileStatus: Sendable {
     public var mtime: Int64
     public var uid: UInt32
     public var gid: UInt32
-    /// Modification time in nanoseconds and inode: with the size, what tells a resumed transfer its file changed.
-    public var mtimeNanoseconds: Int64
+    /// Modification time to the nanosecond and inode: with the size, what tells a resumed transfer its file changed.
+    public var modified: FileTime
     public var inode: UInt64
-    /// Status-change time in nanoseconds: any write or `touch` moves it, even one that puts the mtime back.
-    public var ctimeNanoseconds: Int64
+    /// Status-change time: any write or `touch` moves it, even one that puts the mtime back.
+    public var changed: FileTime
     /// Hard links to the file.
     public var links: UInt64
     /// The file system it is on: with the inode, which file it is.
@@ -265,9 +265,9 @@ public struct FileStatus: Sendable {
         mode = st.st_mode
         size = Int64(st.st_size)
         mtime = Int64(st.st_mtim.tv_sec)
-        mtimeNanoseconds = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
+        modified = FileTime(st.st_mtim)
         inode = UInt64(st.st_ino)
-        ctimeNanoseconds = Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec)
+        changed = FileTime(st.st_ctim)
         uid = st.st_uid
         gid = st.st_gid
         links = UInt64(st.st_nlink)
@@ -278,7 +278,7 @@ public struct FileStatus: Sendable {
     /// tells that nobody replaced or wrote it in between.
     public func isUnchanged(_ other: FileStatus) -> Bool {
         device == other.device && inode == other.inode && size == other.size
-            && mtimeNanoseconds == other.mtimeNanoseconds && ctimeNanoseconds == other.ctimeNanoseconds
+            && modified == other.modified && changed == other.changed
     }
 
     public var isDirectory: Bool { mode & S_IFMT == S_IFDIR }

@@ -105,6 +105,14 @@ public enum ArchiveInspector {
             summary: summary, apk: nil, export: exportSummary ? try ExportSummary.summarize(file) : nil)
     }
 
+    /// Calls `body` with each entry of the tar at `path`, in archive order, holding none of them: `inspect --long`
+    /// lists 200,000 entries in the memory of one.
+    public static func forEachEntry(of path: String, _ body: (EntryRecord) -> Void) throws(PhonePackError) {
+        let reader = try TarReader(file: try OpenFile.forReading(path))
+        while let entry = try reader.next() { body(EntryRecord(entry)) }
+        _ = try reader.finish()
+    }
+
     /// Keeps the largest files, biggest first, without holding every entry.
     static func recordLargest(_ list: inout [InspectReport.SizedPath], path: String, size: Int64) {
         guard list.count < largestFilesShown || size > list[list.count - 1].size else { return }

@@ -7,11 +7,18 @@ public struct ExportPathFilter: Sendable {
     public let includes: [String]
     public let excludes: [String]
 
-    /// - Throws: when a pattern breaks the export API's path syntax, naming the pattern and the rule.
-    public init(includes: [String] = [], excludes: [String] = []) throws(PhonePackError) {
+    /// - Parameter anyName: for a local extraction, where a pattern may name any entry (a Latin-1 name, a
+    ///   backslash): only absolute and free of NUL. Otherwise the export API's own path syntax.
+    /// - Throws: when a pattern breaks the syntax, naming the pattern and the rule.
+    public init(includes: [String] = [], excludes: [String] = [], anyName: Bool = false) throws(PhonePackError) {
         for (flag, patterns) in [("--include", includes), ("--exclude", excludes)] {
             for pattern in patterns {
-                if let violation = FieldRules.exportPathSyntax(pattern) {
+                let violation =
+                    anyName
+                    ? (pattern.hasPrefix("/")
+                        ? (pattern.utf8.contains(0) ? "has a NUL byte" : nil) : "must be absolute")
+                    : FieldRules.exportPathSyntax(pattern)
+                if let violation {
                     throw PhonePackError(
                         .invalidInput, operation: "parse \(flag)", path: pattern,
                         message:

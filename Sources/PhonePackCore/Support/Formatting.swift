@@ -21,13 +21,18 @@ package func formatBytes(_ bytes: Int64) -> String {
 }
 
 /// `2024-03-15 09:30` in UTC, as listings show times, without pulling in a calendar library.
-package func formatUTCMinute(_ seconds: Int64) -> String {
+package func formatUTCMinute(_ seconds: Int64) -> String { formatUTC(seconds, withSeconds: false) }
+
+/// `2026-12-01 23:30:04` in UTC (a year past what `gmtime` holds prints as the number of seconds).
+package func formatUTC(_ seconds: Int64, withSeconds: Bool = true) -> String {
     var time = time_t(seconds)
     var parts = tm()
     guard gmtime_r(&time, &parts) != nil else { return String(seconds) }
     func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
-    return
-        "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday)) \(two(parts.tm_hour)):\(two(parts.tm_min))"
+    // Int arithmetic: tm_year + 1900 in Int32 traps for years near Int32.max, which gmtime returns.
+    let minute =
+        "\(Int(parts.tm_year) + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday)) \(two(parts.tm_hour)):\(two(parts.tm_min))"
+    return withSeconds ? minute + ":" + two(parts.tm_sec) : minute
 }
 
 /// A byte count as people write it: `1073741824`, `20G`, `512M`, `64MiB`, `1.5T` (1024-based); nil if it is not one.

@@ -124,6 +124,29 @@ public enum EntryPath {
 
     /// Compares normalised paths component by component, so a directory sorts directly before its contents
     /// (`a/b` before `a-c`), the order `tar --sort=name` produces.
+    /// ``precedes(_:_:)`` on names' bytes.
+    static func precedesBytes<A: Collection<UInt8>, B: Collection<UInt8>>(_ a: A, _ b: B) -> Bool {
+        var left = a.makeIterator()
+        var right = b.makeIterator()
+        while true {
+            switch (left.next(), right.next()) {
+            case (nil, nil): return false
+            case (nil, _): return true
+            case (_, nil): return false
+            case (let x?, let y?):
+                if x == y { continue }
+                if x == UInt8(ascii: "/") { return true }
+                if y == UInt8(ascii: "/") { return false }
+                return x < y
+            }
+        }
+    }
+
+    /// Whether `folder` is a folder above `path` (`a/b` above `a/b/c`), on bytes.
+    static func isBytesPrefix(_ folder: [UInt8], of path: [UInt8]) -> Bool {
+        path.count > folder.count && path[folder.count] == UInt8(ascii: "/") && path.starts(with: folder)
+    }
+
     public static func precedes(_ a: String, _ b: String) -> Bool {
         var a = a
         var b = b

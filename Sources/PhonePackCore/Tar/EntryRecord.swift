@@ -8,14 +8,17 @@ public struct EntryRecord: Sendable, Codable, Equatable {
     public var mode: String
     public var uid: Int64
     public var gid: Int64
+    /// Whole seconds since 1970 (floor: `-0.5` s is `-1` here and `500000000` below), and the nanoseconds after
+    /// them when there are any.
     public var mtime: Int64
+    public var mtimeNanoseconds: Int32?
     public var sha256: String?
     /// A symlink's target, or the entry a hard link names.
     public var linkTarget: String?
     public var selinuxLabel: String?
 
     public init(
-        path: String, type: TarEntry.Kind, size: Int64, mode: String, uid: Int64, gid: Int64, mtime: Int64,
+        path: String, type: TarEntry.Kind, size: Int64, mode: String, uid: Int64, gid: Int64, mtime: FileTime,
         sha256: String? = nil, linkTarget: String? = nil, selinuxLabel: String? = nil
     ) {
         self.path = path
@@ -24,11 +27,15 @@ public struct EntryRecord: Sendable, Codable, Equatable {
         self.mode = mode
         self.uid = uid
         self.gid = gid
-        self.mtime = mtime
+        self.mtime = mtime.seconds
+        mtimeNanoseconds = mtime.nanoseconds == 0 ? nil : mtime.nanoseconds
         self.sha256 = sha256
         self.linkTarget = linkTarget
         self.selinuxLabel = selinuxLabel
     }
+
+    /// The modification time to the nanosecond.
+    public var modified: FileTime { FileTime(seconds: mtime, nanoseconds: Int64(mtimeNanoseconds ?? 0)) }
 
     /// An entry read from a tar.
     public init(_ entry: TarEntry, sha256: String? = nil) {

@@ -8,6 +8,8 @@ enum RawTarNames {
     struct Names {
         var path: [UInt8]?
         var link: [UInt8]?
+        /// The pax `mtime` record, as written (`-0.5`).
+        var mtime: [UInt8]?
         /// The entry header's type flag (`0` file, `1` hard link, `2` symlink, …).
         var type: UInt8 = 0
     }
@@ -38,6 +40,7 @@ enum RawTarNames {
                 for (key, value) in paxRecords(data) {
                     if key == Array("path".utf8) { names.path = value }
                     if key == Array("linkpath".utf8) { names.link = value }
+                    if key == Array("mtime".utf8) { names.mtime = value }
                 }
             case UInt8(ascii: "g"):
                 continue
@@ -91,7 +94,8 @@ enum RawTarNames {
             if byte == 0 || byte == UInt8(ascii: " ") {
                 if digits > 0 { break } else { continue }
             }
-            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "7"), digits < 22 else { return -1 }
+            // 20 digits are 2^60: one more would pass Int64 (header fields hold 11).
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "7"), digits < 21 else { return -1 }
             value = value * 8 + Int64(byte - UInt8(ascii: "0"))
             digits += 1
         }

@@ -22,7 +22,8 @@ public struct TarEntry: Sendable {
     public var permissions: UInt32
     public var uid: Int64
     public var gid: Int64
-    public var mtime: Int64
+    /// To the nanosecond, and negative before 1970, as pax records carry it.
+    public var mtime: FileTime
     /// Symlink target, or the earlier entry a hard link names.
     public var linkTarget: String?
     public var xattrs: [XAttr]
@@ -185,12 +186,22 @@ public final class TarReader {
             var length: la_int64_t = 0
             while archive_entry_sparse_next(entryPointer, &offset, &length) == ARCHIVE_OK { storedSize += length }
         }
+        var mtime = FileTime(
+            seconds: Int64(archive_entry_mtime(entryPointer)),
+            nanoseconds: Int64(archive_entry_mtime_nsec(entryPointer)))
+        // libarchive 3.6 drops the sign of a negative pax time's fraction (-0.5 comes back as +0.5): such a time is
+        // read from the header's own record.
+        if mtime.seconds <= 0, mtime.nanoseconds != 0, let record = rawNames()?.mtime,
+            let exact = FileTime(paxDecimal: record)
+        {
+            mtime = exact
+        }
         return TarEntry(
             index: index, path: path, kind: kind,
             size: archive_entry_size_is_set(entryPointer) != 0 ? archive_entry_size(entryPointer) : 0,
             permissions: UInt32(archive_entry_perm(entryPointer)) & 0o7777,
             uid: archive_entry_uid(entryPointer), gid: archive_entry_gid(entryPointer),
-            mtime: Int64(archive_entry_mtime(entryPointer)), linkTarget: linkTarget, xattrs: xattrs,
+            mtime: mtime, linkTarget: linkTarget, xattrs: xattrs,
             isSparse: sparseCount > 0, storedSize: storedSize,
             deviceMajor: UInt32(archive_entry_rdevmajor(entryPointer)),
             deviceMinor: UInt32(archive_entry_rdevminor(entryPointer)),

@@ -33,12 +33,12 @@ public struct TarEntryHeader: Sendable {
     public var permissions: UInt32
     public var uid: UInt32
     public var gid: UInt32
-    public var mtime: Int64
+    public var mtime: FileTime
     /// Extended attributes such as `security.selinux`, written as `SCHILY.xattr.*` pax records in this order.
     public var xattrs: [(name: String, value: [UInt8])]
 
     public init(
-        path: String, kind: Kind, permissions: UInt32, uid: UInt32, gid: UInt32, mtime: Int64,
+        path: String, kind: Kind, permissions: UInt32, uid: UInt32, gid: UInt32, mtime: FileTime,
         xattrs: [(name: String, value: [UInt8])] = []
     ) {
         self.path = path
@@ -112,7 +112,8 @@ public final class TarWriter {
         archive_entry_set_perm(entry, mode_t(header.permissions & 0o7777))
         archive_entry_set_uid(entry, la_int64_t(header.uid))
         archive_entry_set_gid(entry, la_int64_t(header.gid))
-        archive_entry_set_mtime(entry, time_t(header.mtime), 0)
+        // A fraction of a second makes libarchive write a pax mtime record; whole seconds stay plain ustar.
+        archive_entry_set_mtime(entry, time_t(header.mtime.seconds), Int(header.mtime.nanoseconds))
         switch header.kind {
         case .file(let size):
             archive_entry_set_filetype(entry, CSWIFT_AE_IFREG)

@@ -113,7 +113,7 @@ public struct PhoneFleet: Sendable {
             try writer.writeHeader(
                 TarEntryHeader(
                     path: isDirectory ? path + "/" : path, kind: isDirectory ? .directory : .file(size: size),
-                    permissions: owner.mode, uid: owner.uid, gid: owner.gid, mtime: CloudTime.now(),
+                    permissions: owner.mode, uid: owner.uid, gid: owner.gid, mtime: FileTime(seconds: CloudTime.now()),
                     xattrs: [("security.selinux", Array(owner.label.utf8) + [0])]))
             if !isDirectory {
                 let bytes = try Data(contentsOf: URL(fileURLWithPath: base + "/" + path))

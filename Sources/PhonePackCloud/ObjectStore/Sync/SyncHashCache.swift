@@ -18,7 +18,7 @@ final class SyncHashCache: Sendable {
         var sha256: String?
 
         func matches(_ status: FileStatus) -> Bool {
-            size == status.size && mtime == status.mtimeNanoseconds && ctime == status.ctimeNanoseconds
+            size == status.size && mtime == status.modified.fingerprint && ctime == status.changed.fingerprint
                 && inode == status.inode
         }
     }
@@ -70,7 +70,7 @@ final class SyncHashCache: Sendable {
             var entry =
                 state.seen[name].flatMap { $0.matches(status) ? $0 : nil }
                 ?? Entry(
-                    size: status.size, mtime: status.mtimeNanoseconds, ctime: status.ctimeNanoseconds,
+                    size: status.size, mtime: status.modified.fingerprint, ctime: status.changed.fingerprint,
                     inode: status.inode)
             entry.md5 = md5 ?? entry.md5
             entry.sha256 = sha256 ?? entry.sha256

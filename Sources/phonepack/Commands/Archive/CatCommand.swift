@@ -8,7 +8,8 @@ struct CatCommand: ParsableCommand {
         discussion: """
             PATH is the name in the archive (data/data/com.x/shared_prefs/a.xml) or the phone path \
             (/data/data/com.x/shared_prefs/a.xml). As with tar, the last entry of that name wins; a hard \
-            link prints its target's data; a symlink is an error that names its target. An entry larger than \
+            link prints its target's data; a symlink is an error that names its target. A name that is not UTF-8 \
+            can be typed as its bytes or as inspect --long (and tar -tvf) print it (r\\351.txt). An entry larger than \
             --max-size (a sparse file's holes count: a header can claim a terabyte of zeros) is refused before a \
             byte is written.
 
@@ -32,6 +33,7 @@ struct CatCommand: ParsableCommand {
 
     func run() throws {
         try EntryReader.copyEntry(
-            path, from: archive, to: 1, maxSize: maxSize?.bytes ?? ExtractOptions.defaultMaxEntrySize)
+            candidates: ArchiveNameArgument.candidates(path), from: archive, to: 1,
+            maxSize: maxSize?.bytes ?? ExtractOptions.defaultMaxEntrySize)
     }
 }

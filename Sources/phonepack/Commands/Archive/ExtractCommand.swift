@@ -8,8 +8,11 @@ struct ExtractCommand: ParsableCommand {
         discussion: """
             Meant for archives from devices you do not control. Refused (and reported, exit status 1):
             absolute paths, '..', paths through a symlink (in the archive or already in DIR), hard links \
-            to anything but an earlier file of the archive, duplicate names (as bytes; names that differ in case \
-            or Unicode form collide only where DIR's file system folds case). Sparse files are written sparse.
+            to anything but an earlier file, symlink or hard link this extraction created (never through a \
+            symlink), a name listed again as a folder where it was a file or the other way round, names that \
+            differ only in case or Unicode form where DIR's file system folds case. Sparse files are written \
+            sparse. A name listed twice takes the last copy, as GNU tar does (cat, diff and inspect agree); a \
+            folder listed after its contents gets its own mode and times.
             Skipped (reported, exit status 0):
             devices, FIFOs and sockets (never created), existing files (unless --overwrite).
 
@@ -19,7 +22,9 @@ struct ExtractCommand: ParsableCommand {
             --selinux sets SELinux labels (security.selinux), --acls sets POSIX ACLs. Attributes that can \
             grant privileges (file capabilities security.capability, other security.*, trusted.*) are dropped \
             like setuid bits and counted in the report; only --privileged-xattrs sets them. DIR keeps its own \
-            mode, owner and times; folders that already exist are left as they are.
+            mode, owner and times; folders that already exist are left as they are. Times are kept to the \
+            nanosecond (and before 1970). A mode, owner, time or attribute that cannot be set is listed per \
+            entry and fails the command (exit 1) unless --ignore-metadata-errors.
 
             The archive is scanned before anything is written: damage, the limits and the free space are \
             checked first. A file is never left half-written: an interrupted or failed write removes it.
@@ -59,6 +64,9 @@ struct ExtractCommand: ParsableCommand {
     @Flag(help: "Give files the archive's numeric owners (root only).")
     var sameOwner = false
 
+    @Flag(help: "Exit 0 even when a mode, owner, time or extended attribute could not be set (still listed).")
+    var ignoreMetadataErrors = false
+
     @Flag(help: "Set the archive's user.* extended attributes.")
     var xattrs = false
 
@@ -90,7 +98,10 @@ struct ExtractCommand: ParsableCommand {
 
     func run() throws {
         var options = ExtractOptions(
-            destination: directory, filter: try ExportPathFilter(includes: include, excludes: exclude))
+            destination: directory,
+            filter: try ExportPathFilter(
+                includes: include.flatMap(ArchiveNameArgument.candidates),
+                excludes: exclude.flatMap(ArchiveNameArgument.candidates), anyName: true))
         options.stripComponents = stripComponents
         options.overwrite = overwrite
         options.preservePermissions = preservePermissions
@@ -109,7 +120,9 @@ struct ExtractCommand: ParsableCommand {
         } else {
             printReport(report)
         }
-        if !report.refused.isEmpty { throw ExitCode(ExitStatus.checkFailed) }
+        if !report.refused.isEmpty || (report.metadataFailureCount > 0 && !ignoreMetadataErrors) {
+            throw ExitCode(ExitStatus.checkFailed)
+        }
     }
 
     private func printReport(_ r: ExtractReport) {
@@ -119,8 +132,10 @@ struct ExtractCommand: ParsableCommand {
         if r.notSelected > 0 {
             say("  \(r.notSelected) entries not selected by --include/--exclude/--strip-components")
         }
-        for (title, notes, count) in [("skipped", r.skipped, r.skippedCount), ("refused", r.refused, r.refusedCount)]
-        where count > 0 {
+        for (title, notes, count) in [
+            ("skipped", r.skipped, r.skippedCount), ("refused", r.refused, r.refusedCount),
+            ("not restored exactly", r.metadataFailures, r.metadataFailureCount),
+        ] where count > 0 {
             say("  \(title) \(count):")
             for note in notes { say("    \(note.entry): \(note.reason)") }
             if count > notes.count { say("    … and \(count - notes.count) more") }

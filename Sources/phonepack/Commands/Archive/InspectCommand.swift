@@ -43,6 +43,13 @@ struct InspectCommand: ParsableCommand {
     @OptionGroup var outputOptions: OutputOptions
 
     func run() throws {
+        // The listing alone is streamed: nothing is kept per entry.
+        if long, !tree, !summary, html == nil, !outputOptions.json,
+            try FileKind.sniff(OpenFile.forReading(file)) == .tar
+        {
+            try printListing { (line) throws(PhonePackError) in try ArchiveInspector.forEachEntry(of: file, line) }
+            return
+        }
         let report = try ArchiveInspector.inspect(
             path: file, listEntries: long || tree || outputOptions.json, exportSummary: summary || html != nil)
         if let html {
@@ -57,21 +64,7 @@ struct InspectCommand: ParsableCommand {
             printAPK(apk)
             return
         }
-        if long, let entries = report.entries {
-            // Lines gathered and printed 64 KiB at a time: one print per entry was a third of the command's time.
-            var width = 19
-            var block = ""
-            block.reserveCapacity(1 << 16 + 4096)
-            for entry in entries {
-                block += listingLine(entry, ownerSizeWidth: &width)
-                block += "\n"
-                if block.utf8.count >= 1 << 16 {
-                    print(block, terminator: "")
-                    block.removeAll(keepingCapacity: true)
-                }
-            }
-            print(block, terminator: "")
-        }
+        if long, let entries = report.entries { try printListing { line in entries.forEach(line) } }
         if tree, let entries = report.entries { printTree(PathTree.build(entries)) }
         // --long is the listing alone, as `tar tv` prints it (scripts read it line by line).
         if let summary = report.summary, !long { printSummary(report, summary) }
@@ -127,6 +120,25 @@ struct InspectCommand: ParsableCommand {
         }
     }
 
+    /// Prints the entries `each` gives as `tar -tv` lines, gathered and printed 64 KiB at a time (one print per
+    /// entry was a third of the command's time).
+    private func printListing(
+        _ each: (_ line: (EntryRecord) -> Void) throws(PhonePackError) -> Void
+    ) throws(PhonePackError) {
+        var width = 19
+        var block = ""
+        block.reserveCapacity(1 << 16 + 4096)
+        try each { entry in
+            block += listingLine(entry, ownerSizeWidth: &width)
+            block += "\n"
+            if block.utf8.count >= 1 << 16 {
+                print(block, terminator: "")
+                block.removeAll(keepingCapacity: true)
+            }
+        }
+        print(block, terminator: "")
+    }
+
     /// One line as GNU tar's `tar -tv --numeric-owner` prints it in UTC: owner left, size right-aligned so that
     /// the two fill `ownerSizeWidth` (19 at first, widened for good by a longer pair, as tar does).
     private func listingLine(_ entry: EntryRecord, ownerSizeWidth width: inout Int) -> String {
@@ -146,10 +158,11 @@ struct InspectCommand: ParsableCommand {
         width = max(width, owner.count + 1 + size.count)
         var line = "\(typeChar)\(permissionString(entry.mode)) \(owner) "
         line += String(repeating: " ", count: width - owner.count - 1 - size.count) + size
-        // Names come from the archive: escaped, as `say` would (the rest of the line is ours).
-        line += " \(formatUTCMinute(entry.mtime)) \(entry.path.terminalSafe)"
+        // Names come from the archive: quoted as tar quotes them, which also leaves no control byte raw.
+        func quoted(_ name: String) -> String { TarQuoting.quote(ArchiveName.bytes(of: name)) }
+        line += " \(formatUTCMinute(entry.mtime)) \(quoted(entry.path))"
         if let target = entry.linkTarget {
-            line += entry.type == .hardlink ? " link to \(target.terminalSafe)" : " -> \(target.terminalSafe)"
+            line += entry.type == .hardlink ? " link to \(quoted(target))" : " -> \(quoted(target))"
         }
         return line
     }
