@@ -23,6 +23,15 @@
 /* Marks the process not dumpable: no core file, and no other process of the same user may ptrace it or read
    its memory through /proc. Returns 0 on success. */
 static inline int phonepack_set_not_dumpable(void) { return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); }
+/* copy_file_range(2) by its system call (glibc declares it only under _GNU_SOURCE): bytes copied in the kernel. */
+static inline long phonepack_copy_file_range(int in, long long *in_offset, int out, long long *out_offset,
+                                             unsigned long length) {
+    loff_t from = *in_offset, to = *out_offset;
+    long n = syscall(SYS_copy_file_range, in, &from, out, &to, length, 0);
+    if (n > 0) { *in_offset = from; *out_offset = to; }
+    return n;
+}
+
 /* renameat2(RENAME_NOREPLACE): moves a finished file to its name only if nothing is there, atomically. Returns
    -1 with errno EEXIST when something is, EINVAL where the file system cannot do it. */
 static inline int phonepack_renameat_noreplace(int olddirfd, const char *oldpath, int newdirfd, const char *newpath) {

@@ -160,6 +160,21 @@ public final class ObjectStoreClient {
         return response
     }
 
+    /// A small object's bytes, refused past `limit` (it comes from a store: its size is not ours to trust).
+    public func getBytes(_ key: String, limit: Int) throws(PhonePackError) -> [UInt8] {
+        final class Collected { var bytes: [UInt8] = [] }
+        let collected = Collected()
+        let name = url(key)
+        try get(key) { (bytes, _) throws(PhonePackError) in
+            guard collected.bytes.count + bytes.count <= limit else {
+                throw PhonePackError(
+                    .invalidInput, operation: "read", path: name, message: "is larger than \(limit) bytes")
+            }
+            collected.bytes += bytes
+        }
+        return collected.bytes
+    }
+
     /// The SHA-256 in the `KEY.sha256` object beside `key` (`HEX  NAME`, as `build` writes it), or `nil`.
     func sidecarSHA256(of key: String) throws(PhonePackError) -> String? {
         let response: ServiceResponse

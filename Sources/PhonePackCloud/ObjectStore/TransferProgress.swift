@@ -8,7 +8,7 @@ public final class TransferProgress: Sendable {
     public let total = Atomic<Int64>(0)
     /// Includes bytes of parts in flight; goes back down when a part is retried.
     public let done = Atomic<Int64>(0)
-    private let start = Mutex<(seconds: Double, bytes: Int64)?>(nil)
+    fileprivate let start = Mutex<(seconds: Double, bytes: Int64)?>(nil)
     private let rate: Int64?
 
     public init(limitRate: Int64? = nil) { rate = limitRate }
@@ -23,6 +23,15 @@ public final class TransferProgress: Sendable {
         }
         let ahead = Double(now - origin.bytes) / Double(rate) - (CloudTime.monotonicSeconds() - origin.seconds)
         if ahead > 0.001 { usleep(useconds_t(min(ahead, 5) * 1_000_000)) }
+    }
+}
+
+extension TransferProgress {
+    /// Counts `bytes` as done without their passing through here (a part the store copied): `--limit-rate`
+    /// paces only what is sent.
+    func addCopied(_ bytes: Int64) {
+        done.add(bytes, ordering: .relaxed)
+        start.withLock { origin in origin?.bytes += bytes }
     }
 }
 
@@ -43,4 +52,6 @@ public struct TransferSummary: Codable, Sendable {
     /// CRC-64/XZ of the whole object, as a decimal string (OSS's form; too big for a JSON number).
     public var crc64: String?
     public var sha256: String?
+    /// A delta upload: what was sent and what the store copied from the base.
+    public var delta: DeltaSummary? = nil
 }

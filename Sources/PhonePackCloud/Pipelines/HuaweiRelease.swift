@@ -26,14 +26,56 @@ public enum HuaweiRelease {
         }
         try ReleaseStages.checkInstall(
             apk, named: apk.packageName, plan: plan, cloud: .huawei, history: history, notice: notice)
-        // One pass over the tar: it is built into a private work folder through an upload that sends each part as
-        // soon as it is written (when the object does not exist yet: else the build comes first, so that a rerun
-        // whose tar is already stored sends nothing). The build hashed what it wrote, so verify reads the tar for
-        // its structure only; the object is completed only once the tar has verified.
         let existing = try? ReleaseStages.storedFile(plan.destination, store: store)
         let workFolder = try ReleaseStages.temporaryFolder()
         defer { ReleaseStages.removeTree(workFolder) }
         options.output = joinPath(workFolder, lastPathComponent(plan.destination.key))
+        let transfer = ObjectTransfer(store: store, settings: settings)
+        // Its notices come from this thread (a resume, a base that does not fit), never from its workers.
+        let noticeBox = UncheckedSendable(notice)
+        transfer.notice = { noticeBox.value($0) }
+        // A delta when a previous tar of the package is in this store with its layout: built whole first (the
+        // plan needs the finished tar), verified, then only what changed is sent.
+        if let base = deltaBase(plan, package: apk.packageName, history: history),
+            let baseLayout = transfer.storedLayout(of: base)
+        {
+            notice("delta against \(base) (\(baseLayout.entries.count) entries)")
+            let built = try ReleaseStages.stage("build") { () throws(PhonePackError) in
+                try SharedAppBuilder.build(options)
+            }
+            notice(
+                "built \(built.package.packageName) \(built.package.versionDescription): \(formatBytes(built.size)), sha256 \(built.sha256)"
+            )
+            let report = try verify(built, plan: plan)
+            notice("verified: \(report.rules.filter { $0.status == .pass }.count) rules pass")
+            var delivery = ReleaseDelivery(
+                cloud: .huawei, package: built.package.packageName, version: built.package.versionDescription,
+                object: plan.destination.description, sha256: built.sha256, size: built.size)
+            let uploaded: Bool
+            if let existing, existing.size == built.size, existing.sha256 == built.sha256 {
+                notice("\(plan.destination) already holds this file (same SHA-256); upload skipped")
+                uploaded = false
+            } else {
+                let summary = try ReleaseStages.stage("upload") { () throws(PhonePackError) in
+                    try transfer.uploadTar(
+                        file: built.output, sha256: built.sha256, to: plan.destination.key, base: base, keepLayout: true
+                    )
+                }
+                notice(ReleaseStages.uploaded(plan.destination, summary))
+                (delivery.deltaBase, delivery.sentBytes, delivery.copiedBytes) = (
+                    summary.delta?.base, summary.delta?.sentBytes ?? built.size, summary.delta?.copiedBytes ?? 0
+                )
+                uploaded = true
+            }
+            delivery.apk = APKIdentity(apk)
+            delivery.preInstall = plan.preInstall
+            delivery.batchSize = plan.batchSize
+            return try ReleaseStages.roll(delivery, plan: plan, rollout: rollout, uploaded: uploaded, notice: notice)
+        }
+        // Otherwise one pass over the tar: it is built into a private work folder through an upload that sends
+        // each part as soon as it is written (when the object does not exist yet: else the build comes first, so
+        // that a rerun whose tar is already stored sends nothing). The build hashed what it wrote, so verify reads
+        // the tar for its structure only; the object is completed only once the tar has verified.
         let upload = Mutex<UploadAsWritten?>(nil)
         let storeBox = UncheckedSendable(store)
         let (path, destination) = (options.output, plan.destination)
@@ -61,19 +103,21 @@ public enum HuaweiRelease {
         )
         let report: VerifyReport
         do throws(PhonePackError) {
-            report = try ReleaseStages.stage("verify") { () throws(PhonePackError) in
-                try PackageVerifier.verify(
-                    path: built.output,
-                    options: VerifyOptions(
-                        profile: .huaweiShareApp, packageName: built.package.packageName,
-                        destination: plan.destination, checksum: .written(built.sha256), install: plan.installTarget))
-            }
-            try ReleaseStages.requirePassed(report, path: built.output)
+            report = try verify(built, plan: plan)
         } catch {
             sending.abandon()
             throw error
         }
         notice("verified: \(report.rules.filter { $0.status == .pass }.count) rules pass")
+        // The layout of the tar, read while it is still here, stored beside it after the upload: the next release
+        // of the package can then send only what changed.
+        let layout: TarLayout
+        do throws(PhonePackError) {
+            layout = try TarLayout.read(built.output, sha256: built.sha256)
+        } catch {
+            sending.abandon()
+            throw ReleaseStages.stopped(at: "upload", error)
+        }
         let uploaded: Bool
         if let existing, existing.size == built.size, existing.sha256 == built.sha256 {
             sending.abandon()
@@ -84,12 +128,43 @@ public enum HuaweiRelease {
             notice(ReleaseStages.uploaded(plan.destination, summary))
             uploaded = true
         }
+        if uploaded {
+            try ReleaseStages.stage("upload") { () throws(PhonePackError) in
+                try store.putLayout(layout, beside: plan.destination.key)
+            }
+        }
         var delivery = ReleaseDelivery(
             cloud: .huawei, package: built.package.packageName, version: built.package.versionDescription,
             object: plan.destination.description, sha256: built.sha256, size: built.size)
         delivery.apk = APKIdentity(apk)
+        if uploaded { delivery.sentBytes = built.size }
         delivery.preInstall = plan.preInstall
         delivery.batchSize = plan.batchSize
         return try ReleaseStages.roll(delivery, plan: plan, rollout: rollout, uploaded: uploaded, notice: notice)
+    }
+
+    /// The built tar through the huawei-share-app rules (its SHA-256 is the one computed as it was written).
+    static func verify(_ built: BuildResult, plan: ReleasePlan) throws(PhonePackError) -> VerifyReport {
+        let report = try ReleaseStages.stage("verify") { () throws(PhonePackError) in
+            try PackageVerifier.verify(
+                path: built.output,
+                options: VerifyOptions(
+                    profile: .huaweiShareApp, packageName: built.package.packageName,
+                    destination: plan.destination, checksum: .written(built.sha256), install: plan.installTarget))
+        }
+        try ReleaseStages.requirePassed(report, path: built.output)
+        return report
+    }
+
+    /// What a delta copies from: `--base`, else the object of the last completed release of the package to CPH,
+    /// when it is in the same store (a bucket of the same OBS) and is not the destination itself.
+    static func deltaBase(_ plan: ReleasePlan, package: String, history: ReleaseHistory) -> ObjectURL? {
+        guard plan.delta else { return nil }
+        if let base = plan.deltaBase { return base }
+        guard let last = try? history.lastCompleted(package: package, cloud: .huawei),
+            let url = try? ObjectURL(parsing: last.delivery.object), url.scheme == plan.destination.scheme,
+            url != plan.destination
+        else { return nil }
+        return url
     }
 }

@@ -34,6 +34,10 @@ public struct ReleasePlan: Sendable {
     /// signer (they install only where the app was uninstalled first).
     public var allowDowngrade = false
     public var allowSignerChange = false
+    /// Upload only what changed since a previous tar of the package (`--no-delta`: whole), copying the rest from
+    /// it inside the store: `deltaBase`, else the last completed release's object.
+    public var delta = true
+    public var deltaBase: ObjectURL?
 
     public init(app: App, destination: ObjectURL, targets: [String]) {
         self.app = app
@@ -74,6 +78,11 @@ extension ReleasePlan {
                 "pre-flight: \(targets.count) \(plural(targets.count, fleet.targetKind)) found in the cloud's listing")
         }
         lines.append("PUT \(destination) (skipped when it already holds the same SHA-256)")
+        if fleet.cloud == .huawei, delta {
+            lines.append(
+                "  as a delta against \(deltaBase?.description ?? "the last completed release's tar of the package") when it has a layout beside it: unchanged entries copied by the store, the rest sent"
+            )
+        }
         let sizes = try policy.waveSizes(total: targets.count)
         var next = 0
         for (wave, size) in sizes.enumerated() {
@@ -203,9 +212,14 @@ enum ReleaseStages {
         return true
     }
 
-    /// The notice after an upload: where, in how many parts, how fast.
+    /// The notice after an upload: where, in how many parts, how fast; for a delta, what was sent and copied.
     static func uploaded(_ destination: ObjectURL, _ summary: TransferSummary) -> String {
-        "uploaded \(destination): \(summary.parts) \(plural(summary.parts, "part")), \(Int(summary.mibPerSecond)) MiB/s"
+        if let delta = summary.delta {
+            return
+                "uploaded \(destination): \(formatBytes(delta.sentBytes)) sent, \(formatBytes(delta.copiedBytes)) copied from \(lastPathComponent(delta.base)) (\(summary.parts) \(plural(summary.parts, "part")))"
+        }
+        return
+            "uploaded \(destination): \(summary.parts) \(plural(summary.parts, "part")), \(Int(summary.mibPerSecond)) MiB/s"
     }
 
     /// The rollout a plan asks for.

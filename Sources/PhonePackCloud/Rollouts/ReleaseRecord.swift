@@ -27,6 +27,11 @@ public struct ReleaseDelivery: Codable, Sendable, Equatable {
     /// The released APK's versionCode, signer (certificate SHA-256) and lineage: what the next release of the
     /// package must keep (`nil` in records from before phonepack kept it, and for files that are not APKs).
     public var apk: APKIdentity?
+    /// A delta upload: the object it copied from, and the bytes sent and copied (`nil`: uploaded whole, or not
+    /// uploaded by this release).
+    public var deltaBase: String?
+    public var sentBytes: Int64?
+    public var copiedBytes: Int64?
 
     public init(cloud: Cloud, package: String, version: String?, object: String, sha256: String, size: Int64) {
         self.cloud = cloud

@@ -35,6 +35,8 @@ public struct TarEntry: Sendable {
     var deviceMinor: UInt32
     /// Byte offset of the entry's data in the archive file (for ranged reads such as the APK inside a tar).
     public var dataOffset: Int64
+    /// Byte offset of its first header block (a pax or GNU long-name header before its own header included).
+    public var headerOffset: Int64 = 0
 
     public struct XAttr: Sendable, Codable, Equatable {
         public var name: String
@@ -205,7 +207,7 @@ public final class TarReader {
             isSparse: sparseCount > 0, storedSize: storedSize,
             deviceMajor: UInt32(archive_entry_rdevmajor(entryPointer)),
             deviceMinor: UInt32(archive_entry_rdevminor(entryPointer)),
-            dataOffset: archive_filter_bytes(archive, 0))
+            dataOffset: archive_filter_bytes(archive, 0), headerOffset: archive_read_header_position(archive))
     }
 
     static func isASCII(_ pointer: UnsafePointer<CChar>) -> Bool {

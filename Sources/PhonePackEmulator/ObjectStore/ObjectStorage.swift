@@ -33,6 +33,9 @@ struct PartRecord: Codable, Sendable {
     var md5: String
     var crc64: UInt64
     var lastModified: Int64
+    /// A copied part (UploadPartCopy): its bytes are this range of its file, a hard link to the source object's
+    /// data (objects are replaced by rename, so the link keeps the bytes the copy was made of). `nil`: the whole file.
+    var dataOffset: Int64? = nil
 }
 
 /// Buckets, objects and multipart uploads of one emulated store, kept on disk under `root`:
@@ -210,6 +213,12 @@ public struct ObjectStorage: Sendable {
         listDirectory(joinPath(bucketPath(bucket), ".uploads")).compactMap { id in
             upload(bucket: bucket, id: id).map { (id, $0) }
         }.sorted { ($0.record.key, $0.id) < ($1.record.key, $1.id) }
+    }
+
+    /// A new name for `source` (a hard link) in the bucket's temporary folder, or `nil` where linking fails.
+    func linkForPart(_ source: String, bucket: String) -> String? {
+        let path = joinPath(bucketPath(bucket), ".tmp/\(UInt64.random(in: 0...UInt64.max))")
+        return link(source, path) == 0 ? path : nil
     }
 
     func commitPart(temporary: String, bucket: String, id: String, part: PartRecord) throws(PhonePackError) {

@@ -16,6 +16,11 @@ extension TransferSummary {
         if retries > 0 { line += ", \(retries) retries" }
         line += ")"
         say(line)
+        if let delta {
+            say(
+                "  \(formatBytes(delta.sentBytes)) sent, \(formatBytes(delta.copiedBytes)) copied from \(delta.base)\(delta.resentParts > 0 ? " (\(delta.resentParts) copied parts did not match and were sent)" : "")"
+            )
+        }
         var checks: [String] = []
         if let etag { checks.append("etag \(etag)") }
         if let crc64 { checks.append("crc64 \(crc64)") }

@@ -10,7 +10,11 @@ struct ReleaseStart: ParsableCommand {
             Huawei (--to obs://…/app.tar --servers …): the shared-app tar is built in a temporary folder (deleted \
             at the end) and sent part by part as it is written; it is verified with the huawei-share-app rules, and \
             only then is the object completed (with a .sha256 beside it), pushed with PushShareApps and waited for. \
-            A tar that fails, or a part the store refuses, aborts the upload: nothing is stored.
+            A tar that fails, or a part the store refuses, aborts the upload: nothing is stored. When the bucket's \
+            store holds a previous release of the package (the last completed one, or --base), the tar is built \
+            first and uploaded as a delta: unchanged entries are copied by the store from the previous object \
+            (each part's MD5 checked against the local bytes), changed ones sent; every uploaded tar gets a \
+            KEY.layout.json beside it for the next one. --no-delta sends it whole.
             Alibaba (--to oss://cloudphone-saved-bucket-…/app.apk --instances …): the APK is verified \
             (alibaba-sendfile), uploaded (an interrupted upload resumes on the next run), sent with SendFile + \
             AutoInstall and waited for with DescribeTasks.
@@ -53,6 +57,15 @@ struct ReleaseStart: ParsableCommand {
 
     @Option(help: "Folder on the phone (Alibaba).")
     var phonePath = "/sdcard/Download/"
+
+    @Flag(help: "Upload the whole tar even when a previous release of the package is there to copy from.")
+    var noDelta = false
+
+    @Option(
+        help: ArgumentHelp(
+            "The previous tar to copy unchanged entries from (default: the last completed release's object).",
+            valueName: "url"))
+    var base: String?
 
     @OptionGroup(title: "Phones") var phones: InstallTargetFlags
     @OptionGroup var continuity: ContinuityFlags
@@ -107,6 +120,8 @@ struct ReleaseStart: ParsableCommand {
         plan.installTarget = phones.target
         plan.allowDowngrade = continuity.allowDowngrade
         plan.allowSignerChange = continuity.allowSignerChange
+        plan.delta = !noDelta
+        plan.deltaBase = try base.map { try ObjectURL(parsing: $0) }
         if dryRun.dryRun {
             let fleet: Fleet =
                 destination.scheme == .obs ? .huawei(try session.cphClient()) : .alibaba(try session.alibabaClient())

@@ -24,12 +24,17 @@ struct UploadCommand: ParsableCommand {
             A file written while it is uploaded is detected (its size, times and inode are checked after the last \
             byte): nothing of it is kept and the command fails, rather than store an object that does not match \
             its SHA-256. --no-clobber leaves an object that exists as it is.
+            --base URL uploads a tar as a delta: its entries whose bytes the tar at URL holds too (its \
+            KEY.layout.json says where) are copied by the store (UploadPartCopy, each part's MD5 checked against \
+            the local bytes, sent instead when they differ); the rest is sent. The object is the same bytes as \
+            FILE either way, and gets a layout of its own. --dry-run prints the parts.
 
             Examples:
               phonepack upload app.tar obs://my-bucket/apps/app.tar
               phonepack upload big.obb oss://my-bucket/obb/ -j 8 --limit-rate 50M
               tar -c data/ | phonepack upload - obs://my-bucket/backups/data.tar
               phonepack upload -r seed-data/ obs://my-bucket/seed/
+              phonepack upload v2.tar obs://b/apps/v2.tar --base obs://b/apps/v1.tar
             """)
 
     @Argument(help: "The file to upload, or - for standard input (streamed in parts; the key must be given).")
@@ -44,6 +49,18 @@ struct UploadCommand: ParsableCommand {
     @Flag(help: "With -r: read a symlink as what it points to (a file or a folder), wherever that is.")
     var followSymlinks = false
 
+    @Option(
+        help: ArgumentHelp(
+            "FILE is a new version of the tar at URL (same store, with a .layout.json beside it): send only the entries that changed, the store copies the rest.",
+            valueName: "url"))
+    var base: String?
+
+    @Flag(
+        help:
+            "Store KEY.layout.json beside the object, so a later upload can be a delta against it (implied by --base).")
+    var keepLayout = false
+
+    @OptionGroup var dryRun: DryRunFlag
     @OptionGroup var transfer: TransferFlags
     @OptionGroup var stored: ObjectPropertyFlags
     @OptionGroup var cloud: CloudOptions
@@ -88,10 +105,23 @@ struct UploadCommand: ParsableCommand {
         if settings.sha256 == nil { settings.sha256 = ChecksumLine.sidecarSHA256(of: file) }
         let store = try cloud.objectStore(for: target)
         settings.properties = try store.checked(stored.properties)
+        let baseURL = try base.map { try ObjectURL(parsing: $0) }
+        if let baseURL, baseURL.scheme != target.scheme {
+            throw ValidationError("--base must be in the same store as the upload (\(target.scheme.rawValue)://…)")
+        }
+        if dryRun.dryRun {
+            let lines = try ObjectTransfer(store: store, settings: settings).plan(
+                file: file, to: target.key, base: baseURL)
+            _ = dryRun.show(lines, summary: "1 object", json: outputOptions.json)
+            return
+        }
+        let tarLayout = baseURL != nil || keepLayout
         let summary = try TransferRunner(flags: transfer, silent: outputOptions.silent, quiet: outputOptions.quiet).run(
             store, settings
-        ) {
-            try $0.upload(file: file, to: target.key)
+        ) { transfer in
+            guard tarLayout else { return try transfer.upload(file: file, to: target.key) }
+            return try transfer.uploadTar(
+                file: file, sha256: settings.sha256, to: target.key, base: baseURL, keepLayout: true)
         }
         guard let summary else { return }
         summary.print(json: outputOptions.json, from: file, to: target.description)
