@@ -4,7 +4,22 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 swift format lint --strict -r Sources Tests Package.swift
-swift build --build-tests
+# Zero compiler warnings in our own code (a dependency's are its own): each one fails the run.
+build_log=$(mktemp)
+built=0
+swift build --build-tests >"$build_log" 2>&1 || built=$?
+grep -v '^\[' "$build_log" || true
+if ((built != 0)); then
+    rm -f "$build_log"
+    exit "$built"
+fi
+warnings=$(grep -E "^$PWD/(Sources|Tests)/.*: warning:" "$build_log" | sort -u || true)
+rm -f "$build_log"
+if [[ -n $warnings ]]; then
+    echo "test.sh: the build has compiler warnings; fix them:" >&2
+    echo "$warnings" >&2
+    exit 1
+fi
 
 # Every program a test starts has a time limit (Tool.run), so a run should never hang; if it still does, it fails
 # here after PHONEPACK_TEST_LIMIT seconds (a whole run takes 1–3 minutes) with every thread's stack and the process

@@ -63,7 +63,9 @@ enum Main {
             source.setEventHandler {
                 TerminalSettings.restore()
                 TemporaryFiles.removeAll()
-                printError("interrupted; partial output removed")
+                printError(
+                    "interrupted: files being written were removed; what transfers and releases had stored is kept, and running the same command again resumes from it"
+                )
                 _exit(ExitStatus.interrupted)
             }
             source.resume()

@@ -312,7 +312,7 @@ struct HostileInputTests {
         chmod(shared, 0o1777)
         // The attacker (uid 65533) plants the partial file, writable by anyone, and keeps a link to it elsewhere.
         let planted = shared + "/.x.tar.phonepack-partial"
-        FileManager.default.createFile(atPath: planted, contents: Data("attacker".utf8))
+        _ = FileManager.default.createFile(atPath: planted, contents: Data("attacker".utf8))
         chmod(planted, 0o666)
         chown(planted, 65533, 65533)
         try FileManager.default.createDirectory(atPath: tmp.file("state"), withIntermediateDirectories: true)

@@ -140,7 +140,7 @@ struct OutputContractTests {
     func colour() throws {
         let tmp = try TemporaryDirectory()
         let empty = tmp.file("empty.tar")
-        FileManager.default.createFile(atPath: empty, contents: Data())
+        _ = FileManager.default.createFile(atPath: empty, contents: Data())
         let piped = try CLI.run(["verify", empty])
         #expect(piped.stdout.contains("  FAIL  tar-format") && !piped.stdout.contains("\u{1B}"), "\(piped.stdout)")
         // The same command on a pseudo-terminal, as a person runs it.

@@ -234,6 +234,12 @@ struct RolloutTests {
             #expect(release.status == Exit.success.rawValue, "\(release.output)")
         }
         let current = try #require(try status(env)["id"] as? String)
+        // --dry-run: the plan, and not one request that changes anything.
+        let sent = try cloud.mutating(emulator).count
+        let plan = try expectRun(["release", "rollback", current, "--dry-run"], environment: env)
+        #expect(plan.stdout.contains("roll back release \(current) to r"), "\(plan.stdout)")
+        #expect(plan.stdout.contains("demo-1.0.\(cloud.name == "huawei" ? "tar" : "apk")"), "\(plan.stdout)")
+        #expect(try cloud.mutating(emulator).count == sent, "rollback --dry-run sent something")
         let rollback = try CLI.run(["release", "rollback", current, "--json"], environment: env)
         #expect(rollback.status == Exit.success.rawValue, "\(rollback.output)")
         let record = try CLI.parseJSON(rollback.stdout)
@@ -281,6 +287,7 @@ struct RolloutTests {
         let second = try CLI.run(["release", "resume", id], environment: env)
         #expect(second.status == Exit.usage.rawValue, "\(second.output)")
         #expect(second.stderr.contains("another phonepack is running this release now"), "\(second.stderr)")
+        #expect(!second.output.contains("resuming"), "announced before taking the lock: \(second.output)")
         close(lock)
         // The phone API goes away (a closed port); the object store still answers.
         var down = env

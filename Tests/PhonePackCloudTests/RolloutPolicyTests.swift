@@ -50,7 +50,7 @@ struct RolloutPolicyTests {
             policy: RolloutPolicy(steps: [.count(1), .percent(50), .percent(100)]),
             targets: ["s1", "s2", "s3", "s4", "s5"])
         #expect(record.waveCount == 3)
-        #expect(record.targets.map(\.wave) == [0, 1, 1, 2, 2])
+        #expect(record.targets.map(\.wave) == [1, 2, 2, 3, 3])
         #expect(record.targets.allSatisfy { $0.state == .pending })
         #expect(record.id.hasPrefix("r") && record.id.count == 21)
     }

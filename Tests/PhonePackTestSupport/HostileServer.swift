@@ -9,7 +9,7 @@ package final class HostileServer {
 
     package init(mode: String, in tmp: TemporaryDirectory) throws {
         log = tmp.file("hostile-\(mode).jsonl")
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         process = try Tool.start("python3", [CLI.script("hostile_server.py"), mode, log], captureStdout: true)
         let line = process.readLine() ?? ""
         port = Int(line.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0

@@ -16,6 +16,9 @@ Modes:
   error-500        answers every GET and HEAD with 500 InternalError (to count retries)
   part-403         a multipart upload starts, but UploadPart 2 is answered 403 AccessDenied (every time); no key exists
   empty-pages      every listing page is empty and truncated, with a new marker each time
+  silent           GET and HEAD are never answered (the connection stays open 30 s, then closes)
+  skewed           every request is refused 403 RequestTimeTooSkewed, with a Date 2 hours ahead
+  no-bucket        every key and the bucket itself are missing (HEAD 404, GET 404 NoSuchBucket)
 """
 import hashlib
 import io
@@ -64,6 +67,10 @@ class Handler(BaseHTTPRequestHandler):
                                 "action": self.headers.get("x-acs-action"),
                                 "agent": self.headers.get("User-Agent"),
                                 "proxied": self.headers.get("X-Test-Proxy") is not None}) + "\n")
+
+    def date_time_string(self, timestamp=None):
+        # The Date header: two hours ahead when this server's clock is the one that is off.
+        return super().date_time_string(time.time() + 7200 if MODE == "skewed" else timestamp)
 
     def reply(self, status, body=b"", headers=None, trickle=False):
         if isinstance(body, str):
@@ -137,6 +144,19 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         self.record()
         path, _, query = self.path.partition("?")
+        if MODE == "silent":
+            time.sleep(30)
+            self.close_connection = True
+            return
+        if MODE == "skewed":
+            return self.reply(403, "<?xml version=\"1.0\"?><Error><Code>RequestTimeTooSkewed</Code>"
+                                   "<Message>The difference between the request time and the server's time is too "
+                                   "large.</Message><RequestId>RSKEW</RequestId></Error>",
+                              {"Content-Type": "application/xml"})
+        if MODE == "no-bucket":
+            return self.reply(404, "<?xml version=\"1.0\"?><Error><Code>NoSuchBucket</Code>"
+                                   "<Message>The specified bucket does not exist</Message><RequestId>RNB</RequestId>"
+                                   "</Error>", {"Content-Type": "application/xml"})
         if MODE == "error-500":
             return self.reply(500, "<?xml version=\"1.0\"?><Error><Code>InternalError</Code>"
                                    "<Message>We encountered an internal error.</Message><RequestId>R500</RequestId></Error>",

@@ -24,6 +24,8 @@ public struct CloudSession {
     public var debugSigning = false
     /// Where `-v` lines go (nil: nowhere).
     public var log: ((String) -> Void)?
+    /// Where notices go that a person waiting should see (a silent server); `nil`: nowhere.
+    public var notice: ((String) -> Void)?
     public var environment: [String: String]
 
     /// `profile` is the `--profile` flag, if given.
@@ -40,19 +42,49 @@ public struct CloudSession {
     }
 
     /// A setting after any flag: the chosen profile's `key`, the first non-empty of `variables`, the default
-    /// profile's `key` — in that order when a profile was chosen, else the environment first.
+    /// profile's `key` — in that order when a profile was chosen (a key it lacks falls back, key by key), else the
+    /// environment first.
     public func setting(_ key: String, environment variables: [String], config: CloudConfig) -> String? {
-        let fromProfile = config.value(key, profile: profile)
-        let fromEnvironment = variables.lazy.compactMap { environment[$0] }.first { !$0.isEmpty }
-        return profileChosen ? fromProfile ?? fromEnvironment : fromEnvironment ?? fromProfile
+        settingWithSource(key, environment: variables, config: config)?.value
     }
 
+    /// The setting and where it came from, in words: `profile staging`, `OBS_ACCESS_KEY_ID`, `profile default`.
+    /// With `-v`, each lookup is logged with its source (never a secret's value).
+    public func settingWithSource(
+        _ key: String, environment variables: [String], config: CloudConfig, logged: Bool = true
+    ) -> (value: String, source: String)? {
+        let fromProfile = config.value(key, profile: profile).map { ($0, "profile \(profile)") }
+        let fromEnvironment = variables.lazy.compactMap { name in
+            self.environment[name].flatMap { $0.isEmpty ? nil : ($0, name) }
+        }.first
+        let fromDefault =
+            profile == "default" ? nil : config.value(key, profile: "default").map { ($0, "profile default") }
+        let found = profileChosen ? fromProfile ?? fromEnvironment ?? fromDefault : fromEnvironment ?? fromProfile
+        if logged, let found, let log {
+            let secret = key.contains("secret") || key.contains("password") || key.contains("key") || key == "proxy"
+            log("setting \(key)\(secret ? "" : " = " + found.0.terminalSafe) from \(found.1)")
+        }
+        return found
+    }
+
+    /// The config file; a profile chosen by `--profile` or `PHONEPACK_PROFILE` that it does not have is an error
+    /// naming the profiles it has, never silently the environment's values.
     public func config() throws(PhonePackError) -> CloudConfig {
-        try CloudConfig.load(path: CloudConfig.defaultPath(environment: environment))
+        let path = CloudConfig.defaultPath(environment: environment)
+        let config = try CloudConfig.load(path: path)
+        if profileChosen, profile != "default", config.profiles[profile] == nil {
+            let known = config.profiles.keys.sorted()
+            throw PhonePackError(
+                .invalidInput, operation: "read settings", path: "profile \(profile.terminalSafe)",
+                message:
+                    "is not in \(path) (\(known.isEmpty ? "it has no profiles" : "profiles: " + known.joined(separator: ", "))); add it with: phonepack config set KEY VALUE --profile \(profile.terminalSafe)"
+            )
+        }
+        return config
     }
 
     /// A client with the CA bundle, stall limit, retries, proxy and logging applied.
-    func httpClient(_ config: CloudConfig) throws(PhonePackError) -> CloudClient {
+    func httpClient(_ config: CloudConfig, for service: CloudService? = nil) throws(PhonePackError) -> CloudClient {
         let defaults = try commandDefaults(config)
         var options = HTTPOptions(environment: environment)
         options.caBundle = caBundle
@@ -61,7 +93,29 @@ public struct CloudSession {
         let client = CloudClient(options: options, retry: RetryPolicy(maxAttempts: (defaults.retries ?? 3) + 1))
         client.debugSigning = debugSigning
         client.log = log
+        client.endpointSources = endpointSources(config, preferring: service)
+        client.notice = notice
         return client
+    }
+
+    /// Each configured endpoint's host (with and without its port) and where it was set: named in an error when
+    /// the host cannot be reached.
+    /// When two services share a host, `preferred`'s source is named.
+    func endpointSources(_ config: CloudConfig, preferring preferred: CloudService?) -> [String: String] {
+        var sources: [String: String] = [:]
+        for service in CloudService.allCases.filter({ $0 != preferred }) + (preferred.map { [$0] } ?? []) {
+            let found: (value: String, source: String)? =
+                endpoints[service].map { ($0, "--endpoint") }
+                ?? settingWithSource(
+                    service.configKey, environment: [service.environmentVariable], config: config, logged: false)
+            guard let found,
+                let url = try? ServiceURL(parsing: found.value, service: service.displayName, allowInsecureHTTP: true)
+            else { continue }
+            let source = "\(found.source) (\(service.displayName) endpoint \(found.value.terminalSafe))"
+            sources[url.host] = source
+            sources[url.hostName] = source
+        }
+        return sources
     }
 
     /// What the config file sets for every command (a flag still wins): parallel jobs, a rate limit, retries
@@ -144,7 +198,7 @@ public struct CloudSession {
         let store = ObjectStoreEndpoint(
             store: url.scheme, service: service, region: region(config), signature: signature)
         let credentials = try CredentialResolver.resolve(for: url.scheme, session: self, config: config)
-        let client = try httpClient(config)
+        let client = try httpClient(config, for: CloudService(url.scheme))
         client.log?("using \(credentials) for \(store.scheme)://\(store.host) (\(store.signature.rawValue))")
         return ObjectStoreClient(bucket: url.bucket, endpoint: store, credentials: credentials, client: client)
     }
@@ -157,7 +211,7 @@ public struct CloudSession {
         let config = try config()
         let url = try endpoint(.cph, config: config)
         let credentials = try CredentialResolver.resolve(for: .obs, session: self, config: config)
-        let client = try httpClient(config)
+        let client = try httpClient(config, for: .cph)
         let projectID: String
         if let configured = setting("huawei_project_id", environment: ["HUAWEICLOUD_SDK_PROJECT_ID"], config: config) {
             projectID = configured
@@ -182,7 +236,7 @@ public struct CloudSession {
     public func kooPhoneClient() throws(PhonePackError) -> KooPhoneClient {
         let config = try config()
         let url = try endpoint(.koophone, config: config)
-        let client = try httpClient(config)
+        let client = try httpClient(config, for: .koophone)
         return KooPhoneClient(endpoint: url, token: try iamToken(config: config, client: client), client: client)
     }
 
@@ -223,7 +277,7 @@ public struct CloudSession {
         let config = try config()
         let url = try endpoint(.edsAic, config: config)
         let credentials = try CredentialResolver.resolve(for: .oss, session: self, config: config)
-        return AlibabaPhoneClient(endpoint: url, credentials: credentials, client: try httpClient(config))
+        return AlibabaPhoneClient(endpoint: url, credentials: credentials, client: try httpClient(config, for: .edsAic))
     }
 
     /// The OSS endpoint the phones themselves use for SendFile/FetchFile (`UploadEndpoint`): `explicit`, else the
@@ -247,6 +301,8 @@ public struct HuaweiAuthCheck: Sendable, Codable {
     public var projectID: String
     /// True when the id came from the profile or `HUAWEICLOUD_SDK_PROJECT_ID`, false when IAM was asked.
     public var projectConfigured: Bool
+    /// Where it came from, in words: `profile staging`, `HUAWEICLOUD_SDK_PROJECT_ID`, `IAM`.
+    public var projectSource = "IAM"
     /// Never encoded: `auth huawei --json` shows only when it expires.
     public var token: IAMToken? = nil {
         didSet { tokenExpiresAt = token.map { CloudTime.iso8601($0.expiresAt) } }
@@ -254,7 +310,7 @@ public struct HuaweiAuthCheck: Sendable, Codable {
     /// ISO 8601 UTC, when a token was obtained.
     public private(set) var tokenExpiresAt: String?
 
-    enum CodingKeys: String, CodingKey { case region, projectID, projectConfigured, tokenExpiresAt }
+    enum CodingKeys: String, CodingKey { case region, projectID, projectConfigured, projectSource, tokenExpiresAt }
 }
 
 extension CloudSession {
@@ -269,8 +325,10 @@ extension CloudSession {
         let client = try httpClient(config)
         let identity = try identity(config: config, client: client)
         var check: HuaweiAuthCheck
-        if let id = setting("huawei_project_id", environment: ["HUAWEICLOUD_SDK_PROJECT_ID"], config: config) {
-            check = HuaweiAuthCheck(region: region, projectID: id, projectConfigured: true)
+        if let id = settingWithSource("huawei_project_id", environment: ["HUAWEICLOUD_SDK_PROJECT_ID"], config: config)
+        {
+            check = HuaweiAuthCheck(region: region, projectID: id.value, projectConfigured: true)
+            check.projectSource = id.source
         } else {
             let credentials = try CredentialResolver.resolve(for: .obs, session: self, config: config)
             check = HuaweiAuthCheck(

@@ -20,6 +20,22 @@ public final class CloudClient {
     /// A monotonic time (``CloudTime/monotonicSeconds()``) after which no request is started and none runs
     /// on: a `--timeout` holds inside a poll, whatever the server does. `nil`: no deadline.
     public var deadline: Double?
+    /// Where each endpoint host came from (`PHONEPACK_OBS_ENDPOINT`, `profile staging`), named when it cannot be
+    /// reached.
+    public var endpointSources: [String: String] = [:]
+    /// Told when a server has been silent for a while (``HTTPOptions/silenceNotice``): the user sees why nothing
+    /// moves.
+    public var notice: ((String) -> Void)?
+
+    /// Where the endpoint of `host` came from: the host itself, or (virtual-hosted style) a bucket below it.
+    func endpointSource(_ host: String) -> String? {
+        let name = host.split(separator: ":").first.map(String.init) ?? host
+        for candidate in [host, name] {
+            if let found = endpointSources[candidate] { return found }
+            if let found = endpointSources.first(where: { candidate.hasSuffix("." + $0.key) }) { return found.value }
+        }
+        return nil
+    }
 
     public init(options: HTTPOptions = HTTPOptions(), retry: RetryPolicy = RetryPolicy()) {
         curl = CurlEasy(options: options)
@@ -33,6 +49,8 @@ public final class CloudClient {
         copy.debugSigning = debugSigning
         copy.clockOffset = clockOffset
         copy.deadline = deadline
+        copy.endpointSources = endpointSources
+        copy.notice = notice
         return copy
     }
 
@@ -48,6 +66,16 @@ public final class CloudClient {
         var attempt = 0
         var skewCorrected = false
         let idempotent = idempotent && body.isReplayable
+        // Once per call, whatever the retries: why nothing moves.
+        curl.onSilence = notice.map { notice in
+            { [curl, host = request.host] seconds in
+                curl.onSilence = nil
+                notice(
+                    "\(host.terminalSafe) has sent nothing for \(Int(seconds)) s; still waiting (phonepack gives up after \(curl.options.lowSpeedTime) s of silence)"
+                )
+            }
+        }
+        defer { curl.onSilence = nil }
         while true {
             attempt += 1
             lastAttempts = attempt
@@ -64,14 +92,26 @@ public final class CloudClient {
                     progress: progress, timeout: remaining)
             } catch  where error.code == .network {
                 log?("\(signed.method) \(redactedURL(url)) failed: \(error.message)")
-                let transient = (error.cause as? CurlError)?.isTransient ?? false
-                if transient && idempotent && attempt < retry.maxAttempts {
+                let curlError = error.cause as? CurlError
+                let loopback = ["127.0.0.1", "localhost", "[::1]", "::1"].contains {
+                    signed.host == $0 || signed.host.hasPrefix($0 + ":")
+                }
+                if curlError?.isTransient(loopback: loopback) == true && idempotent && attempt < retry.maxAttempts {
                     retries += 1
                     pause(retry.delay(afterAttempt: attempt, retryAfter: nil))
                     continue
                 }
                 var error = error
                 if attempt > 1 { error.message += " (after \(attempt) attempts)" }
+                // Which setting put this endpoint here, so the fix is clear.
+                if let source = endpointSource(signed.host) {
+                    error.message += "; this endpoint comes from \(source)"
+                }
+                if curlError?.isUnresolvedName == true {
+                    error.message += " (the name does not resolve: check the endpoint or the network; not retried)"
+                } else if curlError?.isRefused == true && loopback {
+                    error.message += " (nothing listens there on this machine: start the server or fix the port)"
+                }
                 throw error
             }
             let elapsed = CloudTime.monotonicMilliseconds() - started
@@ -82,10 +122,13 @@ public final class CloudClient {
             )
             guard let failure else { return response }
 
-            if failure.isClockSkew && !skewCorrected, let date = response.header("Date"),
-                let server = CloudTime.parseRFC1123(date)
-            {
-                clockOffset = server - CloudTime.now()
+            // The server's clock minus ours; a 403 with no body to say why (a HEAD) is taken as skew when the
+            // clocks are more than 15 minutes apart, as every store allows no more.
+            let measured = response.header("Date").flatMap(CloudTime.parseRFC1123).map { $0 - CloudTime.now() }
+            let skewed =
+                failure.isClockSkew || (failure.code == nil && response.status == 403 && abs(measured ?? 0) > 900)
+            if skewed && !skewCorrected, let measured {
+                clockOffset = measured
                 skewCorrected = true
                 log?("clock differs from the server's by \(clockOffset) s; signing again with the server's time")
                 continue
@@ -112,6 +155,11 @@ public final class CloudClient {
             if let text = failure.message, !text.isEmpty { message += ": \(text)" }
             if let hint = failure.hint { message += "; \(hint)" }
             if attempt > 1 { message += " (after \(attempt) attempts)" }
+            if skewed {
+                // Still refused with the server's time, or no time to learn from: by how much, and the fix.
+                message +=
+                    "; this machine's clock differs from the server's\(measured.map { " by \($0) s" } ?? "") (fix the time: timedatectl set-ntp true)"
+            }
             var error = PhonePackError(
                 .service, operation: "\(signed.method) request", path: redactedURL(url), message: message)
             error.vendorCode = failure.code

@@ -36,6 +36,8 @@ package final class CurlEasy {
     let options: HTTPOptions
     /// Set from any thread to stop the transfer in progress at the next progress callback.
     public let cancelled = Atomic<Bool>(false)
+    /// Called once per request when neither side has moved a byte for `options.silenceNotice` seconds.
+    var onSilence: ((Double) -> Void)?
 
     public init(options: HTTPOptions = HTTPOptions()) {
         handle = curlUnavailable == nil ? cswift_curl_easy_init() : nil
@@ -68,6 +70,7 @@ package final class CurlEasy {
         let transfer = try Transfer(
             body: body, sink: sink, progress: progress, memoryLimit: options.maxMemoryBody,
             isCancelled: { [unowned self] in cancelled.load(ordering: .relaxed) })
+        transfer.silence = onSilence.map { (options.silenceNotice, $0) }
         var list: UnsafeMutablePointer<curl_slist>?
         defer { cswift_curl_slist_free_all(list) }
         for header in headers { list = cswift_curl_slist_append(list, "\(header.name): \(header.value)") }
@@ -125,8 +128,13 @@ package final class CurlEasy {
         let code = withExtendedLifetime(transfer) { cswift_curl_easy_perform(handle) }
         if let error = transfer.failure { throw error }
         guard code == CURLE_OK else {
-            let detail =
+            var detail =
                 errorBuffer[0] != 0 ? String(cString: errorBuffer) : String(cString: cswift_curl_easy_strerror(code))
+            if code == CURLE_OPERATION_TIMEDOUT, transfer.idleSeconds >= Double(options.lowSpeedTime) - 1 {
+                // curl's "Operation too slow", in words that say what happened and what to change.
+                detail =
+                    "the server sent and took almost nothing for \(options.lowSpeedTime) s, so phonepack gave up (raise the limit with PHONEPACK_STALL_TIMEOUT or: phonepack config set stall_timeout SECONDS)"
+            }
             throw PhonePackError(
                 code == CURLE_ABORTED_BY_CALLBACK ? .interrupted : .network, operation: "\(method) request",
                 path: redactedURL(url), message: detail, cause: CurlError(code: Int(code.rawValue)))
@@ -141,14 +149,20 @@ package final class CurlEasy {
 struct CurlError: Error, Sendable, CustomStringConvertible {
     public var code: Int
     public var description: String { "CURLcode \(code)" }
-    /// Connection-level failures a retry may cure.
-    var isTransient: Bool {
-        [
+    /// Connection-level failures a retry may cure. Not a name that does not resolve (a typo or no network: four
+    /// tries change nothing), nor a refused connection to this machine (nothing listens there; a retry cannot
+    /// start it).
+    func isTransient(loopback: Bool) -> Bool {
+        if loopback && code == Int(CURLE_COULDNT_CONNECT.rawValue) { return false }
+        return [
             CURLE_COULDNT_CONNECT, CURLE_OPERATION_TIMEDOUT, CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_GOT_NOTHING,
-            CURLE_PARTIAL_FILE, CURLE_COULDNT_RESOLVE_HOST, CURLE_SSL_CONNECT_ERROR, CURLE_HTTP2, CURLE_HTTP2_STREAM,
+            CURLE_PARTIAL_FILE, CURLE_SSL_CONNECT_ERROR, CURLE_HTTP2, CURLE_HTTP2_STREAM,
         ]
         .map { Int($0.rawValue) }.contains(code)
     }
+
+    var isUnresolvedName: Bool { code == Int(CURLE_COULDNT_RESOLVE_HOST.rawValue) }
+    var isRefused: Bool { code == Int(CURLE_COULDNT_CONNECT.rawValue) }
 }
 
 /// State one transfer's callbacks share.
@@ -165,6 +179,24 @@ private final class Transfer {
     var failure: PhonePackError?
     let progress: ((Int64, Int64) -> Bool)?
     let isCancelled: () -> Bool
+    /// After how many silent seconds to call what, once.
+    var silence: (after: Double, call: (Double) -> Void)?
+    private var moved: Int64 = -1
+    private var lastMoved = CloudTime.monotonicSeconds()
+
+    /// Seconds since a byte last moved either way.
+    var idleSeconds: Double { CloudTime.monotonicSeconds() - lastMoved }
+
+    /// Notes the bytes moved so far; calls the silence notice once when nothing has moved for long enough.
+    func observe(_ total: Int64) {
+        if total != moved {
+            moved = total
+            lastMoved = CloudTime.monotonicSeconds()
+        } else if let silence, idleSeconds >= silence.after {
+            self.silence = nil
+            silence.call(idleSeconds)
+        }
+    }
 
     init(
         body: HTTPBody, sink: BodySink?, progress: ((Int64, Int64) -> Bool)?, memoryLimit: Int,
@@ -298,6 +330,7 @@ private func curlProgressCallback(
 ) -> Int32 {
     let transfer = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
     if transfer.isCancelled() { return 1 }
+    transfer.observe(Int64(uploaded) + Int64(downloaded))
     if let progress = transfer.progress, !progress(Int64(uploaded), Int64(downloaded)) { return 1 }
     return 0
 }

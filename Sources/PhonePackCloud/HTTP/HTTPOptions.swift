@@ -20,13 +20,19 @@ public struct HTTPOptions: Sendable {
     public var proxy: String?
     /// Largest response body kept in memory (error documents, listings); larger ones go to a file.
     var maxMemoryBody: Int = 64 << 20
+    /// Seconds without a byte either way after which a notice says the server is silent (once per request).
+    public var silenceNotice: Double = 10
 
     public init() {}
 
-    /// The defaults, with `PHONEPACK_STALL_TIMEOUT` (seconds) changing `lowSpeedTime`.
+    /// The defaults, with `PHONEPACK_STALL_TIMEOUT` (seconds) changing `lowSpeedTime` and
+    /// `PHONEPACK_SILENCE_NOTICE` (seconds) `silenceNotice`.
     public init(environment: [String: String]) {
         if let text = environment["PHONEPACK_STALL_TIMEOUT"], let seconds = Int(text), seconds > 0 {
             lowSpeedTime = seconds
+        }
+        if let text = environment["PHONEPACK_SILENCE_NOTICE"], let seconds = Double(text), seconds > 0 {
+            silenceNotice = seconds
         }
     }
 }

@@ -74,10 +74,21 @@ public final class ObjectStoreClient {
         _ request: SignableRequest, key: String, body: HTTPBody = .none, idempotent: Bool = true,
         sink: BodySink? = nil, progress: ((Int64, Int64) -> Bool)? = nil
     ) throws(PhonePackError) -> ServiceResponse {
-        try client.send(
-            request, scheme: endpoint.scheme, body: body, idempotent: idempotent, sink: sink, progress: progress
-        ) {
-            self.sign(&$0, key: key, time: $1)
+        do {
+            return try client.send(
+                request, scheme: endpoint.scheme, body: body, idempotent: idempotent, sink: sink, progress: progress
+            ) {
+                self.sign(&$0, key: key, time: $1)
+            }
+        } catch {
+            // Named as the user typed it (obs://bucket/key), with the host it was sent to.
+            var error = error
+            if error.path?.hasPrefix("http") == true {
+                let host = "\(endpoint.scheme)://\(request.host)"
+                if !error.message.contains(host) { error.message += " (sent to \(host))" }
+                error.path = url(key)
+            }
+            throw error
         }
     }
 
@@ -91,9 +102,16 @@ public final class ObjectStoreClient {
         do {
             response = try send(request("HEAD", key: key), key: key)
         } catch  where error.vendorCode == nil && error.httpStatus == 404 {
+            // A HEAD answer has no body to say which is missing: the bucket is asked about itself.
             var error = error
-            error.vendorCode = "NoSuchKey"
-            error.message += "; no object with that key (list the prefix with phonepack ls)"
+            if bucketIsMissing() {
+                error.vendorCode = "NoSuchBucket"
+                error.message +=
+                    "; the bucket \(bucket) does not exist at this endpoint (check the name, --region and --endpoint; phonepack ls \(endpoint.store.rawValue):// lists yours)"
+            } else {
+                error.vendorCode = "NoSuchKey"
+                error.message += "; no object with that key (list the prefix with phonepack ls)"
+            }
             throw error
         }
         var info = ObjectInfo(
@@ -158,6 +176,17 @@ public final class ObjectStoreClient {
                 cause: RangeNotHonored(status: response.status))
         }
         return response
+    }
+
+    /// Whether the store says this bucket does not exist (HEAD of the bucket answers 404); `false` when it exists
+    /// or cannot tell (403: the caller may not look).
+    func bucketIsMissing() -> Bool {
+        do {
+            _ = try send(request("HEAD", key: ""), key: "")
+            return false
+        } catch {
+            return error.httpStatus == 404
+        }
     }
 
     /// A small object's bytes, refused past `limit` (it comes from a store: its size is not ours to trust).

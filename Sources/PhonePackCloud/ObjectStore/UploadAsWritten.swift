@@ -122,7 +122,7 @@ public final class UploadAsWritten: ByteStreamOutput, @unchecked Sendable {
         }
         if uploadID == nil { try start(metadata: ["sha256": sha256]) }
         let count = Self.partCount(size: size, partSize: partSize)
-        state.wait { $0.failure != nil || $0.stored.count == count ? true : nil }
+        _ = state.wait { $0.failure != nil || $0.stored.count == count ? true : nil }
         stopWorkers()
         let (failure, stored, retries) = state.update { ($0.failure, $0.stored, $0.retries) }
         do throws(PhonePackError) {

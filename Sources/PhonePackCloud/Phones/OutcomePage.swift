@@ -13,10 +13,10 @@ public enum OutcomePage {
         var body = "<h1>\(HTMLPage.escape(title))</h1>\n"
         body +=
             "<div class=\"facts\">\((facts + [TargetOutcome.summary(outcomes)]).map(HTMLPage.escape).joined(separator: " · "))</div>\n"
-        let waves = Dictionary(grouping: outcomes) { $0.wave ?? 0 }
+        let waves = Dictionary(grouping: outcomes) { $0.wave ?? 1 }
         body += "<div id=\"grid\" data-targets=\"\(outcomes.count)\">\n"
         for wave in waves.keys.sorted() {
-            if waves.count > 1 { body += "<div class=\"wave\">wave \(wave + 1)</div>\n" }
+            if waves.count > 1 { body += "<div class=\"wave\">wave \(wave)</div>\n" }
             body += "<div class=\"row\">"
             for outcome in waves[wave]! {
                 var title = "\(outcome.target): \(outcome.state.rawValue)"

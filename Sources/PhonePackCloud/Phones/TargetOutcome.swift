@@ -14,6 +14,8 @@ public struct TargetOutcome: Codable, Sendable, Equatable {
         case failed
         /// The request for this target was refused before a job existed.
         case rejected
+        /// Left out on purpose (`release resume --skip`): never sent, not a failure.
+        case skipped
     }
 
     public var target: String

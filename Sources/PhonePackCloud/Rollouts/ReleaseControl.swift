@@ -31,18 +31,72 @@ public struct ReleaseControl {
     /// Continues release `id`: sends only to targets that are pending or failed, waits for jobs that were sent
     /// and not seen to end (a client killed mid-wave), and never sends again to a target that succeeded. The
     /// object must still hold the file the release recorded.
-    public func resume(_ id: String) throws(PhonePackError) -> ReleaseRecord {
+    ///
+    /// `maxFailures` replaces the record's failure budget for the waves to come; `skip` leaves those targets out
+    /// (`skipped`: never sent, not failures). The record's lock is taken first: a second `resume` of the same
+    /// release says so before announcing anything.
+    public func resume(_ id: String, maxFailures: RolloutPolicy.Budget? = nil, skip: [String] = [])
+        throws(PhonePackError) -> ReleaseRecord
+    {
+        let lock = try history.lock(id)
         var record = try history.load(id)
+        try adjust(&record, maxFailures: maxFailures, skip: skip)
         if record.status == .completed, !record.targets.contains(where: { $0.isFailure || $0.isOpen }) {
             notice("release \(record.id) already completed on every target; nothing to do")
             return record
         }
         try requireObject(record.delivery, operation: "resume")
-        let pending = record.targets.filter { !$0.isOpen && $0.state != .succeeded }.count
-        notice(
-            "resuming release \(record.id): \(pending) to send, \(record.targets.filter(\.isOpen).count) to wait for")
-        try rollout(record.delivery.cloud).run(&record)
+        let (send, wait) = resumeCounts(record)
+        notice("resuming release \(record.id): \(send) to send, \(wait) to wait for")
+        try history.save(&record)
+        try rollout(record.delivery.cloud).run(&record, holding: lock)
         return record
+    }
+
+    /// What `resume` would do (`--dry-run`): no request that changes anything, the record not rewritten.
+    public func resumePlan(_ id: String, maxFailures: RolloutPolicy.Budget? = nil, skip: [String] = [])
+        throws(PhonePackError) -> [String]
+    {
+        var record = try history.load(id)
+        try adjust(&record, maxFailures: maxFailures, skip: skip)
+        try requireObject(record.delivery, operation: "resume")
+        var lines: [String] = []
+        for wave in 1...max(1, record.waveCount) {
+            let members = record.targets.filter { $0.wave == wave }
+            let send = members.filter { !$0.isOpen && ![.succeeded, .skipped].contains($0.state) }
+            let wait = members.filter(\.isOpen)
+            guard !send.isEmpty || !wait.isEmpty else { continue }
+            lines.append(
+                "wave \(wave): send to \(send.count) (\(send.prefix(5).map(\.target).joined(separator: ", "))\(send.count > 5 ? ", …" : "")), wait for \(wait.count); halt above \(record.policy.maxFailures.allowed(inWaveOf: members.count)) failures"
+            )
+        }
+        if lines.isEmpty { lines.append("release \(record.id): nothing to send or wait for") }
+        return lines
+    }
+
+    private func resumeCounts(_ record: ReleaseRecord) -> (send: Int, wait: Int) {
+        (
+            record.targets.filter { !$0.isOpen && ![.succeeded, .skipped].contains($0.state) }.count,
+            record.targets.filter(\.isOpen).count
+        )
+    }
+
+    /// A new budget and targets left out, checked against the record.
+    private func adjust(_ record: inout ReleaseRecord, maxFailures: RolloutPolicy.Budget?, skip: [String])
+        throws(PhonePackError)
+    {
+        if let maxFailures { record.policy.maxFailures = maxFailures }
+        for target in skip {
+            guard let index = record.targets.firstIndex(where: { NameKey($0.target) == NameKey(target) }) else {
+                throw PhonePackError(
+                    .invalidInput, operation: "resume", path: target.terminalSafe,
+                    message: "is not a target of release \(record.id); see phonepack release status \(record.id)")
+            }
+            guard record.targets[index].state != .succeeded else { continue }
+            record.targets[index].state = .skipped
+            record.targets[index].errorCode = nil
+            record.targets[index].errorMessage = "skipped by release resume --skip"
+        }
     }
 
     /// Rolls release `id` back: the newest earlier release of the same package to the same cloud that completed
@@ -51,9 +105,11 @@ public struct ReleaseControl {
     /// The phones refuse an older versionCode (INSTALL_FAILED_VERSION_DOWNGRADE) and another signer: a rollback
     /// to such a release is refused before anything is sent, unless `allowDowngrade` says the phones will
     /// uninstall the app first.
-    public func rollback(_ id: String, preflight: Bool = true, allowDowngrade: Bool = false) throws(PhonePackError)
-        -> ReleaseRecord
-    {
+    /// With `dryRun`, returns the rollback's plan in `plan` and sends nothing.
+    public func rollback(
+        _ id: String, preflight: Bool = true, allowDowngrade: Bool = false, dryRun: Bool = false,
+        plan: ((String) -> Void)? = nil
+    ) throws(PhonePackError) -> ReleaseRecord? {
         let current = try history.load(id)
         let earlier = try history.all().records.filter {
             $0.id < current.id && $0.delivery.cloud == current.delivery.cloud
@@ -88,6 +144,16 @@ public struct ReleaseControl {
         let targets = current.targets.map(\.target)
         try rollout.fleet.checkTargets(targets, listing: preflight)
         try rollout.fleet.check(delivery, targets: targets)
+        if dryRun {
+            plan?(
+                "roll back release \(current.id) to \(previous.id): \(delivery.package) \(delivery.version ?? ""), \(delivery.object) (sha256 \(delivery.sha256))"
+            )
+            let sizes = try current.policy.waveSizes(total: targets.count)
+            for (index, size) in sizes.enumerated() {
+                plan?("wave \(index + 1) of \(sizes.count): \(size) \(plural(size, rollout.fleet.targetKind))")
+            }
+            return nil
+        }
         var record = try ReleaseRecord(
             id: ReleaseRecord.newID(), delivery: delivery, policy: current.policy, targets: targets)
         record.rollbackOf = current.id

@@ -84,10 +84,10 @@ public struct ReleaseRecord: Codable, Sendable {
         var assigned: [TargetOutcome] = []
         let sizes = try policy.waveSizes(total: targets.count)
         var next = 0
-        for (wave, size) in sizes.enumerated() {
+        for (index, size) in sizes.enumerated() {
             for target in targets[next..<next + size] {
                 var outcome = TargetOutcome(target: target, state: .pending)
-                outcome.wave = wave
+                outcome.wave = index + 1
                 assigned.append(outcome)
             }
             next += size
@@ -159,7 +159,13 @@ public struct ReleaseHistory: Sendable {
                 .notFound, operation: "read release", path: id,
                 message: "no such release in \(directory); see phonepack release history")
         }
-        let record = try JSONCoding.decode(ReleaseRecord.self, from: file.readToEnd(limit: 512 << 20))
+        var record = try JSONCoding.decode(ReleaseRecord.self, from: file.readToEnd(limit: 512 << 20))
+        // Records written before waves were numbered from 1 (as every report says them) numbered them from 0.
+        if record.targets.contains(where: { $0.wave == 0 }) {
+            for index in record.targets.indices {
+                record.targets[index].wave = record.targets[index].wave.map { $0 + 1 }
+            }
+        }
         guard record.id.utf8.elementsEqual(id.utf8) else {
             throw PhonePackError(
                 .invalidInput, operation: "read release", path: path(id),

@@ -28,36 +28,38 @@ public struct Rollout {
     /// Runs (or continues) `record` from its first wave with a target that has not succeeded, and returns it as
     /// last saved. Throws only when the record cannot be saved or a poll fails outright (the record, saved first,
     /// keeps every job for `release resume`).
-    public func run(_ record: inout ReleaseRecord) throws(PhonePackError) {
-        let lock = try history.lock(record.id)
-        defer { withExtendedLifetime(lock) {} }
+    /// `lock`: the record's lock when the caller took it already (it announces nothing before it has it).
+    public func run(_ record: inout ReleaseRecord, holding lock: OpenFile? = nil) throws(PhonePackError) {
+        var held = lock
+        if held == nil { held = try history.lock(record.id) }
+        defer { withExtendedLifetime(held) {} }
         // What is on disk is the truth: another run may have moved on since `record` was read.
         if let saved = try? history.load(record.id) { record = saved }
         record.status = .running
         record.reason = nil
         try history.save(&record)
-        for wave in 0..<record.waveCount {
+        for wave in 1...max(1, record.waveCount) {
             let members = record.targets.indices.filter { record.targets[$0].wave == wave }
-            if members.allSatisfy({ record.targets[$0].state == .succeeded }) { continue }
+            if members.allSatisfy({ [.succeeded, .skipped].contains(record.targets[$0].state) }) { continue }
             notice(
-                "wave \(wave + 1) of \(record.waveCount): \(members.count) \(plural(members.count, fleet.targetKind))")
+                "wave \(wave) of \(record.waveCount): \(members.count) \(plural(members.count, fleet.targetKind))")
             try runWave(&record, members: members)
             let failures = members.filter { record.targets[$0].isFailure }
             if failures.contains(where: { record.targets[$0].callFailed == true }) {
                 return try halt(
                     &record,
-                    "wave \(wave + 1): the API could not be reached or refused the call; resume when it answers again")
+                    "wave \(wave): the API could not be reached or refused the call; resume when it answers again")
             }
             let allowed = record.policy.maxFailures.allowed(inWaveOf: members.count)
-            if failures.count > allowed, wave + 1 < record.waveCount {
+            if failures.count > allowed, wave < record.waveCount {
                 return try halt(
                     &record,
-                    "wave \(wave + 1): \(failures.count) of \(members.count) failed (--max-failures \(record.policy.maxFailures) allows \(allowed)); no later wave started"
+                    "wave \(wave): \(failures.count) of \(members.count) failed (--max-failures \(record.policy.maxFailures) allows \(allowed)); no later wave started"
                 )
             }
-            if record.policy.pause, wave + 1 < record.waveCount {
+            if record.policy.pause, wave < record.waveCount {
                 record.status = .paused
-                record.reason = "paused after wave \(wave + 1) of \(record.waveCount)"
+                record.reason = "paused after wave \(wave) of \(record.waveCount)"
                 try history.save(&record)
                 return
             }
@@ -96,7 +98,7 @@ public struct Rollout {
         do {
             waited = try fleet.wait(open.map { record.targets[$0] }, timeout: waitTimeout, progress: progress)
         } catch {
-            record.reason = "waiting for wave \((record.targets[open[0]].wave ?? 0) + 1): \(error.message)"
+            record.reason = "waiting for wave \(record.targets[open[0]].wave ?? 1): \(error.message)"
             try? history.save(&record)
             throw error
         }

@@ -356,7 +356,7 @@ extension OpenFile {
             throw .system("mkstemp", errno: errno, path: folder, operation: "create a temporary file")
         }
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-        unlink(String(cString: template))
+        unlink(String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self))
         return OpenFile(adopting: fd, path: name)
     }
 

@@ -45,6 +45,7 @@ struct CloudOptions: ParsableArguments {
         session.allowInsecureHTTP = allowInsecureHttp
         session.debugSigning = debugSigning
         if verbose || debugSigning { session.log = logLine }
+        session.notice = logLine
         return session
     }
 

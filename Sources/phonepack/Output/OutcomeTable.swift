@@ -49,23 +49,30 @@ func exitForOutcomes(_ outcomes: [TargetOutcome]) throws {
 /// A release's record as `release`, `release resume`, `release rollback` report it: the targets (or JSON), its
 /// state and what to do next. Exit 0 when completed on every target or paused; 3 when it halted on an outage; 1
 /// when it halted on its failure budget or completed with failures.
+/// With `quiet` (`-q`), a release that ends well prints nothing: its exit status says it.
 func reportRelease(
-    _ record: ReleaseRecord, json: Bool, document: (any Encodable)? = nil, onlyFailures: Bool = false,
-    page: String? = nil
+    _ record: ReleaseRecord, json: Bool, quiet: Bool = false, document: (any Encodable)? = nil,
+    onlyFailures: Bool = false, page: String? = nil
 ) throws {
-    if let page { try writePage(page, ReleaseText.page(record), quiet: json) }
+    if let page { try writePage(page, ReleaseText.page(record), quiet: json || quiet) }
+    let ended = record.status == .completed && !record.targets.contains { $0.isFailure }
     if json {
         let value: any Encodable = document ?? record
         print(JSONOutput.string(value))
-    } else {
+    } else if !(quiet && (ended || record.status == .paused)) {
         let shown = onlyFailures ? record.targets.filter(\.isFailure) : record.targets
         for line in ReleaseText.rows(shown, header: true) { print(line) }
         say("release: \(TargetOutcome.summary(record.targets))")
     }
     switch record.status {
     case .paused:
-        printError(
-            "release \(record.id) \(record.reason ?? "paused"); continue with: phonepack release resume \(record.id)")
+        // A state the user asked for (--pause), not an error: a notice, exit 0; even with -q, as it says what
+        // to run next (--json has it in the document).
+        if !json {
+            logLine(
+                "release \(record.id) \(record.reason ?? "paused"); continue with: phonepack release resume \(record.id)"
+            )
+        }
     case .halted:
         printError(
             "release \(record.id) halted: \(record.reason ?? ""); after fixing, continue with: phonepack release resume \(record.id)"
@@ -94,7 +101,7 @@ enum ReleaseText {
             var detail = outcome.jobID ?? ""
             if let code = outcome.errorCode { detail += (detail.isEmpty ? "" : "  ") + code }
             if let message = outcome.errorMessage { detail += (detail.isEmpty ? "" : "  ") + message }
-            let wave = staged ? String((outcome.wave ?? 0) + 1).padded(to: 4) + "  " : ""
+            let wave = staged ? String(outcome.wave ?? 1).padded(to: 4) + "  " : ""
             let state = outcome.state.rawValue
             let colour: Colour? =
                 switch outcome.state {

@@ -17,6 +17,7 @@ struct ReleaseRollback: ParsableCommand {
             Examples:
               phonepack release rollback r20261201-140512-ab12
               phonepack release rollback r20261201-140512-ab12 --json
+              phonepack release rollback r20261201-140512-ab12 --dry-run
             """)
 
     @Argument(help: "The release to roll back.")
@@ -29,16 +30,23 @@ struct ReleaseRollback: ParsableCommand {
     )
     var allowDowngrade = false
 
+    @OptionGroup var dryRun: DryRunFlag
     @OptionGroup var wait: WaitFlags
     @OptionGroup var cloud: CloudOptions
     @OptionGroup var outputOptions: OutputOptions
     @OptionGroup var fleetOutput: FleetOutputFlags
 
     func run() throws {
-        let record = try control(cloud, wait: wait, json: outputOptions.json).rollback(
-            id, preflight: preflight.enabled, allowDowngrade: allowDowngrade)
+        var lines: [String] = []
+        let record = try control(cloud, wait: wait, output: outputOptions).rollback(
+            id, preflight: preflight.enabled, allowDowngrade: allowDowngrade, dryRun: dryRun.dryRun,
+            plan: { lines.append($0) })
+        guard let record else {
+            _ = dryRun.show(lines, summary: "rollback of \(id)", json: outputOptions.json)
+            return
+        }
         try reportRelease(
-            record, json: outputOptions.json, onlyFailures: fleetOutput.onlyFailures,
+            record, json: outputOptions.json, quiet: outputOptions.quiet, onlyFailures: fleetOutput.onlyFailures,
             page: fleetOutput.html)
     }
 }

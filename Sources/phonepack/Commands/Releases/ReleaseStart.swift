@@ -88,7 +88,7 @@ struct ReleaseStart: ParsableCommand {
 
     func run() throws {
         let destination = try ObjectURL(parsing: to)
-        let quiet = outputOptions.json
+        let quiet = outputOptions.silent
         let session = cloud.session()
         let notice: (String) -> Void = { if !quiet { sayNow("release: \($0)") } }
         let targets: [String]
@@ -143,7 +143,8 @@ struct ReleaseStart: ParsableCommand {
                 plan, store: store, phones: try session.alibabaClient(),
                 transfer: settings, history: history, notice: notice, progress: progress)
         try reportRelease(
-            report.record, json: quiet, document: report, onlyFailures: fleetOutput.onlyFailures,
+            report.record, json: outputOptions.json, quiet: outputOptions.quiet, document: report,
+            onlyFailures: fleetOutput.onlyFailures,
             page: fleetOutput.html)
     }
 }

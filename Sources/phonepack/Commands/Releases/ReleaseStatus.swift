@@ -28,7 +28,7 @@ struct ReleaseStatus: ParsableCommand {
     @OptionGroup var outputOptions: OutputOptions
 
     func run() throws {
-        let record = try control(cloud, json: outputOptions.json).history.record(id)
+        let record = try control(cloud, output: outputOptions).history.record(id)
         if let html { try writePage(html, ReleaseText.page(record), quiet: outputOptions.silent) }
         if outputOptions.json { return print(JSONOutput.string(record)) }
         for line in ReleaseText.header(record) { say(line) }
@@ -54,7 +54,7 @@ struct ReleaseHistoryCommand: ParsableCommand {
     @OptionGroup var outputOptions: OutputOptions
 
     func run() throws {
-        let (records, refused) = try control(cloud, json: outputOptions.json).history.all()
+        let (records, refused) = try control(cloud, output: outputOptions).history.all()
         // A record that is not what its file name says is named, never listed as if it were a release.
         for problem in refused { printWarning(problem.description) }
         if outputOptions.json { return print(JSONOutput.string(ReleaseList(records))) }

@@ -45,13 +45,14 @@ struct AuthCommand: ParsableCommand {
             let check = try session.checkHuaweiAuth()
             if outputOptions.json { return print(JSONOutput.string(check)) }
             say(
-                "project \(check.region): \(check.projectID) \(check.projectConfigured ? "(from profile \(session.profile))" : "(looked up)")"
+                "project \(check.region): \(check.projectID) \(check.projectConfigured ? "(from \(check.projectSource))" : "(looked up)")"
             )
             if let token = check.token {
                 say("token: \(token)")
             } else {
                 say(
-                    "token: no huawei_user/huawei_password in profile \(profile); requests are signed with AK/SK")
+                    "token: no huawei_user/huawei_password in profile \(session.profile); requests are signed with AK/SK"
+                )
             }
         }
     }
