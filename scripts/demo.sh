@@ -6,14 +6,29 @@
 # Everything it writes goes to .build/demo/; the emulator is stopped at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
-swift build -c release --product phonepack 2>&1 | grep -v '^\[' || true
-swift build -c release --product phonepack-emulator 2>&1 | grep -v '^\[' || true
-bindir=$(swift build -c release --show-bin-path)
-bin=$bindir/phonepack
 out=.build/demo
 rm -rf "$out"
 mkdir -p "$out"
+# Installing packages and building print hundreds of lines nobody needs to read: they go to a log, shown only
+# when a step fails.
+quietly() {
+    local what=$1
+    shift
+    printf '%s … ' "$what"
+    if "$@" >>"$out/setup.log" 2>&1; then
+        echo done
+    else
+        echo failed
+        tail -n 40 "$out/setup.log" >&2
+        echo "demo: $what failed; the whole log is $out/setup.log" >&2
+        exit 1
+    fi
+}
+quietly "installing what phonepack needs (scripts/setup.sh)" scripts/setup.sh
+quietly "building phonepack (release)" swift build -c release --product phonepack
+quietly "building the emulator" swift build -c release --product phonepack-emulator
+bindir=$(swift build -c release --show-bin-path)
+bin=$bindir/phonepack
 
 "$bindir/phonepack-emulator" --data "$out/emulator" --bucket my-cph-bucket --bucket cloudphone-saved-bucket-demo \
     --servers 3 --job-seconds 1 >"$out/emulator.out" 2>&1 &
@@ -53,3 +68,9 @@ run "$bin" pull --cloud alibaba --phones acp-0001 --include /sdcard/Download \
     --to oss://cloudphone-saved-bucket-demo/pulls/ -C "$out/pulled-alibaba"
 run "$bin" exec koophone --instances kp0001,kp0002 -- getprop ro.product.model
 run "$bin" uploads ls obs://my-cph-bucket/
+# Where the releases stand (status: the newest), and two pages to open in a browser.
+run "$bin" release history
+run "$bin" release status --html "$out/release.html"
+run "$bin" inspect "$out/demo.tar" --summary --html "$out/demo.html"
+printf '\nOpen these in a browser:\n  %s   the release: every phone by state\n  %s      the tar: bytes by package and area\n' \
+    "$PWD/$out/release.html" "$PWD/$out/demo.html"

@@ -40,8 +40,18 @@ install -m 0755 "$bin/phonepack" "$prefix/bin/phonepack.new"
 mv -f "$prefix/bin/phonepack.new" "$prefix/bin/phonepack"
 "$generator" "$prefix/bin/phonepack" --multi-page --date "$(git log -1 --format=%cs 2>/dev/null || date +%F)" \
     --output-directory "$prefix/share/man/man1"
-# A blank line in a help text is a paragraph break; mdoc wants it spelled .Pp (man warns about empty lines).
-sed -i 's/^$/.Pp/' "$prefix"/share/man/man1/phonepack*.1
+# A blank line in a help text is a paragraph break; mdoc wants it spelled .Pp (man warns about empty lines). The
+# example lines after "Examples:" are shown as written, not filled: a display block keeps each line whole (filled,
+# man would break `--dry-run` at its hyphen and leave `@s.txt` alone on a line).
+for page in "$prefix"/share/man/man1/phonepack*.1; do
+    awk '
+        examples && (/^\./ || $0 == "") { print ".Ed"; examples = 0 }
+        { print }
+        $0 == "Examples:" { print ".Bd -literal"; examples = 1; next }
+        END { if (examples) print ".Ed" }
+    ' "$page" | sed 's/^$/.Pp/' >"$page.new"
+    mv -f "$page.new" "$page"
+done
 "$prefix/bin/phonepack" --generate-completion-script bash >"$prefix/share/bash-completion/completions/phonepack"
 "$prefix/bin/phonepack" --generate-completion-script zsh >"$prefix/share/zsh/site-functions/_phonepack"
 "$prefix/bin/phonepack" --generate-completion-script fish >"$prefix/share/fish/vendor_completions.d/phonepack.fish"

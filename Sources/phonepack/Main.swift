@@ -13,6 +13,10 @@ enum Main {
         _ = phonepack_set_not_dumpable()
         installInterruptHandler()
         let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.isEmpty {
+            print(PhonePack.shortUsage)
+            Glibc.exit(0)
+        }
         if let word = arguments.first, let suggestion = Suggestion.unknownVerb(word) {
             printError(suggestion)
             Glibc.exit(ExitStatus.usage)

@@ -16,26 +16,65 @@ struct PhonePack: ParsableCommand {
 
             Examples:
               phonepack build myapp/ -o app.tar       # shared-app tar + app.tar.sha256
-              phonepack verify app.tar --to obs://my-bucket/apps/app.tar
-              phonepack release myapp/ --to obs://my-bucket/apps/app.tar \\
+              phonepack verify app.tar --to obs://my-cph-bucket/apps/app.tar
+              phonepack release myapp/ --to obs://my-cph-bucket/apps/app.tar \\
                   --servers @servers.txt --waves 1,10%,100%
-              phonepack pull --phones ID --include /data/data/com.x \\
-                  --to obs://my-bucket/exports/ -C out/
+              phonepack pull --phones phone0001 --include /data/data/com.example.app \\
+                  --to obs://my-cph-bucket/exports/ -C out/
             """,
         // What makes ArgumentParser offer --version; Main prints `versionReport` in its place. Computed here, the
         // report would load libcurl (to ask its version) for every command, network or not.
         version: "phonepack \(PhonePackVersion.number)",
-        subcommands: [
-            BuildCommand.self, VerifyCommand.self, InspectCommand.self, ExtractCommand.self, CatCommand.self,
-            DiffCommand.self, UploadCommand.self, DownloadCommand.self, CopyCommand.self, SyncCommand.self,
-            ListCommand.self,
-            StatCommand.self,
-            RemoveCommand.self, PresignCommand.self, UploadsCommand.self, PushCommand.self, JobsCommand.self,
-            ReleaseCommand.self, PullCommand.self, ExportCommand.self, RestoreCommand.self, ExecCommand.self,
-            ImagesCommand.self, PhonesCommand.self,
-            ConfigCommand.self, AuthCommand.self,
-        ]
+        subcommands: groups.flatMap(\.commands)
     )
+
+    /// The verbs by what they work on: the order of `--help` and the lines of the bare usage.
+    static let groups: [(name: String, summary: String, commands: [any ParsableCommand.Type])] = [
+        (
+            "archives", "make, check and read app tars and phone exports, offline",
+            [
+                BuildCommand.self, VerifyCommand.self, InspectCommand.self, ExtractCommand.self, CatCommand.self,
+                DiffCommand.self,
+            ]
+        ),
+        (
+            "stores", "Huawei OBS, Alibaba OSS, S3: parallel, resumable, checked end to end",
+            [
+                UploadCommand.self, DownloadCommand.self, CopyCommand.self, SyncCommand.self, ListCommand.self,
+                StatCommand.self, RemoveCommand.self, PresignCommand.self, UploadsCommand.self,
+            ]
+        ),
+        (
+            "phones", "push apps and files, pull data back, run commands, follow jobs",
+            [
+                PushCommand.self, JobsCommand.self, PullCommand.self, ExportCommand.self, RestoreCommand.self,
+                ExecCommand.self, ImagesCommand.self, PhonesCommand.self,
+            ]
+        ),
+        ("releases", "build → verify → upload → push in waves; resume, status, rollback", [ReleaseCommand.self]),
+        (
+            "setup", "profiles of region, endpoints and credentials; check an identity",
+            [ConfigCommand.self, AuthCommand.self]
+        ),
+    ]
+
+    /// What a bare `phonepack` prints: the verbs grouped, and where to go next (`--help` lists each with its line).
+    static var shortUsage: String {
+        var lines = [
+            "Usage: phonepack COMMAND [OPTIONS]   (phonepack help COMMAND: its options and examples)", "",
+        ]
+        for group in groups {
+            let verbs = group.commands.map { $0.configuration.commandName ?? "" }.joined(separator: " ")
+            lines.append("  " + group.name + String(repeating: " ", count: 10 - group.name.count) + verbs)
+            lines.append("            " + group.summary)
+        }
+        lines += [
+            "",
+            "First steps: phonepack build myapp/ -o app.tar && phonepack verify app.tar",
+            "Every command with a line each: phonepack --help",
+        ]
+        return lines.joined(separator: "\n")
+    }
 }
 
 extension PhonePack {

@@ -228,7 +228,7 @@ struct BuildCommandTests {
             wrong.status == Exit.usage.rawValue && wrong.stderr.contains("has no data/app/com.other.app-*/base.apk"))
     }
 
-    @Test("Ctrl-C during a build exits 130 and leaves no tar and no temporary file")
+    @Test("Ctrl-C during a build exits 130, leaves no tar and no temporary file, and says what is kept")
     func interrupted() throws {
         let tmp = try TemporaryDirectory()
         let app = try CLI.makeApp(in: tmp.file("app"))
@@ -237,7 +237,13 @@ struct BuildCommandTests {
         let obb = app + "/obb/main.42.obb"
         _ = FileManager.default.createFile(atPath: obb, contents: nil)
         #expect(truncate(obb, 16 << 30) == 0)
-        let process = try CLI.start(["build", app, "-o", tmp.file("big.tar")], environment: [:])
+        // Through a shell that becomes phonepack (exec), only to keep its standard error in a file.
+        let process = try Tool.start(
+            "bash",
+            [
+                "-c", "exec \"$0\" build \"$1\" -o \"$2\" 2>\"$3\"", CLI.binary, app, tmp.file("big.tar"),
+                tmp.file("stderr.txt"),
+            ])
         // Wait until the temporary file exists, so the interrupt lands mid-write.
         try waitUntil { try tmp.listing().contains { $0.hasSuffix(".part") } }
         process.signal(SIGINT)
@@ -245,6 +251,12 @@ struct BuildCommandTests {
         #expect(process.terminationStatus == 130)
         let left = try tmp.listing().filter { $0.hasSuffix(".tar") || $0.hasSuffix(".part") || $0.hasSuffix(".sha256") }
         #expect(left.isEmpty, "\(left) left after the interrupt")
+        // Not "partial output removed": an upload's parts and a release's record are kept for the next run.
+        let said = try String(contentsOfFile: tmp.file("stderr.txt"), encoding: .utf8)
+        #expect(
+            said.hasSuffix(
+                "phonepack: error: interrupted: files being written were removed; what transfers and releases had stored is kept, and running the same command again resumes from it\n"
+            ), "\(said)")
     }
 
     @Test("a mistyped verb gets a suggestion; an error after parsing shows that verb's usage, not the root's")

@@ -24,17 +24,30 @@ struct InspectPageTests {
                         info = tarfile.TarInfo(name)
                         info.size = size
                         t.addfile(info, io.BytesIO(b"x" * size))
+                    # What extract would leave out or change, and links out of the export.
+                    for name, kind, target, mode in [
+                            ("data/local/tmp/passwd", tarfile.SYMTYPE, "/etc/passwd", 0o777),
+                            ("data/data/com.example.app/files/up", tarfile.SYMTYPE, "../../../../../etc", 0o777),
+                            ("data/data/com.example.app/files/ok", tarfile.SYMTYPE, "../shared_prefs", 0o777),
+                            ("data/local/tmp/su", tarfile.REGTYPE, "", 0o4755),
+                            ("data/local/tmp/null", tarfile.CHRTYPE, "", 0o666),
+                            ("data/local/tmp/fifo", tarfile.FIFOTYPE, "", 0o644)]:
+                        info = tarfile.TarInfo(name)
+                        info.type, info.linkname, info.mode = kind, target, mode
+                        t.addfile(info)
                 """, tar,
             ])
         return tar
     }
 
-    /// Every `data-bytes="N"` of the treemap's tiles.
+    /// Every `data-tile="N"` of the treemap's tiles.
     static func tileBytes(_ html: String) -> [Int64] {
-        html.components(separatedBy: "data-bytes=\"").dropFirst().compactMap { Int64($0.prefix { $0.isNumber }) }
+        html.components(separatedBy: "data-tile=\"").dropFirst().compactMap { Int64($0.prefix { $0.isNumber }) }
     }
 
-    @Test("the treemap's tiles add up to the archive's size; names are escaped; the refused entry is highlighted")
+    @Test(
+        "the treemap's tiles add up to the file data, the tar's overhead one line beside; names are escaped; every entry extract would refuse, skip or change is listed with why"
+    )
     func page() throws {
         let tmp = try TemporaryDirectory()
         let tar = try Self.makeExport(tmp)
@@ -42,9 +55,28 @@ struct InspectPageTests {
         try expectRun(["inspect", tar, "--html", page, "-q"], stdout: nil, stderr: "")
         let html = try String(contentsOfFile: page, encoding: .utf8)
         let size = try #require(try FileManager.default.attributesOfItem(atPath: tar)[.size] as? Int64)
-        #expect(Self.tileBytes(html).reduce(0, +) == size)
-        #expect(html.contains("data-total=\"\(size)\""))
-        for area in ["app", "data", "obb", "tar"] { #expect(html.contains("data-area=\"\(area)\""), "\(area)") }
+        let summary = try CLI.parseJSON(try expectRun(["inspect", tar, "--json"]).stdout)["summary"] as? [String: Any]
+        let data = try #require(summary?["totalBytes"] as? Int64)
+        #expect(Self.tileBytes(html).reduce(0, +) == data)
+        #expect(html.contains("data-total=\"\(data)\""))
+        #expect(
+            html.contains(
+                "<div class=\"facts\" id=\"overhead\" data-bytes=\"\(size - data)\">tar headers and padding: "))
+        for area in ["app", "data", "obb"] { #expect(html.contains("data-area=\"\(area)\""), "\(area)") }
+        #expect(!html.contains("data-area=\"tar\""))
+        #expect(
+            html.contains("<table id=\"apps\">")
+                && html.contains("<td>com.example.phonepack.demo</td><td>1.4.2 (42)</td><td class=\"n\">10000</td>"))
+        for (entry, why) in [
+            ("data/local/tmp/passwd", "symlink to an absolute path (/etc/passwd), outside the export"),
+            ("data/data/com.example.app/files/up", "symlink to ../../../../../etc, above the export&#39;s root"),
+            ("data/local/tmp/su", "setuid (mode 4755): extract clears it unless --preserve-permissions"),
+            ("data/local/tmp/null", "left out by extract: char-device not created"),
+            ("data/local/tmp/fifo", "left out by extract: fifo not created"),
+        ] {
+            #expect(html.contains("<tr class=\"bad\"><td>\(entry)</td><td>\(why)</td></tr>"), "\(entry)")
+        }
+        #expect(!html.contains("files/ok</td>"), "a symlink inside the export is not suspicious")
         #expect(html.contains("default-src 'none'"))
         #expect(!html.contains("<script"), "an entry name became markup")
         #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))

@@ -47,9 +47,30 @@ struct InstallTests {
         #expect(missing.status == Exit.usage.rawValue, "\(missing.output)")
         #expect(
             missing.stderr.hasPrefix(
-                "phonepack: error: \(emulator.endpoints["obs"]!)/b1?…: \(tmp.file("no-libcurl.so")): ")
+                "phonepack: error: obs://b1/: \(tmp.file("no-libcurl.so")): ")
                 && missing.stderr.hasSuffix("; install libcurl4 (scripts/setup.sh installs what phonepack needs)\n"),
             "\(missing.stderr)")
+    }
+
+    /// The example lines of a page as man shows it, continuation lines (ending in \\) joined.
+    static func examples(inManPage text: String) -> [String] {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
+        guard let start = lines.firstIndex(of: "Examples:") else { return [] }
+        var commands: [String] = []
+        var pending = ""
+        for line in lines[(start + 1)...].drop(while: \.isEmpty) {
+            guard !line.isEmpty else { break }
+            pending += line
+            if pending.hasSuffix("\\") {
+                pending = String(pending.dropLast()) + " "
+                continue
+            }
+            commands.append(pending)
+            pending = ""
+        }
+        return commands
     }
 
     @Test("every request names phonepack and its version in User-Agent, on every service")
@@ -70,13 +91,29 @@ struct InstallTests {
         }
     }
 
-    @Test("scripts/install.sh PREFIX: a binary that runs with no Swift on PATH, a man page per verb, completions")
+    @Test(
+        "scripts/package.sh: a .deb (through install.sh) whose binary runs with no Swift on PATH, a man page per verb, completions, the Debian libraries as Depends"
+    )
     func install() throws {
         let tmp = try TemporaryDirectory()
-        let prefix = tmp.file("prefix")
         // A cold release build takes minutes, more on a machine busy with the other tests.
-        let result = try Tool.run(CLI.repositoryRoot + "/scripts/install.sh", [prefix], limit: 1800)
-        try #require(result.status == 0, "install.sh failed: \(result.stderr.suffix(3000))")
+        let result = try Tool.run(CLI.repositoryRoot + "/scripts/package.sh", [tmp.file("dist")], limit: 1800)
+        try #require(result.status == 0, "package.sh failed: \(result.stderr.suffix(3000))")
+        let arch = try Tool.check("dpkg", ["--print-architecture"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let deb = tmp.file("dist/phonepack_0.1.0_\(arch).deb")
+        #expect(result.stdout == deb + "\n")
+        #expect(
+            try Tool.check("dpkg-deb", ["-f", deb, "Package", "Version", "Architecture", "Depends"]) == """
+                Package: phonepack
+                Version: 0.1.0
+                Architecture: \(arch)
+                Depends: libarchive13, libcurl4, libssl3, libexpat1
+
+                """)
+        // Unpacked as dpkg would, then run from there.
+        try Tool.check("dpkg-deb", ["-x", deb, tmp.file("root")])
+        let prefix = tmp.file("root/usr")
+        #expect(FileManager.default.fileExists(atPath: prefix + "/share/doc/phonepack/README.md"))
         let binary = prefix + "/bin/phonepack"
 
         // No Swift toolchain or runtime on the way: a bare PATH, and no libswift* among the libraries it loads.
@@ -104,13 +141,19 @@ struct InstallTests {
             }
         #expect(verbs.count >= 20, "\(verbs)")
         for verb in verbs {
-            #expect(pages.contains("phonepack.\(verb).1"), "no man page for \(verb): \(pages)")
+            #expect(pages.contains("phonepack.\(verb).1.gz"), "no man page for \(verb): \(pages)")
         }
         for page in pages {
             let shown = try Tool.run(
                 "man", ["-l", prefix + "/share/man/man1/" + page], environment: ["MANWIDTH": "80"])
             #expect(shown.status == 0 && shown.stderr.isEmpty, "\(page): \(shown.stderr)")
             #expect(shown.stdout.contains("phonepack"), "\(page) is empty")
+            // Its examples as --help prints them: each line whole, none filled or hyphenated into the next.
+            let path = page.dropLast(".1.gz".count).split(separator: ".").dropFirst().map(String.init)
+            guard path != ["help"] else { continue }
+            #expect(
+                Self.examples(inManPage: shown.stdout)
+                    == HelpTests.examples(in: try HelpTests.help(path, columns: 200)), "\(page)")
         }
 
         // Completions for bash (syntax-checked), zsh and fish.

@@ -209,4 +209,111 @@ struct NewcomerTests {
         #expect(states == ["succeeded", "skipped", "succeeded", "succeeded"])
         #expect(try cloud.pushes(emulator) == pushes + 1, "the skipped target was sent again")
     }
+
+    // MARK: First contact
+
+    @Test("a bare phonepack prints the verbs grouped and where to go next; --help still lists each with its line")
+    func bareUsage() throws {
+        let bare = try expectRun(
+            [],
+            stdout: """
+                Usage: phonepack COMMAND [OPTIONS]   (phonepack help COMMAND: its options and examples)
+
+                  archives  build verify inspect extract cat diff
+                            make, check and read app tars and phone exports, offline
+                  stores    upload download cp sync ls stat rm presign uploads
+                            Huawei OBS, Alibaba OSS, S3: parallel, resumable, checked end to end
+                  phones    push jobs pull export restore exec images phones
+                            push apps and files, pull data back, run commands, follow jobs
+                  releases  release
+                            build → verify → upload → push in waves; resume, status, rollback
+                  setup     config auth
+                            profiles of region, endpoints and credentials; check an identity
+
+                First steps: phonepack build myapp/ -o app.tar && phonepack verify app.tar
+                Every command with a line each: phonepack --help
+
+                """, stderr: "")
+        // Every verb of --help is in one group, once.
+        let help = try expectRun(["--help"]).stdout
+        let verbs = help.components(separatedBy: "SUBCOMMANDS:\n").last!.split(separator: "\n").compactMap {
+            line -> String? in
+            guard line.hasPrefix("  "), !line.hasPrefix("   ") else { return nil }
+            return line.split(separator: " ").first.map(String.init)
+        }.filter { $0 != "help" && $0.allSatisfy(\.isLowercase) }
+        let grouped = bare.stdout.split(separator: "\n").filter { $0.hasPrefix("  ") && !$0.hasPrefix("   ") }
+            .flatMap { $0.split(separator: " ").dropFirst().map(String.init) }
+        #expect(grouped.sorted() == verbs.sorted() && Set(grouped).count == grouped.count, "\(grouped) vs \(verbs)")
+    }
+
+    @Test("what the phones write to a store (an export) is in the store's next listing, even one loaded before")
+    func exportsAreListed() throws {
+        let tmp = try TemporaryDirectory()
+        let emulator = try EmulatorProcess(
+            data: tmp.file("data"), ["--job-seconds", "0.1", "--bucket", "my-cph-bucket"])
+        let env = emulator.environment(stateDirectory: tmp.file("state"))
+        let folder = "obs://my-cph-bucket/pulls/"
+        try expectRun(["upload", CLI.repositoryRoot + "/README.md", folder + "README.md", "-q"], environment: env)
+        // The listing is loaded (and kept) before the phone writes its export.
+        try expectRun(["ls", "-r", folder], environment: env)
+        try expectRun(
+            [
+                "pull", "--phones", "phone0001", "--include", "/data/local/tmp", "--to", folder, "-C",
+                tmp.file("out"), "-q",
+            ], environment: env)
+        let listed = try expectRun(["ls", "-r", folder, "--json"], environment: env)
+        let keys = try #require(try CLI.parseJSON(listed.stdout)["objects"] as? [[String: Any]]).compactMap {
+            $0["key"] as? String
+        }
+        #expect(keys.count == 2 && keys.contains("pulls/README.md"), "\(keys)")
+    }
+
+    @Test("bash completes local files, release ids, profiles and config keys, each read when TAB is pressed")
+    func completions() throws {
+        let tmp = try TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: tmp.file("state/releases"), withIntermediateDirectories: true)
+        for name in [
+            "state/releases/r20261201-140512-ab12.json", "state/releases/r20261202-090000-cd34.json", "app.tar",
+            "apps.txt", "base.apk",
+        ] {
+            try "".write(toFile: tmp.file(name), atomically: true, encoding: .utf8)
+        }
+        try "[default]\nregion = \"cn-north-4\"\n\n[staging]\nregion = \"cn-east-3\"\n".write(
+            toFile: tmp.file("config.toml"), atomically: true, encoding: .utf8)
+        let script = try expectRun(["--generate-completion-script", "bash"]).stdout
+        try script.write(toFile: tmp.file("phonepack.bash"), atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: tmp.file("bin"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: tmp.file("bin/phonepack"), withDestinationPath: CLI.binary)
+        // What bash does on TAB: COMP_WORDS and COMP_CWORD set, the function called with the word and the one before.
+        let driver = """
+            source phonepack.bash
+            tab() {
+                COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+                COMPREPLY=(); _phonepack phonepack "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
+                echo "$* → $(printf '%s\n' "${COMPREPLY[@]}" | sort | tr '\n' ' ')"
+            }
+            tab phonepack inspect ap
+            tab phonepack release status ''
+            tab phonepack release rollback r20261202
+            tab phonepack ls obs://my-cph-bucket/ --profile st
+            tab phonepack config set li
+            tab phonepack config get huawei_s
+            """
+        let result = try Tool.run(
+            "bash", ["-c", driver],
+            environment: [
+                "PATH": tmp.file("bin") + ":/usr/bin:/bin", "PHONEPACK_STATE_DIR": tmp.file("state"),
+                "PHONEPACK_CONFIG": tmp.file("config.toml"),
+            ], in: tmp.path)
+        #expect(
+            result.stdout == """
+                phonepack inspect ap → app.tar apps.txt 
+                phonepack release status  → r20261201-140512-ab12 r20261202-090000-cd34 
+                phonepack release rollback r20261202 → r20261202-090000-cd34 
+                phonepack ls obs://my-cph-bucket/ --profile st → staging 
+                phonepack config set li → limit_rate 
+                phonepack config get huawei_s → huawei_secret_key huawei_security_token 
+
+                """, "\(result.stderr)")
+    }
 }

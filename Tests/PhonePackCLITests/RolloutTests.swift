@@ -164,6 +164,12 @@ struct RolloutTests {
         #expect(squares("failed") == 1 && squares("succeeded") == 11, "\(html)")
         #expect(html.contains("<tr class=\"bad\"><td>\(cloud.id(2))</td><td>failed</td>"))
         #expect(html.contains("EMULATOR.InjectedFailure") && html.contains("wave 2"))
+        // The state as a banner, each wave against its failure budget, what to run next, how long it took.
+        #expect(html.contains("<div class=\"banner\" id=\"state\" data-state=\"completed\""), "\(html)")
+        #expect(html.contains(">wave 1: 2 targets, 1 succeeded, 1 failed of 1 allowed</div>"), "\(html)")
+        #expect(html.contains(">wave 2: 10 targets, 10 succeeded, 0 failed of 1 allowed</div>"), "\(html)")
+        #expect(html.contains("<div class=\"next\" id=\"next\">Next: <code>phonepack release rollback "))
+        #expect(html.contains(" s so far"))
 
         let status = tmp.file("status.html")
         #expect(try CLI.run(["release", "status", "--html", status, "-q"], environment: env).status == 0)

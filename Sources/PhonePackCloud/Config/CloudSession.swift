@@ -158,7 +158,13 @@ public struct CloudSession {
         if let proxy = setting("proxy", environment: proxyVariables, config: config),
             config.value("proxy", profile: profile) == proxy
         {
-            guard (try? ServiceURL(parsing: proxy, service: "proxy", allowInsecureHTTP: true)) != nil else {
+            // A proxy's user name and password (user:password@host) are libcurl's to send; the rest must be a URL.
+            var checked = proxy
+            if let scheme = proxy.firstRange(of: "://") {
+                let authority = proxy[scheme.upperBound...].prefix { $0 != "/" }
+                if let at = authority.lastIndex(of: "@") { checked.removeSubrange(scheme.upperBound...at) }
+            }
+            guard (try? ServiceURL(parsing: checked, service: "proxy", allowInsecureHTTP: true)) != nil else {
                 throw PhonePackError(
                     .invalidInput, operation: "read settings", path: "proxy",
                     message:

@@ -85,7 +85,10 @@ public final class ObjectStoreClient {
             var error = error
             if error.path?.hasPrefix("http") == true {
                 let host = "\(endpoint.scheme)://\(request.host)"
-                if !error.message.contains(host) { error.message += " (sent to \(host))" }
+                // Nothing was sent when libcurl itself is missing.
+                if error.code != .unsupported && !error.message.contains(host) {
+                    error.message += " (sent to \(host))"
+                }
                 error.path = url(key)
             }
             throw error

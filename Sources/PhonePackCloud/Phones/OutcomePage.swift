@@ -9,14 +9,43 @@ public enum OutcomePage {
         .submitted: "#edc948", .pending: "#c9c9c9",
     ]
 
-    public static func render(title: String, facts: [String], outcomes: [TargetOutcome]) -> String {
+    /// What a release adds to the grid: a banner with its state, the command to run next, and a line per wave
+    /// (its counts against the failure budget).
+    public struct Release: Sendable {
+        public var state: String
+        public var reason: String?
+        public var next: String?
+        public var waveNotes: [Int: String] = [:]
+
+        public init(state: String, reason: String?, next: String?, waveNotes: [Int: String]) {
+            (self.state, self.reason, self.next, self.waveNotes) = (state, reason, next, waveNotes)
+        }
+    }
+
+    static let bannerColours = ["completed": "#59a14f", "halted": "#e15759", "paused": "#edc948", "running": "#f28e2b"]
+
+    public static func render(
+        title: String, facts: [String], outcomes: [TargetOutcome], release: Release? = nil
+    ) -> String {
         var body = "<h1>\(HTMLPage.escape(title))</h1>\n"
+        if let release {
+            body +=
+                "<div class=\"banner\" id=\"state\" data-state=\"\(HTMLPage.escape(release.state))\" "
+                + "style=\"background:\(bannerColours[release.state] ?? "#c9c9c9")\">"
+                + HTMLPage.escape(release.state.uppercased() + (release.reason.map { ": \($0)" } ?? "")) + "</div>\n"
+            if let next = release.next {
+                body += "<div class=\"next\" id=\"next\">Next: <code>\(HTMLPage.escape(next))</code></div>\n"
+            }
+        }
         body +=
             "<div class=\"facts\">\((facts + [TargetOutcome.summary(outcomes)]).map(HTMLPage.escape).joined(separator: " · "))</div>\n"
         let waves = Dictionary(grouping: outcomes) { $0.wave ?? 1 }
         body += "<div id=\"grid\" data-targets=\"\(outcomes.count)\">\n"
         for wave in waves.keys.sorted() {
-            if waves.count > 1 { body += "<div class=\"wave\">wave \(wave)</div>\n" }
+            if waves.count > 1 || release?.waveNotes[wave] != nil {
+                let note = release?.waveNotes[wave].map { ": \($0)" } ?? ""
+                body += "<div class=\"wave\" data-wave=\"\(wave)\">\(HTMLPage.escape("wave \(wave)\(note)"))</div>\n"
+            }
             body += "<div class=\"row\">"
             for outcome in waves[wave]! {
                 var title = "\(outcome.target): \(outcome.state.rawValue)"
@@ -49,6 +78,8 @@ public enum OutcomePage {
                 .row{line-height:0;max-width:960px}
                 .t{display:inline-block;width:14px;height:14px;margin:0 2px 2px 0}
                 .wave{color:#555;margin:10px 0 4px}
+                .banner{color:#fff;font-size:22px;font-weight:bold;padding:10px 14px;margin:8px 0;max-width:932px}
+                .next{margin:6px 0 10px}
                 """, body: body)
     }
 }

@@ -10,6 +10,11 @@ public enum HuaweiRelease {
         history: ReleaseHistory, notice: @escaping (String) -> Void,
         progress: @escaping (Int, Int) -> Void = { _, _ in }
     ) throws(PhonePackError) -> ReleaseReport {
+        if case .tar(let path) = plan.app {
+            return try release(
+                tar: path, plan, store: store, cph: cph, transfer: settings, history: history, notice: notice,
+                progress: progress)
+        }
         guard case .build(var options) = plan.app else { throw ReleaseStages.wrongApp("Huawei", "a built tar") }
         let rollout = ReleaseStages.rollout(
             plan, fleet: .huawei(cph), history: history, notice: notice, progress: progress)
@@ -138,6 +143,69 @@ public enum HuaweiRelease {
             object: plan.destination.description, sha256: built.sha256, size: built.size)
         delivery.apk = APKIdentity(apk)
         if uploaded { delivery.sentBytes = built.size }
+        delivery.preInstall = plan.preInstall
+        delivery.batchSize = plan.batchSize
+        return try ReleaseStages.roll(delivery, plan: plan, rollout: rollout, uploaded: uploaded, notice: notice)
+    }
+
+    /// A tar built before: verified (every byte hashed) → uploaded as a delta or whole, with its layout beside it
+    /// → pushed in waves. Nothing is sent unless it verifies and the phones would install its APK.
+    static func release(
+        tar path: String, _ plan: ReleasePlan, store: ObjectStoreClient, cph: CPHClient,
+        transfer settings: TransferSettings, history: ReleaseHistory, notice: @escaping (String) -> Void,
+        progress: @escaping (Int, Int) -> Void
+    ) throws(PhonePackError) -> ReleaseReport {
+        let rollout = ReleaseStages.rollout(
+            plan, fleet: .huawei(cph), history: history, notice: notice, progress: progress)
+        try ReleaseStages.checkDestination(plan.destination, .huaweiShareApp)
+        try rollout.fleet.checkTargets(plan.targets, listing: plan.preflight)
+        let report = try ReleaseStages.stage("verify") { () throws(PhonePackError) in
+            try PackageVerifier.verify(
+                path: path,
+                options: VerifyOptions(
+                    profile: .huaweiShareApp, packageName: plan.packageName, destination: plan.destination,
+                    checksum: .compute, install: plan.installTarget))
+        }
+        try ReleaseStages.requirePassed(report, path: path)
+        guard let apk = report.apk, let sha256 = report.sha256 else {
+            throw PhonePackError(
+                .checkFailed, operation: "release", path: path,
+                message:
+                    "holds no base.apk to read the package from; build it with: phonepack build APP-FOLDER -o \(lastPathComponent(path))"
+            )
+        }
+        _ = try CPHShare.pushApps(package: apk.packageName, tar: plan.destination, preInstall: plan.preInstall)
+            .batches(serverIDs: plan.targets, batchSize: plan.batchSize)
+        try ReleaseStages.checkInstall(
+            apk, named: apk.packageName, plan: plan, cloud: .huawei, history: history, notice: notice)
+        notice(
+            "verified \(path): \(apk.packageName) \(apk.versionDescription), \(formatBytes(report.size)), sha256 \(sha256)"
+        )
+        var delivery = ReleaseDelivery(
+            cloud: .huawei, package: apk.packageName, version: apk.versionDescription,
+            object: plan.destination.description, sha256: sha256, size: report.size)
+        let uploaded: Bool
+        if let existing = try? ReleaseStages.storedFile(plan.destination, store: store), existing.size == report.size,
+            existing.sha256 == sha256
+        {
+            notice("\(plan.destination) already holds this file (same SHA-256); upload skipped")
+            uploaded = false
+        } else {
+            let transfer = ObjectTransfer(store: store, settings: settings)
+            let noticeBox = UncheckedSendable(notice)
+            transfer.notice = { noticeBox.value($0) }
+            let base = deltaBase(plan, package: apk.packageName, history: history)
+            let summary = try ReleaseStages.stage("upload") { () throws(PhonePackError) in
+                try transfer.uploadTar(
+                    file: path, sha256: sha256, to: plan.destination.key, base: base, keepLayout: true)
+            }
+            notice(ReleaseStages.uploaded(plan.destination, summary))
+            (delivery.deltaBase, delivery.sentBytes, delivery.copiedBytes) = (
+                summary.delta?.base, summary.delta?.sentBytes ?? report.size, summary.delta?.copiedBytes ?? 0
+            )
+            uploaded = true
+        }
+        delivery.apk = APKIdentity(apk)
         delivery.preInstall = plan.preInstall
         delivery.batchSize = plan.batchSize
         return try ReleaseStages.roll(delivery, plan: plan, rollout: rollout, uploaded: uploaded, notice: notice)

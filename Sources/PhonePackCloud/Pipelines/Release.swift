@@ -7,6 +7,8 @@ public struct ReleasePlan: Sendable {
     public enum App: Sendable {
         /// Huawei: a shared-app tar built with these options (the release chooses `output`).
         case build(BuildOptions)
+        /// Huawei: a shared-app tar built before (`phonepack build`), verified and then sent as it is.
+        case tar(String)
         /// Alibaba: an APK, sent as it is.
         case apk(String)
     }
@@ -38,6 +40,8 @@ public struct ReleasePlan: Sendable {
     /// it inside the store: `deltaBase`, else the last completed release's object.
     public var delta = true
     public var deltaBase: ObjectURL?
+    /// The package the app must be (`--package`), checked against its APK.
+    public var packageName: String?
 
     public init(app: App, destination: ObjectURL, targets: [String]) {
         self.app = app
@@ -68,6 +72,9 @@ extension ReleasePlan {
                 case .export(let tar): tar
                 }
             lines.append("build \(input) → a shared-app tar; verify (huawei-share-app)")
+        case .tar(let file):
+            package = nil
+            lines.append("verify \(file) (huawei-share-app); released as it is")
         case .apk(let file):
             package = nil
             lines.append("verify \(file) (alibaba-sendfile)")

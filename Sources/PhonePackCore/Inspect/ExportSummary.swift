@@ -30,7 +30,8 @@ public struct ExportSummary: Sendable, Codable {
     public var symlinks = 0
     public var hardlinks = 0
     public var specialFiles = 0
-    /// Entries `phonepack extract` would refuse, with the reason (the first 20; `suspiciousCount` in all).
+    /// Entries `phonepack extract` would refuse, skip or change, and symlinks that point out of the export, each
+    /// with the reason (the first 20; `suspiciousCount` in all).
     public var suspicious: [ExtractReport.Note] = []
     public var suspiciousCount = 0
 
@@ -46,7 +47,7 @@ public struct ExportSummary: Sendable, Codable {
         var folders = FolderSizes()
         var policy = ExtractionPolicy(filter: try ExportPathFilter())
         while let entry = try reader.next() {
-            if case .refuse(let reason) = policy.judge(entry) {
+            if let reason = suspicion(entry, policy.judge(entry)) {
                 summary.suspiciousCount += 1
                 if summary.suspicious.count < 20 { summary.suspicious.append(.init(entry: entry.path, reason: reason)) }
             }
@@ -93,6 +94,51 @@ public struct ExportSummary: Sendable, Codable {
         summary.apps = apps.sorted { $0.key < $1.key }.map(\.value)
         summary.largestDirectories = folders.largest(shownDirectories)
         return summary
+    }
+
+    /// Why an entry deserves a look before the export is unpacked, or nil: what extract refuses, what it leaves
+    /// out (a device, a FIFO, a socket), what it changes (setuid/setgid bits cleared), and a symlink whose target
+    /// is absolute or climbs above the export (created as it is, never followed by extract, but whoever follows it
+    /// later leaves the export).
+    static func suspicion(_ entry: TarEntry, _ verdict: ExtractionPolicy.Verdict) -> String? {
+        switch verdict {
+        case .refuse(let reason):
+            return "refused by extract: \(reason)"
+        case .skip(let reason):
+            switch entry.kind {
+            case .characterDevice, .blockDevice, .fifo, .socket, .unknown: return "left out by extract: \(reason)"
+            default: return nil
+            }
+        case .extract, .replace:
+            break
+        }
+        if entry.kind == .symlink, let target = entry.linkTarget {
+            if target.hasPrefix("/") { return "symlink to an absolute path (\(target)), outside the export" }
+            if climbsAbove(target, from: entry.path) { return "symlink to \(target), above the export's root" }
+        }
+        if entry.kind != .symlink, entry.permissions & 0o6000 != 0 {
+            let bits =
+                entry.permissions & 0o4000 != 0
+                ? (entry.permissions & 0o2000 != 0 ? "setuid and setgid" : "setuid")
+                : "setgid"
+            return
+                "\(bits) (mode \(String(entry.permissions & 0o7777, radix: 8))): extract clears it unless --preserve-permissions"
+        }
+        return nil
+    }
+
+    /// Whether a relative symlink target, resolved from the folder of `path`, goes above the root.
+    static func climbsAbove(_ target: String, from path: String) -> Bool {
+        var depth = pathComponents(EntryPath.normalize(path).path).count - 1
+        for component in pathComponents(target) {
+            switch component {
+            case "..": depth -= 1
+            case ".": continue
+            default: depth += 1
+            }
+            if depth < 0 { return true }
+        }
+        return false
     }
 }
 

@@ -1,8 +1,8 @@
 /// `inspect --html`: one self-contained page for a tar (``HTMLPage``: no script, no network, every name escaped)
-/// — a treemap of its bytes by package and area, the largest files, and every entry `extract` would refuse,
-/// highlighted.
+/// — a treemap of its file data by package and area (the tar's own headers and padding one line beside it), a
+/// table of the apps, the largest files, and every entry `extract` would refuse, skip or change, highlighted.
 public enum InspectPage {
-    /// One rectangle of the treemap: a package's area, other files, or the tar's own headers and padding.
+    /// One rectangle of the treemap: a package's area, or other files.
     public struct Tile: Sendable, Equatable {
         public var label: String
         /// app, data, external, obb, other or tar.
@@ -11,7 +11,7 @@ public enum InspectPage {
     }
 
     /// The tiles, largest first, without empty ones: per app its APKs (app), data, external data and OBBs; the
-    /// other files; the tar's headers and padding. Together exactly the archive's size.
+    /// other files. Together exactly the file data; with ``overhead(_:)``, the archive's size.
     public static func tiles(_ report: InspectReport) -> [Tile] {
         var tiles: [Tile] = []
         for app in report.export?.apps ?? [] {
@@ -25,8 +25,13 @@ public enum InspectPage {
         let content = report.summary?.totalBytes ?? 0
         let inApps = tiles.reduce(0) { $0 + $1.bytes }
         tiles.append(Tile(label: "other files", area: "other", bytes: max(0, content - inApps)))
-        tiles.append(Tile(label: "tar headers and padding", area: "tar", bytes: max(0, report.size - content)))
         return tiles.filter { $0.bytes > 0 }.sorted { $0.bytes > $1.bytes }
+    }
+
+    /// The tar's own bytes: headers, padding to 512-byte blocks, the end marker. On a small export they are most of
+    /// the file, which as a tile would hide everything else.
+    public static func overhead(_ report: InspectReport) -> Int64 {
+        max(0, report.size - (report.summary?.totalBytes ?? 0))
     }
 
     struct Rect: Equatable {
@@ -82,7 +87,6 @@ public enum InspectPage {
 
     static let colours = [
         "app": "#4e79a7", "data": "#f28e2b", "external": "#59a14f", "obb": "#e15759", "other": "#9c8f87",
-        "tar": "#c9c9c9",
     ]
 
     /// The page.
@@ -99,18 +103,39 @@ public enum InspectPage {
             + (summary.map { ", \($0.entries) entries, \($0.files) files, \(formatBytes($0.totalBytes)) of file data" }
                 ?? "")
             + (report.export.map { ", \($0.apps.count) apps, \($0.suspiciousCount) suspicious" } ?? "") + "</div>\n"
-        html += "<div class=\"map\" id=\"treemap\" data-total=\"\(report.size)\">\n"
+        let overhead = overhead(report)
+        let share = report.size > 0 ? Double(overhead) * 100 / Double(report.size) : 0
+        html +=
+            "<div class=\"facts\" id=\"overhead\" data-bytes=\"\(overhead)\">tar headers and padding: "
+            + "\(formatBytes(overhead)) (\(overhead) bytes, \(Int(share.rounded())) % of the file), not in the map</div>\n"
+        html += "<div class=\"map\" id=\"treemap\" data-total=\"\(tiles.reduce(0) { $0 + $1.bytes })\">\n"
         for (tile, rect) in zip(tiles, rects) {
             let title = "\(tile.label) — \(tile.area): \(formatBytes(tile.bytes)) (\(tile.bytes) bytes)"
             html +=
-                "<div class=\"tile\" data-area=\"\(tile.area)\" data-bytes=\"\(tile.bytes)\" title=\"\(HTMLPage.escape(title))\" "
+                "<div class=\"tile\" data-area=\"\(tile.area)\" data-tile=\"\(tile.bytes)\" title=\"\(HTMLPage.escape(title))\" "
                 + "style=\"left:\(pixels(rect.x));top:\(pixels(rect.y));width:\(pixels(rect.width));"
                 + "height:\(pixels(rect.height));background:\(colours[tile.area] ?? "#777")\">"
                 + "\(HTMLPage.escape(tile.label))<br>\(tile.area) \(formatBytes(tile.bytes))</div>\n"
         }
         html += "</div>\n"
         html += HTMLPage.legend(
-            ["app", "data", "external", "obb", "other", "tar"].map { ($0 == "tar" ? "tar headers" : $0, colours[$0]!) })
+            ["app", "data", "external", "obb", "other"].map { ($0, colours[$0]!) })
+        if let apps = report.export?.apps, !apps.isEmpty {
+            html +=
+                "<h2>Apps</h2>\n<table id=\"apps\"><tr><th>package</th><th>version</th><th>uid</th><th>SELinux label</th>"
+                + "<th>app</th><th>data</th><th>external</th><th>obb</th></tr>\n"
+            for app in apps {
+                let version = app.versionName.map { name in app.versionCode.map { "\(name) (\($0))" } ?? name } ?? "—"
+                html += "<tr><td>\(HTMLPage.escape(app.packageName))</td><td>\(HTMLPage.escape(version))</td>"
+                html += "<td class=\"n\">\(app.ownerUID.map(String.init) ?? "—")</td>"
+                html += "<td>\(HTMLPage.escape(app.selinuxLabel ?? "—"))</td>"
+                for bytes in [app.appBytes, app.appDataBytes, app.externalDataBytes, app.obbBytes] {
+                    html += "<td class=\"n\">\(formatBytes(bytes))</td>"
+                }
+                html += "</tr>\n"
+            }
+            html += "</table>\n"
+        }
         if let summary, !summary.largestFiles.isEmpty {
             html += "<h2>Largest files</h2>\n<table id=\"largest\"><tr><th>size</th><th>path</th></tr>\n"
             for file in summary.largestFiles {
@@ -121,7 +146,7 @@ public enum InspectPage {
         }
         if let export = report.export {
             html +=
-                "<h2>Suspicious entries: \(export.suspiciousCount)</h2>\n<table id=\"suspicious\"><tr><th>entry</th><th>why extract refuses it</th></tr>\n"
+                "<h2>Suspicious entries: \(export.suspiciousCount)</h2>\n<table id=\"suspicious\"><tr><th>entry</th><th>why: what extract does with it, or where it points</th></tr>\n"
             for note in export.suspicious {
                 html +=
                     "<tr class=\"bad\"><td>\(HTMLPage.escape(note.entry))</td><td>\(HTMLPage.escape(note.reason))</td></tr>\n"

@@ -49,11 +49,15 @@ public struct CloudPhoneService: HTTPResponder {
     let nonces = NonceSet()
     let clientTokens = ClientTokenTable()
 
-    public init(configuration: EmulatorConfiguration, faults: FaultInjector, log: RequestLog) {
+    /// `obs` and `oss` are the storages the store services answer from, so that what the phones write is listed.
+    public init(
+        configuration: EmulatorConfiguration, obs: ObjectStorage, oss: ObjectStorage, faults: FaultInjector,
+        log: RequestLog
+    ) {
         let root = configuration.dataDirectory
         credentials = configuration.credentials
-        obs = ObjectStorage(root: joinPath(root, "obs"), flavor: .obs)
-        oss = ObjectStorage(root: joinPath(root, "oss"), flavor: .oss)
+        self.obs = obs
+        self.oss = oss
         fleet = PhoneFleet(
             root: joinPath(root, "phones"), apiLevel: configuration.phoneAPILevel, abis: configuration.phoneABIs)
         servers = (1...max(1, configuration.serverCount)).map { "server" + format4($0) }

@@ -59,18 +59,22 @@ public enum Emulator {
         let faults = FaultInjector(
             rate: configuration.faultRate, kinds: configuration.faultKinds, seed: configuration.seed)
         var services: [(name: String, port: Int, responder: CallbackResponder<BasicRequestContext>)] = []
-        for (flavor, port, region) in [
-            (StoreFlavor.obs, configuration.obsPort, configuration.obsRegion),
-            (StoreFlavor.oss, configuration.ossPort, configuration.ossRegion),
+        // One storage per store, shared with the phones: an export they write is in the next listing (each storage
+        // keeps its own listing index).
+        let obs = ObjectStorage(root: joinPath(root, "obs"), flavor: .obs)
+        let oss = ObjectStorage(root: joinPath(root, "oss"), flavor: .oss)
+        for (storage, port, region) in [
+            (obs, configuration.obsPort, configuration.obsRegion),
+            (oss, configuration.ossPort, configuration.ossRegion),
         ] {
-            let storage = ObjectStorage(root: joinPath(root, flavor.rawValue), flavor: flavor)
+            let flavor = storage.flavor
             for bucket in configuration.buckets { try storage.createBucket(bucket) }
             let service = ObjectStoreService(
                 storage: storage, credentials: configuration.credentials, region: region, faults: faults, log: log,
                 minimumPartSize: configuration.minimumPartSize)
             services.append((flavor.rawValue, port, CallbackResponder(callback: service.respond)))
         }
-        let api = CloudPhoneService(configuration: configuration, faults: faults, log: log)
+        let api = CloudPhoneService(configuration: configuration, obs: obs, oss: oss, faults: faults, log: log)
         services.append(("api", configuration.apiPort, CallbackResponder(callback: api.respond)))
         let bound = Mutex<[String: Int]>([:])
         let expected = services.count

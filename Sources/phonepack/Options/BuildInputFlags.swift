@@ -5,7 +5,7 @@ import PhonePackCore
 
 /// What to build an app tar from, shared by `build` and `release`.
 struct BuildInputFlags: ParsableArguments {
-    @Argument(help: "An app folder, or APK files (base and splits).")
+    @Argument(help: "An app folder, or APK files (base and splits).", completion: .file())
     var inputs: [String] = []
 
     @Option(name: .customLong("from"), help: "Re-pack the app from a batch-storage export tar instead.")
@@ -22,6 +22,22 @@ struct BuildInputFlags: ParsableArguments {
 
     @Option(help: "Folder and file modes for an area, e.g. data=0771:0660 (repeatable).")
     var mode: [AreaModes] = []
+
+    /// One existing regular file (not an APK): a tar built before, released as it is. Build flags have nothing to
+    /// change in it.
+    var isPrebuiltTar: Bool {
+        get throws {
+            guard export == nil, inputs.count == 1, !inputs[0].hasSuffix(".apk") else { return false }
+            var info = stat()
+            guard stat(inputs[0], &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return false }
+            if mtime != nil || !owner.isEmpty || !mode.isEmpty {
+                throw ValidationError(
+                    "\(inputs[0]) is a tar built before: --mtime, --owner and --mode apply to a build; build it again with them, or release it as it is"
+                )
+            }
+            return true
+        }
+    }
 
     func options(output: String) throws -> BuildOptions {
         let input: BuildOptions.Input

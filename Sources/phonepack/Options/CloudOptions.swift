@@ -9,7 +9,9 @@ extension ObjectStoreEndpoint.Signature: ExpressibleByArgument {}
 /// only from the vendors' environment variables or the config file. Everything they decide is
 /// PhonePackCloud's ``CloudSession``: this type only carries the flags there.
 struct CloudOptions: ParsableArguments {
-    @Option(help: "Config-file profile (else PHONEPACK_PROFILE, else default); a chosen profile beats the environment.")
+    @Option(
+        help: "Config-file profile (else PHONEPACK_PROFILE, else default); a chosen profile beats the environment.",
+        completion: Completions.profiles)
     var profile: String?
 
     @Option(help: "Region, e.g. cn-north-4 or cn-shanghai (else the profile's).")

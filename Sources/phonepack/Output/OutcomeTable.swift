@@ -137,8 +137,35 @@ enum ReleaseText {
 
     /// `--html` of a release: the grid of its targets by wave, with the header's facts.
     static func page(_ record: ReleaseRecord) -> String {
-        OutcomePage.render(
-            title: "release \(record.id)",
-            facts: header(record).map { String($0.drop { $0 == " " }) }, outcomes: record.targets)
+        var facts = header(record).map { String($0.drop { $0 == " " }) }
+        if let start = CloudTime.parseISO8601(record.created), let end = CloudTime.parseISO8601(record.updated) {
+            facts.append("took \(formatDuration(end - start)) so far")
+        }
+        // Each wave's failures against its budget, the way the rollout judges it.
+        var notes: [Int: String] = [:]
+        for (wave, targets) in Dictionary(grouping: record.targets, by: { $0.wave ?? 1 }) {
+            let failed = targets.filter(\.isFailure).count
+            let allowed = record.policy.maxFailures.allowed(inWaveOf: targets.count)
+            let done = targets.filter { $0.state == .succeeded }.count
+            notes[wave] =
+                "\(targets.count) targets, \(done) succeeded, \(failed) failed of \(allowed) allowed"
+                + (failed > allowed ? " — over the budget" : "")
+        }
+        let next: String? =
+            switch record.status {
+            case .completed: "phonepack release rollback \(record.id)   (only if this version must go)"
+            case .halted, .paused, .running: "phonepack release resume \(record.id)"
+            }
+        return OutcomePage.render(
+            title: "release \(record.id)", facts: facts, outcomes: record.targets,
+            release: .init(state: record.status.rawValue, reason: record.reason, next: next, waveNotes: notes))
+    }
+
+    /// 75 s → "1 min 15 s".
+    static func formatDuration(_ seconds: Int64) -> String {
+        let seconds = max(0, seconds)
+        if seconds < 60 { return "\(seconds) s" }
+        if seconds < 3600 { return "\(seconds / 60) min \(seconds % 60) s" }
+        return "\(seconds / 3600) h \(seconds % 3600 / 60) min"
     }
 }

@@ -34,9 +34,9 @@ struct BuildCommand: ParsableCommand {
 
             Examples:
               phonepack build myapp/ -o app.tar          # app.tar + app.tar.sha256
-              phonepack build base.apk split_arm64.apk -o app.tar --manifest
+              phonepack build base.apk split_config.arm64_v8a.apk -o app.tar --manifest
               phonepack build --from seed-export.tar --package com.example.game -o g.tar
-              phonepack build myapp/ -o obs://my-bucket/apps/app.tar   # no local file
+              phonepack build myapp/ -o obs://my-cph-bucket/apps/app.tar   # no local file
               phonepack build myapp/ -o - | phonepack verify -
             """
     )

@@ -14,12 +14,12 @@ struct CatCommand: ParsableCommand {
             byte is written.
 
             Examples:
-              phonepack cat export.tar /data/data/com.example.app/shared_prefs/a.xml
+              phonepack cat export.tar /data/data/com.example.app/shared_prefs/settings.xml
               phonepack cat app.tar data/app/com.example.app-1/base.apk > base.apk
             """
     )
 
-    @Argument(help: "The tar.")
+    @Argument(help: "The tar.", completion: .file())
     var archive: String
 
     @Argument(help: "The entry to print.")

@@ -15,14 +15,14 @@ struct DiffCommand: ParsableCommand {
 
             Examples:
               phonepack diff monday.tar tuesday.tar
-              phonepack diff export.tar out/phone0001/ --ignore owner --json
+              phonepack diff export.tar unpacked/ --ignore owner --json
             """
     )
 
-    @Argument(help: "The first tar (or folder).")
+    @Argument(help: "The first tar (or folder).", completion: .file())
     var left: String
 
-    @Argument(help: "The second tar or folder.")
+    @Argument(help: "The second tar or folder.", completion: .file())
     var right: String
 
     @Option(

@@ -40,7 +40,7 @@ struct ExtractCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The tar to unpack.")
+    @Argument(help: "The tar to unpack.", completion: .file())
     var archive: String
 
     @Option(name: .customShort("C"), help: "The folder to unpack into (created if missing).")

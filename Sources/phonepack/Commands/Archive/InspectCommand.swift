@@ -22,7 +22,7 @@ struct InspectCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "A .tar or .apk file.")
+    @Argument(help: "A .tar or .apk file.", completion: .file())
     var file: String
 
     @Flag(name: .shortAndLong, help: "List every entry: mode, owner, size, time (UTC), name.")
@@ -36,7 +36,7 @@ struct InspectCommand: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Also write a self-contained HTML page: a treemap of the bytes by package and area, the largest files, suspicious entries.",
+            "Also write a self-contained HTML page: a treemap of the file data by package and area, the apps, the largest files, suspicious entries.",
             valueName: "page.html"))
     var html: String?
 
@@ -89,7 +89,9 @@ struct InspectCommand: ParsableCommand {
             }
         }
         say("  links        \(e.symlinks) symlinks, \(e.hardlinks) hard links, \(e.specialFiles) special files")
-        say("  suspicious   \(e.suspiciousCount) (entries extract would refuse)")
+        say(
+            "  suspicious   \(e.suspiciousCount) (what extract would refuse, skip or change; symlinks out of the export)"
+        )
         for note in e.suspicious { say("    \(note.entry): \(note.reason)") }
     }
 

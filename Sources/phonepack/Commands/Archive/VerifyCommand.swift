@@ -32,13 +32,15 @@ struct VerifyCommand: ParsableCommand {
             Examples:
               phonepack verify app.tar
               phonepack verify app.tar --manifest app.tar.manifest.json
-              phonepack verify app.tar --to obs://my-bucket/apps/app.tar --json
+              phonepack verify app.tar --to obs://my-cph-bucket/apps/app.tar --json
               phonepack verify app.apk --profile alibaba-sendfile --phone-api 30
-              phonepack verify new.tar --upgrade-from obs://my-bucket/apps/app-1.4.tar
+              phonepack verify new.tar --upgrade-from obs://my-cph-bucket/apps/app-1.4.tar
             """
     )
 
-    @Argument(help: "The file to check, or - for standard input (copied to an unnamed temporary file first).")
+    @Argument(
+        help: "The file to check, or - for standard input (copied to an unnamed temporary file first).",
+        completion: .file())
     var file: String
 
     @Option(help: "Which API the file is for: \(VerifyProfile.allCases.map(\.rawValue).joined(separator: ", ")).")

@@ -8,8 +8,8 @@ struct ExecAlibaba: ParsableCommand {
         abstract: "Alibaba RunCommand (async, waited for with DescribeTasks) or RunSyncCommand (--sync), 50 per call.",
         discussion: """
             Examples:
-              phonepack exec alibaba --instances acp-1,acp-2 -- pm list packages -3
-              phonepack exec alibaba --instances @i.txt --json -- df -h /data
+              phonepack exec alibaba --instances acp-0001,acp-0002 -- pm list packages -3
+              phonepack exec alibaba --instances @i.txt --json -- ls /data/data
             """)
 
     @Option(help: "Instance ids (acp-…): id,id,…, @file or @- (standard input).")

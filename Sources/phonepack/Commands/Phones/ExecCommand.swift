@@ -6,7 +6,8 @@ struct ExecCommand: ParsableCommand {
         discussion: """
             Examples:
               phonepack exec huawei --phones @phones.txt -- pm list packages
-              phonepack exec alibaba --instances acp-1 -- getprop ro.build.version.release
+              phonepack exec alibaba --instances acp-0001 -- \\
+                  getprop ro.build.version.release
             """,
         subcommands: [ExecHuawei.self, ExecKooPhone.self, ExecAlibaba.self])
 }

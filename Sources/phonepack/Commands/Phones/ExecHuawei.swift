@@ -9,8 +9,8 @@ struct ExecHuawei: ParsableCommand {
             "CPH phone commands: a shell command (default), --install obs://x.apk, --push-file obs://x.tar, --uninstall P.",
         discussion: """
             Examples:
-              phonepack exec huawei --phones p1,p2 -- pm list packages -3
-              phonepack exec huawei --phones @phones.txt --json -- df -h /data
+              phonepack exec huawei --phones phone0001,phone0002 -- pm list packages -3
+              phonepack exec huawei --phones @phones.txt --json -- ls /data/data
             """
     )
 

@@ -9,7 +9,7 @@ struct ExecKooPhone: ParsableCommand {
             "KooPhone sync-command (default) or async-command (--async, then waited for) on instances, 32 per call.",
         discussion: """
             Examples:
-              phonepack exec koophone --instances i1,i2 -- pm list packages -3
+              phonepack exec koophone --instances kp0001,kp0002 -- pm list packages -3
             """)
 
     @Option(help: "Instance ids: id,id,…, @file or @- (standard input).")

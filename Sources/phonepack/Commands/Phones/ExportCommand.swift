@@ -5,7 +5,8 @@ struct ExportCommand: ParsableCommand {
         commandName: "export", abstract: "Export phone data to object storage.",
         discussion: """
             Examples:
-              phonepack export huawei --phones @phones.txt --include /data/data/com.x \\
-                  --to obs://my-bucket/exports/
+              phonepack export huawei --phones @phones.txt \\
+                  --include /data/data/com.example.app \\
+                  --to obs://my-cph-bucket/exports/
             """, subcommands: [ExportHuawei.self])
 }

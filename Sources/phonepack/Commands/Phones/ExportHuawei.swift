@@ -13,8 +13,9 @@ struct ExportHuawei: ParsableCommand {
             To bring the data home too, use phonepack pull.
 
             Examples:
-              phonepack export huawei --phones p1,p2 --include /data/data/com.x \\
-                  --to obs://my-bucket/exports/ --no-wait
+              phonepack export huawei --phones phone0001,phone0002 \\
+                  --include /data/data/com.example.app \\
+                  --to obs://my-cph-bucket/exports/ --no-wait
             """)
 
     @Option(help: "Phone ids: id,id,…, @file or @- (standard input).")

@@ -20,7 +20,7 @@ struct PhonesCommand: ParsableCommand {
 
             Examples:
               phonepack phones huawei-servers
-              phonepack phones huawei --server SERVER-ID
+              phonepack phones huawei --server server0001
               phonepack phones alibaba --json
               phonepack phones apps --package com.example.app  # versions in the fleet
             """)

@@ -14,10 +14,11 @@ struct PullCommand: ParsableCommand {
             the others; exit 1 names the ones that failed.
 
             Examples:
-              phonepack pull --phones p1,p2 --include /data/data/com.example.app \\
-                  --to obs://my-bucket/exports/ -C out/
-              phonepack pull --instances acp-1 --include /data/data/com.example.app \\
-                  --to oss://cloudphone-saved-bucket-x/exports/ -C out/
+              phonepack pull --phones phone0001,phone0002 \\
+                  --include /data/data/com.example.app \\
+                  --to obs://my-cph-bucket/exports/ -C out/
+              phonepack pull --instances acp-0001 --include /data/data/com.example.app \\
+                  --to oss://cloudphone-saved-bucket-demo/exports/ -C out/
             """)
 
     @Option(help: "CPH phone ids: id,id,…, @file or @- (standard input).")

@@ -16,8 +16,10 @@ struct PushAlibaba: ParsableCommand {
             is followed with DescribeTasks. Every call carries a ClientToken, so a retry never sends twice.
 
             Examples:
-              phonepack push alibaba --file oss://b/app.apk --instances @i.txt --install
-              phonepack push alibaba --file oss://b/data.tar --instances acp-1 --to /sdcard/
+              phonepack push alibaba --file oss://cloudphone-saved-bucket-demo/app.apk \\
+                  --instances @i.txt --install
+              phonepack push alibaba --file oss://cloudphone-saved-bucket-demo/data.tar \\
+                  --instances acp-0001 --to /sdcard/
             """)
 
     @Option(help: "The file in OSS: oss://cloudphone-saved-bucket-…/path/app.apk.")

@@ -19,8 +19,10 @@ struct PushHuawei: ParsableCommand {
             tar must exist in OBS (--no-preflight skips both). --dry-run prints the requests and sends nothing.
 
             Examples:
-              phonepack push huawei --tar obs://my-bucket/apps/app.tar --servers s1,s2
-              phonepack push huawei --files obs://b/files.tar --servers @- < ids.txt
+              phonepack push huawei --tar obs://my-cph-bucket/apps/app.tar \\
+                  --package com.example.app --servers server0001,server0002
+              phonepack push huawei --files obs://my-cph-bucket/files.tar \\
+                  --servers @- < ids.txt
             """)
 
     @Option(help: "The shared-app tar in OBS: obs://bucket/path/app.tar (PushShareApps).")

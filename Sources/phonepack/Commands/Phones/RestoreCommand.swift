@@ -7,7 +7,8 @@ struct RestoreCommand: ParsableCommand {
         commandName: "restore", abstract: "Restore phone data from object storage.",
         discussion: """
             Examples:
-              phonepack restore huawei --phones p1 --from obs://my-bucket/exports/p1.tar
+              phonepack restore huawei --phones phone0001 \\
+                  --from obs://my-cph-bucket/exports/phone0001.tar
             """, subcommands: [RestoreHuawei.self])
 }
 
@@ -16,8 +17,10 @@ struct RestoreHuawei: ParsableCommand {
         commandName: "huawei", abstract: "CPH BatchImportCloudPhoneData: a tar from OBS onto each phone, then wait.",
         discussion: """
             Examples:
-              phonepack restore huawei --phones p1 --from obs://my-bucket/exports/p1.tar
-              phonepack restore huawei --phones @p.txt --from obs://b/seed.tar --dry-run
+              phonepack restore huawei --phones phone0001 \\
+                  --from obs://my-cph-bucket/exports/phone0001.tar
+              phonepack restore huawei --phones @p.txt \\
+                  --from obs://my-cph-bucket/seed.tar --dry-run
             """)
 
     @Option(help: "Phone ids: id,id,…, @file or @- (standard input).")

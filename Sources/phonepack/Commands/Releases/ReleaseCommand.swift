@@ -10,10 +10,11 @@ struct ReleaseCommand: ParsableCommand {
             releases/ID.json, rewritten after every send and every wait.
 
             Examples:
-              phonepack release myapp/ --to obs://my-bucket/apps/app.tar --servers @s.txt
+              phonepack release myapp/ --to obs://my-cph-bucket/apps/app.tar \\
+                  --servers @s.txt
               phonepack release status
-              phonepack release resume ID
-              phonepack release rollback ID
+              phonepack release resume r20261201-140512-ab12
+              phonepack release rollback r20261201-140512-ab12
             """,
         subcommands: [
             ReleaseStart.self, ReleaseResume.self, ReleaseStatus.self, ReleaseHistoryCommand.self,

@@ -16,11 +16,12 @@ struct ReleaseResume: ParsableCommand {
 
             Examples:
               phonepack release resume r20261201-140512-ab12
-              phonepack release resume r20261201-140512-ab12 --max-failures 5% --skip server0042
+              phonepack release resume r20261201-140512-ab12 \\
+                  --max-failures 5% --skip server0002
               phonepack release resume r20261201-140512-ab12 --dry-run
             """)
 
-    @Argument(help: "The release id (phonepack release history lists them).")
+    @Argument(help: "The release id (phonepack release history lists them).", completion: Completions.releaseIDs)
     var id: String
 
     @Option(help: "A new failure budget for the waves to come: a count or a percentage of each wave.")

@@ -20,7 +20,7 @@ struct ReleaseRollback: ParsableCommand {
               phonepack release rollback r20261201-140512-ab12 --dry-run
             """)
 
-    @Argument(help: "The release to roll back.")
+    @Argument(help: "The release to roll back.", completion: Completions.releaseIDs)
     var id: String
 
     @OptionGroup var preflight: PreflightFlag

@@ -14,7 +14,8 @@ struct ReleaseStart: ParsableCommand {
             store holds a previous release of the package (the last completed one, or --base), the tar is built \
             first and uploaded as a delta: unchanged entries are copied by the store from the previous object \
             (each part's MD5 checked against the local bytes), changed ones sent; every uploaded tar gets a \
-            KEY.layout.json beside it for the next one. --no-delta sends it whole.
+            KEY.layout.json beside it for the next one. --no-delta sends it whole. A tar built before (phonepack \
+            build … -o app.tar) is verified, every byte hashed, and sent as it is.
             Alibaba (--to oss://cloudphone-saved-bucket-…/app.apk --instances …): the APK is verified \
             (alibaba-sendfile), uploaded (an interrupted upload resumes on the next run), sent with SendFile + \
             AutoInstall and waited for with DescribeTasks.
@@ -26,16 +27,21 @@ struct ReleaseStart: ParsableCommand {
             id. The APK must be one the phones install (see verify --help: signature, installable) and follow the \
             last completed release of its package to the same cloud: the same signer (or a v3 lineage naming it) \
             and a versionCode no lower, else exit 1 with the INSTALL_* code the phones would report \
-            (--allow-downgrade, --allow-signer-change send it anyway). Waves: --waves 1,10%,50%,100% (cumulative), --canary N (= N,100%); a wave with more failures than
-            --max-failures halts the release (exit 1; exit 3 when the API could not be reached); --pause stops after \
+            (--allow-downgrade, --allow-signer-change send it anyway). Waves: --waves 1,10%,50%,100% (cumulative), \
+            --canary N (= N,100%); a wave with more failures than --max-failures halts the release (exit 1; exit 3 when the API could not be reached); --pause stops after \
             each wave until `phonepack release resume ID`.
 
             Examples:
-              phonepack release myapp/ --to obs://my-bucket/apps/app.tar --servers @s.txt
-              phonepack release app.tar --to obs://b/apps/app.tar --servers @s.txt \\
+              phonepack release myapp/ --to obs://my-cph-bucket/apps/app.tar \\
+                  --servers @s.txt
+              phonepack release app.tar --to obs://my-cph-bucket/apps/app.tar \\
+                  --servers @s.txt \\
                   --waves 1,10%,50%,100% --max-failures 2%
-              phonepack release app.apk --to oss://bucket/app.apk --instances @i.txt
-              phonepack release myapp/ --to obs://b/app.tar --servers @s.txt --dry-run
+              phonepack release app.apk \\
+                  --to oss://cloudphone-saved-bucket-demo/apps/app.apk \\
+                  --instances @i.txt
+              phonepack release myapp/ --to obs://my-cph-bucket/app.tar --servers @s.txt \\
+                  --dry-run
             """)
 
     @OptionGroup var app: BuildInputFlags
@@ -97,7 +103,9 @@ struct ReleaseStart: ParsableCommand {
         case .obs:
             guard let servers else { throw ValidationError("a Huawei release (--to obs://…) needs --servers") }
             targets = servers.ids
-            release = .build(try app.options(output: lastPathComponent(destination.key)))
+            release =
+                try app.isPrebuiltTar
+                ? .tar(app.inputs[0]) : .build(try app.options(output: lastPathComponent(destination.key)))
         case .oss:
             guard let instances else { throw ValidationError("an Alibaba release (--to oss://…) needs --instances") }
             guard app.inputs.count == 1, app.inputs[0].hasSuffix(".apk") else {
@@ -109,6 +117,7 @@ struct ReleaseStart: ParsableCommand {
             throw ValidationError("--to must be obs:// (Huawei) or oss:// (Alibaba)")
         }
         var plan = ReleasePlan(app: release, destination: destination, targets: targets)
+        plan.packageName = app.package
         plan.preInstall = preInstall
         plan.batchSize = batchSize.value
         plan.concurrency = wait.concurrency

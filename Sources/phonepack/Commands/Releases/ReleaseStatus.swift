@@ -15,7 +15,7 @@ struct ReleaseStatus: ParsableCommand {
               phonepack release status --html release.html   # the fleet, coloured by state
             """)
 
-    @Argument(help: "The release id (default: the newest).")
+    @Argument(help: "The release id (default: the newest).", completion: Completions.releaseIDs)
     var id: String?
 
     @Option(

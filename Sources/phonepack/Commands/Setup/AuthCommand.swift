@@ -27,7 +27,8 @@ struct AuthCommand: ParsableCommand {
                   phonepack auth huawei --profile staging --region cn-east-3
                 """)
 
-        @Option(help: "Config-file profile (else PHONEPACK_PROFILE, else default).") var profile: String?
+        @Option(help: "Config-file profile (else PHONEPACK_PROFILE, else default).", completion: Completions.profiles)
+        var profile: String?
         @Option(help: "Region, e.g. cn-north-4.") var region: String?
         @Option(help: "IAM endpoint (else PHONEPACK_IAM_ENDPOINT, the profile's iam_endpoint, or the region's).")
         var iamEndpoint: String?

@@ -70,7 +70,9 @@ struct ConfigCommand: ParsableCommand {
                   phonepack config list
                   phonepack config list --profile staging
                 """)
-        @Option(name: .customLong("profile"), help: "Profile name (else PHONEPACK_PROFILE, else default).")
+        @Option(
+            name: .customLong("profile"), help: "Profile name (else PHONEPACK_PROFILE, else default).",
+            completion: Completions.profiles)
         var flagProfile: String?
         var profile: String {
             CloudSession.chosenProfile(flag: flagProfile, environment: ProcessInfo.processInfo.environment) ?? "default"
@@ -102,8 +104,10 @@ struct ConfigCommand: ParsableCommand {
                   phonepack config get region
                   phonepack config get huawei_secret_key   # masked
                 """)
-        @Argument(help: "The key, e.g. region.") var key: String
-        @Option(name: .customLong("profile"), help: "Profile name (else PHONEPACK_PROFILE, else default).")
+        @Argument(help: "The key, e.g. region.", completion: Completions.configKeys) var key: String
+        @Option(
+            name: .customLong("profile"), help: "Profile name (else PHONEPACK_PROFILE, else default).",
+            completion: Completions.profiles)
         var flagProfile: String?
         var profile: String {
             CloudSession.chosenProfile(flag: flagProfile, environment: ProcessInfo.processInfo.environment) ?? "default"
@@ -131,11 +135,14 @@ struct ConfigCommand: ParsableCommand {
                 Examples:
                   phonepack config set region cn-north-4 --profile staging
                   phonepack config set huawei_secret_key < sk.txt  # never as an argument
-                  phonepack config set proxy < proxy-url.txt       # a proxy URL with a password
+                  phonepack config set proxy < proxy-url.txt      # a proxy URL with a password
                 """)
-        @Argument(help: "The key, e.g. region or huawei_secret_key.") var key: String
+        @Argument(help: "The key, e.g. region or huawei_secret_key.", completion: Completions.configKeys)
+        var key: String
         @Argument(help: "The value (not for secrets).") var value: String?
-        @Option(name: .customLong("profile"), help: "Profile name (else PHONEPACK_PROFILE, else default).")
+        @Option(
+            name: .customLong("profile"), help: "Profile name (else PHONEPACK_PROFILE, else default).",
+            completion: Completions.profiles)
         var flagProfile: String?
         var profile: String {
             CloudSession.chosenProfile(flag: flagProfile, environment: ProcessInfo.processInfo.environment) ?? "default"

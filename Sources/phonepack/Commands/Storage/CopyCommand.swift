@@ -13,8 +13,10 @@ struct CopyCommand: ParsableCommand {
             checked before the upload is completed, and a mismatch aborts it so nothing is stored.
 
             Examples:
-              phonepack cp obs://my-bucket/apps/app.tar obs://my-bucket/archive/app.tar
-              phonepack cp obs://hw-bucket/apps/app.tar oss://ali-bucket/apps/app.tar
+              phonepack cp obs://my-cph-bucket/apps/app.tar \\
+                  obs://my-cph-bucket/archive/app.tar
+              phonepack cp obs://my-cph-bucket/apps/app.tar \\
+                  oss://cloudphone-saved-bucket-demo/apps/app.tar
             """)
 
     @Argument(help: "The object to copy: obs://, oss:// or s3://bucket/key.")

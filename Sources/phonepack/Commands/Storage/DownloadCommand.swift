@@ -20,16 +20,17 @@ struct DownloadCommand: ParsableCommand {
             stops the download rather than be written through.
 
             Examples:
-              phonepack download obs://my-bucket/apps/app.tar .
-              phonepack download obs://my-bucket/exports/phone0001.tar - | tar -t
-              phonepack download 'obs://my-bucket/exports/*.tar' exports/
-              phonepack download -r oss://my-bucket/seed/ seed-data/
+              phonepack download obs://my-cph-bucket/apps/app.tar .
+              phonepack download obs://my-cph-bucket/exports/phone0001.tar - | tar -t
+              phonepack download 'obs://my-cph-bucket/exports/*.tar' exports/
+              phonepack download -r oss://cloudphone-saved-bucket-demo/seed/ seed-data/
             """)
 
     @Argument(help: "obs://bucket/key, oss://bucket/key or s3://bucket/key.")
     var url: String
 
-    @Argument(help: "Where to write it (a folder takes the object's name; - for standard output).")
+    @Argument(
+        help: "Where to write it (a folder takes the object's name; - for standard output).", completion: .file())
     var file: String
 
     @Flag(name: .shortAndLong, help: "URL is a prefix: download every object below it into the folder FILE.")
@@ -59,6 +60,10 @@ struct DownloadCommand: ParsableCommand {
         }
         var destination = file
         if let status = try FileStatus.ifExists(file), status.isDirectory {
+            destination = joinPath(file, lastPathComponent(target.key))
+        } else if file.hasSuffix("/") {
+            // A folder named with its trailing slash is made, as -r makes its folder.
+            try makeDirectories(file, mode: 0o755)
             destination = joinPath(file, lastPathComponent(target.key))
         }
         let settings = try transfer.settings(session: cloud.session())
@@ -97,9 +102,13 @@ struct DownloadCommand: ParsableCommand {
             settings: try transfer.settings(session: cloud.session()))
         let report = try TreeTransfer.run(transferer, plan, .down, json: outputOptions.json, verb: "downloaded")
         try TreeTransfer.check(report)
-        guard report.copied > 0 else {
+        // A file already there with the same content is not fetched again, and still counts as a match.
+        guard report.copied + report.skipped > 0 else {
             throw PhonePackError(.notFound, operation: "download", path: url.terminalSafe, message: "no object matches")
         }
-        if !outputOptions.json { say("downloaded \(report.copied) objects (\(formatBytes(report.bytes))) to \(file)") }
+        if !outputOptions.json {
+            let same = report.skipped > 0 ? ", \(report.skipped) already there" : ""
+            say("downloaded \(report.copied) objects (\(formatBytes(report.bytes))) to \(file)\(same)")
+        }
     }
 }

@@ -10,9 +10,9 @@ struct ListCommand: ParsableCommand {
             shell); a wildcard that matches nothing exits 2.
 
             Examples:
-              phonepack ls obs://my-bucket/apps/
-              phonepack ls 'obs://my-bucket/exports/**/*.tar' --json
-              phonepack ls -r oss://my-bucket/seed/
+              phonepack ls obs://my-cph-bucket/apps/
+              phonepack ls 'obs://my-cph-bucket/exports/**/*.tar' --json
+              phonepack ls -r oss://cloudphone-saved-bucket-demo/seed/
             """)
 
     @Argument(help: "obs://bucket/prefix, oss://bucket/prefix or s3://bucket/prefix.")

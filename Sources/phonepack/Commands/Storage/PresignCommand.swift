@@ -18,8 +18,8 @@ struct PresignCommand: ParsableCommand {
             as you would a password.
 
             Examples:
-              phonepack presign obs://my-bucket/apps/app.tar --expires 3600
-              phonepack presign oss://my-bucket/in/data.tar --method PUT
+              phonepack presign obs://my-cph-bucket/apps/app.tar --expires 3600
+              phonepack presign oss://cloudphone-saved-bucket-demo/in/data.tar --method PUT
             """)
 
     @Argument(help: "obs://bucket/key, oss://bucket/key or s3://bucket/key.")

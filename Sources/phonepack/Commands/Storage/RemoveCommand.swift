@@ -11,9 +11,9 @@ struct RemoveCommand: ParsableCommand {
             that matches nothing exits 2.
 
             Examples:
-              phonepack rm obs://my-bucket/apps/old.tar
-              phonepack rm 'obs://my-bucket/exports/*.tar' --dry-run
-              phonepack rm -r obs://my-bucket/tmp/
+              phonepack rm obs://my-cph-bucket/apps/old.tar
+              phonepack rm 'obs://my-cph-bucket/exports/*.tar' --dry-run
+              phonepack rm -r obs://my-cph-bucket/tmp/
             """)
 
     @Argument(help: "obs://bucket/key, oss://bucket/key or s3://bucket/key; a key may hold * ** ?; with -r a prefix.")

@@ -7,8 +7,8 @@ struct StatCommand: ParsableCommand {
         commandName: "stat", abstract: "Show an object's size, ETag, time, type and metadata.",
         discussion: """
             Examples:
-              phonepack stat obs://my-bucket/apps/app.tar
-              phonepack stat oss://my-bucket/apps/app.apk --json
+              phonepack stat obs://my-cph-bucket/apps/app.tar
+              phonepack stat oss://cloudphone-saved-bucket-demo/apps/app.apk --json
             """)
 
     @Argument(help: "obs://bucket/key, oss://bucket/key or s3://bucket/key.")

@@ -22,17 +22,18 @@ struct SyncCommand: ParsableCommand {
             sides (.., control characters, bytes that are not UTF-8) are refused, never followed.
 
             Examples:
-              phonepack sync seed-data/ obs://my-bucket/seed/
-              phonepack sync seed-data/ obs://my-bucket/seed/ --delete --dry-run
-              phonepack sync obs://my-bucket/exports/ exports/ --include '*.tar' --json
-              phonepack sync obs://my-bucket/apps/ oss://my-bucket/apps/ --size-only
-              phonepack sync www/ obs://my-bucket/www/ --cache-control max-age=60
+              phonepack sync seed-data/ obs://my-cph-bucket/seed/
+              phonepack sync seed-data/ obs://my-cph-bucket/seed/ --delete --dry-run
+              phonepack sync obs://my-cph-bucket/exports/ exports/ --include '*.tar' --json
+              phonepack sync obs://my-cph-bucket/apps/ \\
+                  oss://cloudphone-saved-bucket-demo/apps/ --size-only
+              phonepack sync www/ obs://my-cph-bucket/www/ --cache-control max-age=60
             """)
 
-    @Argument(help: "A folder or obs://, oss://, s3:// prefix.")
+    @Argument(help: "A folder or obs://, oss://, s3:// prefix.", completion: .directory)
     var source: String
 
-    @Argument(help: "A prefix or folder.")
+    @Argument(help: "A prefix or folder.", completion: .directory)
     var destination: String
 
     @Flag(help: "Remove what the source lacks (only under the destination prefix or folder).")

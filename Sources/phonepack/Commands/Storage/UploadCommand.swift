@@ -30,14 +30,18 @@ struct UploadCommand: ParsableCommand {
             FILE either way, and gets a layout of its own. --dry-run prints the parts.
 
             Examples:
-              phonepack upload app.tar obs://my-bucket/apps/app.tar
-              phonepack upload big.obb oss://my-bucket/obb/ -j 8 --limit-rate 50M
-              tar -c data/ | phonepack upload - obs://my-bucket/backups/data.tar
-              phonepack upload -r seed-data/ obs://my-bucket/seed/
-              phonepack upload v2.tar obs://b/apps/v2.tar --base obs://b/apps/v1.tar
+              phonepack upload app.tar obs://my-cph-bucket/apps/app.tar
+              phonepack upload big.obb oss://cloudphone-saved-bucket-demo/obb/ -j 8 \\
+                  --limit-rate 50M
+              tar -c data/ | phonepack upload - obs://my-cph-bucket/backups/data.tar
+              phonepack upload -r seed-data/ obs://my-cph-bucket/seed/
+              phonepack upload v2.tar obs://my-cph-bucket/apps/v2.tar \\
+                  --base obs://my-cph-bucket/apps/v1.tar
             """)
 
-    @Argument(help: "The file to upload, or - for standard input (streamed in parts; the key must be given).")
+    @Argument(
+        help: "The file to upload, or - for standard input (streamed in parts; the key must be given).",
+        completion: .file())
     var file: String
 
     @Argument(help: "obs://bucket/key, oss://bucket/key or s3://bucket/key (a key ending in / takes the file's name).")
@@ -81,9 +85,11 @@ struct UploadCommand: ParsableCommand {
             let transferer = ObjectTransfer(store: store, settings: settings)
             let report = try TreeTransfer.run(transferer, plan, .up, json: outputOptions.json, verb: "uploaded")
             try TreeTransfer.check(report)
-            guard report.copied > 0 else { throw ValidationError("no files below \(file)") }
+            // A file the store already holds with the same content is not sent again, and still counts.
+            guard report.copied + report.skipped > 0 else { throw ValidationError("no files below \(file)") }
             if !outputOptions.json {
-                say("uploaded \(report.copied) files (\(formatBytes(report.bytes))) to \(target)")
+                let same = report.skipped > 0 ? ", \(report.skipped) already there" : ""
+                say("uploaded \(report.copied) files (\(formatBytes(report.bytes))) to \(target)\(same)")
             }
             return
         }

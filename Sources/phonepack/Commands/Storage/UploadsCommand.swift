@@ -8,8 +8,8 @@ struct UploadsCommand: ParsableCommand {
         abstract: "List or abort unfinished multipart uploads (they cost storage until completed or aborted).",
         discussion: """
             Examples:
-              phonepack uploads ls obs://my-bucket/
-              phonepack uploads abort obs://my-bucket/apps/ --all --dry-run
+              phonepack uploads ls obs://my-cph-bucket/
+              phonepack uploads abort obs://my-cph-bucket/apps/ --all --dry-run
             """,
         subcommands: [UploadsList.self, UploadsAbort.self])
 }
@@ -19,7 +19,7 @@ struct UploadsList: ParsableCommand {
         commandName: "ls", abstract: "List unfinished uploads under a prefix.",
         discussion: """
             Examples:
-              phonepack uploads ls obs://my-bucket/apps/ --json
+              phonepack uploads ls obs://my-cph-bucket/apps/ --json
             """)
 
     @Argument(help: "obs://bucket/prefix, oss://bucket/prefix or s3://bucket/prefix.")
@@ -51,8 +51,9 @@ struct UploadsAbort: ParsableCommand {
         abstract: "Abort unfinished uploads: one (--upload-id) or every one under the prefix (--all).",
         discussion: """
             Examples:
-              phonepack uploads abort obs://my-bucket/apps/app.tar --upload-id ID
-              phonepack uploads abort obs://my-bucket/ --all
+              phonepack uploads abort obs://my-cph-bucket/apps/big.obb \\
+                  --upload-id UPLOAD-ID
+              phonepack uploads abort obs://my-cph-bucket/ --all
             """)
 
     @Argument(help: "obs://bucket/key (with --upload-id) or obs://bucket/prefix (with --all).")
