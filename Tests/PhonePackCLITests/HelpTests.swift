@@ -26,10 +26,14 @@ struct HelpTests {
     /// The lines of the Examples block, continuation lines (ending in \) joined.
     static func examples(in help: String) -> [String] {
         guard let block = help.components(separatedBy: "\nExamples:\n").dropFirst().first else { return [] }
+        return joined(block.split(separator: "\n", omittingEmptySubsequences: false).prefix { $0.hasPrefix("  ") })
+    }
+
+    /// Example lines as commands: each trimmed, a line ending in \\ continued by the next.
+    static func joined(_ lines: some Sequence<Substring>) -> [String] {
         var commands: [String] = []
         var pending = ""
-        for line in block.split(separator: "\n", omittingEmptySubsequences: false) {
-            guard line.hasPrefix("  ") else { break }
+        for line in lines {
             pending += line.trimmingCharacters(in: .whitespaces)
             if pending.hasSuffix("\\") {
                 pending = String(pending.dropLast()) + " "

@@ -54,23 +54,12 @@ struct InstallTests {
 
     /// The example lines of a page as man shows it, continuation lines (ending in \\) joined.
     static func examples(inManPage text: String) -> [String] {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
-            $0.trimmingCharacters(in: .whitespaces)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let start = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == "Examples:" }) else {
+            return []
         }
-        guard let start = lines.firstIndex(of: "Examples:") else { return [] }
-        var commands: [String] = []
-        var pending = ""
-        for line in lines[(start + 1)...].drop(while: \.isEmpty) {
-            guard !line.isEmpty else { break }
-            pending += line
-            if pending.hasSuffix("\\") {
-                pending = String(pending.dropLast()) + " "
-                continue
-            }
-            commands.append(pending)
-            pending = ""
-        }
-        return commands
+        let blank: (Substring) -> Bool = { $0.allSatisfy(\.isWhitespace) }
+        return HelpTests.joined(lines[(start + 1)...].drop(while: blank).prefix { !blank($0) })
     }
 
     @Test("every request names phonepack and its version in User-Agent, on every service")

@@ -53,29 +53,9 @@ public enum HuaweiRelease {
             )
             let report = try verify(built, plan: plan)
             notice("verified: \(report.rules.filter { $0.status == .pass }.count) rules pass")
-            var delivery = ReleaseDelivery(
-                cloud: .huawei, package: built.package.packageName, version: built.package.versionDescription,
-                object: plan.destination.description, sha256: built.sha256, size: built.size)
-            let uploaded: Bool
-            if let existing, existing.size == built.size, existing.sha256 == built.sha256 {
-                notice("\(plan.destination) already holds this file (same SHA-256); upload skipped")
-                uploaded = false
-            } else {
-                let summary = try ReleaseStages.stage("upload") { () throws(PhonePackError) in
-                    try transfer.uploadTar(
-                        file: built.output, sha256: built.sha256, to: plan.destination.key, base: base, keepLayout: true
-                    )
-                }
-                notice(ReleaseStages.uploaded(plan.destination, summary))
-                (delivery.deltaBase, delivery.sentBytes, delivery.copiedBytes) = (
-                    summary.delta?.base, summary.delta?.sentBytes ?? built.size, summary.delta?.copiedBytes ?? 0
-                )
-                uploaded = true
-            }
-            delivery.apk = APKIdentity(apk)
-            delivery.preInstall = plan.preInstall
-            delivery.batchSize = plan.batchSize
-            return try ReleaseStages.roll(delivery, plan: plan, rollout: rollout, uploaded: uploaded, notice: notice)
+            return try deliver(
+                file: built.output, sha256: built.sha256, size: built.size, apk: apk, existing: existing,
+                transfer: transfer, base: base, plan: plan, rollout: rollout, notice: notice)
         }
         // Otherwise one pass over the tar: it is built into a private work folder through an upload that sends
         // each part as soon as it is written (when the object does not exist yet: else the build comes first, so
@@ -181,27 +161,38 @@ public enum HuaweiRelease {
         notice(
             "verified \(path): \(apk.packageName) \(apk.versionDescription), \(formatBytes(report.size)), sha256 \(sha256)"
         )
+        let transfer = ObjectTransfer(store: store, settings: settings)
+        let noticeBox = UncheckedSendable(notice)
+        transfer.notice = { noticeBox.value($0) }
+        return try deliver(
+            file: path, sha256: sha256, size: report.size, apk: apk,
+            existing: try? ReleaseStages.storedFile(plan.destination, store: store), transfer: transfer,
+            base: deltaBase(plan, package: apk.packageName, history: history), plan: plan, rollout: rollout,
+            notice: notice)
+    }
+
+    /// A verified tar on disk: uploaded (as a delta against `base` when it fits) unless the object already holds
+    /// the same bytes, then pushed in waves.
+    static func deliver(
+        file: String, sha256: String, size: Int64, apk: APKInfo, existing: (size: Int64, sha256: String?)?,
+        transfer: ObjectTransfer, base: ObjectURL?, plan: ReleasePlan, rollout: Rollout,
+        notice: @escaping (String) -> Void
+    ) throws(PhonePackError) -> ReleaseReport {
         var delivery = ReleaseDelivery(
             cloud: .huawei, package: apk.packageName, version: apk.versionDescription,
-            object: plan.destination.description, sha256: sha256, size: report.size)
+            object: plan.destination.description, sha256: sha256, size: size)
         let uploaded: Bool
-        if let existing = try? ReleaseStages.storedFile(plan.destination, store: store), existing.size == report.size,
-            existing.sha256 == sha256
-        {
+        if let existing, existing.size == size, existing.sha256 == sha256 {
             notice("\(plan.destination) already holds this file (same SHA-256); upload skipped")
             uploaded = false
         } else {
-            let transfer = ObjectTransfer(store: store, settings: settings)
-            let noticeBox = UncheckedSendable(notice)
-            transfer.notice = { noticeBox.value($0) }
-            let base = deltaBase(plan, package: apk.packageName, history: history)
             let summary = try ReleaseStages.stage("upload") { () throws(PhonePackError) in
                 try transfer.uploadTar(
-                    file: path, sha256: sha256, to: plan.destination.key, base: base, keepLayout: true)
+                    file: file, sha256: sha256, to: plan.destination.key, base: base, keepLayout: true)
             }
             notice(ReleaseStages.uploaded(plan.destination, summary))
             (delivery.deltaBase, delivery.sentBytes, delivery.copiedBytes) = (
-                summary.delta?.base, summary.delta?.sentBytes ?? report.size, summary.delta?.copiedBytes ?? 0
+                summary.delta?.base, summary.delta?.sentBytes ?? size, summary.delta?.copiedBytes ?? 0
             )
             uploaded = true
         }
