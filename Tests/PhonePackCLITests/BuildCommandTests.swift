@@ -93,12 +93,25 @@ struct BuildCommandTests {
         let expected = try Tool.check("sha256sum", [app + "/data/files/state.txt"]).prefix(64)
         #expect(state["sha256"] as? String == String(expected))
         #expect(state["mode"] as? String == "0660" && state["uid"] as? Int == 10000)
-        let package = try #require(manifest["package"] as? [String: Any])
-        #expect(package["packageName"] as? String == pkg && package["versionCode"] as? Int == 42)
+        #expect(manifest["format"] as? String == "phonepack-manifest/2")
+        let package = try #require(manifest["apk"] as? [String: Any])
+        #expect(package["package"] as? String == pkg && package["versionCode"] as? Int == 42)
         #expect(package["abis"] as? [String] == ["arm64-v8a", "armeabi-v7a"])
         let archive = try #require(manifest["archive"] as? [String: Any])
         let size = try FileManager.default.attributesOfItem(atPath: tmp.file("m.tar"))[.size] as? Int
         #expect(archive["size"] as? Int == size)
+
+        // A manifest of the first format (the APK under "package", its name as "packageName") still verifies.
+        try CLI.python(
+            """
+            import json, sys
+            m = json.load(open(sys.argv[1]))
+            apk = m.pop("apk")
+            apk["packageName"] = apk.pop("package")
+            m["package"], m["format"] = apk, "phonepack-manifest/1"
+            json.dump(m, open(sys.argv[2], "w"))
+            """, tmp.file("m.tar.manifest.json"), tmp.file("old.json"))
+        try expectRun(["verify", tmp.file("m.tar"), "--manifest", tmp.file("old.json"), "-q"])
     }
 
     @Test("APK files directly: base plus split, split named split_<name>.apk; --owner and --mode apply")

@@ -56,7 +56,7 @@ struct InspectPageTests {
         let html = try String(contentsOfFile: page, encoding: .utf8)
         let size = try #require(try FileManager.default.attributesOfItem(atPath: tar)[.size] as? Int64)
         let summary = try CLI.parseJSON(try expectRun(["inspect", tar, "--json"]).stdout)["summary"] as? [String: Any]
-        let data = try #require(summary?["totalBytes"] as? Int64)
+        let data = try #require(summary?["fileBytes"] as? Int64)
         #expect(Self.tileBytes(html).reduce(0, +) == data)
         #expect(html.contains("data-total=\"\(data)\""))
         #expect(

@@ -13,6 +13,8 @@ final class JSONContract {
     let environment: [String: String]
     /// The verbs checked so far ("uploads ls", "release start", …).
     private(set) var covered: Set<String> = []
+    /// Every key path each verb printed (`targets[].state`): the vocabulary, kept as a snapshot.
+    private(set) var keyPaths: [String: Set<String>] = [:]
 
     init(environment: [String: String]) { self.environment = environment }
 
@@ -27,8 +29,11 @@ final class JSONContract {
         let result = try CLI.run(words + ["--json"] + arguments, environment: environment)
         #expect(result.status == status.rawValue, "\(verb): \(result.output)", sourceLocation: sourceLocation)
         let lines = result.stdout.split(separator: "\n").map(String.init)
-        // A pretty-printed document spans lines; a tree transfer prints one object per line.
-        let documents = verb == "sync" ? lines : [result.stdout]
+        // One object per line: a document is one line, a tree transfer one line per record.
+        #expect(
+            verb == "sync" || lines.count == 1, "\(verb): \(lines.count) lines, not one", sourceLocation: sourceLocation
+        )
+        let documents = lines
         for document in documents {
             guard let value = try? JSONSerialization.jsonObject(with: Data(document.utf8)) else {
                 Issue.record("\(verb): not JSON: \(result.output)", sourceLocation: sourceLocation)
@@ -38,6 +43,7 @@ final class JSONContract {
             for problem in Self.styleProblems(value) {
                 Issue.record("\(verb): \(problem)", sourceLocation: sourceLocation)
             }
+            keyPaths[verb, default: []].formUnion(Self.keyPaths(value))
         }
         do {
             return try JSONDecoder().decode(T.self, from: Data((documents.last ?? "").utf8))
@@ -52,7 +58,30 @@ final class JSONContract {
     /// not phonepack's to name.
     static let freeFormKeys: Set<String> = ["metadata", "values", "counts"]
 
-    /// camelCase keys (no snake_case, no `_0` of a synthesized enum), and every time ISO 8601 UTC.
+    /// Names the vocabulary (README, "JSON") has one other word for.
+    static let retiredKeys = [
+        "packageName": "package", "totalBytes": "fileBytes", "payloadBytes": "fileBytes",
+        "version": "versionName and versionCode",
+    ]
+
+    /// Every key path of a value, arrays as `[]`, without the keys of free-form maps.
+    static func keyPaths(_ value: Any, path: String = "") -> Set<String> {
+        switch value {
+        case let object as [String: Any]:
+            return object.reduce(into: Set<String>()) { paths, pair in
+                let child = path.isEmpty ? pair.key : path + "." + pair.key
+                paths.insert(child)
+                if !freeFormKeys.contains(pair.key) { paths.formUnion(keyPaths(pair.value, path: child)) }
+            }
+        case let array as [Any]:
+            return array.reduce(into: Set<String>()) { $0.formUnion(keyPaths($1, path: path + "[]")) }
+        default:
+            return []
+        }
+    }
+
+    /// camelCase keys (no snake_case, no `_0` of a synthesized enum), every time ISO 8601 UTC, and one word for
+    /// one thing: `package` a package name (never an object, never `packageName`), ETags without HTTP's quotes.
     static func styleProblems(_ value: Any, path: String = "") -> [String] {
         switch value {
         case let object as [String: Any]:
@@ -60,6 +89,13 @@ final class JSONContract {
                 var problems: [String] = []
                 if key.wholeMatch(of: /[a-z][A-Za-z0-9]*/) == nil {
                     problems.append("key \(path)/\(key) is not camelCase")
+                }
+                if let word = retiredKeys[key], !freeFormKeys.contains(where: { path.hasSuffix("/" + $0) }) {
+                    problems.append("key \(path)/\(key): the vocabulary says \(word)")
+                }
+                if key == "package", !(child is String) { problems.append("\(path)/package is not a package name") }
+                if key == "etag", let text = child as? String, text.contains("\"") {
+                    problems.append("\(path)/etag \(text) keeps HTTP's quotes")
                 }
                 if !freeFormKeys.contains(key) { problems += styleProblems(child, path: path + "/" + key) }
                 return problems
@@ -220,6 +256,24 @@ struct JSONContractTests {
         #expect(try json.check("config profiles", ProfilesReport.self, []).used == "default")
 
         #expect(Self.verbs().subtracting(json.covered) == ["cat"])
+
+        // The vocabulary per verb, as a snapshot: a renamed or new key is a deliberate change.
+        let text =
+            json.keyPaths.keys.sorted().map { verb in
+                json.keyPaths[verb]!.sorted().map { "\(verb): \($0)" }.joined(separator: "\n")
+            }.joined(separator: "\n") + "\n"
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "Snapshots/json-keys.txt")
+        if ProcessInfo.processInfo.environment["PHONEPACK_UPDATE_SNAPSHOTS"] == "1" {
+            try text.write(to: source, atomically: true, encoding: .utf8)
+        } else {
+            let stored = try String(contentsOf: source, encoding: .utf8)
+            let (old, new) = (Set(stored.split(separator: "\n")), Set(text.split(separator: "\n")))
+            #expect(
+                old == new,
+                "json-keys.txt: gone \(old.subtracting(new).sorted()), new \(new.subtracting(old).sorted()) (PHONEPACK_UPDATE_SNAPSHOTS=1 after checking)"
+            )
+        }
     }
 
     @Test("a failure under --json is an ErrorReport on stderr; records from before keep reading")

@@ -42,7 +42,7 @@ struct PhoneVerbTests {
         #expect(FileManager.default.fileExists(atPath: settings))
         let pulled = try #require(try CLI.parseJSON(pull.stdout)["phones"] as? [[String: Any]])
         let app = try #require((pulled.first?["apps"] as? [[String: Any]])?.first)
-        #expect(app["packageName"] as? String == Self.package)
+        #expect(app["package"] as? String == Self.package)
         #expect((app["selinuxLabel"] as? String)?.hasPrefix("u:object_r:app_data_file:s0:c") == true)
         #expect((app["ownerUID"] as? Int ?? 0) >= 10000)
         // The export is a real tar in the OBS store; inspect reads it like any other.

@@ -44,7 +44,8 @@ struct RolloutPolicyTests {
     @Test("a new record puts every target, in order, in its wave, pending")
     func record() throws {
         let delivery = ReleaseDelivery(
-            cloud: .huawei, package: "com.example.a", version: "1", object: "obs://b/a.tar", sha256: "00", size: 1)
+            cloud: .huawei, package: "com.example.a", versionName: "1", versionCode: 1, object: "obs://b/a.tar",
+            sha256: "00", size: 1)
         let record = try ReleaseRecord(
             id: ReleaseRecord.newID(), delivery: delivery,
             policy: RolloutPolicy(steps: [.count(1), .percent(50), .percent(100)]),

@@ -277,7 +277,7 @@ extension ObjectTransfer {
             operation: "upload", source: path, destination: store.url(key), bytes: status.size, seconds: seconds,
             mibPerSecond: seconds > 0 ? Double(status.size) / 1_048_576 / seconds : 0, multipart: true,
             parts: plan.parts.count, resumedParts: finished.count, retries: outcome.retries, sha256: sha256)
-        summary.etag = checked.info.etag ?? checked.etag
+        summary.etag = ETagCoding.encode(checked.info.etag ?? checked.etag)
         summary.crc64 = checked.crc64.map { String($0) }
         let again = resent.withLock { $0 }
         let delta = DeltaSummary(

@@ -12,6 +12,52 @@ public struct ObjectInfo: Sendable, Codable, Equatable {
     public var crc64: UInt64?
     /// `x-obs-meta-*` / `x-oss-meta-*` / `x-amz-meta-*`, without the prefix.
     public var metadata: [String: String] = [:]
+
+    enum CodingKeys: String, CodingKey { case key, size, etag, lastModified, contentType, crc64, metadata }
+
+    public init(
+        key: String, size: Int64, etag: String?, lastModified: String?, contentType: String? = nil,
+        crc64: UInt64? = nil, metadata: [String: String] = [:]
+    ) {
+        (self.key, self.size, self.etag, self.lastModified) = (key, size, etag, lastModified)
+        (self.contentType, self.crc64, self.metadata) = (contentType, crc64, metadata)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        key = try c.decode(String.self, forKey: .key)
+        size = try c.decode(Int64.self, forKey: .size)
+        etag = ETagCoding.decode(try c.decodeIfPresent(String.self, forKey: .etag))
+        lastModified = try c.decodeIfPresent(String.self, forKey: .lastModified)
+        contentType = try c.decodeIfPresent(String.self, forKey: .contentType)
+        crc64 = try c.decodeIfPresent(UInt64.self, forKey: .crc64)
+        metadata = try c.decodeIfPresent([String: String].self, forKey: .metadata) ?? [:]
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(key, forKey: .key)
+        try c.encode(size, forKey: .size)
+        try c.encodeIfPresent(ETagCoding.encode(etag), forKey: .etag)
+        try c.encodeIfPresent(lastModified, forKey: .lastModified)
+        try c.encodeIfPresent(contentType, forKey: .contentType)
+        try c.encodeIfPresent(crc64, forKey: .crc64)
+        try c.encode(metadata, forKey: .metadata)
+    }
+}
+
+/// ETags in JSON are the tag itself, without the quotes HTTP puts around it (`"9b2c…"` → `9b2c…`); read back, the
+/// quotes are restored, as requests (If-Match) want them.
+public enum ETagCoding {
+    public static func encode(_ etag: String?) -> String? {
+        guard let etag, etag.count >= 2, etag.hasPrefix("\""), etag.hasSuffix("\"") else { return etag }
+        return String(etag.dropFirst().dropLast())
+    }
+
+    public static func decode(_ etag: String?) -> String? {
+        guard let etag, !etag.contains("\"") else { return etag }
+        return "\"" + etag + "\""
+    }
 }
 
 /// Single-request operations on one bucket of OBS, OSS or any S3 endpoint, signed with the endpoint's scheme.

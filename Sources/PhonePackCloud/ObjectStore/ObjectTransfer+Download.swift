@@ -164,7 +164,7 @@ extension ObjectTransfer {
         var summary = TransferSummary(
             operation: "download", source: store.url(key), destination: destination, bytes: size,
             seconds: 0, mibPerSecond: 0, multipart: count > 1, parts: count, resumedParts: finished.count,
-            retries: outcome.retries, etag: info.etag, crc64: nil, sha256: nil)
+            retries: outcome.retries, etag: ETagCoding.encode(info.etag), crc64: nil, sha256: nil)
         let rangeCRCs = crcs.withLock { $0 }
         let crc = (1..<count).reduce(rangeCRCs[0] ?? 0) { total, index in
             CRC64.combine(total, rangeCRCs[index]!, secondLength: min(rangeSize, size - Int64(index) * rangeSize))

@@ -50,7 +50,8 @@ extension ObjectTransfer {
         return TransferSummary(
             operation: operation, source: source, destination: destination, bytes: size, seconds: seconds,
             mibPerSecond: Double(size) / 1_048_576 / seconds, multipart: parts > 1, parts: parts, resumedParts: 0,
-            retries: store.client.retries - retriesBefore, etag: etag, crc64: crc64.map(String.init), sha256: sha256)
+            retries: store.client.retries - retriesBefore, etag: ETagCoding.encode(etag), crc64: crc64.map(String.init),
+            sha256: sha256)
     }
 
     /// One range, whole, into memory: a network failure or a short or stray body retries it (4 attempts).

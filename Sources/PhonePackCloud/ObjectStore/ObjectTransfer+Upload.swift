@@ -57,7 +57,7 @@ extension ObjectTransfer {
                 // Refused because the bytes sent were not the ones hashed: the file was being written.
                 throw try changedSince(status, source) ?? error
             }
-            summary.etag = result.etag
+            summary.etag = ETagCoding.encode(result.etag)
             summary.crc64 = result.crc64.map { String($0) }
             summary.retries = store.client.retries
             if let changed = try changedSince(status, source) {
@@ -214,7 +214,7 @@ extension ObjectTransfer {
             key, uploadID: id, parts: (1...count).map { storedParts[$0]! }, size: status.size,
             noClobber: properties.noClobber)
         journal.remove()
-        summary.etag = checked.info.etag ?? checked.etag
+        summary.etag = ETagCoding.encode(checked.info.etag ?? checked.etag)
         summary.crc64 = checked.crc64.map { String($0) }
     }
 }

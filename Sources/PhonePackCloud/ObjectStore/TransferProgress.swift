@@ -48,6 +48,7 @@ public struct TransferSummary: Codable, Sendable {
     /// Parts a resumed transfer found already done.
     public var resumedParts: Int
     public var retries: Int
+    /// Without HTTP's quotes, as every ETag phonepack prints.
     public var etag: String?
     /// CRC-64/XZ of the whole object, as a decimal string (OSS's form; too big for a JSON number).
     public var crc64: String?

@@ -141,7 +141,7 @@ public final class UploadAsWritten: ByteStreamOutput, @unchecked Sendable {
             return TransferSummary(
                 operation: "upload", source: path, destination: name, bytes: size, seconds: seconds,
                 mibPerSecond: seconds > 0 ? Double(size) / 1_048_576 / seconds : 0, multipart: true, parts: count,
-                resumedParts: 0, retries: retries, etag: checked.info.etag ?? checked.etag,
+                resumedParts: 0, retries: retries, etag: ETagCoding.encode(checked.info.etag ?? checked.etag),
                 crc64: checked.crc64.map { String($0) }, sha256: sha256)
         } catch {
             // Before the object is completed nothing is stored; after, only the .sha256 beside it failed.

@@ -38,7 +38,8 @@ public enum AlibabaRelease {
             notice: notice)
         var delivery = ReleaseDelivery(
             cloud: .alibaba, package: report.apk?.packageName ?? lastPathComponent(file),
-            version: report.apk?.versionDescription, object: destination.description, sha256: sha256,
+            versionName: report.apk?.versionName, versionCode: report.apk?.versionCode,
+            object: destination.description, sha256: sha256,
             size: report.size)
         delivery.autoInstall = report.apk != nil
         delivery.apk = report.apk.map(APKIdentity.init)

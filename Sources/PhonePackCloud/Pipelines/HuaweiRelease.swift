@@ -119,8 +119,9 @@ public enum HuaweiRelease {
             }
         }
         var delivery = ReleaseDelivery(
-            cloud: .huawei, package: built.package.packageName, version: built.package.versionDescription,
-            object: plan.destination.description, sha256: built.sha256, size: built.size)
+            cloud: .huawei, package: built.package.packageName, versionName: built.package.versionName,
+            versionCode: built.package.versionCode, object: plan.destination.description, sha256: built.sha256,
+            size: built.size)
         delivery.apk = APKIdentity(apk)
         if uploaded { delivery.sentBytes = built.size }
         delivery.preInstall = plan.preInstall
@@ -179,7 +180,7 @@ public enum HuaweiRelease {
         notice: @escaping (String) -> Void
     ) throws(PhonePackError) -> ReleaseReport {
         var delivery = ReleaseDelivery(
-            cloud: .huawei, package: apk.packageName, version: apk.versionDescription,
+            cloud: .huawei, package: apk.packageName, versionName: apk.versionName, versionCode: apk.versionCode,
             object: plan.destination.description, sha256: sha256, size: size)
         let uploaded: Bool
         if let existing, existing.size == size, existing.sha256 == sha256 {

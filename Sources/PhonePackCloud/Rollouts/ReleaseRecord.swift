@@ -13,7 +13,9 @@ public struct ReleaseDelivery: Codable, Sendable, Equatable {
 
     public var cloud: Cloud
     public var package: String
-    public var version: String?
+    /// The APK's versionName and versionCode (records written before these were kept have neither).
+    public var versionName: String?
+    public var versionCode: Int64?
     public var object: String
     public var sha256: String
     public var size: Int64
@@ -33,13 +35,27 @@ public struct ReleaseDelivery: Codable, Sendable, Equatable {
     public var sentBytes: Int64?
     public var copiedBytes: Int64?
 
-    public init(cloud: Cloud, package: String, version: String?, object: String, sha256: String, size: Int64) {
+    public init(
+        cloud: Cloud, package: String, versionName: String?, versionCode: Int64?, object: String, sha256: String,
+        size: Int64
+    ) {
         self.cloud = cloud
         self.package = package
-        self.version = version
+        self.versionName = versionName
+        self.versionCode = versionCode
         self.object = object
         self.sha256 = sha256
         self.size = size
+    }
+
+    /// `1.4.2 (42)` for text; JSON keeps the two apart.
+    public var version: String? {
+        switch (versionName, versionCode) {
+        case let (name?, code?): "\(name) (\(code))"
+        case let (name?, nil): name
+        case let (nil, code?): "(\(code))"
+        default: nil
+        }
     }
 }
 

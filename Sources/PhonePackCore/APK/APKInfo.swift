@@ -24,6 +24,13 @@ public struct APKInfo: Sendable, Codable, Equatable {
     /// `signatures: true`.
     public var placement: [EntryPlacement]? = nil
 
+    /// In JSON the package name is `package`, as everywhere phonepack names a package.
+    enum CodingKeys: String, CodingKey {
+        case packageName = "package"
+        case versionCode, versionName, minSdk, targetSdk, abis, permissions, splitName, testOnly, extractNativeLibs
+        case targetSandboxVersion, spansDisks, signature, placement
+    }
+
     /// An entry's compression and where its data starts in the APK: Android 11 maps `resources.arsc` and
     /// (with `extractNativeLibs="false"`) native libraries straight from the APK, so they must be stored and aligned.
     public struct EntryPlacement: Sendable, Codable, Equatable {
@@ -180,5 +187,29 @@ public struct APKInfo: Sendable, Codable, Equatable {
         case let (nil, code?): "(\(code))"
         default: "unknown version"
         }
+    }
+}
+
+extension APKInfo {
+    /// Reads `package`, or `packageName` as manifests written before phonepack-manifest/2 have it.
+    public init(from decoder: any Decoder) throws {
+        enum Legacy: String, CodingKey { case packageName }
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        packageName =
+            try c.decodeIfPresent(String.self, forKey: .packageName)
+            ?? decoder.container(keyedBy: Legacy.self).decode(String.self, forKey: .packageName)
+        versionCode = try c.decodeIfPresent(Int64.self, forKey: .versionCode)
+        versionName = try c.decodeIfPresent(String.self, forKey: .versionName)
+        minSdk = try c.decodeIfPresent(Int.self, forKey: .minSdk)
+        targetSdk = try c.decodeIfPresent(Int.self, forKey: .targetSdk)
+        abis = try c.decode([String].self, forKey: .abis)
+        permissions = try c.decode([String].self, forKey: .permissions)
+        splitName = try c.decodeIfPresent(String.self, forKey: .splitName)
+        testOnly = try c.decodeIfPresent(Bool.self, forKey: .testOnly)
+        extractNativeLibs = try c.decodeIfPresent(Bool.self, forKey: .extractNativeLibs)
+        targetSandboxVersion = try c.decodeIfPresent(Int.self, forKey: .targetSandboxVersion)
+        spansDisks = try c.decodeIfPresent(Bool.self, forKey: .spansDisks)
+        signature = try c.decodeIfPresent(APKSignatureReport.self, forKey: .signature)
+        placement = try c.decodeIfPresent([EntryPlacement].self, forKey: .placement)
     }
 }

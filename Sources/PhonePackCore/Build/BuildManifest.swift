@@ -3,11 +3,15 @@ import FoundationEssentials
 /// The JSON manifest `phonepack build --manifest` writes beside the tar and `phonepack verify --manifest` checks:
 /// every entry with its owner, mode and SHA-256, the package facts and totals.
 public struct BuildManifest: Sendable, Codable, Equatable {
-    public var format = "phonepack-manifest/1"
+    /// `/2`: the APK's facts under `apk`, its package name as `package` (`/1` had them as `package` and
+    /// `packageName`; both are read).
+    public var format = "phonepack-manifest/2"
     public var archive: Archive
-    public var package: APKInfo
+    public var apk: APKInfo
     public var entries: [EntryRecord]
     var totals: Totals
+
+    enum CodingKeys: String, CodingKey { case format, archive, apk, entries, totals }
 
     public struct Archive: Sendable, Codable, Equatable {
         public var name: String
@@ -39,5 +43,19 @@ public struct BuildManifest: Sendable, Codable, Equatable {
                 .invalidInput, operation: "read manifest", path: path,
                 message: "is not a phonepack manifest (write one with: phonepack build --manifest)")
         }
+    }
+}
+
+extension BuildManifest {
+    public init(from decoder: any Decoder) throws {
+        enum Legacy: String, CodingKey { case package }
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        format = try c.decode(String.self, forKey: .format)
+        archive = try c.decode(Archive.self, forKey: .archive)
+        apk =
+            try c.decodeIfPresent(APKInfo.self, forKey: .apk)
+            ?? decoder.container(keyedBy: Legacy.self).decode(APKInfo.self, forKey: .package)
+        entries = try c.decode([EntryRecord].self, forKey: .entries)
+        totals = try c.decode(Totals.self, forKey: .totals)
     }
 }

@@ -52,4 +52,10 @@ public struct BuildResult: Sendable, Codable {
     public var manifestFile: String?
     /// Entries of an export that were left out because they belong to no area of the package.
     public var droppedEntries: Int
+
+    /// The APK's facts are `apk` and the sum of the files `fileBytes`, as in every report.
+    enum CodingKeys: String, CodingKey {
+        case output, sha256, size, package = "apk", entries, files, payloadBytes = "fileBytes", checksumFile
+        case manifestFile, droppedEntries
+    }
 }

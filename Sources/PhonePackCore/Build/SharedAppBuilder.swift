@@ -293,7 +293,7 @@ public enum SharedAppBuilder {
         var manifestOutput: AtomicOutputFile?
         if options.writeManifest {
             let document = BuildManifest(
-                archive: .init(name: name, size: size, sha256: sha256), package: plan.package,
+                archive: .init(name: name, size: size, sha256: sha256), apk: plan.package,
                 entries: manifest, totals: .init(entries: plan.entries.count, files: fileCount, bytes: payload))
             manifestOutput = try AtomicOutputFile(destination: options.output + ".manifest.json")
             try manifestOutput!.file.writeAll(try document.encoded())

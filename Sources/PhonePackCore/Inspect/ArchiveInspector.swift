@@ -23,10 +23,15 @@ public struct InspectReport: Sendable, Codable {
         public var hardlinks = 0
         /// Devices, FIFOs, sockets.
         public var specialFiles = 0
-        /// Sum of file sizes.
+        /// Sum of file sizes (`fileBytes`, as in build's report).
         public var totalBytes: Int64 = 0
         public var packages: [PackageFound] = []
         public var largestFiles: [SizedPath] = []
+
+        enum CodingKeys: String, CodingKey {
+            case entries, files, directories, symlinks, hardlinks, specialFiles, totalBytes = "fileBytes", packages
+            case largestFiles
+        }
     }
 
     public struct PackageFound: Sendable, Codable {
@@ -37,6 +42,10 @@ public struct InspectReport: Sendable, Codable {
         public var abis: [String]
         /// Set when the APK could not be read.
         public var error: String?
+
+        enum CodingKeys: String, CodingKey {
+            case packageName = "package", apkPath, versionName, versionCode, abis, error
+        }
     }
 
     public struct SizedPath: Sendable, Codable, Equatable {

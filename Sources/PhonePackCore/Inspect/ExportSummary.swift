@@ -17,6 +17,11 @@ public struct ExportSummary: Sendable, Codable {
         public var ownerUID: Int64?
         /// SELinux label of `data/data/<pkg>`.
         public var selinuxLabel: String?
+
+        enum CodingKeys: String, CodingKey {
+            case packageName = "package", appBytes, appDataBytes, externalDataBytes, obbBytes, versionName
+            case versionCode, ownerUID, selinuxLabel
+        }
     }
 
     public struct Directory: Sendable, Codable, Equatable {
@@ -46,10 +51,18 @@ public struct ExportSummary: Sendable, Codable {
         var apks: [NameKey: TarEntry] = [:]
         var folders = FolderSizes()
         var policy = ExtractionPolicy(filter: try ExportPathFilter())
+        var topLevel: Set<NameKey> = []
+        var absolute = AbsoluteLinks()
         while let entry = try reader.next() {
-            if let reason = suspicion(entry, policy.judge(entry)) {
-                summary.suspiciousCount += 1
-                if summary.suspicious.count < 20 { summary.suspicious.append(.init(entry: entry.path, reason: reason)) }
+            let verdict = policy.judge(entry)
+            let (path, problem) = EntryPath.normalize(entry.path)
+            if let first = pathComponents(path).first { topLevel.insert(NameKey(first)) }
+            if verdict.creates, entry.kind == .symlink, let target = entry.linkTarget, target.hasPrefix("/") {
+                // The archive's root is the phone's /: an absolute target inside a top folder the archive holds
+                // (Android's data/data/PKG/lib → /data/app/PKG-1/lib) stays in the export. Judged at the end.
+                absolute.add(entry.path, target)
+            } else if let reason = suspicion(entry, verdict) {
+                summary.note(entry.path, reason)
             }
             switch entry.kind {
             case .symlink: summary.symlinks += 1
@@ -57,7 +70,6 @@ public struct ExportSummary: Sendable, Codable {
             case .characterDevice, .blockDevice, .fifo, .socket, .unknown: summary.specialFiles += 1
             default: break
             }
-            let (path, problem) = EntryPath.normalize(entry.path)
             // A name no file system takes (too long, too deep) is counted above but given no folders.
             if problem == nil { folders.add(path, bytes: entry.kind == .file ? entry.size : 0) }
             guard let package = SharedAppLayout.packageMentioned(in: path) else { continue }
@@ -85,6 +97,12 @@ public struct ExportSummary: Sendable, Codable {
             apps[NameKey(package)] = app
         }
         _ = try reader.finish()
+        for (first, found) in absolute.byTopFolder where !topLevel.contains(first) {
+            for (entry, target) in found.examples {
+                summary.note(entry, "symlink to an absolute path (\(target)), outside the export")
+            }
+            summary.suspiciousCount += found.count - found.examples.count
+        }
         for (package, apk) in apks {
             if let info = try? APKInfo.read(from: file, offset: apk.dataOffset, length: apk.size) {
                 apps[package]?.versionName = info.versionName
@@ -96,10 +114,32 @@ public struct ExportSummary: Sendable, Codable {
         return summary
     }
 
+    mutating func note(_ entry: String, _ reason: String) {
+        suspiciousCount += 1
+        if suspicious.count < 20 { suspicious.append(.init(entry: entry, reason: reason)) }
+    }
+
+    /// Symlinks with an absolute target, by the target's first folder: a count and the first examples of each
+    /// (bounded, however many a hostile archive holds).
+    struct AbsoluteLinks {
+        var byTopFolder: [NameKey: (count: Int, examples: [(String, String)])] = [:]
+
+        mutating func add(_ entry: String, _ target: String) {
+            let first = NameKey(pathComponents(target).first.map(String.init) ?? "")
+            if byTopFolder[first] == nil, byTopFolder.count >= 10_000 {
+                // Too many distinct top folders to keep apart: counted under the root, which no export holds.
+                byTopFolder[NameKey(""), default: (0, [])].count += 1
+                return
+            }
+            byTopFolder[first, default: (0, [])].count += 1
+            if byTopFolder[first]!.examples.count < 20 { byTopFolder[first]!.examples.append((entry, target)) }
+        }
+    }
+
     /// Why an entry deserves a look before the export is unpacked, or nil: what extract refuses, what it leaves
-    /// out (a device, a FIFO, a socket), what it changes (setuid/setgid bits cleared), and a symlink whose target
-    /// is absolute or climbs above the export (created as it is, never followed by extract, but whoever follows it
-    /// later leaves the export).
+    /// out (a device, a FIFO, a socket), what it changes (setuid/setgid bits cleared), and a symlink whose relative
+    /// target climbs above the export (created as it is, never followed by extract, but whoever follows it later
+    /// leaves the export). Absolute targets are judged once the archive's top folders are known.
     static func suspicion(_ entry: TarEntry, _ verdict: ExtractionPolicy.Verdict) -> String? {
         switch verdict {
         case .refuse(let reason):
@@ -112,11 +152,11 @@ public struct ExportSummary: Sendable, Codable {
         case .extract, .replace:
             break
         }
-        if entry.kind == .symlink, let target = entry.linkTarget {
-            if target.hasPrefix("/") { return "symlink to an absolute path (\(target)), outside the export" }
-            if climbsAbove(target, from: entry.path) { return "symlink to \(target), above the export's root" }
+        if entry.kind == .symlink, let target = entry.linkTarget, climbsAbove(target, from: entry.path) {
+            return "symlink to \(target), above the export's root"
         }
-        if entry.kind != .symlink, entry.permissions & 0o6000 != 0 {
+        // On a file only: Android's app folders are setgid (cache/ 2771) to keep their group, which is harmless.
+        if entry.kind == .file, entry.permissions & 0o6000 != 0 {
             let bits =
                 entry.permissions & 0o4000 != 0
                 ? (entry.permissions & 0o2000 != 0 ? "setuid and setgid" : "setuid")
@@ -213,5 +253,15 @@ struct FolderSizes {
             current = parents[Int(current)]
         }
         return parts.reversed().joined(separator: "/")
+    }
+}
+
+extension ExtractionPolicy.Verdict {
+    /// Whether extract creates the entry (first or again).
+    var creates: Bool {
+        switch self {
+        case .extract, .replace: true
+        case .skip, .refuse: false
+        }
     }
 }

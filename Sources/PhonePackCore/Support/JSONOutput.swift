@@ -9,10 +9,9 @@ package enum JSONOutput {
         return try encoder.encode(value)
     }
 
-    public static func string(_ value: some Encodable) -> String {
-        guard let data = try? encode(value) else { return "{}" }
-        return surrogateEscaped(Array(data))
-    }
+    /// What `--json` prints: one object on one line, like every record of a stream and like an error (one style:
+    /// `| jq .` shows it indented).
+    public static func string(_ value: some Encodable) -> String { line(value) }
 
     /// One object on one line, for output that is a stream of them (JSON Lines).
     public static func line(_ value: some Encodable) -> String {

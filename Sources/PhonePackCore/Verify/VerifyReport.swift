@@ -48,6 +48,10 @@ public struct VerifyReport: Sendable, Codable {
 
     /// False when any rule failed (warnings and skipped rules do not fail a file).
     public var passed = true
+
+    enum CodingKeys: String, CodingKey {
+        case file, profile, size, sha256, format, packageName = "package", apk, entries, rules, passed
+    }
 }
 
 /// Collects the offending entries per rule during the pass.

@@ -30,6 +30,20 @@ public struct APKIdentity: Sendable, Codable, Equatable {
         self.lineageSHA256 = lineageSHA256
     }
 
+    enum CodingKeys: String, CodingKey { case packageName = "package", versionCode, signerSHA256, lineageSHA256 }
+
+    /// Reads `package`, or `packageName` as release records written before the JSON vocabulary have it.
+    public init(from decoder: any Decoder) throws {
+        enum Legacy: String, CodingKey { case packageName }
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        packageName =
+            try c.decodeIfPresent(String.self, forKey: .packageName)
+            ?? decoder.container(keyedBy: Legacy.self).decode(String.self, forKey: .packageName)
+        versionCode = try c.decodeIfPresent(Int64.self, forKey: .versionCode)
+        signerSHA256 = try c.decodeIfPresent(String.self, forKey: .signerSHA256)
+        lineageSHA256 = try c.decodeIfPresent([String].self, forKey: .lineageSHA256)
+    }
+
     /// The identity of an APK, or of the base.apk of an app tar (`data/app/<package>-*/base.apk`), in `file`.
     public static func read(_ file: OpenFile) throws(PhonePackError) -> APKIdentity {
         if try FileKind.sniff(file) == .zip { return APKIdentity(try APKInfo.read(from: file, signatures: true)) }

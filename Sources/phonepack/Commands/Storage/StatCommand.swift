@@ -26,7 +26,7 @@ struct StatCommand: ParsableCommand {
         }
         say("\(url)")
         say("  size          \(info.size) (\(formatBytes(info.size)))")
-        if let etag = info.etag { say("  etag          \(etag)") }
+        if let etag = ETagCoding.encode(info.etag) { say("  etag          \(etag)") }
         if let modified = info.lastModified { say("  last modified \(modified)") }
         if let type = info.contentType { say("  content type  \(type)") }
         for (name, value) in info.metadata.sorted(by: { $0.key < $1.key }) { say("  meta \(name) = \(value)") }
