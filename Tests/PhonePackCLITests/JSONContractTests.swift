@@ -56,7 +56,7 @@ final class JSONContract {
 
     /// Keys holding maps of user or file data (object metadata, config keys, state names), whose own keys are
     /// not phonepack's to name.
-    static let freeFormKeys: Set<String> = ["metadata", "values", "counts"]
+    static let freeFormKeys: Set<String> = ["metadata", "values", "counts", "body"]
 
     /// Names the vocabulary (README, "JSON") has one other word for.
     static let retiredKeys = [
@@ -245,6 +245,14 @@ struct JSONContractTests {
         for (verb, arguments) in plans {
             let plan = try json.check(verb, DryRunPlan.self, ["--dry-run"] + arguments)
             #expect(plan.dryRun && !plan.requests.isEmpty && !plan.summary.isEmpty, "\(verb)")
+            // Requests as objects: method, URL and the body's fields, the call's ids among them.
+            let calls = plan.requests.filter { $0.method == "POST" }
+            #expect(!calls.isEmpty && calls.allSatisfy { $0.url != nil && $0.body != nil }, "\(verb): \(plan)")
+            #expect(
+                calls.contains { call in
+                    call.body!.values.contains { $0 == .list(["server0001"]) || $0 == .list(["acp-0001"]) }
+                        || call.body!.values.contains { $0 == .list(["phone0001"]) || $0 == .list(["kp0001"]) }
+                }, "\(verb): \(plan)")
         }
         let changes = try emulator.requests().dropFirst(mutating).filter { ($0["method"] as? String) != "GET" }
         #expect(changes.isEmpty, "a dry run sent \(changes)")

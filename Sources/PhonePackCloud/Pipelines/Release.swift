@@ -54,7 +54,7 @@ extension ReleasePlan {
     /// `release --dry-run`: the pre-flight (field rules, and the ids against the cloud's listing unless
     /// `preflight` is off — read-only requests), then what would be built, uploaded and sent, wave by wave and call
     /// by call. Nothing is built, uploaded or sent.
-    public func dryRun(fleet: Fleet) throws(PhonePackError) -> [String] {
+    public func dryRun(fleet: Fleet) throws(PhonePackError) -> [PlannedRequest] {
         var lines: [String] = []
         let package: String?
         try ReleaseStages.checkDestination(destination, fleet.cloud == .huawei ? .huaweiShareApp : .alibabaSendFile)
@@ -90,27 +90,45 @@ extension ReleasePlan {
                 "  as a delta against \(deltaBase?.description ?? "the last completed release's tar of the package") when it has a layout beside it: unchanged entries copied by the store, the rest sent"
             )
         }
+        var plan = lines.map(PlannedRequest.init(line:))
         let sizes = try policy.waveSizes(total: targets.count)
         var next = 0
+        // Each wave, then each of its calls as the request it is (the ids of the call in its body).
+        let request =
+            fleet.cloud == .huawei
+            ? PlannedRequest(
+                "POST", "…/cloud-phone/phones/share-apps",
+                body: [
+                    "package_name": .string(package ?? "<from the APK>"),
+                    "pre_install_app": .number(preInstall ? 1 : 0),
+                    "bucket_name": .string(destination.bucket), "object_path": .string(destination.key),
+                ])
+            : PlannedRequest(
+                "POST", "/?Action=SendFile",
+                body: [
+                    "UploadUrl": .string(destination.description), "SourceFilePath": .string(phonePath),
+                    "AutoInstall": .bool(true),
+                ])
+        let (perCall, field) =
+            fleet.cloud == .huawei
+            ? (batchSize, "server_ids") : (AlibabaRules.maxInstancesPerCall, "AndroidInstanceIdList")
         for (wave, size) in sizes.enumerated() {
             let members = Array(targets[next..<next + size])
             next += size
-            let perCall = fleet.cloud == .huawei ? batchSize : AlibabaRules.maxInstancesPerCall
-            let calls = (members.count + perCall - 1) / perCall
-            let request =
-                fleet.cloud == .huawei
-                ? "POST …/cloud-phone/phones/share-apps {package_name: \(package ?? "<from the APK>"), bucket_name: \(destination.bucket), object_path: \(destination.key)}"
-                : "POST / SendFile {UploadUrl: \(destination), SourceFilePath: \(phonePath), AutoInstall}"
-            lines.append(
-                "wave \(wave + 1) of \(sizes.count): \(members.count) \(plural(members.count, fleet.targetKind)) (\(members.prefix(3).joined(separator: ", "))\(members.count > 3 ? ", …" : "")): \(calls) × \(request)"
-            )
-            if wave + 1 < sizes.count {
-                lines.append(
-                    "  then wait; halt if more than \(policy.maxFailures.allowed(inWaveOf: members.count)) fail\(policy.pause ? "; pause" : "")"
-                )
+            let halt =
+                wave + 1 < sizes.count
+                ? "; then wait, halt if more than \(policy.maxFailures.allowed(inWaveOf: members.count)) fail\(policy.pause ? ", pause" : "")"
+                : ""
+            plan.append(
+                PlannedRequest(
+                    line:
+                        "wave \(wave + 1) of \(sizes.count): \(members.count) \(plural(members.count, fleet.targetKind))\(halt)"
+                ))
+            for start in stride(from: 0, to: members.count, by: max(1, perCall)) {
+                plan.append(request.with(field, ids: Array(members[start..<min(start + perCall, members.count)])))
             }
         }
-        return lines
+        return plan
     }
 }
 

@@ -51,18 +51,26 @@ public enum CPHShare: Sendable {
     }
 
     /// The request one batch becomes, for `--dry-run`.
-    public func describe(_ batch: [String]) -> String {
-        let ids = "server_ids: [\(batch.count) ids, \(batch.first ?? "") …]}"
-        return switch self {
-        case .pushApps(let package, let tar, let preInstall):
-            "POST …/cloud-phone/phones/share-apps {package_name: \(package), pre_install_app: \(preInstall ? 1 : 0), bucket_name: \(tar.bucket), object_path: \(tar.key), \(ids)"
-        case .deleteApps(let package):
-            "DELETE …/cloud-phone/phones/share-apps {package_name: \(package), \(ids)"
-        case .pushFiles(let tar):
-            "POST …/cloud-phone/phones/share-files {bucket_name: \(tar.bucket), object_path: \(tar.key), \(ids)"
-        case .deleteFiles(let paths):
-            "POST …/cloud-phone/phones/share-files {file_paths: \(paths.joined(separator: ",")), \(ids)"
-        }
+    public func planned(_ batch: [String]) -> PlannedRequest {
+        let request =
+            switch self {
+            case .pushApps(let package, let tar, let preInstall):
+                PlannedRequest(
+                    "POST", "…/cloud-phone/phones/share-apps",
+                    body: [
+                        "package_name": .string(package), "pre_install_app": .number(preInstall ? 1 : 0),
+                        "bucket_name": .string(tar.bucket), "object_path": .string(tar.key),
+                    ])
+            case .deleteApps(let package):
+                PlannedRequest("DELETE", "…/cloud-phone/phones/share-apps", body: ["package_name": .string(package)])
+            case .pushFiles(let tar):
+                PlannedRequest(
+                    "POST", "…/cloud-phone/phones/share-files",
+                    body: ["bucket_name": .string(tar.bucket), "object_path": .string(tar.key)])
+            case .deleteFiles(let paths):
+                PlannedRequest("POST", "…/cloud-phone/phones/share-files", body: ["file_paths": .list(paths)])
+            }
+        return request.with("server_ids", ids: batch)
     }
 
     func send(_ client: CPHClient, _ serverIDs: [String]) throws(PhonePackError) -> CPHBatchAnswer {

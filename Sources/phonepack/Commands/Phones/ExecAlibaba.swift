@@ -37,7 +37,8 @@ struct ExecAlibaba: ParsableCommand {
         let action = sync ? "RunSyncCommand" : "RunCommand"
         if dryRun.show(
             ids, perCall: AlibabaRules.maxInstancesPerCall, what: "instances",
-            "POST / \(action) {CommandContent: \(text.terminalSafe)}, InstanceIds", json: outputOptions.json)
+            PlannedRequest("POST", "/?Action=\(action)", body: ["CommandContent": .string(text)]),
+            idsField: "InstanceIds", json: outputOptions.json)
         {
             return
         }

@@ -45,8 +45,9 @@ struct ExecHuawei: ParsableCommand {
         let ids = phones.ids
         if dryRun.show(
             ids, perCall: CPHClient.maxTargetsPerCall, what: "phones",
-            "POST …/cloud-phone/phones/commands {command: \(verb), content: \(content.terminalSafe)}, phone_ids",
-            json: outputOptions.json)
+            PlannedRequest(
+                "POST", "…/cloud-phone/phones/commands", body: ["command": .string(verb), "content": .string(content)]),
+            idsField: "phone_ids", json: outputOptions.json)
         {
             return
         }

@@ -35,8 +35,9 @@ struct ExecKooPhone: ParsableCommand {
         )
         if dryRun.show(
             ids, perCall: KooPhoneRules.maxInstancesPerCall, what: "instances",
-            "POST /v1/instances/\(async ? "async-command" : "sync-command") {command: \(text.terminalSafe)}, instance_ids",
-            json: outputOptions.json)
+            PlannedRequest(
+                "POST", "/v1/instances/\(async ? "async-command" : "sync-command")", body: ["command": .string(text)]),
+            idsField: "instance_ids", json: outputOptions.json)
         {
             return
         }

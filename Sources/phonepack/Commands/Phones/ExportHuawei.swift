@@ -44,8 +44,13 @@ struct ExportHuawei: ParsableCommand {
         try CPHClient.checkExport(phoneIDs: ids, include: include, exclude: exclude, to: target)
         if dryRun.show(
             ids, perCall: CPHClient.maxTargetsPerCall, what: "phones",
-            "POST …/cloud-phone/phones/batch-storage {include_files: \(include.joined(separator: ",").terminalSafe), bucket_name: \(target.bucket), object_path: \(target.key)<phone>.tar}, phones",
-            json: outputOptions.json)
+            PlannedRequest(
+                "POST", "…/cloud-phone/phones/batch-storage",
+                body: [
+                    "include_files": .list(include), "bucket_name": .string(target.bucket),
+                    "object_path": .string("\(target.key)<phone>.tar"),
+                ]),
+            idsField: "phones", json: outputOptions.json)
         {
             return
         }

@@ -75,8 +75,13 @@ struct PushAlibaba: ParsableCommand {
         let template = probe
         if dryRun.show(
             ids, perCall: AlibabaRules.maxInstancesPerCall, what: "instances",
-            "POST / SendFile {SourceFilePath: \(phonePath.terminalSafe), UploadType: \(uploadType.rawValue), UploadUrl: \(url), AutoInstall: \(install)}, InstanceIds",
-            json: outputOptions.json)
+            PlannedRequest(
+                "POST", "/?Action=SendFile",
+                body: [
+                    "SourceFilePath": .string(phonePath), "UploadType": .string(uploadType.rawValue),
+                    "UploadUrl": .string(url.description), "AutoInstall": .bool(install),
+                ]),
+            idsField: "AndroidInstanceIdList", json: outputOptions.json)
         {
             return
         }

@@ -78,7 +78,7 @@ struct PushHuawei: ParsableCommand {
         if dryRun.dryRun {
             let batches = try operation.batches(serverIDs: ids, batchSize: batchSize.value)
             _ = dryRun.show(
-                batches.map(operation.describe), summary: "\(batches.count) requests for \(ids.count) servers",
+                batches.map(operation.planned), summary: "\(batches.count) requests for \(ids.count) servers",
                 json: outputOptions.json)
             return
         }

@@ -42,8 +42,10 @@ struct RestoreHuawei: ParsableCommand {
         let ids = phones.ids
         if dryRun.show(
             ids, perCall: CPHClient.maxTargetsPerCall, what: "phones",
-            "POST …/cloud-phone/phones/batch-restore {bucket_name: \(source.bucket), object_path: \(source.key)}, phones",
-            json: outputOptions.json)
+            PlannedRequest(
+                "POST", "…/cloud-phone/phones/batch-restore",
+                body: ["bucket_name": .string(source.bucket), "object_path": .string(source.key)]),
+            idsField: "phones", json: outputOptions.json)
         {
             return
         }

@@ -40,7 +40,7 @@ struct ReleaseResume: ParsableCommand {
         let control = control(cloud, wait: wait, output: outputOptions)
         if dryRun.dryRun {
             let lines = try control.resumePlan(id, maxFailures: maxFailures?.budget, skip: skip?.ids ?? [])
-            _ = dryRun.show(lines, summary: "release \(id)", json: outputOptions.json)
+            _ = dryRun.show(lines: lines, summary: "release \(id)", json: outputOptions.json)
             return
         }
         let record = try control.resume(id, maxFailures: maxFailures?.budget, skip: skip?.ids ?? [])

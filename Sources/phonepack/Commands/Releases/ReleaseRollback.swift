@@ -42,7 +42,7 @@ struct ReleaseRollback: ParsableCommand {
             id, preflight: preflight.enabled, allowDowngrade: allowDowngrade, dryRun: dryRun.dryRun,
             plan: { lines.append($0) })
         guard let record else {
-            _ = dryRun.show(lines, summary: "rollback of \(id)", json: outputOptions.json)
+            _ = dryRun.show(lines: lines, summary: "rollback of \(id)", json: outputOptions.json)
             return
         }
         try reportRelease(

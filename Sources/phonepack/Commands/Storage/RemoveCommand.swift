@@ -38,7 +38,11 @@ struct RemoveCommand: ParsableCommand {
             if outputOptions.json, dryRun.dryRun {
                 return print(JSONOutput.string(RemoveReport(dryRun: true, deleted: [target.description])))
             }
-            if dryRun.show(["DELETE \(target)"], summary: "1 object", json: outputOptions.json) { return }
+            if dryRun.show(
+                [PlannedRequest("DELETE", target.description)], summary: "1 object", json: outputOptions.json)
+            {
+                return
+            }
             try cloud.objectStore(for: target).delete(target.key)
             if outputOptions.json {
                 return print(JSONOutput.string(RemoveReport(dryRun: false, deleted: [target.description])))
@@ -55,8 +59,8 @@ struct RemoveCommand: ParsableCommand {
             return print(JSONOutput.string(RemoveReport(dryRun: true, deleted: keys.map { root + $0 })))
         }
         if dryRun.show(
-            keys.map { "DELETE \(root)\($0.terminalSafe)" }, summary: "\(keys.count) objects", json: outputOptions.json)
-        {
+            keys.map { PlannedRequest("DELETE", root + $0) }, summary: "\(keys.count) objects", json: outputOptions.json
+        ) {
             return
         }
         let failures = try store.delete(keys: keys)

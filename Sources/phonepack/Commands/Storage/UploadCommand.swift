@@ -118,7 +118,7 @@ struct UploadCommand: ParsableCommand {
         if dryRun.dryRun {
             let lines = try ObjectTransfer(store: store, settings: settings).plan(
                 file: file, to: target.key, base: baseURL)
-            _ = dryRun.show(lines, summary: "1 object", json: outputOptions.json)
+            _ = dryRun.show(lines: lines, summary: "1 object", json: outputOptions.json)
             return
         }
         let tarLayout = baseURL != nil || keepLayout

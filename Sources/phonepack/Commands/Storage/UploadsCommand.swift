@@ -80,14 +80,14 @@ struct UploadsAbort: ParsableCommand {
             all
             ? try store.listMultipartUploads(prefix: target.key)
             : [PendingUpload(key: target.key, uploadID: uploadId!, initiated: nil)]
-        let lines = uploads.map {
-            "DELETE \(target.scheme)://\(target.bucket)/\($0.key.terminalSafe)?uploadId=\($0.uploadID.terminalSafe)"
+        let requests = uploads.map {
+            PlannedRequest("DELETE", "\(target.scheme)://\(target.bucket)/\($0.key)?uploadId=\($0.uploadID)")
         }
         if outputOptions.json, dryRun.dryRun {
             return print(JSONOutput.string(UploadListing(uploads: uploads, aborted: false, dryRun: true)))
         }
         if dryRun.show(
-            lines, summary: "\(uploads.count) \(uploads.count == 1 ? "upload" : "uploads") to abort",
+            requests, summary: "\(uploads.count) \(uploads.count == 1 ? "upload" : "uploads") to abort",
             json: outputOptions.json)
         {
             return
