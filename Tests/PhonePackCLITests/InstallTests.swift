@@ -90,20 +90,55 @@ struct InstallTests {
         try #require(result.status == 0, "package.sh failed: \(result.stderr.suffix(3000))")
         let arch = try Tool.check("dpkg", ["--print-architecture"]).trimmingCharacters(in: .whitespacesAndNewlines)
         let deb = tmp.file("dist/phonepack_0.1.0_\(arch).deb")
-        #expect(result.stdout == deb + "\n")
+        let emulatorDeb = tmp.file("dist/phonepack-emulator_0.1.0_\(arch).deb")
+        #expect(result.stdout == deb + "\n" + emulatorDeb + "\n")
         #expect(
             try Tool.check("dpkg-deb", ["-f", deb, "Package", "Version", "Architecture", "Depends"]) == """
                 Package: phonepack
                 Version: 0.1.0
                 Architecture: \(arch)
-                Depends: libarchive13, libcurl4, libssl3, libexpat1
+                Depends: libc6, libgcc-s1, libstdc++6, libarchive13, libcurl4, libssl3, libexpat1
 
                 """)
+        #expect(
+            try Tool.check("dpkg-deb", ["-f", emulatorDeb, "Package", "Depends"]) == """
+                Package: phonepack-emulator
+                Depends: libc6, libgcc-s1, libstdc++6, libarchive13, libssl3, libexpat1, apksigner
+
+                """)
+        // apt would install them here: every Depends resolves to a Debian package (simulated: nothing changes).
+        let apt = try Tool.run("apt-get", ["install", "--simulate", deb, emulatorDeb])
+        #expect(
+            apt.status == 0 && apt.stdout.contains("Inst phonepack (0.1.0 ")
+                && apt.stdout.contains("Inst phonepack-emulator (0.1.0 "), "\(apt.output)")
+        // The emulator from its package starts and says where it listens, with no Swift runtime beside it.
+        try Tool.check("dpkg-deb", ["-x", emulatorDeb, tmp.file("emulator-root")])
+        let emulatorBinary = tmp.file("emulator-root/usr/bin/phonepack-emulator")
+        #expect(!(try Tool.check("ldd", [emulatorBinary])).contains("libswift"))
+        let emulator = try Tool.start(emulatorBinary, ["--data", tmp.file("emulator-data")], captureStdout: true)
+        defer { Tool.stop(emulator) }
+        #expect(emulator.readLine()?.hasPrefix("READY ") == true, "\(emulator.startFailure)")
         // Unpacked as dpkg would, then run from there.
         try Tool.check("dpkg-deb", ["-x", deb, tmp.file("root")])
         let prefix = tmp.file("root/usr")
         #expect(FileManager.default.fileExists(atPath: prefix + "/share/doc/phonepack/README.md"))
         let binary = prefix + "/bin/phonepack"
+        // Every library either binary needs comes from a package its Depends names (libcurl4 is loaded by name).
+        for (binary, package) in [(binary, deb), (emulatorBinary, emulatorDeb)] {
+            let depends = try Tool.check("dpkg-deb", ["-f", package, "Depends"]).split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            let needed = try Tool.check("readelf", ["-d", binary]).split(separator: "\n").compactMap { line in
+                line.contains("(NEEDED)") ? line.split(separator: "[").last?.dropLast().description : nil
+            }
+            #expect(needed.count >= 5, "\(needed)")
+            for library in needed where !library.hasPrefix("ld-linux") {
+                // By name: with /usr merged, the loader's path and the one dpkg recorded differ.
+                let owner = try Tool.check("dpkg", ["-S", "*/" + library]).split(separator: ":").first.map(String.init)
+                #expect(
+                    depends.contains(owner ?? ""), "\(binary) needs \(library) from \(owner ?? "?"), not in \(depends)")
+            }
+        }
 
         // No Swift toolchain or runtime on the way: a bare PATH, and no libswift* among the libraries it loads.
         let version = try Tool.run("/usr/bin/env", ["-i", "PATH=/usr/bin:/bin", binary, "--version"])
