@@ -293,6 +293,12 @@ struct JSONContractTests {
         let report = try JSONDecoder().decode(ErrorReport.self, from: Data(failed.stderr.utf8))
         #expect(report.error.code == "invalidInput" && report.error.exitCode == 2, "\(failed.stderr)")
 
+        // A delivery as records written before the vocabulary hold it: packageName in apk, version as one string.
+        let old =
+            #"{"cloud":"huawei","package":"com.a","version":"1.4.2 (42)","object":"obs://b/a.tar","sha256":"00","size":1,"preInstall":false,"batchSize":100,"phonePath":"/sdcard/Download/","uploadEndpoint":"","autoInstall":true,"apk":{"packageName":"com.a","versionCode":42}}"#
+        let delivery = try JSONDecoder().decode(ReleaseDelivery.self, from: Data(old.utf8))
+        #expect(delivery.apk?.packageName == "com.a" && delivery.apk?.versionCode == 42 && delivery.version == nil)
+
         // A policy as records written before this change hold it (Swift's synthesized enum shape).
         let legacy =
             #"{"maxFailures":{"percent":{"_0":10}},"pause":false,"steps":[{"count":{"_0":1}},{"percent":{"_0":100}}]}"#

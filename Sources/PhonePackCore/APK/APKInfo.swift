@@ -191,13 +191,21 @@ public struct APKInfo: Sendable, Codable, Equatable {
 }
 
 extension APKInfo {
+    /// The package name at `key` (`package`), or at `packageName`, the name JSON written before the vocabulary
+    /// (README, "JSON") used.
+    static func packageName<Key: CodingKey>(
+        _ container: KeyedDecodingContainer<Key>, _ key: Key, _ decoder: any Decoder
+    ) throws -> String {
+        try container.decodeIfPresent(String.self, forKey: key)
+            ?? decoder.container(keyedBy: LegacyKey.self).decode(String.self, forKey: .packageName)
+    }
+
+    private enum LegacyKey: String, CodingKey { case packageName }
+
     /// Reads `package`, or `packageName` as manifests written before phonepack-manifest/2 have it.
     public init(from decoder: any Decoder) throws {
-        enum Legacy: String, CodingKey { case packageName }
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        packageName =
-            try c.decodeIfPresent(String.self, forKey: .packageName)
-            ?? decoder.container(keyedBy: Legacy.self).decode(String.self, forKey: .packageName)
+        packageName = try Self.packageName(c, .packageName, decoder)
         versionCode = try c.decodeIfPresent(Int64.self, forKey: .versionCode)
         versionName = try c.decodeIfPresent(String.self, forKey: .versionName)
         minSdk = try c.decodeIfPresent(Int.self, forKey: .minSdk)

@@ -34,11 +34,8 @@ public struct APKIdentity: Sendable, Codable, Equatable {
 
     /// Reads `package`, or `packageName` as release records written before the JSON vocabulary have it.
     public init(from decoder: any Decoder) throws {
-        enum Legacy: String, CodingKey { case packageName }
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        packageName =
-            try c.decodeIfPresent(String.self, forKey: .packageName)
-            ?? decoder.container(keyedBy: Legacy.self).decode(String.self, forKey: .packageName)
+        packageName = try APKInfo.packageName(c, .packageName, decoder)
         versionCode = try c.decodeIfPresent(Int64.self, forKey: .versionCode)
         signerSHA256 = try c.decodeIfPresent(String.self, forKey: .signerSHA256)
         lineageSHA256 = try c.decodeIfPresent([String].self, forKey: .lineageSHA256)
