@@ -270,18 +270,7 @@ struct JSONContractTests {
             json.keyPaths.keys.sorted().map { verb in
                 json.keyPaths[verb]!.sorted().map { "\(verb): \($0)" }.joined(separator: "\n")
             }.joined(separator: "\n") + "\n"
-        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
-            "Snapshots/json-keys.txt")
-        if ProcessInfo.processInfo.environment["PHONEPACK_UPDATE_SNAPSHOTS"] == "1" {
-            try text.write(to: source, atomically: true, encoding: .utf8)
-        } else {
-            let stored = try String(contentsOf: source, encoding: .utf8)
-            let (old, new) = (Set(stored.split(separator: "\n")), Set(text.split(separator: "\n")))
-            #expect(
-                old == new,
-                "json-keys.txt: gone \(old.subtracting(new).sorted()), new \(new.subtracting(old).sorted()) (PHONEPACK_UPDATE_SNAPSHOTS=1 after checking)"
-            )
-        }
+        try Snapshot.check(text, "json-keys.txt")
     }
 
     @Test("a failure under --json is an ErrorReport on stderr; records from before keep reading")
